@@ -1,0 +1,93 @@
+"""``check()``: text as typed (+ what happened) -> a full result, the shared contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ringcheck.advice import advise
+from ringcheck.datatables import Tables, tables
+from ringcheck.numbers import NumberInfo, parse_number
+from ringcheck.organisations import Catalogue, catalogue
+from ringcheck.risk import CallContext, Verdict, assess, headline
+from ringcheck.settings import Settings
+
+_NO_CONTEXT = CallContext()
+_DEFAULT_SETTINGS = Settings()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The answer for one number: what it is, how risky it looks, what to do."""
+
+    input: str
+    number: NumberInfo
+    verdict: Verdict
+    context: CallContext
+    data_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the result contract of DESIGN.md (fields may be added, never renamed)."""
+        return {
+            "input": self.input,
+            "number": self.number.to_dict(),
+            "verdict": self.verdict.to_dict(),
+            "context": self.context.to_dict(),
+            "data_version": self.data_version,
+        }
+
+
+def check(
+    text: str,
+    context: CallContext | None = None,
+    *,
+    home: str = "GB",
+    settings: Settings | None = None,
+    data: Tables | None = None,
+    organisations: Catalogue | None = None,
+) -> CheckResult:
+    """Check a number as the person typed it.
+
+    Raises ``NotAPhoneNumber`` when the text holds no readable number, and ``BadContext``
+    when a detail of the call is out of range; both carry a ``code`` and a message.
+
+    >>> check("+1 876 812 3456").verdict.level
+    'very_high'
+    """
+    settings = settings or _DEFAULT_SETTINGS
+    data = data or _tables_for(settings)
+    context = context or _NO_CONTEXT
+    info = parse_number(text, home, data)
+    reasons, score, level, org, params = assess(
+        info, context, settings, data, organisations or catalogue()
+    )
+    verdict = Verdict(
+        level=level,
+        score=score,
+        headline=headline(reasons, level, data, params),
+        reasons=tuple(reasons),
+        advice=advise(reasons, level, org, data, params),
+        organisation=org,
+    )
+    return CheckResult(text, info, verdict, context, data.version)
+
+
+_extended: dict[tuple[str, ...], Tables] = {}
+
+
+def _tables_for(settings: Settings) -> Tables:
+    """The shipped tables, plus the user's own high-risk codes when they have any."""
+    if not settings.high_risk:
+        return tables()
+    key = settings.high_risk
+    if key not in _extended:
+        prefixes = [_prefix_digits(p) for p in key]
+        _extended[key] = tables().with_extra_high_risk(prefixes, "Your ringcheck settings")
+    return _extended[key]
+
+
+def _prefix_digits(prefix: str) -> str:
+    digits = "".join(ch for ch in prefix if ch.isdigit())
+    if prefix.strip().startswith("00"):
+        digits = digits[2:]
+    return digits

@@ -1,0 +1,193 @@
+"""Load ringcheck's curated data tables (``src/ringcheck/data``).
+
+Every table row carries its source and review date; the files say where each fact comes
+from. Tables load once, on first use. Lookups take a ``Tables`` so tests can pass small
+ones, and a user's config can add high-risk codes without touching the shipped files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class UkRange:
+    """A UK number range (national digits with the leading 0, e.g. "0871")."""
+
+    prefix: str
+    line_type: str
+    cost_band: str
+    reason: str | None
+    description: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class DramaRange:
+    """An Ofcom drama range, as national digits with the leading 0."""
+
+    first: str
+    last: str
+    area: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class HighRisk:
+    """A destination named in call-back fraud warnings (E.164 digits, e.g. "1876")."""
+
+    prefix: str
+    destination: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """An international non-geographic code such as +881 (satellite)."""
+
+    prefix: str
+    kind: str
+    name: str
+    cost_band: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """Every sentence shown to a person, by section and code."""
+
+    reason: Mapping[str, str]
+    advice: Mapping[str, str]
+    cost: Mapping[str, str]
+    headline: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One table and the sources it cites, for ``ringcheck data``."""
+
+    file: str
+    what: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """All curated tables together, with the data version shown in every result."""
+
+    version: str
+    uk_ranges: Mapping[str, UkRange]
+    drama: tuple[DramaRange, ...]
+    high_risk: Mapping[str, HighRisk]
+    networks: Mapping[str, Network]
+    points: Mapping[str, int]
+    wording: Wording
+    sources: tuple[Source, ...] = field(default=())
+
+    def with_extra_high_risk(self, prefixes: Iterable[str], source: str) -> Tables:
+        """A copy where each E.164 digit prefix given is also a high-risk destination."""
+        merged = dict(self.high_risk)
+        for prefix in prefixes:
+            old = merged.get(prefix)
+            if old is None:
+                merged[prefix] = HighRisk(prefix, f"+{prefix}", (source,))
+            else:
+                merged[prefix] = replace(old, sources=(*old.sources, source))
+        return replace(self, high_risk=merged)
+
+    def is_drama(self, national: str) -> DramaRange | None:
+        """The drama range holding a UK national number (with its leading 0), if any."""
+        for row in self.drama:
+            if len(national) == len(row.first) and row.first <= national <= row.last:
+                return row
+        return None
+
+
+def longest_prefix(table: Mapping[str, T], digits: str, longest: int = 10) -> T | None:
+    """The row of ``table`` whose key is the longest prefix of ``digits``."""
+    for end in range(min(len(digits), longest), 0, -1):
+        found = table.get(digits[:end])
+        if found is not None:
+            return found
+    return None
+
+
+def _text(name: str) -> str:
+    return (resources.files("ringcheck") / "data" / name).read_text("utf-8")
+
+
+def _rows(name: str) -> Iterator[dict[str, str]]:
+    yield from csv.DictReader(io.StringIO(_text(name)))
+
+
+def _toml(name: str) -> dict[str, Any]:
+    return tomllib.loads(_text(name))
+
+
+def _uk_ranges() -> dict[str, UkRange]:
+    return {
+        r["prefix"]: UkRange(
+            prefix=r["prefix"],
+            line_type=r["line_type"],
+            cost_band=r["cost_band"],
+            reason=r["reason"] or None,
+            description=r["description"],
+            source=r["source"],
+        )
+        for r in _rows("uk_ranges.csv")
+    }
+
+
+def _drama() -> tuple[DramaRange, ...]:
+    return tuple(
+        DramaRange(r["first"], r["last"], r["area"], r["source"])
+        for r in _rows("drama_ranges.csv")
+    )
+
+
+def _high_risk() -> dict[str, HighRisk]:
+    merged: dict[str, HighRisk] = {}
+    for r in _rows("high_risk.csv"):
+        old = merged.get(r["prefix"])
+        sources = (*old.sources, r["source"]) if old else (r["source"],)
+        merged[r["prefix"]] = HighRisk(r["prefix"], r["destination"], sources)
+    return merged
+
+
+def _networks() -> dict[str, Network]:
+    return {
+        r["prefix"]: Network(r["prefix"], r["kind"], r["name"], r["cost_band"], r["source"])
+        for r in _rows("networks.csv")
+    }
+
+
+def _wording() -> Wording:
+    data = _toml("wording.toml")
+    return Wording(data["reason"], data["advice"], data["cost"], data["headline"])
+
+
+@cache
+def tables() -> Tables:
+    """The shipped tables (loaded once)."""
+    manifest = _toml("manifest.toml")
+    return Tables(
+        version=manifest["version"],
+        uk_ranges=_uk_ranges(),
+        drama=_drama(),
+        high_risk=_high_risk(),
+        networks=_networks(),
+        points={r["code"]: int(r["points"]) for r in _rows("points.csv")},
+        wording=_wording(),
+        sources=tuple(
+            Source(t["file"], t["what"], tuple(t["sources"])) for t in manifest["table"]
+        ),
+    )

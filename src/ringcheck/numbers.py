@@ -1,0 +1,434 @@
+"""Any written form of a phone number -> ``NumberInfo``.
+
+Reads what people paste: ``+CC…``, ``00CC…`` (or the home region's own international
+prefix, such as ``011`` in the US), national numbers with a trunk ``0``, ``+44 (0)20…``,
+brackets, dots, dashes, ``tel:`` URIs, full-width and other Unicode digits, and text
+around the number ("Missed call from +234 …"). Caller-ID words such as "Withheld" or
+"No Caller ID" give a withheld result rather than an error.
+
+>>> parse_number("+44 (0)20 7946 0000").e164
+'+442079460000'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from phonenumbers import PhoneNumber, shortnumberinfo
+from phonenumbers.shortnumberinfo import ShortNumberCost
+
+from ringcheck import phonemeta
+from ringcheck.datatables import (
+    DramaRange,
+    HighRisk,
+    Network,
+    Tables,
+    UkRange,
+    longest_prefix,
+    tables,
+)
+from ringcheck.errors import NotAPhoneNumber
+
+MAX_INPUT_CHARS = 1000
+MAX_DIGITS = 17  # 15 E.164 digits behind a 2-digit international prefix
+
+# Regions whose numbers count as domestic for one another (they share a calling code).
+_DOMESTIC_GROUPS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("GB", "GG", "JE", "IM"), frozenset({"GB", "GG", "JE", "IM"})),
+    **dict.fromkeys(("US", "CA"), frozenset({"US", "CA"})),
+}
+CROWN_DEPENDENCIES = frozenset({"GG", "JE", "IM"})
+_CARRIER_TYPES = frozenset({"mobile", "fixed_line_or_mobile", "pager"})
+_NETWORK_LINE_TYPES = {
+    "satellite": "satellite",
+    "global_network": "global_network",
+    "international_premium": "premium_rate",
+    "international_freephone": "freephone",
+    "international_shared_cost": "service",
+}
+_DOMESTIC_COST = {
+    "premium_rate": "premium",
+    "freephone": "free",
+    "service": "service",
+    "directory_enquiries": "premium",
+    "unknown": "unknown",
+}
+_SHORT_COST = {
+    ShortNumberCost.TOLL_FREE: "free",
+    ShortNumberCost.STANDARD_RATE: "normal",
+    ShortNumberCost.PREMIUM_RATE: "premium",
+}
+
+# A number inside other text: an optional "+", then digits with the separators people use.
+_CANDIDATE = re.compile(r"\+?[ \t(]*\d[\d \t().\-]*")
+_DIGITS_ONLY = re.compile(r"\D")
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
+_WITHHELD = re.compile(
+    r"\b(withheld|private|unknown|anonymous|restricted|unavailable|hidden|"
+    r"no caller ?id|caller ?id blocked|not available|no number|payphone)\b"
+)
+_ANDROID_WITHHELD = frozenset({"-1", "-2", "-3"})
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackCost:
+    """What calling the number back could cost: a band and a sentence."""
+
+    band: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class NumberInfo:
+    """Everything ringcheck knows about a number, before any judgement of risk."""
+
+    input: str
+    e164: str | None
+    international_format: str | None
+    national_format: str | None
+    country_code: int | None
+    region: str | None
+    country: str | None
+    location: str | None
+    line_type: str
+    carrier: str | None
+    valid: bool
+    domestic: bool
+    written_as: str | None
+    callback_cost: CallbackCost
+    flag: str = ""
+    withheld: bool = False
+    # Facts the risk rules use; not part of the JSON number block.
+    uk_range: UkRange | None = None
+    network: Network | None = None
+    drama: DramaRange | None = None
+    high_risk: HighRisk | None = None
+    shared_with: str | None = None  # the bigger country on the same code (+1 876 -> USA)
+
+    @property
+    def digits(self) -> str:
+        """E.164 digits without the plus ('' when there is no number)."""
+        return self.e164[1:] if self.e164 else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``number`` block of the result contract (DESIGN.md)."""
+        return {
+            "e164": self.e164,
+            "international_format": self.international_format,
+            "national_format": self.national_format,
+            "country_code": self.country_code,
+            "region": self.region,
+            "country": self.country,
+            "location": self.location,
+            "line_type": self.line_type,
+            "carrier": self.carrier,
+            "valid": self.valid,
+            "domestic": self.domestic,
+            "written_as": self.written_as,
+            "callback_cost": {"band": self.callback_cost.band, "text": self.callback_cost.text},
+            "flag": self.flag,
+            "withheld": self.withheld,
+        }
+
+
+def flag_for(region: str | None) -> str:
+    """The flag emoji for a region code ("GB" -> the UK flag); a globe for networks."""
+    if region == phonemeta.NON_GEO_REGION:
+        return "\U0001f310"
+    if not region or len(region) != 2 or not region.isalpha():
+        return ""
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in region.upper())
+
+
+def _normalise(text: str) -> str:
+    """Full-width and other Unicode digits to ASCII; Unicode dashes to '-'."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return "".join(
+        str(d) if (d := unicodedata.decimal(ch, None)) is not None else ch for ch in text
+    )
+
+
+def _pick_candidate(text: str) -> str | None:
+    """The run in the text that holds the most digits (the first of equals)."""
+    best, best_count = None, 0
+    for match in _CANDIDATE.finditer(text):
+        count = sum(ch.isdigit() for ch in match.group())
+        if count > best_count:
+            best, best_count = match.group(), count
+    return best
+
+
+def parse_number(text: str, home: str = "GB", data: Tables | None = None) -> NumberInfo:
+    """Read a phone number as a person wrote it.
+
+    Raises ``NotAPhoneNumber`` (with a ``code`` and a message for a person) when the text
+    holds no number that can be read.
+
+    >>> parse_number("00 234 803 123 4567").country
+    'Nigeria'
+    """
+    data = data or tables()
+    home = _home_region(home)
+    if not isinstance(text, str):
+        raise NotAPhoneNumber("not_text", "Enter the phone number as text.")
+    if len(text) > MAX_INPUT_CHARS:
+        raise NotAPhoneNumber(
+            "too_long", f"That is {len(text)} characters long. Enter just the phone number."
+        )
+    clean = _normalise(text).strip()
+    candidate = _pick_candidate(clean)
+    if candidate is None:
+        return _no_digits(text, clean, home, data)
+    digits = _DIGITS_ONLY.sub("", candidate)
+    if len(digits) > MAX_DIGITS:
+        raise NotAPhoneNumber(
+            "too_long",
+            f"That has {len(digits)} digits, more than any phone number. "
+            "Check you copied one number only.",
+        )
+    if clean in _ANDROID_WITHHELD:
+        return _withheld(text, data)
+    if candidate.lstrip().startswith("+"):
+        return _international(text, digits, "plus", home, data)
+    idd = _idd_length(digits, home)
+    if idd:
+        return _international(text, digits[idd:], "idd", home, data)
+    return _national(text, digits, home, data)
+
+
+def _home_region(home: str) -> str:
+    region = (home or "").strip().upper()
+    if phonemeta.region_metadata(region) is None:
+        raise NotAPhoneNumber(
+            "bad_home_region",
+            f"'{home}' is not a region code ringcheck knows. Use two letters, such as GB or US.",
+        )
+    return region
+
+
+def _home_code(home: str) -> int:
+    meta = phonemeta.region_metadata(home)
+    assert meta is not None  # checked by _home_region
+    return int(meta.country_code)
+
+
+def _no_digits(text: str, clean: str, home: str, data: Tables) -> NumberInfo:
+    if not clean:
+        raise NotAPhoneNumber("empty", "Enter the number that called you.")
+    if _WITHHELD.search(clean.lower()):
+        return _withheld(text, data)
+    raise NotAPhoneNumber(
+        "no_number",
+        "That doesn't look like a phone number: it has no digits. "
+        "Type the number as your phone shows it, for example +44 20 7946 0000.",
+    )
+
+
+def _idd_length(digits: str, home: str) -> int:
+    """Length of the home region's international prefix at the start ("00", "011")."""
+    meta = phonemeta.region_metadata(home)
+    if meta is None or not meta.international_prefix:
+        return 0
+    match = re.match(meta.international_prefix, digits)
+    return match.end() if match else 0
+
+
+def _split_country_code(digits: str) -> tuple[int, str] | None:
+    codes = phonemeta.calling_codes()
+    for size in (1, 2, 3):
+        if len(digits) >= size and int(digits[:size]) in codes:
+            return int(digits[:size]), digits[size:]
+    return None
+
+
+def _international(text: str, digits: str, written_as: str, home: str, data: Tables) -> NumberInfo:
+    split = _split_country_code(digits)
+    if split is None:
+        shown = digits[:3] or "nothing"
+        raise NotAPhoneNumber(
+            "unknown_country_code",
+            f"No country uses the code +{shown}. Check the digits after the + or 00.",
+        )
+    code, nsn = split
+    if len(nsn) < 4:
+        rules = phonemeta.country(code)
+        name = phonemeta.country_names().get(rules.regions[0].region, "") if rules else ""
+        where = f" ({name})" if name else ""
+        if not nsn:
+            raise NotAPhoneNumber(
+                "country_code_only",
+                f"+{code} is only the country code{where}. Enter the whole number.",
+            )
+        raise NotAPhoneNumber(
+            "too_short", f"+{code} {nsn} is too short to be a phone number{where}."
+        )
+    return _describe(text, code, _drop_trunk_zero(code, nsn), written_as, home, data)
+
+
+def _drop_trunk_zero(code: int, nsn: str) -> str:
+    """'+44 (0)20 …' and '+44 0 20 …': drop a national prefix written after the code."""
+    rules = phonemeta.country(code)
+    prefix = rules.national_prefix if rules else None
+    if rules is None or not prefix or not nsn.startswith(prefix):
+        return nsn
+    if rules.classify(nsn)[1] is None and rules.classify(nsn[len(prefix) :])[1] is not None:
+        return nsn[len(prefix) :]
+    return nsn
+
+
+def _national(text: str, digits: str, home: str, data: Tables) -> NumberInfo:
+    code = _home_code(home)
+    rules = phonemeta.country(code)
+    assert rules is not None
+    prefix = rules.national_prefix
+    if prefix and digits.startswith(prefix) and len(digits) > len(prefix) + 3:
+        nsn = digits[len(prefix) :]
+        if rules.classify(nsn)[1] is not None or rules.classify(digits)[1] is None:
+            return _describe(text, code, nsn, "national", home, data)
+    short = _short_code(text, digits, home, data)
+    if short is not None:
+        return short
+    if rules.classify(digits)[1] is not None:
+        return _describe(text, code, digits, "bare", home, data)
+    split = _split_country_code(digits)
+    if split is not None and len(digits) >= 8:
+        other = phonemeta.country(split[0])
+        if other is not None and other.classify(split[1])[1] is not None:
+            return _describe(text, split[0], split[1], "bare", home, data)
+    if len(digits) < 7:
+        raise NotAPhoneNumber(
+            "too_short",
+            f"{digits} is too short to be a phone number. Enter the whole number, "
+            "with the area code or the + and country code.",
+        )
+    return _describe(text, code, digits, "bare", home, data)
+
+
+def _short_code(text: str, digits: str, home: str, data: Tables) -> NumberInfo | None:
+    """Short service numbers dialled without any prefix, such as 118 118 or 159."""
+    if len(digits) > 6 or digits.startswith("0"):
+        return None
+    code = _home_code(home)
+    number = PhoneNumber(country_code=code, national_number=int(digits))
+    if not shortnumberinfo.is_valid_short_number_for_region(number, home):
+        return None
+    row = longest_prefix(data.uk_ranges, digits) if code == 44 else None
+    band = row.cost_band if row else _SHORT_COST.get(
+        shortnumberinfo.expected_cost_for_region(number, home), "unknown"
+    )
+    return NumberInfo(
+        input=text,
+        e164=None,
+        international_format=None,
+        national_format=digits,
+        country_code=code,
+        region=home,
+        country=phonemeta.country_names().get(home),
+        location=phonemeta.country_names().get(home),
+        line_type=row.line_type if row else "short_code",
+        carrier=None,
+        valid=True,
+        domestic=True,
+        written_as="bare",
+        callback_cost=CallbackCost(band, data.wording.cost[band]),
+        flag=flag_for(home),
+        uk_range=row,
+    )
+
+
+def _withheld(text: str, data: Tables) -> NumberInfo:
+    return NumberInfo(
+        input=text,
+        e164=None,
+        international_format=None,
+        national_format=None,
+        country_code=None,
+        region=None,
+        country=None,
+        location=None,
+        line_type="unknown",
+        carrier=None,
+        valid=False,
+        domestic=False,
+        written_as=None,
+        callback_cost=CallbackCost("unknown", data.wording.cost["unknown"]),
+        withheld=True,
+    )
+
+
+def _describe(
+    text: str, code: int, nsn: str, written_as: str, home: str, data: Tables
+) -> NumberInfo:
+    rules = phonemeta.country(code)
+    assert rules is not None
+    region_rules, kind = rules.classify(nsn)
+    region = region_rules.region
+    digits = f"{code}{nsn}"
+    valid = kind is not None
+    line_type = kind or "unknown"
+    uk_range = drama = None
+    if code == 44:
+        uk_range = longest_prefix(data.uk_ranges, "0" + nsn)
+        drama = data.is_drama("0" + nsn)
+        if uk_range is not None:
+            line_type = uk_range.line_type
+    network = longest_prefix(data.networks, digits) if region == phonemeta.NON_GEO_REGION else None
+    if network is not None:
+        line_type = _NETWORK_LINE_TYPES.get(network.kind, line_type)
+    domestic = code == _home_code(home) and (
+        region == home or region in _DOMESTIC_GROUPS.get(home, frozenset())
+    )
+    main_region = rules.regions[0].region
+    shared_with = None
+    if not domestic and region != main_region:
+        shared_with = phonemeta.country_names().get(main_region)
+    high_risk = None if domestic else longest_prefix(data.high_risk, digits)
+    band = _cost_band(valid, domestic, line_type, uk_range, network, high_risk)
+    names = phonemeta.country_names()
+    country = network.name if network else names.get(region, "International network")
+    return NumberInfo(
+        input=text,
+        e164=f"+{digits}",
+        international_format=rules.format_international(nsn),
+        national_format=rules.format_national(nsn),
+        country_code=code,
+        region=region,
+        country=country,
+        location=phonemeta.place(digits) or country,
+        line_type=line_type,
+        carrier=phonemeta.carrier(digits) if valid and line_type in _CARRIER_TYPES else None,
+        valid=valid,
+        domestic=domestic,
+        written_as=written_as,
+        callback_cost=CallbackCost(band, data.wording.cost[band]),
+        flag=flag_for(region),
+        uk_range=uk_range,
+        network=network,
+        drama=drama,
+        high_risk=high_risk,
+        shared_with=shared_with,
+    )
+
+
+def _cost_band(
+    valid: bool,
+    domestic: bool,
+    line_type: str,
+    uk_range: UkRange | None,
+    network: Network | None,
+    high_risk: HighRisk | None,
+) -> str:
+    if network is not None:
+        return network.cost_band
+    if not domestic:
+        return "international_high" if high_risk is not None else "international"
+    if uk_range is not None:
+        return uk_range.cost_band
+    if not valid:
+        return "unknown"
+    return _DOMESTIC_COST.get(line_type, "normal")

@@ -1,0 +1,217 @@
+"""Rules: what a number and the story of the call add up to.
+
+Pure functions, no I/O: ``NumberInfo`` + ``CallContext`` -> ``Verdict``. Each rule adds a
+reason whose points come from ``data/points.csv``; the score is their sum clipped to
+0-100 and the level follows DESIGN.md's bands. The checker never says "safe": it can
+lower concern, not vouch for a caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ringcheck.datatables import Tables
+from ringcheck.errors import RingcheckError
+from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo
+from ringcheck.organisations import Catalogue, Organisation
+from ringcheck.settings import Settings
+
+LEVELS = ("low", "caution", "high", "very_high")
+_BANDS = ((75, "very_high"), (50, "high"), (25, "caution"), (0, "low"))
+_COSTLY_NETWORKS = frozenset({"satellite", "global_network", "international_premium"})
+_NIGHT_START, _NIGHT_END = dt.time(23, 0), dt.time(7, 0)
+
+
+class BadContext(RingcheckError, ValueError):
+    """A detail of the call (how long it rang, how often it called) can't be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What the person can tell us about the call itself. Every field is optional."""
+
+    claimed: str | None = None
+    rang_seconds: float | None = None
+    voicemail: bool | None = None
+    expected_abroad: bool | None = None
+    recorded_message: bool | None = None
+    times_called: int | None = None
+    similar_numbers: int | None = None
+    called_at: dt.time | None = None
+
+    def __post_init__(self) -> None:
+        if self.rang_seconds is not None and not 0 <= self.rang_seconds <= 3600:
+            raise BadContext("bad_rang", "How long it rang must be between 0 and 3600 seconds.")
+        if self.times_called is not None and not 1 <= self.times_called <= 100_000:
+            raise BadContext("bad_times", "The number of calls must be between 1 and 100000.")
+        if self.similar_numbers is not None and not 0 <= self.similar_numbers <= 100_000:
+            raise BadContext("bad_similar", "Similar numbers must be between 0 and 100000.")
+        if self.claimed is not None and len(self.claimed) > 200:
+            raise BadContext("bad_claimed", "Who they said they were: 200 characters at most.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``context`` block of the result contract."""
+        return {
+            "claimed": self.claimed,
+            "rang_seconds": self.rang_seconds,
+            "voicemail": self.voicemail,
+            "expected_abroad": self.expected_abroad,
+            "recorded_message": self.recorded_message,
+            "times_called": self.times_called,
+            "similar_numbers": self.similar_numbers,
+            "called_at": self.called_at.isoformat(timespec="minutes") if self.called_at else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    points: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Level, score, headline, reasons (strongest first) and advice (in order)."""
+
+    level: str
+    score: int
+    headline: str
+    reasons: tuple[Reason, ...]
+    advice: tuple[Advice, ...]
+    organisation: Organisation | None = None
+
+    def has(self, code: str) -> bool:
+        return any(r.code == code for r in self.reasons)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``verdict`` block of the result contract."""
+        return {
+            "level": self.level,
+            "score": self.score,
+            "headline": self.headline,
+            "reasons": [{"code": r.code, "points": r.points, "text": r.text} for r in self.reasons],
+            "advice": [{"code": a.code, "text": a.text} for a in self.advice],
+        }
+
+
+def level_for(score: int) -> str:
+    """DESIGN.md's bands: low < 25 <= caution < 50 <= high < 75 <= very_high."""
+    return next(level for floor, level in _BANDS if score >= floor)
+
+
+def at_least(level: str, floor: str) -> bool:
+    return LEVELS.index(level) >= LEVELS.index(floor)
+
+
+def _number_reasons(info: NumberInfo, settings: Settings) -> Iterator[tuple[str, dict[str, Any]]]:
+    if info.withheld:
+        yield "withheld", {}
+        return
+    if info.e164 is not None and info.e164 in settings.trusted:
+        yield "trusted_number", {}
+    if not info.domestic:
+        yield "international", {}
+    if info.high_risk is not None:
+        yield "high_risk_destination", {"destination": info.high_risk.destination}
+    if info.shared_with is not None:
+        yield "looks_domestic", {"main_country": info.shared_with, "code": info.country_code}
+    if info.network is not None and info.network.kind in _COSTLY_NETWORKS:
+        yield "satellite_or_global_network", {}
+    yield from _range_reasons(info)
+
+
+def _range_reasons(info: NumberInfo) -> Iterator[tuple[str, dict[str, Any]]]:
+    if info.drama is not None:
+        yield "fictional_number", {}
+    elif not info.valid:
+        yield "not_in_service", {}
+    crown = info.region in CROWN_DEPENDENCIES
+    reason = info.uk_range.reason if info.uk_range else None
+    if reason in ("uk_mobile", "uk_landline"):
+        if info.valid and info.drama is None and info.domestic and not crown:
+            yield reason, {}
+    elif reason is not None:
+        yield reason, {}
+    if info.line_type == "premium_rate" and reason != "premium_rate":
+        yield "premium_rate", {}
+    if crown and info.country_code == 44:
+        yield "crown_dependency", {}
+
+
+def _context_reasons(
+    info: NumberInfo, ctx: CallContext, org: Organisation | None, settings: Settings
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    if org is not None:
+        abroad = not info.domestic and not info.withheld
+        code = "claimed_uk_organisation_from_abroad" if abroad else "claimed_organisation"
+        yield code, {"org": org.name}
+    if ctx.recorded_message:
+        yield "recorded_press_button", {}
+    if ctx.rang_seconds is not None and ctx.rang_seconds <= settings.one_ring_seconds:
+        yield "one_ring", {"seconds": f"{ctx.rang_seconds:g}"}
+    if ctx.expected_abroad and not info.domestic:
+        yield "expected_contact", {}
+    if ctx.voicemail:
+        yield "voicemail_left", {}
+    if ctx.times_called is not None and ctx.times_called >= settings.repeat_calls:
+        yield "repeated_attempts", {"times": ctx.times_called}
+    if ctx.similar_numbers:
+        yield "rotating_numbers", {"similar": ctx.similar_numbers + 1}
+    if ctx.called_at is not None and (
+        ctx.called_at >= _NIGHT_START or ctx.called_at < _NIGHT_END
+    ):
+        yield "odd_hours", {}
+
+
+def _fill(template: str, params: Mapping[str, Any]) -> str:
+    return template.format_map(_Defaults(params))
+
+
+class _Defaults(dict[str, Any]):
+    """Placeholders with no value read as neutral words rather than raising."""
+
+    def __missing__(self, key: str) -> str:
+        return {"country": "abroad", "org": "the organisation"}.get(key, "")
+
+
+def assess(
+    info: NumberInfo,
+    context: CallContext,
+    settings: Settings,
+    data: Tables,
+    catalogue: Catalogue,
+) -> tuple[list[Reason], int, str, Organisation | None, dict[str, Any]]:
+    """Reasons (strongest first), clipped score, level, claimed organisation, text values."""
+    org = catalogue.match(context.claimed)
+    params: dict[str, Any] = {
+        "country": info.country or "an unknown place",
+        "threshold": f"{settings.one_ring_seconds:g}",
+        "code": info.country_code,
+    }
+    found = [*_number_reasons(info, settings), *_context_reasons(info, context, org, settings)]
+    reasons = []
+    for code, extra in found:
+        params.update(extra)
+        reasons.append(Reason(code, data.points[code], _fill(data.wording.reason[code], params)))
+    reasons.sort(key=lambda r: -r.points)
+    score = max(0, min(100, sum(r.points for r in reasons)))
+    return reasons, score, level_for(score), org, params
+
+
+def headline(reasons: list[Reason], level: str, data: Tables, params: Mapping[str, Any]) -> str:
+    """One plain sentence, from the strongest reason that has a headline of its own."""
+    present = {r.code for r in reasons}
+    for code, template in data.wording.headline.items():
+        if code in present and not (code == "international" and level == "low"):
+            return _fill(template, params)
+    return _fill(data.wording.headline[f"default_{level}"], params)

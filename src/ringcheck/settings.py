@@ -1,0 +1,150 @@
+"""ringcheck's settings: one table of (name, default, help), read by every face.
+
+Values come, lowest first, from the defaults below, the user's config file, environment
+variables ``RINGCHECK_<NAME>``, and command-line options. The config file (TOML) is
+``$RINGCHECK_CONFIG``, else ``$XDG_CONFIG_HOME/ringcheck/config.toml``, else
+``~/.config/ringcheck/config.toml``::
+
+    home = "GB"                 # your own country, as a two-letter code
+    one_ring_seconds = 6        # calls this short or shorter count as "one ring"
+    high_risk = ["+1 473", "+996"]        # extra calling codes or +1 area codes to treat as high risk
+    trusted = ["+33 6 12 34 56 78"]       # numbers you know and trust
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ringcheck.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One tunable: its name, default, help text and how to read it from text."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        return f"RINGCHECK_{self.name.upper()}"
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 120:
+        raise ValueError("must be between 0 and 120 seconds")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise ValueError("must be 2 or more")
+    return value
+
+
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", "GB", "Your own country as a two-letter code (GB, US, …).", str.upper),
+    Setting(
+        "one_ring_seconds",
+        6.0,
+        "A call that rang this many seconds or fewer counts as a 'one ring' call.",
+        _seconds,
+    ),
+    Setting(
+        "repeat_calls",
+        3,
+        "How many calls from one number count as repeated attempts.",
+        _count,
+    ),
+    Setting(
+        "high_risk",
+        (),
+        "Extra calling codes or +1 area codes to treat as high risk (comma-separated).",
+        _list,
+    ),
+    Setting("trusted", (), "Numbers you trust (comma-separated).", _list),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where ringcheck looks for the user's config file."""
+    env = os.environ if env is None else env
+    if env.get("RINGCHECK_CONFIG"):
+        return Path(env["RINGCHECK_CONFIG"]).expanduser()
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "ringcheck" / "config.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved settings. ``Settings()`` gives the built-in defaults."""
+
+    home: str = "GB"
+    one_ring_seconds: float = 6.0
+    repeat_calls: int = 3
+    high_risk: tuple[str, ...] = ()
+    trusted: tuple[str, ...] = ()
+    sources: tuple[str, ...] = field(default=(), compare=False)
+
+    def updated(self, values: Mapping[str, Any], origin: str) -> Settings:
+        """A copy with ``values`` (name -> text or value) checked and applied."""
+        changes: dict[str, Any] = {}
+        for name, raw in values.items():
+            setting = _BY_NAME.get(name)
+            if setting is None:
+                known = ", ".join(_BY_NAME)
+                raise ConfigError("unknown_setting", f"{origin}: unknown setting '{name}'. "
+                                  f"Known settings: {known}.")
+            changes[name] = _coerce(setting, raw, origin)
+        return replace(self, sources=(*self.sources, origin), **changes)
+
+
+def _coerce(setting: Setting, raw: Any, origin: str) -> Any:
+    try:
+        if isinstance(raw, list | tuple):
+            return tuple(str(item) for item in raw)
+        if isinstance(raw, bool):
+            raise ValueError("must not be true or false")
+        return setting.parse(str(raw))
+    except ValueError as exc:
+        raise ConfigError(
+            "bad_setting", f"{origin}: '{setting.name}' = {raw!r} can't be used: {exc}."
+        ) from None
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, config_path: Path | None = None
+) -> Settings:
+    """Settings from the config file (if any) and ``RINGCHECK_*`` environment variables."""
+    env = os.environ if env is None else env
+    path = config_path or default_config_path(env)
+    settings = Settings()
+    if path.is_file():
+        try:
+            values = tomllib.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError("bad_config", f"Can't read the config file {path}: {exc}") from None
+        settings = settings.updated(values, str(path))
+    from_env = {s.name: env[s.env] for s in SETTINGS if env.get(s.env)}
+    if from_env:
+        settings = settings.updated(from_env, "environment")
+    return settings
+
+
+def setting_names() -> list[str]:
+    """Every setting's name, for docs and ``--help``."""
+    return [f.name for f in fields(Settings) if f.name in _BY_NAME]

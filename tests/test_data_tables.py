@@ -1,0 +1,299 @@
+"""Checks on the curated data tables in src/ringcheck/data.
+
+These tests read the files directly with the standard library, so they catch a bad row
+before any code that loads the tables runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATA_DIR = Path(__file__).parents[1] / "src/ringcheck/data"
+ORGANISATIONS = DATA_DIR / "organisations.toml"
+HIGH_RISK = DATA_DIR / "high_risk.csv"
+NETWORKS = DATA_DIR / "networks.csv"
+
+HIGH_RISK_COLUMNS = ["prefix", "destination", "source", "source_url", "reviewed"]
+NETWORK_COLUMNS = ["prefix", "kind", "name", "cost_band", "source", "source_url", "reviewed"]
+KIND_KEYS = {"id", "label", "safe_contact", "advice", "source", "source_url", "reviewed"}
+ORGANISATION_KEYS = {"name", "kind", "aliases", "source", "source_url", "reviewed"}
+ADVICE_VALUES = {"call_159", "call_back_on_trusted_number"}
+
+# Codes from domain.md, "Destinations named in call-back and revenue-share fraud
+# warnings" (+1 area codes written as 1 followed by the area code).
+DOMAIN_HIGH_RISK_CODES = {
+    "FTC alert 2017": "1268 1284 1473 1649 1664 1767 1809 1829 1849 1876",
+    "FBI IC3 2014": "1264 1268 1246 1284 1767 1473 1664",
+    "FCC alerts 2019": "222 232 1809",
+    "Ofcom Wangiri advice 2019": "267 224 592",
+    "Which? / DMA": "269 231 216 674 222 235 682",
+    "Irish mobile industry body 2017": "247 269 235",
+    "Spain's Guardia Civil 2022": "355 225 233 234",
+    "Cox default blocks (2014)": "220 224 232 236 239 248 252 960 994 377",
+}
+SATELLITE_AND_GLOBAL_CODES = {"870", "881", "882", "883"}
+
+NETWORK_COST_BANDS = {
+    "satellite": "international_high",
+    "global_network": "international_high",
+    "international_premium": "international_high",
+    "international_freephone": "international",
+    "international_shared_cost": "international",
+}
+
+# Aliases people are most likely to type for organisations the product must know.
+REQUIRED_ALIASES = [
+    "hmrc",
+    "dwp",
+    "dvla",
+    "tv licensing",
+    "nhs",
+    "royal mail",
+    "dpd",
+    "evri",
+    "hermes",
+    "dhl",
+    "amazon",
+    "bt",
+    "openreach",
+    "microsoft",
+    "barclays",
+    "british gas",
+]
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DIGITS = re.compile(r"^[1-9]\d*$")
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+        return list(reader.fieldnames or []), rows
+
+
+def _organisations() -> dict[str, Any]:
+    with ORGANISATIONS.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _all_rows() -> list[tuple[str, dict[str, Any]]]:
+    data = _organisations()
+    rows: list[tuple[str, dict[str, Any]]] = []
+    rows += [(f"kind {k['id']}", k) for k in data["kind"]]
+    rows += [(f"organisation {o['name']}", o) for o in data["organisation"]]
+    rows += [(f"high_risk {r['prefix']}", r) for r in _read_csv(HIGH_RISK)[1]]
+    rows += [(f"networks {r['prefix']}", r) for r in _read_csv(NETWORKS)[1]]
+    return rows
+
+
+def _assert_reviewed_date_is_valid(where: str, value: object) -> None:
+    assert isinstance(value, str), f"{where}: reviewed must be a YYYY-MM-DD string"
+    assert ISO_DATE.match(value), f"{where}: reviewed {value!r} is not YYYY-MM-DD"
+    reviewed = dt.date.fromisoformat(value)
+    assert reviewed <= dt.date.today(), f"{where}: reviewed {value} is in the future"
+
+
+# --- every table -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "row"), _all_rows(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_every_row_cites_a_source_and_a_past_review_date(where: str, row: dict[str, Any]) -> None:
+    assert str(row["source"]).strip(), f"{where}: source is empty"
+    assert str(row["source"]).strip() == row["source"], f"{where}: source has stray spaces"
+    url = row.get("source_url", "")
+    assert url == "" or url.startswith("https://"), f"{where}: source_url must be https or empty"
+    _assert_reviewed_date_is_valid(where, row["reviewed"])
+
+
+# --- high_risk.csv ---------------------------------------------------------------------
+
+
+def test_high_risk_table_has_the_expected_columns() -> None:
+    columns, _ = _read_csv(HIGH_RISK)
+    assert columns == HIGH_RISK_COLUMNS
+
+
+def test_every_high_risk_row_cites_a_source() -> None:
+    _, rows = _read_csv(HIGH_RISK)
+    assert rows, "high_risk.csv is empty"
+    for row in rows:
+        assert row["source"].strip(), f"prefix {row['prefix']} has no source"
+        assert row["destination"].strip(), f"prefix {row['prefix']} has no destination"
+
+
+def test_high_risk_prefixes_are_digits_only() -> None:
+    _, rows = _read_csv(HIGH_RISK)
+    for row in rows:
+        assert DIGITS.match(row["prefix"]), f"bad prefix {row['prefix']!r}"
+
+
+def test_high_risk_rows_are_unique_per_prefix_and_source() -> None:
+    _, rows = _read_csv(HIGH_RISK)
+    pairs = [(row["prefix"], row["source"]) for row in rows]
+    assert len(pairs) == len(set(pairs))
+
+
+def test_high_risk_rows_are_sorted_by_prefix() -> None:
+    _, rows = _read_csv(HIGH_RISK)
+    prefixes = [row["prefix"] for row in rows]
+    assert prefixes == sorted(prefixes)
+
+
+def test_high_risk_table_contains_every_code_named_in_the_domain_notes() -> None:
+    _, rows = _read_csv(HIGH_RISK)
+    pairs = {(row["prefix"], row["source"]) for row in rows}
+    expected = {
+        (code, src) for src, codes in DOMAIN_HIGH_RISK_CODES.items() for code in codes.split()
+    }
+    assert expected - pairs == set(), "codes from domain.md are missing"
+    assert pairs - expected == set(), "rows not backed by domain.md"
+
+
+def test_high_risk_prefix_always_names_the_same_destination() -> None:
+    _, rows = _read_csv(HIGH_RISK)
+    names: dict[str, set[str]] = {}
+    for row in rows:
+        names.setdefault(row["prefix"], set()).add(row["destination"])
+    assert {p: n for p, n in names.items() if len(n) > 1} == {}
+
+
+def test_satellite_and_global_codes_live_in_networks_not_high_risk() -> None:
+    _, rows = _read_csv(HIGH_RISK)
+    assert {row["prefix"] for row in rows} & SATELLITE_AND_GLOBAL_CODES == set()
+
+
+# --- networks.csv ----------------------------------------------------------------------
+
+
+def test_networks_table_has_the_expected_columns() -> None:
+    columns, _ = _read_csv(NETWORKS)
+    assert columns == NETWORK_COLUMNS
+
+
+def test_network_prefixes_are_digits_and_unique() -> None:
+    _, rows = _read_csv(NETWORKS)
+    prefixes = [row["prefix"] for row in rows]
+    for prefix in prefixes:
+        assert DIGITS.match(prefix), f"bad prefix {prefix!r}"
+    assert len(prefixes) == len(set(prefixes))
+
+
+def test_every_network_kind_has_its_matching_cost_band() -> None:
+    _, rows = _read_csv(NETWORKS)
+    for row in rows:
+        assert row["kind"] in NETWORK_COST_BANDS, f"{row['prefix']}: unknown kind {row['kind']}"
+        expected = NETWORK_COST_BANDS[row["kind"]]
+        assert row["cost_band"] == expected, f"{row['prefix']}: cost_band should be {expected}"
+        assert row["name"].strip(), f"{row['prefix']}: name is empty"
+
+
+def test_networks_cover_satellite_global_premium_and_freephone_codes() -> None:
+    _, rows = _read_csv(NETWORKS)
+    prefixes = {row["prefix"] for row in rows}
+    assert SATELLITE_AND_GLOBAL_CODES | {"979", "800", "808"} <= prefixes
+
+
+# --- organisations.toml ----------------------------------------------------------------
+
+
+def test_kinds_and_organisations_use_exactly_the_documented_keys() -> None:
+    data = _organisations()
+    assert set(data) == {"kind", "organisation"}
+    for kind in data["kind"]:
+        assert set(kind) == KIND_KEYS, f"kind {kind.get('id')}: keys {sorted(kind)}"
+    for org in data["organisation"]:
+        assert set(org) == ORGANISATION_KEYS, f"{org.get('name')}: keys {sorted(org)}"
+
+
+def test_kind_ids_are_unique() -> None:
+    ids = [kind["id"] for kind in _organisations()["kind"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_kind_gives_known_advice_and_plain_wording() -> None:
+    for kind in _organisations()["kind"]:
+        assert kind["advice"] in ADVICE_VALUES, f"kind {kind['id']}: advice {kind['advice']}"
+        assert kind["label"].strip(), f"kind {kind['id']}: label is empty"
+        assert kind["safe_contact"].strip(), f"kind {kind['id']}: safe_contact is empty"
+
+
+def test_only_banks_are_sent_to_159() -> None:
+    for kind in _organisations()["kind"]:
+        expected = "call_159" if kind["id"] == "bank" else "call_back_on_trusted_number"
+        assert kind["advice"] == expected, f"kind {kind['id']}"
+
+
+def test_every_organisation_kind_is_defined() -> None:
+    data = _organisations()
+    kinds = {kind["id"] for kind in data["kind"]}
+    for org in data["organisation"]:
+        assert org["kind"] in kinds, f"{org['name']}: unknown kind {org['kind']}"
+
+
+def test_every_kind_is_used_by_an_organisation() -> None:
+    data = _organisations()
+    used = {org["kind"] for org in data["organisation"]}
+    assert {kind["id"] for kind in data["kind"]} - used == set()
+
+
+def test_organisation_names_are_unique() -> None:
+    names = [org["name"] for org in _organisations()["organisation"]]
+    assert len(names) == len(set(names))
+
+
+def test_every_organisation_has_lower_case_trimmed_aliases() -> None:
+    for org in _organisations()["organisation"]:
+        aliases = org["aliases"]
+        assert aliases, f"{org['name']}: no aliases"
+        for alias in aliases:
+            assert alias == alias.lower(), f"{org['name']}: alias {alias!r} is not lower-case"
+            assert alias == " ".join(alias.split()), f"{org['name']}: alias {alias!r} spacing"
+            assert alias, f"{org['name']}: empty alias"
+
+
+def test_no_alias_belongs_to_two_organisations() -> None:
+    owner: dict[str, str] = {}
+    clashes = []
+    for org in _organisations()["organisation"]:
+        for alias in org["aliases"]:
+            if alias in owner and owner[alias] != org["name"]:
+                clashes.append((alias, owner[alias], org["name"]))
+            owner.setdefault(alias, org["name"])
+    assert clashes == []
+
+
+def test_no_organisation_lists_an_alias_twice() -> None:
+    for org in _organisations()["organisation"]:
+        assert len(org["aliases"]) == len(set(org["aliases"])), org["name"]
+
+
+@pytest.mark.parametrize("alias", REQUIRED_ALIASES)
+def test_required_organisations_can_be_found_by_their_common_name(alias: str) -> None:
+    aliases = {a for org in _organisations()["organisation"] for a in org["aliases"]}
+    assert alias in aliases
+
+
+def test_banks_have_a_catch_all_row_for_an_unnamed_bank() -> None:
+    owners = {
+        alias: org["kind"] for org in _organisations()["organisation"] for alias in org["aliases"]
+    }
+    assert owners.get("my bank") == "bank"
+    assert owners.get("fraud department") == "bank"
+
+
+def test_organisation_data_holds_no_phone_numbers_except_report_fraud() -> None:
+    # Phone-number-like: starts with 0 or +, or has six or more digits (spaces allowed).
+    text = ORGANISATIONS.read_text(encoding="utf-8")
+    runs = {re.sub(r"\D", "", run) for run in re.findall(r"\+?\d[\d ]*\d|\+?\d", text)}
+    phone_like = {run for run in runs if run.startswith("0") or len(run) >= 6}
+    assert phone_like <= {"03001232040"}
