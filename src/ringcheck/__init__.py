@@ -6,6 +6,8 @@
 'very_high'
 """
 
+__version__ = "0.1.0"
+
 from ringcheck.checker import CheckResult, check
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import ConfigError, NotAPhoneNumber, RingcheckError

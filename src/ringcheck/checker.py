@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ringcheck.advice import advise
 from ringcheck.datatables import Tables, tables
+from ringcheck.errors import ConfigError, NotAPhoneNumber
 from ringcheck.numbers import NumberInfo, parse_number
 from ringcheck.organisations import Catalogue, catalogue
 from ringcheck.risk import CallContext, Verdict, assess, headline
@@ -54,7 +55,7 @@ def check(
     >>> check("+1 876 812 3456").verdict.level
     'very_high'
     """
-    settings = settings or _DEFAULT_SETTINGS
+    settings = _with_trusted_e164(settings or _DEFAULT_SETTINGS, home)
     data = data or _tables_for(settings)
     context = context or _NO_CONTEXT
     info = parse_number(text, home, data)
@@ -73,6 +74,27 @@ def check(
 
 
 _extended: dict[tuple[str, ...], Tables] = {}
+_trusted: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}
+
+
+def _with_trusted_e164(settings: Settings, home: str) -> Settings:
+    """Settings whose trusted numbers are in E.164, however the user wrote them."""
+    if not settings.trusted:
+        return settings
+    key = (settings.trusted, home)
+    if key not in _trusted:
+        numbers = []
+        for text in settings.trusted:
+            try:
+                info = parse_number(text, home)
+            except NotAPhoneNumber as exc:
+                raise ConfigError(
+                    "bad_trusted_number", f"Trusted number '{text}' can't be read: {exc.message}"
+                ) from None
+            if info.e164:
+                numbers.append(info.e164)
+        _trusted[key] = tuple(numbers)
+    return replace(settings, trusted=_trusted[key])
 
 
 def _tables_for(settings: Settings) -> Tables:

@@ -69,6 +69,8 @@ class Wording:
     advice: Mapping[str, str]
     cost: Mapping[str, str]
     headline: Mapping[str, str]
+    level: Mapping[str, str]
+    line_type: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +151,7 @@ def _uk_ranges() -> dict[str, UkRange]:
 
 def _drama() -> tuple[DramaRange, ...]:
     return tuple(
-        DramaRange(r["first"], r["last"], r["area"], r["source"])
-        for r in _rows("drama_ranges.csv")
+        DramaRange(r["first"], r["last"], r["area"], r["source"]) for r in _rows("drama_ranges.csv")
     )
 
 
@@ -172,7 +173,14 @@ def _networks() -> dict[str, Network]:
 
 def _wording() -> Wording:
     data = _toml("wording.toml")
-    return Wording(data["reason"], data["advice"], data["cost"], data["headline"])
+    return Wording(
+        data["reason"],
+        data["advice"],
+        data["cost"],
+        data["headline"],
+        data["level"],
+        data["line_type"],
+    )
 
 
 @cache
@@ -187,7 +195,5 @@ def tables() -> Tables:
         networks=_networks(),
         points={r["code"]: int(r["points"]) for r in _rows("points.csv")},
         wording=_wording(),
-        sources=tuple(
-            Source(t["file"], t["what"], tuple(t["sources"])) for t in manifest["table"]
-        ),
+        sources=tuple(Source(t["file"], t["what"], tuple(t["sources"])) for t in manifest["table"]),
     )

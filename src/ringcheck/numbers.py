@@ -213,8 +213,8 @@ def _home_region(home: str) -> str:
 
 def _home_code(home: str) -> int:
     meta = phonemeta.region_metadata(home)
-    assert meta is not None  # checked by _home_region
-    return int(meta.country_code)
+    assert meta is not None and meta.country_code is not None  # checked by _home_region
+    return meta.country_code
 
 
 def _no_digits(text: str, clean: str, home: str, data: Tables) -> NumberInfo:
@@ -318,8 +318,10 @@ def _short_code(text: str, digits: str, home: str, data: Tables) -> NumberInfo |
     if not shortnumberinfo.is_valid_short_number_for_region(number, home):
         return None
     row = longest_prefix(data.uk_ranges, digits) if code == 44 else None
-    band = row.cost_band if row else _SHORT_COST.get(
-        shortnumberinfo.expected_cost_for_region(number, home), "unknown"
+    band = (
+        row.cost_band
+        if row
+        else _SHORT_COST.get(shortnumberinfo.expected_cost_for_region(number, home), "unknown")
     )
     return NumberInfo(
         input=text,

@@ -120,13 +120,13 @@ class _Format:
 
 def _format(fmt: NumberFormat) -> _Format:
     leading = fmt.leading_digits_pattern
-    template = fmt.format
+    template = fmt.format or ""
     national = template
     if fmt.national_prefix_formatting_rule:
         national = _FIRST_GROUP.sub(fmt.national_prefix_formatting_rule, template, count=1)
     return _Format(
         leading=re.compile(leading[-1]) if leading else None,
-        pattern=re.compile(fmt.pattern),
+        pattern=re.compile(fmt.pattern or ""),
         template=template,
         national_template=national,
     )
@@ -179,27 +179,23 @@ def calling_codes() -> frozenset[int]:
     return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
+def _metadata(code: int, region: str) -> PhoneMetadata | None:
+    if region == NON_GEO_REGION:
+        return PhoneMetadata.metadata_for_nongeo_region(code)
+    return PhoneMetadata.metadata_for_region(region)
+
+
 @cache
 def country(code: int) -> CountryRules | None:
     """Compiled rules for a calling code, or None for a code not in use."""
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code)
     if not regions:
         return None
-    compiled = []
-    for region in regions:
-        if region == NON_GEO_REGION:
-            meta = PhoneMetadata.metadata_for_nongeo_region(code)
-        else:
-            meta = PhoneMetadata.metadata_for_region(region)
-        if meta is not None:
-            compiled.append(_region_rules(region, meta))
-    if not compiled:
+    metas = [(region, _metadata(code, region)) for region in regions]
+    compiled = [_region_rules(region, meta) for region, meta in metas if meta is not None]
+    meta = metas[0][1]
+    if meta is None or not compiled:
         return None
-    main = compiled[0].region
-    if main == NON_GEO_REGION:
-        meta = PhoneMetadata.metadata_for_nongeo_region(code)
-    else:
-        meta = PhoneMetadata.metadata_for_region(main)
     national = tuple(_format(f) for f in meta.number_format)
     intl_source = meta.intl_number_format or meta.number_format
     return CountryRules(

@@ -167,9 +167,7 @@ def _context_reasons(
         yield "repeated_attempts", {"times": ctx.times_called}
     if ctx.similar_numbers:
         yield "rotating_numbers", {"similar": ctx.similar_numbers + 1}
-    if ctx.called_at is not None and (
-        ctx.called_at >= _NIGHT_START or ctx.called_at < _NIGHT_END
-    ):
+    if ctx.called_at is not None and (ctx.called_at >= _NIGHT_START or ctx.called_at < _NIGHT_END):
         yield "odd_hours", {}
 
 

@@ -7,8 +7,8 @@ variables ``RINGCHECK_<NAME>``, and command-line options. The config file (TOML)
 
     home = "GB"                 # your own country, as a two-letter code
     one_ring_seconds = 6        # calls this short or shorter count as "one ring"
-    high_risk = ["+1 473", "+996"]        # extra calling codes or +1 area codes to treat as high risk
-    trusted = ["+33 6 12 34 56 78"]       # numbers you know and trust
+    high_risk = ["+1 473", "+996"]   # extra codes or +1 area codes to treat as high risk
+    trusted = ["+33 6 12 34 56 78"]  # numbers you know and trust
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+import phonenumbers
 
 from ringcheck.errors import ConfigError
 
@@ -35,6 +37,13 @@ class Setting:
     @property
     def env(self) -> str:
         return f"RINGCHECK_{self.name.upper()}"
+
+
+def _region(text: str) -> str:
+    region = text.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError("use a two-letter country code that ringcheck knows, such as GB or US")
+    return region
 
 
 def _seconds(text: str) -> float:
@@ -56,7 +65,7 @@ def _list(text: str) -> tuple[str, ...]:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("home", "GB", "Your own country as a two-letter code (GB, US, …).", str.upper),
+    Setting("home", "GB", "Your own country as a two-letter code (GB, US, …).", _region),
     Setting(
         "one_ring_seconds",
         6.0,
@@ -107,8 +116,10 @@ class Settings:
             setting = _BY_NAME.get(name)
             if setting is None:
                 known = ", ".join(_BY_NAME)
-                raise ConfigError("unknown_setting", f"{origin}: unknown setting '{name}'. "
-                                  f"Known settings: {known}.")
+                raise ConfigError(
+                    "unknown_setting",
+                    f"{origin}: unknown setting '{name}'. Known settings: {known}.",
+                )
             changes[name] = _coerce(setting, raw, origin)
         return replace(self, sources=(*self.sources, origin), **changes)
 

@@ -1,0 +1,355 @@
+"""The ``ringcheck`` command: the same checks as the library, on the command line.
+
+Exit codes: 0 all good; 1 a verdict reached ``--fail-on``; 2 bad input or usage (one line
+on stderr says what was wrong); 130 interrupted. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ringcheck import __version__
+from ringcheck.checker import CheckResult, check
+from ringcheck.datatables import Tables, tables
+from ringcheck.errors import RingcheckError
+from ringcheck.risk import LEVELS, CallContext, at_least
+from ringcheck.settings import SETTINGS, Settings, default_config_path, load_settings
+
+EXIT_FAIL_ON = 1
+EXIT_BAD_INPUT = 2
+_LEVEL_STYLE: dict[str, dict[str, Any]] = {
+    "low": {"fg": "green"},
+    "caution": {"fg": "yellow", "bold": True},
+    "high": {"fg": "red", "bold": True},
+    "very_high": {"fg": "white", "bg": "red", "bold": True},
+}
+_LEVEL_ICON = {"low": "i", "caution": "!", "high": "!!", "very_high": "!!!"}
+
+
+class BadInput(click.ClickException):
+    """A user mistake: one line on stderr, exit 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"ringcheck: {self.format_message()}", err=True)
+
+
+class OutputClosed(Exception):
+    """Whoever read our output stopped early (``| head``): stop quietly.
+
+    Not an OSError on purpose: click turns a broken pipe into exit status 1, which
+    would read as "a verdict reached --fail-on".
+    """
+
+
+def _settings(config: Path | None, home: str | None) -> Settings:
+    try:
+        settings = load_settings(config_path=config)
+        return settings.updated({"home": home}, "--home") if home else settings
+    except RingcheckError as exc:
+        raise BadInput(exc.message) from None
+
+
+def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a time; use HH:MM, such as 23:40.") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ringcheck")
+def cli() -> None:
+    """Check a number that called you: where it is from, what calling back could cost,
+    how risky it looks and what to do.
+
+    \b
+    Examples:
+      ringcheck check "+234 803 123 4567"
+      ringcheck check 0906 123 4567 --json
+      ringcheck check +33612345678 --claimed HMRC --recorded-message
+      ringcheck codes jamaica
+    """
+
+
+@cli.command("check")
+@click.argument("numbers", nargs=-1)
+@click.option("--claimed", metavar="TEXT", help="Who the caller said they were (e.g. HMRC).")
+@click.option(
+    "--rang",
+    type=click.FloatRange(0, 3600),
+    metavar="SECONDS",
+    help="How many seconds it rang before it stopped.",
+)
+@click.option("--voicemail", is_flag=True, default=None, help="They left a sensible voicemail.")
+@click.option(
+    "--expected", is_flag=True, default=None, help="You were expecting a call from abroad."
+)
+@click.option(
+    "--recorded-message",
+    is_flag=True,
+    default=None,
+    help="A recording asked you to press a button.",
+)
+@click.option(
+    "--times",
+    type=click.IntRange(1, 100_000),
+    metavar="N",
+    help="How many times this number called.",
+)
+@click.option(
+    "--similar",
+    type=click.IntRange(0, 100_000),
+    metavar="N",
+    help="How many near-identical numbers also rang around then.",
+)
+@click.option(
+    "--at", "called_at", callback=_parse_time, metavar="HH:MM", help="Local time of the call."
+)
+@click.option("--home", metavar="REGION", help="Your own country, e.g. GB or US. [default: GB]")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per number (JSON Lines).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(LEVELS),
+    metavar="LEVEL",
+    help="Exit 1 if any number reaches LEVEL (low, caution, high, very_high).",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file to use instead of the default.",
+)
+def check_command(
+    numbers: tuple[str, ...],
+    claimed: str | None,
+    rang: float | None,
+    voicemail: bool | None,
+    expected: bool | None,
+    recorded_message: bool | None,
+    times: int | None,
+    similar: int | None,
+    called_at: dt.time | None,
+    home: str | None,
+    as_json: bool,
+    fail_on: str | None,
+    config: Path | None,
+) -> None:
+    """Check one or more NUMBERS, written any way you like.
+
+    Quote a number with spaces in it, or give - to read one number per line from
+    standard input.
+    """
+    if not numbers:
+        raise BadInput("give at least one number, or - to read numbers from standard input.")
+    settings = _settings(config, home)
+    try:
+        context = CallContext(
+            claimed, rang, voicemail, expected, recorded_message, times, similar, called_at
+        )
+    except RingcheckError as exc:
+        raise BadInput(exc.message) from None
+    texts = _expand(numbers)
+    show = _print_json if as_json else _print_human
+    outcome = _run(texts, context, settings, show, fail_on)
+    if outcome:
+        sys.exit(outcome)
+
+
+def _expand(numbers: Iterable[str]) -> Iterator[str]:
+    """The numbers given, with '-' replaced by the lines of standard input."""
+    for number in numbers:
+        if number != "-":
+            yield number
+            continue
+        lines = (line.strip() for line in sys.stdin)
+        yield from _with_progress(line for line in lines if line)
+
+
+def _with_progress(lines: Iterator[str]) -> Iterator[str]:
+    """Show a progress line on a terminal only; pipes and files get nothing extra."""
+    if not sys.stderr.isatty():
+        yield from lines
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.completed:,} numbers checked"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("check", total=None)
+        for line in lines:
+            yield line
+            progress.advance(task)
+
+
+def _run(
+    texts: Iterable[str],
+    context: CallContext,
+    settings: Settings,
+    show: Callable[[str, CheckResult | RingcheckError], None],
+    fail_on: str | None,
+) -> int:
+    bad = reached = False
+    for text in texts:
+        try:
+            result: CheckResult | RingcheckError = check(
+                text, context, home=settings.home, settings=settings
+            )
+        except RingcheckError as exc:
+            result, bad = exc, True
+            click.echo(f"ringcheck: {_short(text)!r}: {exc.message}", err=True)
+        try:
+            show(text, result)
+        except BrokenPipeError:
+            raise OutputClosed from None
+        if isinstance(result, CheckResult) and fail_on:
+            reached = reached or at_least(result.verdict.level, fail_on)
+    if bad:
+        return EXIT_BAD_INPUT
+    return EXIT_FAIL_ON if reached else 0
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _print_json(text: str, result: CheckResult | RingcheckError) -> None:
+    if isinstance(result, RingcheckError):
+        payload: dict[str, Any] = {"input": text, "error": result.to_dict()}
+    else:
+        payload = result.to_dict()
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _print_human(text: str, result: CheckResult | RingcheckError) -> None:
+    if isinstance(result, RingcheckError):
+        return  # the one-line message on stderr says it all
+    click.echo(render(result, tables()))
+
+
+def render(result: CheckResult, data: Tables) -> str:
+    """The human-readable answer for one number (colour only where the terminal has it)."""
+    number, verdict = result.number, result.verdict
+    words = data.wording
+    badge = f" {_LEVEL_ICON[verdict.level]} {words.level[verdict.level].upper()} "
+    title = number.international_format or number.national_format or result.input
+    where = f"{number.flag} {number.country}".strip() if number.country else "not known"
+    if number.location and number.location != number.country:
+        where += f" ({number.location})"
+    line = words.line_type.get(number.line_type, number.line_type)
+    if number.carrier:
+        line += f", first given to {number.carrier}"
+    lines = [
+        click.style(title, bold=True),
+        f"  {click.style(badge, **_LEVEL_STYLE[verdict.level])}  score {verdict.score}/100",
+        f"  {verdict.headline}",
+        "",
+        f"  From:       {where if not number.withheld else 'hidden (number withheld)'}",
+        f"  Line:       {line}",
+        f"  Call back:  {number.callback_cost.text}",
+        "",
+        "  Why:",
+        *(f"    - {reason.text}" for reason in verdict.reasons),
+        "",
+        "  What to do:",
+        *(f"    {i}. {item.text}" for i, item in enumerate(verdict.advice, 1)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@cli.command("codes")
+@click.argument("query", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
+def codes_command(query: str | None, as_json: bool) -> None:
+    """List calling codes with their countries; QUERY filters by code or name."""
+    from ringcheck.codes import calling_codes
+
+    rows = calling_codes(query)
+    if not rows:
+        raise BadInput(f"no calling code or country matches '{query}'.")
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
+        else:
+            risk = "  (high risk)" if row.high_risk else ""
+            click.echo(f"{row.label:>8}  {', '.join(row.places)}{risk}")
+
+
+@cli.command("data")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def data_command(as_json: bool) -> None:
+    """Show the data version and the sources behind every table."""
+    data = tables()
+    if as_json:
+        payload = {
+            "data_version": data.version,
+            "tables": [
+                {"file": s.file, "what": s.what, "sources": list(s.sources)} for s in data.sources
+            ],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"ringcheck data version {data.version}\n")
+    for source in data.sources:
+        click.echo(click.style(source.file, bold=True) + f": {source.what}")
+        for name in source.sources:
+            click.echo(f"  - {name}")
+
+
+@cli.command("config")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file to read instead of the default.",
+)
+def config_command(config: Path | None) -> None:
+    """Show where your config file is and the settings in force."""
+    path = config or default_config_path()
+    settings = _settings(config, None)
+    state = "in use" if path.is_file() else "not there yet: built-in defaults in use"
+    click.echo(f"Config file: {path} ({state})\n")
+    for setting in SETTINGS:
+        value = getattr(settings, setting.name)
+        shown = ", ".join(value) if isinstance(value, tuple) else value
+        click.echo(f"{setting.name} = {shown or '(none)'}")
+        click.echo(f"    {setting.help} Environment: {setting.env}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: no traceback ever reaches the user."""
+    try:
+        code = cli.main(args=argv, prog_name="ringcheck", standalone_mode=False)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "ringcheck"
+        click.echo(f"ringcheck: {exc.format_message()} (see '{where} --help')", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("ringcheck: stopped.", err=True)
+        sys.exit(130)
+    except (BrokenPipeError, OutputClosed):
+        # Output piped into `head` and closed early: not an error. Point stdout at
+        # /dev/null so the interpreter's final flush doesn't complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except Exception as exc:  # a bug of ours: one line, never a traceback
+        click.echo(f"ringcheck: internal error ({type(exc).__name__}). Please report it.", err=True)
+        sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)
