@@ -17,7 +17,7 @@ _NO_CONTEXT = CallContext()
 _DEFAULT_SETTINGS = Settings()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CheckResult:
     """The answer for one number: what it is, how risky it looks, what to do."""
 
@@ -59,9 +59,9 @@ def check(
     data = data or _tables_for(settings)
     context = context or _NO_CONTEXT
     info = parse_number(text, home, data)
-    reasons, score, level, org, params = assess(
-        info, context, settings, data, organisations or catalogue()
-    )
+    if context.claimed and organisations is None:
+        organisations = catalogue()  # built on first use: most checks name no caller
+    reasons, score, level, org, params = assess(info, context, settings, data, organisations)
     verdict = Verdict(
         level=level,
         score=score,

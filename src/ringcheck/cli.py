@@ -6,6 +6,7 @@ on stderr says what was wrong); 130 interrupted. Never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -68,7 +69,38 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(f"'{value}' is not a time; use HH:MM, such as 23:40.") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class RingcheckGroup(click.Group):
+    """click's group, with ringcheck's promise: one-line errors, never a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "ringcheck"
+            click.echo(f"ringcheck: {exc.format_message()} (see '{where} --help')", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("ringcheck: stopped.", err=True)
+            sys.exit(130)
+        except (BrokenPipeError, OutputClosed):
+            # Output piped into `head` and closed early: not an error. Point stdout at
+            # /dev/null so the interpreter's final flush doesn't complain either.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
+        except Exception as exc:  # a bug of ours: one line, never a traceback
+            click.echo(
+                f"ringcheck: internal error ({type(exc).__name__}). Please report it.", err=True
+            )
+            sys.exit(3)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=RingcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ringcheck")
 def cli() -> None:
     """Check a number that called you: where it is from, what calling back could cost,
@@ -331,25 +363,5 @@ def config_command(config: Path | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: no traceback ever reaches the user."""
-    try:
-        code = cli.main(args=argv, prog_name="ringcheck", standalone_mode=False)
-    except click.UsageError as exc:
-        where = exc.ctx.command_path if exc.ctx else "ringcheck"
-        click.echo(f"ringcheck: {exc.format_message()} (see '{where} --help')", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("ringcheck: stopped.", err=True)
-        sys.exit(130)
-    except (BrokenPipeError, OutputClosed):
-        # Output piped into `head` and closed early: not an error. Point stdout at
-        # /dev/null so the interpreter's final flush doesn't complain either.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
-    except Exception as exc:  # a bug of ours: one line, never a traceback
-        click.echo(f"ringcheck: internal error ({type(exc).__name__}). Please report it.", err=True)
-        sys.exit(3)
-    sys.exit(code if isinstance(code, int) else 0)
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="ringcheck")

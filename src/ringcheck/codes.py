@@ -18,7 +18,7 @@ from ringcheck import phonemeta
 from ringcheck.datatables import longest_prefix, tables
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CodeRow:
     """One line of the directory."""
 

@@ -73,7 +73,7 @@ _WITHHELD = re.compile(
 _ANDROID_WITHHELD = frozenset({"-1", "-2", "-3"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CallbackCost:
     """What calling the number back could cost: a band and a sentence."""
 
@@ -81,7 +81,7 @@ class CallbackCost:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NumberInfo:
     """Everything ringcheck knows about a number, before any judgement of risk."""
 

@@ -15,12 +15,13 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from ringcheck.datatables import data_text
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Kind:
     """A kind of organisation and the safe way to get in touch with it."""
 
@@ -30,7 +31,7 @@ class Kind:
     advice: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Organisation:
     """One organisation callers pretend to be."""
 
@@ -45,7 +46,7 @@ def _words(text: str) -> str:
     return _NOT_WORD.sub(" ", text.lower()).strip()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Catalogue:
     """Organisations with a compiled matcher over all their aliases."""
 
@@ -77,8 +78,7 @@ class Catalogue:
 @cache
 def catalogue() -> Catalogue:
     """The shipped catalogue (loaded once)."""
-    text = (resources.files("ringcheck") / "data" / "organisations.toml").read_text("utf-8")
-    data = tomllib.loads(text)
+    data = tomllib.loads(data_text("organisations.toml"))
     kinds = {
         k["id"]: Kind(k["id"], k["label"], k["safe_contact"], k["advice"]) for k in data["kind"]
     }

@@ -17,13 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
 from phonenumbers.phonemetadata import NumberFormat, PhoneNumberDesc
 
-from ringcheck.datatables import longest_prefix
+from ringcheck.datatables import data_text, longest_prefix
 
 NON_GEO_REGION = "001"
 
@@ -42,7 +41,7 @@ _SPECIAL_TYPES = (
 _FIRST_GROUP = re.compile(r"(\\\d)")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Desc:
     pattern: re.Pattern[str]
     lengths: frozenset[int]
@@ -60,7 +59,7 @@ def _desc(desc: PhoneNumberDesc | None) -> _Desc | None:
     return _Desc(re.compile(desc.national_number_pattern), lengths)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RegionRules:
     """One region's validity and line-type rules."""
 
@@ -105,7 +104,7 @@ def _region_rules(region: str, meta: PhoneMetadata) -> RegionRules:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Format:
     leading: re.Pattern[str] | None
     pattern: re.Pattern[str]
@@ -132,7 +131,7 @@ def _format(fmt: NumberFormat) -> _Format:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CountryRules:
     """Everything ringcheck needs to know about one calling code."""
 
@@ -213,7 +212,7 @@ def region_metadata(region: str) -> PhoneMetadata | None:
 
 
 def _read_tsv(name: str) -> dict[str, str]:
-    text = (resources.files("ringcheck") / "data" / "generated" / name).read_text("utf-8")
+    text = data_text(f"generated/{name}")
     table = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):

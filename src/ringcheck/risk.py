@@ -29,7 +29,7 @@ class BadContext(RingcheckError, ValueError):
     """A detail of the call (how long it rang, how often it called) can't be used."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CallContext:
     """What the person can tell us about the call itself. Every field is optional."""
 
@@ -66,20 +66,20 @@ class CallContext:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Reason:
     code: str
     points: int
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Advice:
     code: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Verdict:
     """Level, score, headline, reasons (strongest first) and advice (in order)."""
 
@@ -187,10 +187,10 @@ def assess(
     context: CallContext,
     settings: Settings,
     data: Tables,
-    catalogue: Catalogue,
+    catalogue: Catalogue | None,
 ) -> tuple[list[Reason], int, str, Organisation | None, dict[str, Any]]:
     """Reasons (strongest first), clipped score, level, claimed organisation, text values."""
-    org = catalogue.match(context.claimed)
+    org = catalogue.match(context.claimed) if catalogue is not None else None
     params: dict[str, Any] = {
         "country": info.country or "an unknown place",
         "threshold": f"{settings.one_ring_seconds:g}",

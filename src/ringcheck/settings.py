@@ -25,7 +25,7 @@ import phonenumbers
 from ringcheck.errors import ConfigError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Setting:
     """One tunable: its name, default, help text and how to read it from text."""
 
@@ -98,7 +98,7 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "ringcheck" / "config.toml"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Settings:
     """Resolved settings. ``Settings()`` gives the built-in defaults."""
 

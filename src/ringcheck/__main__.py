@@ -1,0 +1,5 @@
+"""``python -m ringcheck`` runs the command line."""
+
+from ringcheck.cli import main
+
+main()
