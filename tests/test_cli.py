@@ -55,9 +55,7 @@ def test_json_prints_one_contract_object_per_number_in_order(run):
 
 
 def test_context_options_reach_the_verdict(run):
-    result = run(
-        "check", "+33 6 12 34 56 78", "--claimed", "HMRC", "--recorded-message", "--json"
-    )
+    result = run("check", "+33 6 12 34 56 78", "--claimed", "HMRC", "--recorded-message", "--json")
     verdict = lines(result.output)[0]["verdict"]
     codes = {r["code"] for r in verdict["reasons"]}
     assert {"claimed_uk_organisation_from_abroad", "recorded_press_button"} <= codes
