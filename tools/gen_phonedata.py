@@ -10,6 +10,7 @@ Run after upgrading phonenumbers:
     .venv/bin/python tools/gen_phonedata.py
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -49,12 +50,18 @@ def _resolve(names: dict[str, str], lang: str) -> str | None:
     return name
 
 
+def _tidy(name: str) -> str:
+    """Java's names capitalise small words ("Isle Of Man"); write them as people do."""
+    name = re.sub(r"(?<= )(And|Of|The)(?= )", lambda m: m.group().lower(), name)
+    return name.removeprefix("The ")
+
+
 def countries() -> list[tuple[str, str]]:
     rows = []
     for region in phonenumbers.SUPPORTED_REGIONS:
         name = _resolve(LOCALE_DATA.get(region, {}), "en")
         if name:
-            rows.append((region, name))
+            rows.append((region, _tidy(name)))
     return rows
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import phonenumbers
 
 from ringcheck import phonemeta
-from ringcheck.datatables import longest_prefix, tables
+from ringcheck.datatables import tables
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class CodeRow:
 
 def _row(digits: str, regions: tuple[str, ...], names: tuple[str, ...]) -> CodeRow:
     data = tables()
-    risky = longest_prefix(data.high_risk, digits)
+    risky = data.high_risk.longest(digits)
     network = data.networks.get(digits)
     note = None
     if network is not None:

@@ -7,6 +7,7 @@ ones, and a user's config can add high-risk codes without touching the shipped f
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import tomllib
@@ -14,9 +15,30 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
+
+class PrefixTable(dict[str, T], Generic[T]):
+    """Rows keyed by digit prefixes; ``longest(digits)`` finds the longest that fits.
+
+    It remembers which key lengths it holds, so a lookup tries only those.
+    """
+
+    def __init__(self, rows: Iterable[tuple[str, T]] | Mapping[str, T] = ()) -> None:
+        super().__init__(rows)
+        self.lengths = tuple(sorted({len(key) for key in self}, reverse=True))
+
+    def longest(self, digits: str) -> T | None:
+        """The row whose key is the longest prefix of ``digits``, or None."""
+        size = len(digits)
+        for length in self.lengths:
+            if length <= size:
+                found = self.get(digits[:length])
+                if found is not None:
+                    return found
+        return None
 
 
 @dataclass(frozen=True)
@@ -87,10 +109,10 @@ class Tables:
     """All curated tables together, with the data version shown in every result."""
 
     version: str
-    uk_ranges: Mapping[str, UkRange]
+    uk_ranges: PrefixTable[UkRange]
     drama: tuple[DramaRange, ...]
-    high_risk: Mapping[str, HighRisk]
-    networks: Mapping[str, Network]
+    high_risk: PrefixTable[HighRisk]
+    networks: PrefixTable[Network]
     points: Mapping[str, int]
     wording: Wording
     sources: tuple[Source, ...] = field(default=())
@@ -104,23 +126,17 @@ class Tables:
                 merged[prefix] = HighRisk(prefix, f"+{prefix}", (source,))
             else:
                 merged[prefix] = replace(old, sources=(*old.sources, source))
-        return replace(self, high_risk=merged)
+        return replace(self, high_risk=PrefixTable(merged))
 
     def is_drama(self, national: str) -> DramaRange | None:
         """The drama range holding a UK national number (with its leading 0), if any."""
-        for row in self.drama:
-            if len(national) == len(row.first) and row.first <= national <= row.last:
+        rows = self.drama
+        at = bisect.bisect_right(rows, (len(national), national), key=_drama_key) - 1
+        if at >= 0:
+            row = rows[at]
+            if len(row.first) == len(national) and national <= row.last:
                 return row
         return None
-
-
-def longest_prefix(table: Mapping[str, T], digits: str, longest: int = 10) -> T | None:
-    """The row of ``table`` whose key is the longest prefix of ``digits``."""
-    for end in range(min(len(digits), longest), 0, -1):
-        found = table.get(digits[:end])
-        if found is not None:
-            return found
-    return None
 
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -143,40 +159,49 @@ def _toml(name: str) -> dict[str, Any]:
     return tomllib.loads(data_text(name))
 
 
-def _uk_ranges() -> dict[str, UkRange]:
-    return {
-        r["prefix"]: UkRange(
-            prefix=r["prefix"],
-            line_type=r["line_type"],
-            cost_band=r["cost_band"],
-            reason=r["reason"] or None,
-            description=r["description"],
-            source=r["source"],
+def _uk_ranges() -> PrefixTable[UkRange]:
+    return PrefixTable(
+        (
+            r["prefix"],
+            UkRange(
+                prefix=r["prefix"],
+                line_type=r["line_type"],
+                cost_band=r["cost_band"],
+                reason=r["reason"] or None,
+                description=r["description"],
+                source=r["source"],
+            ),
         )
         for r in _rows("uk_ranges.csv")
-    }
-
-
-def _drama() -> tuple[DramaRange, ...]:
-    return tuple(
-        DramaRange(r["first"], r["last"], r["area"], r["source"]) for r in _rows("drama_ranges.csv")
     )
 
 
-def _high_risk() -> dict[str, HighRisk]:
+def _drama_key(row: DramaRange) -> tuple[int, str]:
+    return (len(row.first), row.first)
+
+
+def _drama() -> tuple[DramaRange, ...]:
+    """Drama ranges sorted by (length, first number), for a binary search."""
+    rows = [
+        DramaRange(r["first"], r["last"], r["area"], r["source"]) for r in _rows("drama_ranges.csv")
+    ]
+    return tuple(sorted(rows, key=_drama_key))
+
+
+def _high_risk() -> PrefixTable[HighRisk]:
     merged: dict[str, HighRisk] = {}
     for r in _rows("high_risk.csv"):
         old = merged.get(r["prefix"])
         sources = (*old.sources, r["source"]) if old else (r["source"],)
         merged[r["prefix"]] = HighRisk(r["prefix"], r["destination"], sources)
-    return merged
+    return PrefixTable(merged)
 
 
-def _networks() -> dict[str, Network]:
-    return {
-        r["prefix"]: Network(r["prefix"], r["kind"], r["name"], r["cost_band"], r["source"])
+def _networks() -> PrefixTable[Network]:
+    return PrefixTable(
+        (r["prefix"], Network(r["prefix"], r["kind"], r["name"], r["cost_band"], r["source"]))
         for r in _rows("networks.csv")
-    }
+    )
 
 
 def _wording() -> Wording:

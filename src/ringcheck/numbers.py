@@ -27,7 +27,6 @@ from ringcheck.datatables import (
     Network,
     Tables,
     UkRange,
-    longest_prefix,
     tables,
 )
 from ringcheck.errors import NotAPhoneNumber
@@ -63,7 +62,11 @@ _SHORT_COST = {
 }
 
 # A number inside other text: an optional "+", then digits with the separators people use.
-_CANDIDATE = re.compile(r"\+?[ \t(]*\d[\d \t().\-]*")
+_CANDIDATE = re.compile(r"\+?[ \t(]*\d[\d \t().\-/]*")
+# The common case: the whole text is one number, with nothing around it.
+_WHOLE = re.compile(r"[ \t]*\+?[ \t(]*\d[\d \t().\-/]*")
+# RFC 3966 local number with a global context: tel:7123-4567;phone-context=+44-20
+_TEL_CONTEXT = re.compile(r"tel:([^;\s]+)[^\s]*?;phone-context=(\+[\d\-.()]+)", re.IGNORECASE)
 _DIGITS_ONLY = re.compile(r"\D")
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
 _WITHHELD = re.compile(
@@ -155,9 +158,14 @@ def _normalise(text: str) -> str:
 
 def _pick_candidate(text: str) -> str | None:
     """The run in the text that holds the most digits (the first of equals)."""
+    if _WHOLE.fullmatch(text):
+        return text
+    context = _TEL_CONTEXT.search(text)
+    if context is not None and not context.group(1).startswith(("0", "+")):
+        return context.group(2) + context.group(1)  # a local number: the context comes first
     best, best_count = None, 0
     for match in _CANDIDATE.finditer(text):
-        count = sum(ch.isdigit() for ch in match.group())
+        count = len(_DIGITS_ONLY.sub("", match.group()))
         if count > best_count:
             best, best_count = match.group(), count
     return best
@@ -239,6 +247,9 @@ def _idd_length(digits: str, home: str) -> int:
 
 
 def _split_country_code(digits: str) -> tuple[int, str] | None:
+    """(calling code, the rest); None when no code fits. No code starts with 0."""
+    if digits.startswith("0"):
+        return None
     codes = phonemeta.calling_codes()
     for size in (1, 2, 3):
         if len(digits) >= size and int(digits[:size]) in codes:
@@ -250,6 +261,11 @@ def _international(text: str, digits: str, written_as: str, home: str, data: Tab
     split = _split_country_code(digits)
     if split is None:
         shown = digits[:3] or "nothing"
+        if digits.startswith("0"):
+            raise NotAPhoneNumber(
+                "unknown_country_code",
+                "Country codes never start with 0. Check the digits after the + or 00.",
+            )
         raise NotAPhoneNumber(
             "unknown_country_code",
             f"No country uses the code +{shown}. Check the digits after the + or 00.",
@@ -317,7 +333,7 @@ def _short_code(text: str, digits: str, home: str, data: Tables) -> NumberInfo |
     number = PhoneNumber(country_code=code, national_number=int(digits))
     if not shortnumberinfo.is_valid_short_number_for_region(number, home):
         return None
-    row = longest_prefix(data.uk_ranges, digits) if code == 44 else None
+    row = data.uk_ranges.longest(digits) if code == 44 else None
     band = (
         row.cost_band
         if row
@@ -375,11 +391,11 @@ def _describe(
     line_type = kind or "unknown"
     uk_range = drama = None
     if code == 44:
-        uk_range = longest_prefix(data.uk_ranges, "0" + nsn)
+        uk_range = data.uk_ranges.longest("0" + nsn)
         drama = data.is_drama("0" + nsn)
         if uk_range is not None:
             line_type = uk_range.line_type
-    network = longest_prefix(data.networks, digits) if region == phonemeta.NON_GEO_REGION else None
+    network = data.networks.longest(digits) if region == phonemeta.NON_GEO_REGION else None
     if network is not None:
         line_type = _NETWORK_LINE_TYPES.get(network.kind, line_type)
     domestic = code == _home_code(home) and (
@@ -389,7 +405,7 @@ def _describe(
     shared_with = None
     if not domestic and region != main_region:
         shared_with = phonemeta.country_names().get(main_region)
-    high_risk = None if domestic else longest_prefix(data.high_risk, digits)
+    high_risk = None if domestic else data.high_risk.longest(digits)
     band = _cost_band(valid, domestic, line_type, uk_range, network, high_risk)
     names = phonemeta.country_names()
     country = network.name if network else names.get(region, "International network")

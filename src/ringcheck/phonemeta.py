@@ -22,7 +22,7 @@ import phonenumbers
 from phonenumbers import PhoneMetadata
 from phonenumbers.phonemetadata import NumberFormat, PhoneNumberDesc
 
-from ringcheck.datatables import data_text, longest_prefix
+from ringcheck.datatables import PrefixTable, data_text
 
 NON_GEO_REGION = "001"
 
@@ -104,17 +104,40 @@ def _region_rules(region: str, meta: PhoneMetadata) -> RegionRules:
     )
 
 
+_Template = tuple[str | int, ...]  # literal text, or the number of a regex group
+
+
+def _template(text: str) -> _Template:
+    r"""'0\1 \2' -> ('0', 1, ' ', 2): expanded from a match without re's template engine."""
+    parts: list[str | int] = []
+    for i, piece in enumerate(re.split(r"\\(\d)", text)):
+        if i % 2:
+            parts.append(int(piece))
+        elif piece:
+            parts.append(piece)
+    return tuple(parts)
+
+
 @dataclass(frozen=True)
 class _Format:
     leading: re.Pattern[str] | None
     pattern: re.Pattern[str]
-    template: str
-    national_template: str
+    template: _Template
+    national_template: _Template
 
-    def applies(self, nsn: str) -> bool:
+    def apply(self, nsn: str, national: bool) -> str | None:
+        """The formatted number when this format fits it, else None.
+
+        phonenumbers runs ``pattern.sub`` after checking that the pattern matches the whole
+        number, so expanding that one full match gives the same text.
+        """
         if self.leading is not None and self.leading.match(nsn) is None:
-            return False
-        return self.pattern.fullmatch(nsn) is not None
+            return None
+        match = self.pattern.fullmatch(nsn)
+        if match is None:
+            return None
+        template = self.national_template if national else self.template
+        return "".join(p if isinstance(p, str) else match.group(p) or "" for p in template)
 
 
 def _format(fmt: NumberFormat) -> _Format:
@@ -126,8 +149,8 @@ def _format(fmt: NumberFormat) -> _Format:
     return _Format(
         leading=re.compile(leading[-1]) if leading else None,
         pattern=re.compile(fmt.pattern or ""),
-        template=template,
-        national_template=national,
+        template=_template(template),
+        national_template=_template(national),
     )
 
 
@@ -162,17 +185,20 @@ class CountryRules:
 
     def format_national(self, nsn: str) -> str:
         for fmt in self.national_formats:
-            if fmt.applies(nsn):
-                return fmt.pattern.sub(fmt.national_template, nsn)
+            text = fmt.apply(nsn, national=True)
+            if text is not None:
+                return text
         return nsn
 
     def format_international(self, nsn: str) -> str:
         for fmt in self.international_formats:
-            if fmt.applies(nsn):
-                return f"+{self.code} {fmt.pattern.sub(fmt.template, nsn)}"
+            text = fmt.apply(nsn, national=False)
+            if text is not None:
+                return f"+{self.code} {text}"
         return f"+{self.code} {nsn}"
 
 
+@cache
 def calling_codes() -> frozenset[int]:
     """Every calling code phonenumbers knows."""
     return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
@@ -211,14 +237,13 @@ def region_metadata(region: str) -> PhoneMetadata | None:
     return PhoneMetadata.metadata_for_region(region.upper())
 
 
-def _read_tsv(name: str) -> dict[str, str]:
-    text = data_text(f"generated/{name}")
-    table = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("\t")
-            table[key] = value
-    return table
+def _read_tsv(name: str) -> PrefixTable[str]:
+    lines = data_text(f"generated/{name}").splitlines()
+    return PrefixTable(
+        line.split("\t", 1)  # type: ignore[misc]
+        for line in lines
+        if line and not line.startswith("#")
+    )
 
 
 @cache
@@ -228,22 +253,22 @@ def country_names() -> dict[str, str]:
 
 
 @cache
-def _carriers() -> dict[str, str]:
+def _carriers() -> PrefixTable[str]:
     return _read_tsv("carriers.tsv")
 
 
 @cache
-def _places() -> dict[str, str]:
+def _places() -> PrefixTable[str]:
     return _read_tsv("places.tsv")
 
 
 def carrier(e164_digits: str) -> str | None:
     """The network a mobile range was first given to (numbers can since have moved)."""
-    return longest_prefix(_carriers(), e164_digits)
+    return _carriers().longest(e164_digits)
 
 
 def place(e164_digits: str) -> str | None:
     """A place name for +44 area codes and +1 area codes, when one is known."""
     if not e164_digits.startswith(("44", "1")):
         return None
-    return longest_prefix(_places(), e164_digits)
+    return _places().longest(e164_digits)

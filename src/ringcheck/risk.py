@@ -124,7 +124,13 @@ def _number_reasons(info: NumberInfo, settings: Settings) -> Iterator[tuple[str,
     if info.high_risk is not None:
         yield "high_risk_destination", {"destination": info.high_risk.destination}
     if info.shared_with is not None:
-        yield "looks_domestic", {"main_country": info.shared_with, "code": info.country_code}
+        yield (
+            "looks_domestic",
+            {
+                "main_country": with_article(info.shared_with),
+                "code": info.country_code,
+            },
+        )
     if info.network is not None and info.network.kind in _COSTLY_NETWORKS:
         yield "satellite_or_global_network", {}
     yield from _range_reasons(info)
@@ -158,7 +164,8 @@ def _context_reasons(
     if ctx.recorded_message:
         yield "recorded_press_button", {}
     if ctx.rang_seconds is not None and ctx.rang_seconds <= settings.one_ring_seconds:
-        yield "one_ring", {"seconds": f"{ctx.rang_seconds:g}"}
+        seconds = f"{ctx.rang_seconds:g} second" + ("" if ctx.rang_seconds == 1 else "s")
+        yield "one_ring", {"seconds": seconds}
     if ctx.expected_abroad and not info.domestic:
         yield "expected_contact", {}
     if ctx.voicemail:
@@ -169,6 +176,32 @@ def _context_reasons(
         yield "rotating_numbers", {"similar": ctx.similar_numbers + 1}
     if ctx.called_at is not None and (ctx.called_at >= _NIGHT_START or ctx.called_at < _NIGHT_END):
         yield "odd_hours", {}
+
+
+# Country names that take "the" in an English sentence.
+_NEEDS_THE = (
+    "Isle of Man",
+    "Islands",
+    "Republic",
+    "Kingdom",
+    "States",
+    "Emirates",
+    "Netherlands",
+    "Philippines",
+    "Bahamas",
+    "Gambia",
+    "Maldives",
+    "Comoros",
+    "Seychelles",
+    "Vatican",
+)
+
+
+def with_article(country: str) -> str:
+    """'United States' -> 'the United States', so sentences read naturally."""
+    if country.startswith(("the ", "The ")) or not any(w in country for w in _NEEDS_THE):
+        return country
+    return f"the {country}"
 
 
 def _fill(template: str, params: Mapping[str, Any]) -> str:
@@ -192,7 +225,7 @@ def assess(
     """Reasons (strongest first), clipped score, level, claimed organisation, text values."""
     org = catalogue.match(context.claimed) if catalogue is not None else None
     params: dict[str, Any] = {
-        "country": info.country or "an unknown place",
+        "country": with_article(info.country) if info.country else "an unknown place",
         "threshold": f"{settings.one_ring_seconds:g}",
         "code": info.country_code,
     }
