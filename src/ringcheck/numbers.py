@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from phonenumbers import PhoneNumber, shortnumberinfo
@@ -84,9 +85,12 @@ class CallbackCost:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: a frozen 20-field dataclass takes ~7 µs to build, per check
 class NumberInfo:
-    """Everything ringcheck knows about a number, before any judgement of risk."""
+    """Everything ringcheck knows about a number, before any judgement of risk.
+
+    Treat it as read-only: every face shares the same instance.
+    """
 
     input: str
     e164: str | None
@@ -137,6 +141,7 @@ class NumberInfo:
         }
 
 
+@cache
 def flag_for(region: str | None) -> str:
     """The flag emoji for a region code ("GB" -> the UK flag); a globe for networks."""
     if region == phonemeta.NON_GEO_REGION:
@@ -181,7 +186,7 @@ def parse_number(text: str, home: str = "GB", data: Tables | None = None) -> Num
     'Nigeria'
     """
     data = data or tables()
-    home = _home_region(home)
+    where = _home(home)
     if not isinstance(text, str):
         raise NotAPhoneNumber("not_text", "Enter the phone number as text.")
     if len(text) > MAX_INPUT_CHARS:
@@ -191,7 +196,7 @@ def parse_number(text: str, home: str = "GB", data: Tables | None = None) -> Num
     clean = _normalise(text).strip()
     candidate = _pick_candidate(clean)
     if candidate is None:
-        return _no_digits(text, clean, home, data)
+        return _no_digits(text, clean, data)
     digits = _DIGITS_ONLY.sub("", candidate)
     if len(digits) > MAX_DIGITS:
         raise NotAPhoneNumber(
@@ -202,30 +207,40 @@ def parse_number(text: str, home: str = "GB", data: Tables | None = None) -> Num
     if clean in _ANDROID_WITHHELD:
         return _withheld(text, data)
     if candidate.lstrip().startswith("+"):
-        return _international(text, digits, "plus", home, data)
-    idd = _idd_length(digits, home)
+        return _international(text, digits, "plus", where, data)
+    idd = where.idd.match(digits) if where.idd else None
     if idd:
-        return _international(text, digits[idd:], "idd", home, data)
-    return _national(text, digits, home, data)
+        return _international(text, digits[idd.end() :], "idd", where, data)
+    return _national(text, digits, where, data)
 
 
-def _home_region(home: str) -> str:
+@dataclass(frozen=True)
+class _Home:
+    """The user's own region, with what reading a number needs to know about it."""
+
+    region: str
+    code: int
+    rules: phonemeta.CountryRules
+    idd: re.Pattern[str] | None  # its international prefix: 00 in the UK, 011 in the US
+    domestic: frozenset[str]  # regions whose numbers count as domestic
+
+
+@cache
+def _home(home: str) -> _Home:
     region = (home or "").strip().upper()
-    if phonemeta.region_metadata(region) is None:
+    meta = phonemeta.region_metadata(region)
+    rules = phonemeta.country(meta.country_code) if meta and meta.country_code else None
+    if meta is None or rules is None or meta.country_code is None:
         raise NotAPhoneNumber(
             "bad_home_region",
             f"'{home}' is not a region code ringcheck knows. Use two letters, such as GB or US.",
         )
-    return region
+    idd = re.compile(meta.international_prefix) if meta.international_prefix else None
+    domestic = _DOMESTIC_GROUPS.get(region, frozenset({region}))
+    return _Home(region, meta.country_code, rules, idd, domestic)
 
 
-def _home_code(home: str) -> int:
-    meta = phonemeta.region_metadata(home)
-    assert meta is not None and meta.country_code is not None  # checked by _home_region
-    return meta.country_code
-
-
-def _no_digits(text: str, clean: str, home: str, data: Tables) -> NumberInfo:
+def _no_digits(text: str, clean: str, data: Tables) -> NumberInfo:
     if not clean:
         raise NotAPhoneNumber("empty", "Enter the number that called you.")
     if _WITHHELD.search(clean.lower()):
@@ -235,15 +250,6 @@ def _no_digits(text: str, clean: str, home: str, data: Tables) -> NumberInfo:
         "That doesn't look like a phone number: it has no digits. "
         "Type the number as your phone shows it, for example +44 20 7946 0000.",
     )
-
-
-def _idd_length(digits: str, home: str) -> int:
-    """Length of the home region's international prefix at the start ("00", "011")."""
-    meta = phonemeta.region_metadata(home)
-    if meta is None or not meta.international_prefix:
-        return 0
-    match = re.match(meta.international_prefix, digits)
-    return match.end() if match else 0
 
 
 def _split_country_code(digits: str) -> tuple[int, str] | None:
@@ -257,7 +263,9 @@ def _split_country_code(digits: str) -> tuple[int, str] | None:
     return None
 
 
-def _international(text: str, digits: str, written_as: str, home: str, data: Tables) -> NumberInfo:
+def _international(
+    text: str, digits: str, written_as: str, home: _Home, data: Tables
+) -> NumberInfo:
     split = _split_country_code(digits)
     if split is None:
         shown = digits[:3] or "nothing"
@@ -283,78 +291,73 @@ def _international(text: str, digits: str, written_as: str, home: str, data: Tab
         raise NotAPhoneNumber(
             "too_short", f"+{code} {nsn} is too short to be a phone number{where}."
         )
-    return _describe(text, code, _drop_trunk_zero(code, nsn), written_as, home, data)
-
-
-def _drop_trunk_zero(code: int, nsn: str) -> str:
-    """'+44 (0)20 …' and '+44 0 20 …': drop a national prefix written after the code."""
     rules = phonemeta.country(code)
-    prefix = rules.national_prefix if rules else None
-    if rules is None or not prefix or not nsn.startswith(prefix):
-        return nsn
-    if rules.classify(nsn)[1] is None and rules.classify(nsn[len(prefix) :])[1] is not None:
-        return nsn[len(prefix) :]
-    return nsn
+    assert rules is not None  # every code _split_country_code returns has rules
+    found = rules.classify(nsn)
+    prefix = rules.national_prefix
+    if found[1] is None and prefix and nsn.startswith(prefix):
+        # '+44 (0)20 …' or '+44 0 20 …': a national prefix written after the code.
+        without = rules.classify(nsn[len(prefix) :])
+        if without[1] is not None:
+            nsn, found = nsn[len(prefix) :], without
+    return _describe(text, rules, nsn, found, written_as, home, data)
 
 
-def _national(text: str, digits: str, home: str, data: Tables) -> NumberInfo:
-    code = _home_code(home)
-    rules = phonemeta.country(code)
-    assert rules is not None
+def _national(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo:
+    rules = home.rules
+    whole = rules.classify(digits)
     prefix = rules.national_prefix
     if prefix and digits.startswith(prefix) and len(digits) > len(prefix) + 3:
         nsn = digits[len(prefix) :]
-        if rules.classify(nsn)[1] is not None or rules.classify(digits)[1] is None:
-            return _describe(text, code, nsn, "national", home, data)
+        found = rules.classify(nsn)
+        if found[1] is not None or whole[1] is None:
+            return _describe(text, rules, nsn, found, "national", home, data)
     short = _short_code(text, digits, home, data)
     if short is not None:
         return short
-    if rules.classify(digits)[1] is not None:
-        return _describe(text, code, digits, "bare", home, data)
+    if whole[1] is not None:
+        return _describe(text, rules, digits, whole, "bare", home, data)
     split = _split_country_code(digits)
     if split is not None and len(digits) >= 8:
         other = phonemeta.country(split[0])
-        if other is not None and other.classify(split[1])[1] is not None:
-            return _describe(text, split[0], split[1], "bare", home, data)
+        if other is not None and (elsewhere := other.classify(split[1]))[1] is not None:
+            return _describe(text, other, split[1], elsewhere, "bare", home, data)
     if len(digits) < 7:
         raise NotAPhoneNumber(
             "too_short",
             f"{digits} is too short to be a phone number. Enter the whole number, "
             "with the area code or the + and country code.",
         )
-    return _describe(text, code, digits, "bare", home, data)
+    return _describe(text, rules, digits, whole, "bare", home, data)
 
 
-def _short_code(text: str, digits: str, home: str, data: Tables) -> NumberInfo | None:
+def _short_code(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo | None:
     """Short service numbers dialled without any prefix, such as 118 118 or 159."""
     if len(digits) > 6 or digits.startswith("0"):
         return None
-    code = _home_code(home)
+    code, region = home.code, home.region
     number = PhoneNumber(country_code=code, national_number=int(digits))
-    if not shortnumberinfo.is_valid_short_number_for_region(number, home):
+    if not shortnumberinfo.is_valid_short_number_for_region(number, region):
         return None
     row = data.uk_ranges.longest(digits) if code == 44 else None
-    band = (
-        row.cost_band
-        if row
-        else _SHORT_COST.get(shortnumberinfo.expected_cost_for_region(number, home), "unknown")
-    )
+    cost = shortnumberinfo.expected_cost_for_region(number, region)
+    band = row.cost_band if row else _SHORT_COST.get(cost, "unknown")
     return NumberInfo(
         input=text,
         e164=None,
         international_format=None,
         national_format=digits,
         country_code=code,
-        region=home,
-        country=phonemeta.country_names().get(home),
-        location=phonemeta.country_names().get(home),
+        region=region,
+        country=phonemeta.country_names().get(region),
+        location=phonemeta.country_names().get(region),
         line_type=row.line_type if row else "short_code",
         carrier=None,
         valid=True,
         domestic=True,
         written_as="bare",
         callback_cost=CallbackCost(band, data.wording.cost[band]),
-        flag=flag_for(home),
+        flag=flag_for(region),
         uk_range=row,
     )
 
@@ -380,11 +383,17 @@ def _withheld(text: str, data: Tables) -> NumberInfo:
 
 
 def _describe(
-    text: str, code: int, nsn: str, written_as: str, home: str, data: Tables
+    text: str,
+    rules: phonemeta.CountryRules,
+    nsn: str,
+    found: tuple[phonemeta.RegionRules, str | None],
+    written_as: str,
+    home: _Home,
+    data: Tables,
 ) -> NumberInfo:
-    rules = phonemeta.country(code)
-    assert rules is not None
-    region_rules, kind = rules.classify(nsn)
+    """Everything about a number once its code and national digits are known."""
+    code = rules.code
+    region_rules, kind = found
     region = region_rules.region
     digits = f"{code}{nsn}"
     valid = kind is not None
@@ -398,9 +407,7 @@ def _describe(
     network = data.networks.longest(digits) if region == phonemeta.NON_GEO_REGION else None
     if network is not None:
         line_type = _NETWORK_LINE_TYPES.get(network.kind, line_type)
-    domestic = code == _home_code(home) and (
-        region == home or region in _DOMESTIC_GROUPS.get(home, frozenset())
-    )
+    domestic = code == home.code and region in home.domestic
     main_region = rules.regions[0].region
     shared_with = None
     if not domestic and region != main_region:
@@ -409,11 +416,12 @@ def _describe(
     band = _cost_band(valid, domestic, line_type, uk_range, network, high_risk)
     names = phonemeta.country_names()
     country = network.name if network else names.get(region, "International network")
+    international, national = rules.formats(nsn)
     return NumberInfo(
         input=text,
         e164=f"+{digits}",
-        international_format=rules.format_international(nsn),
-        national_format=rules.format_national(nsn),
+        international_format=international,
+        national_format=national,
         country_code=code,
         region=region,
         country=country,

@@ -59,99 +59,116 @@ def _desc(desc: PhoneNumberDesc | None) -> _Desc | None:
     return _Desc(re.compile(desc.national_number_pattern), lengths)
 
 
+def _guarded(desc: _Desc) -> str:
+    """A desc as one regex: its possible lengths become a lookahead in front of it."""
+    if not desc.lengths:
+        return f"(?:{desc.pattern.pattern})"
+    sizes = "|".join(f"\\d{{{n}}}" for n in sorted(desc.lengths))
+    return f"(?=(?:{sizes})\\Z)(?:{desc.pattern.pattern})"
+
+
 @dataclass(frozen=True)
 class RegionRules:
-    """One region's validity and line-type rules."""
+    """One region's validity and line-type rules.
+
+    phonenumbers tries each line type's pattern in turn; here they are joined into one
+    regex whose alternatives keep that order, so one ``fullmatch`` finds the first type
+    that fits (``lastgroup`` names it).
+    """
 
     region: str
     general: _Desc | None
-    special: tuple[tuple[str, _Desc], ...]
-    fixed: _Desc | None
+    types: re.Pattern[str] | None
+    kinds: dict[str, str]
     mobile: _Desc | None
     same_fixed_and_mobile: bool
     leading_digits: re.Pattern[str] | None
 
     def line_type(self, nsn: str) -> str | None:
         """The ringcheck line type of a national number, or None when it is not valid here."""
-        if self.general is None or not self.general.matches(nsn):
+        if self.general is None or self.types is None or not self.general.matches(nsn):
             return None
-        for name, desc in self.special:
-            if desc.matches(nsn):
-                return name
-        if self.fixed is not None and self.fixed.matches(nsn):
-            if self.same_fixed_and_mobile or (self.mobile is not None and self.mobile.matches(nsn)):
-                return "fixed_line_or_mobile"
-            return "fixed_line"
-        if not self.same_fixed_and_mobile and self.mobile is not None and self.mobile.matches(nsn):
-            return "mobile"
-        return None
+        match = self.types.fullmatch(nsn)
+        if match is None or match.lastgroup is None:
+            return None
+        kind = self.kinds[match.lastgroup]
+        if kind == "fixed_line" and (
+            self.same_fixed_and_mobile or (self.mobile is not None and self.mobile.matches(nsn))
+        ):
+            return "fixed_line_or_mobile"
+        return kind
 
 
 def _region_rules(region: str, meta: PhoneMetadata) -> RegionRules:
-    special = tuple(
-        (ours, desc)
-        for attr, ours in _SPECIAL_TYPES
-        if (desc := _desc(getattr(meta, attr))) is not None
-    )
+    same = bool(meta.same_mobile_and_fixed_line_pattern)
+    ordered = [(ours, _desc(getattr(meta, attr))) for attr, ours in _SPECIAL_TYPES]
+    ordered.append(("fixed_line", _desc(meta.fixed_line)))
+    if not same:  # phonenumbers looks at the mobile pattern only when it differs
+        ordered.append(("mobile", _desc(meta.mobile)))
+    present = [(ours, desc) for ours, desc in ordered if desc is not None]
+    kinds = {f"t{i}": ours for i, (ours, _) in enumerate(present)}
+    joined = "|".join(f"(?P<t{i}>{_guarded(desc)})" for i, (_, desc) in enumerate(present))
     return RegionRules(
         region=region,
         general=_desc(meta.general_desc),
-        special=special,
-        fixed=_desc(meta.fixed_line),
+        types=re.compile(joined) if present else None,
+        kinds=kinds,
         mobile=_desc(meta.mobile),
-        same_fixed_and_mobile=bool(meta.same_mobile_and_fixed_line_pattern),
+        same_fixed_and_mobile=same,
         leading_digits=re.compile(meta.leading_digits) if meta.leading_digits else None,
     )
 
 
-_Template = tuple[str | int, ...]  # literal text, or the number of a regex group
+_Template = tuple[str, tuple[int, ...]]  # str.format text, and the regex groups it takes
 
 
-def _template(text: str) -> _Template:
-    r"""'0\1 \2' -> ('0', 1, ' ', 2): expanded from a match without re's template engine."""
-    parts: list[str | int] = []
-    for i, piece in enumerate(re.split(r"\\(\d)", text)):
-        if i % 2:
-            parts.append(int(piece))
-        elif piece:
-            parts.append(piece)
-    return tuple(parts)
+def _template(text: str, offset: int) -> _Template:
+    r"""'0\1 \2' -> ('0{} {}', (1 + offset, 2 + offset)): expanded straight from a match."""
+    pieces = re.split(r"\\(\d)", text.replace("{", "{{").replace("}", "}}"))
+    groups = tuple(int(p) + offset for p in pieces[1::2])
+    return "{}".join(pieces[0::2]), groups
+
+
+def _expand(match: re.Match[str], template: _Template) -> str:
+    text, groups = template
+    return text.format(*[match.group(g) or "" for g in groups])
 
 
 @dataclass(frozen=True)
-class _Format:
-    leading: re.Pattern[str] | None
-    pattern: re.Pattern[str]
-    template: _Template
-    national_template: _Template
+class _Formats:
+    """A region's number formats joined into one regex, first fitting format first.
 
-    def apply(self, nsn: str, national: bool) -> str | None:
-        """The formatted number when this format fits it, else None.
+    phonenumbers picks the first format whose leading digits match the start of the
+    number and whose pattern matches all of it, then runs ``pattern.sub``; a leading-digits
+    lookahead in front of each pattern does the same in one ``fullmatch``.
+    """
 
-        phonenumbers runs ``pattern.sub`` after checking that the pattern matches the whole
-        number, so expanding that one full match gives the same text.
-        """
-        if self.leading is not None and self.leading.match(nsn) is None:
-            return None
-        match = self.pattern.fullmatch(nsn)
-        if match is None:
-            return None
-        template = self.national_template if national else self.template
-        return "".join(p if isinstance(p, str) else match.group(p) or "" for p in template)
+    pattern: re.Pattern[str] | None
+    international: dict[str, _Template]
+    national: dict[str, _Template]
+
+    def match(self, nsn: str) -> re.Match[str] | None:
+        return self.pattern.fullmatch(nsn) if self.pattern is not None else None
 
 
-def _format(fmt: NumberFormat) -> _Format:
-    leading = fmt.leading_digits_pattern
-    template = fmt.format or ""
-    national = template
-    if fmt.national_prefix_formatting_rule:
-        national = _FIRST_GROUP.sub(fmt.national_prefix_formatting_rule, template, count=1)
-    return _Format(
-        leading=re.compile(leading[-1]) if leading else None,
-        pattern=re.compile(fmt.pattern or ""),
-        template=_template(template),
-        national_template=_template(national),
-    )
+def _formats(formats: list[NumberFormat]) -> _Formats:
+    pieces, intl_parts, national_parts = [], {}, {}
+    group = 0
+    for i, fmt in enumerate(formats):
+        leads = fmt.leading_digits_pattern
+        lead = f"(?={leads[-1]})" if leads else ""
+        pieces.append(f"(?P<f{i}>{lead}(?:{fmt.pattern or ''}))")
+        group += 1  # the named group itself
+        offset = group + (re.compile(leads[-1]).groups if leads else 0)
+        template = fmt.format or ""
+        national = template
+        if fmt.national_prefix_formatting_rule:
+            national = _FIRST_GROUP.sub(fmt.national_prefix_formatting_rule, template, count=1)
+        intl_parts[f"f{i}"] = _template(template, offset)
+        national_parts[f"f{i}"] = _template(national, offset)
+        group = offset + re.compile(fmt.pattern or "").groups
+    pattern = re.compile("|".join(pieces)) if pieces else None
+    return _Formats(pattern, intl_parts, national_parts)
 
 
 @dataclass(frozen=True)
@@ -161,8 +178,8 @@ class CountryRules:
     code: int
     regions: tuple[RegionRules, ...]
     national_prefix: str | None
-    national_formats: tuple[_Format, ...]
-    international_formats: tuple[_Format, ...]
+    national_formats: _Formats
+    international_formats: _Formats
 
     def classify(self, nsn: str) -> tuple[RegionRules, str | None]:
         """The region a national number belongs to and its line type (None: not valid).
@@ -183,19 +200,23 @@ class CountryRules:
                     return rules, kind
         return self.regions[0], None
 
-    def format_national(self, nsn: str) -> str:
-        for fmt in self.national_formats:
-            text = fmt.apply(nsn, national=True)
-            if text is not None:
-                return text
-        return nsn
+    def formats(self, nsn: str) -> tuple[str, str]:
+        """(international, national) formats, as phonenumbers' ``format_number`` gives them."""
+        national = intl = nsn
+        match = self.national_formats.match(nsn)
+        if match is not None and match.lastgroup is not None:
+            national = _expand(match, self.national_formats.national[match.lastgroup])
+        if self.international_formats is not self.national_formats:
+            match = self.international_formats.match(nsn)
+        if match is not None and match.lastgroup is not None:
+            intl = _expand(match, self.international_formats.international[match.lastgroup])
+        return f"+{self.code} {intl}", national
 
     def format_international(self, nsn: str) -> str:
-        for fmt in self.international_formats:
-            text = fmt.apply(nsn, national=False)
-            if text is not None:
-                return f"+{self.code} {text}"
-        return f"+{self.code} {nsn}"
+        return self.formats(nsn)[0]
+
+    def format_national(self, nsn: str) -> str:
+        return self.formats(nsn)[1]
 
 
 @cache
@@ -221,14 +242,14 @@ def country(code: int) -> CountryRules | None:
     meta = metas[0][1]
     if meta is None or not compiled:
         return None
-    national = tuple(_format(f) for f in meta.number_format)
-    intl_source = meta.intl_number_format or meta.number_format
+    national = _formats(meta.number_format)
+    intl = _formats(meta.intl_number_format) if meta.intl_number_format else national
     return CountryRules(
         code=code,
         regions=tuple(compiled),
         national_prefix=meta.national_prefix,
         national_formats=national,
-        international_formats=tuple(_format(f) for f in intl_source),
+        international_formats=intl,
     )
 
 
