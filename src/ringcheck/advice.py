@@ -6,12 +6,15 @@ back, press buttons), then how to check, then how to protect themselves and repo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ringcheck.datatables import Tables
-from ringcheck.organisations import Organisation
 from ringcheck.risk import Advice, Reason, at_least
+
+if TYPE_CHECKING:
+    from ringcheck.organisations import Organisation
 
 # Reasons that mean a call-back itself costs money or feeds a scam.
 _COSTLY = frozenset(
@@ -33,25 +36,28 @@ _IMPERSONATION = frozenset({"claimed_uk_organisation_from_abroad", "recorded_pre
 
 
 def advise(
-    reasons: Iterable[Reason],
-    level: str,
-    org: Organisation | None,
-    data: Tables,
-    params: Mapping[str, Any],
+    reasons: Iterable[Reason], level: str, org: Organisation | None, data: Tables
 ) -> tuple[Advice, ...]:
     """The advice for a verdict, in the order to act on it."""
-    codes = _advice_codes({r.code for r in reasons}, level, org)
+    return _advice(frozenset(r.code for r in reasons), level, org, data)
+
+
+@lru_cache(maxsize=4096)
+def _advice(
+    has: frozenset[str], level: str, org: Organisation | None, data: Tables
+) -> tuple[Advice, ...]:
+    # The same few combinations recur for every number, so the result is cached.
     items = []
-    for code in codes:
+    for code in _advice_codes(has, level, org):
         if org is not None and code == org.kind.advice:
             text = org.kind.safe_contact
         else:
-            text = data.wording.advice[code].format_map({"org": "them", **params})
+            text = data.wording.advice[code].format_map({"org": org.name if org else "them"})
         items.append(Advice(code, text))
     return tuple(items)
 
 
-def _advice_codes(has: set[str], level: str, org: Organisation | None) -> list[str]:
+def _advice_codes(has: frozenset[str], level: str, org: Organisation | None) -> list[str]:
     if "trusted_number" in has and not at_least(level, "caution"):
         return ["no_action_needed"]
     risky = at_least(level, "high")

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ringcheck.advice import advise
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import ConfigError, NotAPhoneNumber
 from ringcheck.numbers import NumberInfo, parse_number
-from ringcheck.organisations import Catalogue, catalogue
-from ringcheck.risk import CallContext, Verdict, assess, headline
+from ringcheck.risk import NO_CONTEXT, CallContext, Verdict, assess, headline
 from ringcheck.settings import Settings
 
-_NO_CONTEXT = CallContext()
+if TYPE_CHECKING:
+    from ringcheck.organisations import Catalogue
+
+
 _DEFAULT_SETTINGS = Settings()
 
 
@@ -57,17 +59,19 @@ def check(
     """
     settings = _with_trusted_e164(settings or _DEFAULT_SETTINGS, home)
     data = data or _tables_for(settings)
-    context = context or _NO_CONTEXT
+    context = context or NO_CONTEXT
     info = parse_number(text, home, data)
     if context.claimed and organisations is None:
-        organisations = catalogue()  # built on first use: most checks name no caller
+        from ringcheck.organisations import catalogue  # most checks name no caller
+
+        organisations = catalogue()
     reasons, score, level, org, params = assess(info, context, settings, data, organisations)
     verdict = Verdict(
         level=level,
         score=score,
         headline=headline(reasons, level, data, params),
         reasons=tuple(reasons),
-        advice=advise(reasons, level, org, data, params),
+        advice=advise(reasons, level, org, data),
         organisation=org,
     )
     return CheckResult(text, info, verdict, context, data.version)

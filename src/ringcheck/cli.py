@@ -12,7 +12,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import click
@@ -52,7 +51,7 @@ class OutputClosed(Exception):
     """
 
 
-def _settings(config: Path | None, home: str | None) -> Settings:
+def _settings(config: str | None, home: str | None) -> Settings:
     try:
         settings = load_settings(config_path=config)
         return settings.updated({"home": home}, "--home") if home else settings
@@ -159,7 +158,7 @@ def cli() -> None:
 )
 @click.option(
     "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     help="Config file to use instead of the default.",
 )
 def check_command(
@@ -175,7 +174,7 @@ def check_command(
     home: str | None,
     as_json: bool,
     fail_on: str | None,
-    config: Path | None,
+    config: str | None,
 ) -> None:
     """Check one or more NUMBERS, written any way you like.
 
@@ -346,14 +345,14 @@ def data_command(as_json: bool) -> None:
 @cli.command("config")
 @click.option(
     "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     help="Config file to read instead of the default.",
 )
-def config_command(config: Path | None) -> None:
+def config_command(config: str | None) -> None:
     """Show where your config file is and the settings in force."""
     path = config or default_config_path()
     settings = _settings(config, None)
-    state = "in use" if path.is_file() else "not there yet: built-in defaults in use"
+    state = "in use" if os.path.isfile(path) else "not there yet: built-in defaults in use"
     click.echo(f"Config file: {path} ({state})\n")
     for setting in SETTINGS:
         value = getattr(settings, setting.name)

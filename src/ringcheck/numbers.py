@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from phonenumbers import PhoneNumber, shortnumberinfo
 from phonenumbers.shortnumberinfo import ShortNumberCost
@@ -77,8 +77,7 @@ _WITHHELD = re.compile(
 _ANDROID_WITHHELD = frozenset({"-1", "-2", "-3"})
 
 
-@dataclass(frozen=True)
-class CallbackCost:
+class CallbackCost(NamedTuple):
     """What calling the number back could cost: a band and a sentence."""
 
     band: str
@@ -214,7 +213,7 @@ def parse_number(text: str, home: str = "GB", data: Tables | None = None) -> Num
     return _national(text, digits, where, data)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class _Home:
     """The user's own region, with what reading a number needs to know about it."""
 

@@ -15,14 +15,14 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from ringcheck.datatables import data_text
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """A kind of organisation and the safe way to get in touch with it."""
 
     id: str
@@ -31,8 +31,7 @@ class Kind:
     advice: str
 
 
-@dataclass(frozen=True)
-class Organisation:
+class Organisation(NamedTuple):
     """One organisation callers pretend to be."""
 
     name: str
@@ -46,7 +45,7 @@ def _words(text: str) -> str:
     return _NOT_WORD.sub(" ", text.lower()).strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalogue:
     """Organisations with a compiled matcher over all their aliases."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
@@ -41,8 +42,7 @@ _SPECIAL_TYPES = (
 _FIRST_GROUP = re.compile(r"(\\\d)")
 
 
-@dataclass(frozen=True)
-class _Desc:
+class _Desc(NamedTuple):
     pattern: re.Pattern[str]
     lengths: frozenset[int]
 
@@ -67,7 +67,7 @@ def _guarded(desc: _Desc) -> str:
     return f"(?=(?:{sizes})\\Z)(?:{desc.pattern.pattern})"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class RegionRules:
     """One region's validity and line-type rules.
 
@@ -134,7 +134,7 @@ def _expand(match: re.Match[str], template: _Template) -> str:
     return text.format(*[match.group(g) or "" for g in groups])
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class _Formats:
     """A region's number formats joined into one regex, first fitting format first.
 
@@ -171,7 +171,7 @@ def _formats(formats: list[NumberFormat]) -> _Formats:
     return _Formats(pattern, intl_parts, national_parts)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class CountryRules:
     """Everything ringcheck needs to know about one calling code."""
 

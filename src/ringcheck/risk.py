@@ -9,15 +9,19 @@ lower concern, not vouch for a caller.
 from __future__ import annotations
 
 import datetime as dt
+import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ringcheck.datatables import Tables
 from ringcheck.errors import RingcheckError
 from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo
-from ringcheck.organisations import Catalogue, Organisation
 from ringcheck.settings import Settings
+
+if TYPE_CHECKING:  # the catalogue loads only when a caller was named
+    from ringcheck.organisations import Catalogue, Organisation
 
 LEVELS = ("low", "caution", "high", "very_high")
 _BANDS = ((75, "very_high"), (50, "high"), (25, "caution"), (0, "low"))
@@ -66,15 +70,13 @@ class CallContext:
         }
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     code: str
     points: int
     text: str
 
 
-@dataclass(frozen=True)
-class Advice:
+class Advice(NamedTuple):
     code: str
     text: str
 
@@ -107,6 +109,9 @@ class Verdict:
 def level_for(score: int) -> str:
     """DESIGN.md's bands: low < 25 <= caution < 50 <= high < 75 <= very_high."""
     return next(level for floor, level in _BANDS if score >= floor)
+
+
+NO_CONTEXT = CallContext()
 
 
 def at_least(level: str, floor: str) -> bool:
@@ -197,6 +202,7 @@ _NEEDS_THE = (
 )
 
 
+@lru_cache(maxsize=1024)
 def with_article(country: str) -> str:
     """'United States' -> 'the United States', so sentences read naturally."""
     if country.startswith(("the ", "The ")) or not any(w in country for w in _NEEDS_THE):
@@ -204,8 +210,26 @@ def with_article(country: str) -> str:
     return f"the {country}"
 
 
+_MISSING = object()
+
+
+@lru_cache(maxsize=512)
+def _placeholders(template: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+@lru_cache(maxsize=8192)
+def _filled(template: str, values: tuple[Any, ...]) -> str:
+    given = zip(_placeholders(template), values, strict=True)
+    return template.format_map(_Defaults({k: v for k, v in given if v is not _MISSING}))
+
+
 def _fill(template: str, params: Mapping[str, Any]) -> str:
-    return template.format_map(_Defaults(params))
+    """The template with its placeholders filled in (the same sentences recur: cached)."""
+    names = _placeholders(template)
+    if not names:
+        return template
+    return _filled(template, tuple(params.get(name, _MISSING) for name in names))
 
 
 class _Defaults(dict[str, Any]):
@@ -229,7 +253,9 @@ def assess(
         "threshold": f"{settings.one_ring_seconds:g}",
         "code": info.country_code,
     }
-    found = [*_number_reasons(info, settings), *_context_reasons(info, context, org, settings)]
+    found = list(_number_reasons(info, settings))
+    if context is not NO_CONTEXT and context != NO_CONTEXT:
+        found.extend(_context_reasons(info, context, org, settings))
     reasons = []
     for code, extra in found:
         params.update(extra)

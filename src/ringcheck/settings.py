@@ -17,16 +17,14 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 
 from ringcheck.errors import ConfigError
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One tunable: its name, default, help text and how to read it from text."""
 
     name: str
@@ -89,13 +87,13 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
-def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+def default_config_path(env: Mapping[str, str] | None = None) -> str:
     """Where ringcheck looks for the user's config file."""
     env = os.environ if env is None else env
     if env.get("RINGCHECK_CONFIG"):
-        return Path(env["RINGCHECK_CONFIG"]).expanduser()
-    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "ringcheck" / "config.toml"
+        return os.path.expanduser(env["RINGCHECK_CONFIG"])
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "ringcheck", "config.toml")
 
 
 @dataclass(frozen=True)
@@ -138,15 +136,16 @@ def _coerce(setting: Setting, raw: Any, origin: str) -> Any:
 
 
 def load_settings(
-    env: Mapping[str, str] | None = None, config_path: Path | None = None
+    env: Mapping[str, str] | None = None, config_path: str | os.PathLike[str] | None = None
 ) -> Settings:
     """Settings from the config file (if any) and ``RINGCHECK_*`` environment variables."""
     env = os.environ if env is None else env
-    path = config_path or default_config_path(env)
+    path = os.fspath(config_path) if config_path else default_config_path(env)
     settings = Settings()
-    if path.is_file():
+    if os.path.isfile(path):
         try:
-            values = tomllib.loads(path.read_text("utf-8"))
+            with open(path, encoding="utf-8") as file:
+                values = tomllib.loads(file.read())
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError("bad_config", f"Can't read the config file {path}: {exc}") from None
         settings = settings.updated(values, str(path))
