@@ -212,6 +212,7 @@ def _with_progress(lines: Iterator[str]) -> Iterator[str]:
     if not sys.stderr.isatty():
         yield from lines
         return
+    from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     columns = (
@@ -219,7 +220,7 @@ def _with_progress(lines: Iterator[str]) -> Iterator[str]:
         TextColumn("{task.completed:,} numbers checked"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, transient=True) as progress:
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task("check", total=None)
         for line in lines:
             yield line
