@@ -1,0 +1,36 @@
+"""The README documents every setting and every command a user can reach."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ringcheck.cli import cli
+from ringcheck.settings import SETTINGS
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
+def test_every_setting_and_its_environment_variable_is_in_the_readme(setting):
+    assert f"`{setting.name}`" in README
+    assert setting.env in README
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_is_in_the_readme(command):
+    assert f"ringcheck {command}" in README
+
+
+@pytest.mark.parametrize(
+    "option", sorted(p.opts[0] for p in cli.commands["check"].params if p.opts)
+)
+def test_every_check_option_is_in_the_readme(option):
+    if option.startswith("--"):
+        assert option in README
+
+
+def test_readme_shows_the_two_commands_first():
+    assert README.index("make run") < README.index("## Examples")
+    assert "make test" in README
