@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contract import DESIGN_REASON_CODES, plain_text_problems
+from contract import ADVICE_CODES, DESIGN_REASON_CODES, plain_text_problems
 from ringcheck import (
     BadContext,
     CallContext,
@@ -376,20 +376,7 @@ def test_every_reason_and_advice_text_is_plain_filled_in_text() -> None:
 
 def test_the_text_samples_reach_every_advice_code() -> None:
     seen = {code for result in _all_results() for code in advice_codes(result)}
-    assert seen == {
-        "dont_call_back",
-        "dont_press_buttons",
-        "check_reports",
-        "block_number",
-        "bar_premium_international",
-        "report_fraud",
-        "report_7726",
-        "call_159",
-        "call_back_on_trusted_number",
-        "let_it_go_to_voicemail",
-        "verify_before_calling_back",
-        "no_action_needed",
-    }
+    assert seen == ADVICE_CODES
 
 
 def test_very_high_risk_advice_says_how_to_report_fraud_across_the_uk() -> None:
