@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ringcheck.advice import advise
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import ConfigError, NotAPhoneNumber
 from ringcheck.numbers import NumberInfo, parse_number
-from ringcheck.risk import NO_CONTEXT, CallContext, Verdict, assess, headline
+from ringcheck.risk import (
+    NO_CONTEXT,
+    CallContext,
+    NumberFacts,
+    Verdict,
+    assess,
+    headline,
+    number_facts,
+)
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
@@ -61,12 +70,28 @@ def check(
     data = data or _tables_for(settings)
     context = context or NO_CONTEXT
     info = parse_number(text, home, data)
-    if context.claimed and organisations is None:
-        from ringcheck.organisations import catalogue  # most checks name no caller
+    facts = number_facts(info, settings)
+    if context is NO_CONTEXT:
+        verdict = _plain_verdict(facts, data)
+    else:
+        if context.claimed and organisations is None:
+            from ringcheck.organisations import catalogue  # most checks name no caller
 
-        organisations = catalogue()
-    reasons, score, level, org, params = assess(info, context, settings, data, organisations)
-    verdict = Verdict(
+            organisations = catalogue()
+        verdict = judge(facts, context, settings, data, organisations)
+    return CheckResult(text, info, verdict, context, data.version)
+
+
+def judge(
+    facts: NumberFacts,
+    context: CallContext,
+    settings: Settings,
+    data: Tables,
+    organisations: Catalogue | None,
+) -> Verdict:
+    """The verdict on a number's facts and what happened on the call."""
+    reasons, score, level, org, params = assess(facts, context, settings, data, organisations)
+    return Verdict(
         level=level,
         score=score,
         headline=headline(reasons, level, data, params),
@@ -74,7 +99,12 @@ def check(
         advice=advise(reasons, level, org, data),
         organisation=org,
     )
-    return CheckResult(text, info, verdict, context, data.version)
+
+
+@lru_cache(maxsize=4096)
+def _plain_verdict(facts: NumberFacts, data: Tables) -> Verdict:
+    """With no call details a verdict depends on the facts alone: reuse it (it is immutable)."""
+    return judge(facts, NO_CONTEXT, _DEFAULT_SETTINGS, data, None)
 
 
 _extended: dict[tuple[str, ...], Tables] = {}

@@ -118,52 +118,91 @@ def at_least(level: str, floor: str) -> bool:
     return LEVELS.index(level) >= LEVELS.index(floor)
 
 
-def _number_reasons(info: NumberInfo, settings: Settings) -> Iterator[tuple[str, dict[str, Any]]]:
-    if info.withheld:
+class NumberFacts(NamedTuple):
+    """Everything the rules read about a number, and nothing else.
+
+    The rules take these facts rather than the whole ``NumberInfo``, so a verdict is a
+    function of them alone: without call details it can be reused for every number with
+    the same facts (30,000 realistic numbers give about 60 distinct verdicts).
+    """
+
+    withheld: bool
+    trusted: bool
+    domestic: bool
+    valid: bool
+    country: str | None
+    country_code: int | None
+    region: str | None
+    line_type: str
+    uk_reason: str | None
+    costly_network: bool
+    high_risk: str | None  # the destination's name
+    shared_with: str | None
+    fictional: bool
+
+
+def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
+    """The facts of ``info`` that the rules use."""
+    return NumberFacts(
+        withheld=info.withheld,
+        trusted=info.e164 is not None and info.e164 in settings.trusted,
+        domestic=info.domestic,
+        valid=info.valid,
+        country=info.country,
+        country_code=info.country_code,
+        region=info.region,
+        line_type=info.line_type,
+        uk_reason=info.uk_range.reason if info.uk_range else None,
+        costly_network=info.network is not None and info.network.kind in _COSTLY_NETWORKS,
+        high_risk=info.high_risk.destination if info.high_risk else None,
+        shared_with=info.shared_with,
+        fictional=info.drama is not None,
+    )
+
+
+def _number_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
+    if facts.withheld:
         yield "withheld", {}
         return
-    if info.e164 is not None and info.e164 in settings.trusted:
+    if facts.trusted:
         yield "trusted_number", {}
-    if not info.domestic:
+    if not facts.domestic:
         yield "international", {}
-    if info.high_risk is not None:
-        yield "high_risk_destination", {"destination": info.high_risk.destination}
-    if info.shared_with is not None:
+    if facts.high_risk is not None:
+        yield "high_risk_destination", {"destination": facts.high_risk}
+    if facts.shared_with is not None:
         yield (
             "looks_domestic",
-            {
-                "main_country": with_article(info.shared_with),
-                "code": info.country_code,
-            },
+            {"main_country": with_article(facts.shared_with), "code": facts.country_code},
         )
-    if info.network is not None and info.network.kind in _COSTLY_NETWORKS:
+    if facts.costly_network:
         yield "satellite_or_global_network", {}
-    yield from _range_reasons(info)
+    yield from _range_reasons(facts)
 
 
-def _range_reasons(info: NumberInfo) -> Iterator[tuple[str, dict[str, Any]]]:
-    if info.drama is not None:
+def _range_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
+    if facts.fictional:
         yield "fictional_number", {}
-    elif not info.valid:
+    elif not facts.valid:
         yield "not_in_service", {}
-    crown = info.region in CROWN_DEPENDENCIES
-    reason = info.uk_range.reason if info.uk_range else None
+    crown = facts.region in CROWN_DEPENDENCIES
+    reason = facts.uk_reason
     if reason in ("uk_mobile", "uk_landline"):
-        if info.valid and info.drama is None and info.domestic and not crown:
+        if facts.valid and not facts.fictional and facts.domestic and not crown:
             yield reason, {}
     elif reason is not None:
         yield reason, {}
-    if info.line_type == "premium_rate" and reason != "premium_rate":
+    if facts.line_type == "premium_rate" and reason != "premium_rate":
         yield "premium_rate", {}
-    if crown and info.country_code == 44:
+    if crown and facts.country_code == 44:
         yield "crown_dependency", {}
 
 
 def _context_reasons(
-    info: NumberInfo, ctx: CallContext, org: Organisation | None, settings: Settings
+    facts: NumberFacts, ctx: CallContext, org: Organisation | None, settings: Settings
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     if org is not None:
-        abroad = not info.domestic and not info.withheld
+        abroad = not facts.domestic and not facts.withheld
         code = "claimed_uk_organisation_from_abroad" if abroad else "claimed_organisation"
         yield code, {"org": org.name}
     if ctx.recorded_message:
@@ -171,7 +210,7 @@ def _context_reasons(
     if ctx.rang_seconds is not None and ctx.rang_seconds <= settings.one_ring_seconds:
         seconds = f"{ctx.rang_seconds:g} second" + ("" if ctx.rang_seconds == 1 else "s")
         yield "one_ring", {"seconds": seconds}
-    if ctx.expected_abroad and not info.domestic:
+    if ctx.expected_abroad and not facts.domestic:
         yield "expected_contact", {}
     if ctx.voicemail:
         yield "voicemail_left", {}
@@ -240,7 +279,7 @@ class _Defaults(dict[str, Any]):
 
 
 def assess(
-    info: NumberInfo,
+    facts: NumberFacts,
     context: CallContext,
     settings: Settings,
     data: Tables,
@@ -249,13 +288,12 @@ def assess(
     """Reasons (strongest first), clipped score, level, claimed organisation, text values."""
     org = catalogue.match(context.claimed) if catalogue is not None else None
     params: dict[str, Any] = {
-        "country": with_article(info.country) if info.country else "an unknown place",
-        "threshold": f"{settings.one_ring_seconds:g}",
-        "code": info.country_code,
+        "country": with_article(facts.country) if facts.country else "an unknown place",
+        "code": facts.country_code,
     }
-    found = list(_number_reasons(info, settings))
+    found = list(_number_reasons(facts))
     if context is not NO_CONTEXT and context != NO_CONTEXT:
-        found.extend(_context_reasons(info, context, org, settings))
+        found.extend(_context_reasons(facts, context, org, settings))
     reasons = []
     for code, extra in found:
         params.update(extra)

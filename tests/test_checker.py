@@ -1,0 +1,34 @@
+"""check() reuses verdicts for numbers with the same facts; that must never change an answer."""
+
+from __future__ import annotations
+
+import random
+
+from ringcheck import CallContext, Settings, check
+
+
+def _numbers(count: int) -> list[str]:
+    rng = random.Random(7)
+    prefixes = ["+44 7", "+44 20", "0", "+1 876", "+1 212", "+234 80", "+881 6", "+33 6", "09"]
+    return [rng.choice(prefixes) + str(rng.randrange(10**8, 10**9)) for _ in range(count)]
+
+
+def test_reused_verdict_equals_a_fresh_one_for_every_number():
+    for text in _numbers(400):
+        try:
+            reused = check(text)
+        except ValueError:
+            continue
+        fresh = check(text, CallContext())  # an equal but distinct context is judged afresh
+        assert reused.verdict == fresh.verdict, text
+
+
+def test_reused_verdicts_respect_trusted_numbers_and_extra_high_risk_codes():
+    plain = check("+33 6 12 34 56 78")
+    trusted = check("+33 6 12 34 56 78", settings=Settings(trusted=("+33612345678",)))
+    risky = check("+33 6 12 34 56 78", settings=Settings(high_risk=("+33",)))
+    again = check("+33 6 12 34 56 78")
+    assert "trusted_number" in {r.code for r in trusted.verdict.reasons}
+    assert "high_risk_destination" in {r.code for r in risky.verdict.reasons}
+    assert again.verdict == plain.verdict
+    assert not {"trusted_number", "high_risk_destination"} & {r.code for r in plain.verdict.reasons}
