@@ -4,9 +4,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# Numbers `make run` checks when none are given: one of each kind a UK user meets.
-NUMBERS ?= "+234 803 123 4567" "+1 876 812 3456" "0906 123 4567" "07400 123456"
-
 .PHONY: run test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
@@ -16,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ringcheck check $(NUMBERS)
+	$(BIN)/ringcheck serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools

@@ -7,6 +7,7 @@ on stderr says what was wrong); 130 interrupted. Never a traceback.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
 import os
@@ -341,6 +342,77 @@ def data_command(as_json: bool) -> None:
         click.echo(click.style(source.file, bold=True) + f": {source.what}")
         for name in source.sources:
             click.echo(f"  - {name}")
+
+
+@cli.command("serve")
+@click.option("--host", help="Address to listen on. [default: 127.0.0.1]")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on. [default: 8000]")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes. [default: 1]")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    help="Config file to use instead of the default.",
+)
+def serve_command(
+    host: str | None, port: int | None, workers: int | None, config: str | None
+) -> None:
+    """Run the web checker and JSON API (http://127.0.0.1:8000 by default)."""
+    import secrets
+
+    import uvicorn
+
+    from ringcheck.settings import check_production
+
+    overrides = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}
+    try:
+        settings = _settings(config, None).updated(overrides, "command line")
+        check_production(settings)
+    except RingcheckError as exc:
+        raise BadInput(exc.message) from None
+    # Workers read their settings from the environment: hand them ours, and one secret
+    # for signing form tokens so every worker accepts the others' tokens.
+    for setting in SETTINGS:
+        value = getattr(settings, setting.name)
+        os.environ[setting.env] = ",".join(value) if isinstance(value, tuple) else str(value)
+    if config:
+        os.environ["RINGCHECK_CONFIG"] = config
+    if not settings.secret_key:
+        os.environ["RINGCHECK_SECRET_KEY"] = secrets.token_urlsafe(32)
+    click.echo(
+        f"ringcheck: serving on http://{settings.host}:{settings.port} "
+        f"with {settings.workers} worker(s). Press Ctrl+C to stop.",
+        err=True,
+    )
+    uvicorn.run(
+        "ringcheck.web:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=False,  # ours logs the route, never the number checked
+        log_config=_log_config(),
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus ringcheck's JSON access log on stderr."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["plain"] = {"format": "%(message)s"}
+    config["handlers"]["ringcheck"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "plain",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["ringcheck"] = {
+        "handlers": ["ringcheck"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 @cli.command("config")

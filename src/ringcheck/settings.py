@@ -31,6 +31,7 @@ class Setting(NamedTuple):
     default: Any
     help: str
     parse: Callable[[str], Any] = str
+    secret: bool = False  # read from the environment only, never from the config file
 
     @property
     def env(self) -> str:
@@ -55,6 +56,34 @@ def _count(text: str) -> int:
     value = int(text)
     if value < 2:
         raise ValueError("must be 2 or more")
+    return value
+
+
+def _bounded(low: int, high: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(f"{what} must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+_port = _bounded(1, 65535, "a port")
+_workers = _bounded(1, 64, "workers")
+_positive = _bounded(1, 1_000_000, "the rate")
+
+
+def _host(text: str) -> str:
+    if not text.strip() or any(ch.isspace() for ch in text.strip()):
+        raise ValueError("give an address such as 127.0.0.1 or 0.0.0.0")
+    return text.strip()
+
+
+def _environment(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("development", "production"):
+        raise ValueError("use development or production")
     return value
 
 
@@ -83,6 +112,33 @@ SETTINGS: tuple[Setting, ...] = (
         _list,
     ),
     Setting("trusted", (), "Numbers you trust (comma-separated).", _list),
+    Setting("host", "127.0.0.1", "Address the web server listens on.", _host),
+    Setting("port", 8000, "Port the web server listens on.", _port),
+    Setting("workers", 1, "Web server worker processes.", _workers),
+    Setting(
+        "rate_per_minute",
+        120,
+        "API and form requests each client may make a minute (token bucket refill).",
+        _positive,
+    ),
+    Setting("rate_burst", 40, "Requests a client may make at once before limiting.", _positive),
+    Setting(
+        "redis_url",
+        "",
+        "Redis URL (redis://127.0.0.1:6379/0) so several workers share one rate limit.",
+    ),
+    Setting(
+        "environment",
+        "development",
+        "development or production; production refuses placeholder secrets.",
+        _environment,
+    ),
+    Setting(
+        "secret_key",
+        "",
+        "Secret for signing form tokens. Environment only; required in production.",
+        secret=True,
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -105,6 +161,14 @@ class Settings:
     repeat_calls: int = 3
     high_risk: tuple[str, ...] = ()
     trusted: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    rate_per_minute: int = 120
+    rate_burst: int = 40
+    redis_url: str = ""
+    environment: str = "development"
+    secret_key: str = field(default="", repr=False)
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     def updated(self, values: Mapping[str, Any], origin: str) -> Settings:
@@ -148,11 +212,35 @@ def load_settings(
                 values = tomllib.loads(file.read())
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError("bad_config", f"Can't read the config file {path}: {exc}") from None
+        secrets = [s.name for s in SETTINGS if s.secret and s.name in values]
+        if secrets:
+            raise ConfigError(
+                "secret_in_config",
+                f"{path}: '{secrets[0]}' is a secret; set it in the environment as "
+                f"{_BY_NAME[secrets[0]].env}, not in the config file.",
+            )
         settings = settings.updated(values, str(path))
     from_env = {s.name: env[s.env] for s in SETTINGS if env.get(s.env)}
     if from_env:
         settings = settings.updated(from_env, "environment")
     return settings
+
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "xxx"})
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse to run a production server on a missing or placeholder secret."""
+    if settings.environment != "production":
+        return
+    key = settings.secret_key
+    if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < 32:
+        raise ConfigError(
+            "placeholder_secret",
+            "RINGCHECK_SECRET_KEY must be set to a random value of 32 characters or more "
+            "in production (for example: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))').",
+        )
 
 
 def setting_names() -> list[str]:

@@ -1,0 +1,247 @@
+"""JSON API under /api/v1: the result contract of DESIGN.md, for tools.
+
+The response models below document the contract in OpenAPI; handlers return ready JSON
+bytes from ``CheckResult.to_dict()`` (the one serialiser every face shares) rather than
+re-validating each answer through pydantic.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ringcheck.checker import CheckResult, check
+from ringcheck.codes import calling_codes
+from ringcheck.errors import RingcheckError
+from ringcheck.risk import CallContext
+from ringcheck.settings import Settings
+
+MAX_BATCH = 1000
+MAX_NUMBER_CHARS = 1000
+MAX_CLAIMED_CHARS = 200
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable code for tools, e.g. no_number, too_short.")
+    message: str = Field(description="What was wrong, for a person.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class CallbackCostModel(BaseModel):
+    band: Literal[
+        "free", "normal", "service", "premium", "international", "international_high", "unknown"
+    ]
+    text: str
+
+
+class NumberModel(BaseModel):
+    e164: str | None
+    international_format: str | None
+    national_format: str | None
+    country_code: int | None
+    region: str | None
+    country: str | None
+    location: str | None
+    line_type: str
+    carrier: str | None
+    valid: bool
+    domestic: bool
+    written_as: Literal["plus", "idd", "national", "bare"] | None
+    callback_cost: CallbackCostModel
+    flag: str
+    withheld: bool
+
+
+class ReasonModel(BaseModel):
+    code: str
+    points: int
+    text: str
+
+
+class AdviceModel(BaseModel):
+    code: str
+    text: str
+
+
+class VerdictModel(BaseModel):
+    level: Literal["low", "caution", "high", "very_high"]
+    score: int = Field(ge=0, le=100)
+    headline: str
+    reasons: list[ReasonModel]
+    advice: list[AdviceModel]
+
+
+class ContextModel(BaseModel):
+    claimed: str | None
+    rang_seconds: float | None
+    voicemail: bool | None
+    expected_abroad: bool | None
+    recorded_message: bool | None
+    times_called: int | None
+    similar_numbers: int | None
+    called_at: str | None
+
+
+class CheckResultModel(BaseModel):
+    """The result contract (DESIGN.md)."""
+
+    input: str
+    number: NumberModel
+    verdict: VerdictModel
+    context: ContextModel
+    data_version: str
+
+
+class CheckRequest(BaseModel):
+    """One number and, optionally, what happened on the call."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    number: str = Field(max_length=MAX_NUMBER_CHARS, description="As the phone showed it.")
+    claimed: str | None = Field(None, max_length=MAX_CLAIMED_CHARS, description="Who they said.")
+    rang: float | None = Field(None, ge=0, le=3600, description="Seconds it rang.")
+    voicemail: bool | None = Field(None, description="They left a sensible voicemail.")
+    expected: bool | None = Field(None, description="You were expecting a call from abroad.")
+    recorded: bool | None = Field(None, description="A recording asked you to press a button.")
+
+
+class BatchRequest(BaseModel):
+    items: list[dict[str, Any]] = Field(
+        max_length=MAX_BATCH,
+        description="Up to 1,000 objects shaped like the POST /check body. A bad item gets "
+        "an error object in its place; the rest are still checked.",
+    )
+
+
+class BatchResponse(BaseModel):
+    results: list[CheckResultModel | ErrorResponse]
+
+
+class CodeModel(BaseModel):
+    code: str
+    digits: str
+    regions: list[str]
+    places: list[str]
+    high_risk: bool
+    note: str | None
+
+
+class CodesResponse(BaseModel):
+    codes: list[CodeModel]
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Not a phone number ringcheck can read."},
+    413: {"model": ErrorResponse, "description": "Request body too large."},
+    422: {"model": ErrorResponse, "description": "A field is missing or out of range."},
+    429: {"model": ErrorResponse, "description": "Too many requests; see Retry-After."},
+}
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def error_response(exc: RingcheckError, status: int = 400) -> Response:
+    return _json({"error": exc.to_dict()}, status)
+
+
+def _run(request: Request, item: CheckRequest) -> CheckResult:
+    settings: Settings = request.app.state.settings
+    context = CallContext(
+        claimed=item.claimed or None,
+        rang_seconds=item.rang,
+        voicemail=item.voicemail,
+        expected_abroad=item.expected,
+        recorded_message=item.recorded,
+    )
+    return check(item.number, context, home=settings.home, settings=settings)
+
+
+@router.get(
+    "/check",
+    summary="Check one number",
+    responses={200: {"model": CheckResultModel}, **_ERRORS},
+)
+async def get_check(
+    request: Request,
+    number: Annotated[str, Query(max_length=MAX_NUMBER_CHARS)],
+    claimed: Annotated[str | None, Query(max_length=MAX_CLAIMED_CHARS)] = None,
+    rang: Annotated[float | None, Query(ge=0, le=3600)] = None,
+    voicemail: bool | None = None,
+    expected: bool | None = None,
+    recorded: bool | None = None,
+) -> Response:
+    item = CheckRequest(
+        number=number,
+        claimed=claimed,
+        rang=rang,
+        voicemail=voicemail,
+        expected=expected,
+        recorded=recorded,
+    )
+    try:
+        return _json(_run(request, item).to_dict())
+    except RingcheckError as exc:
+        return error_response(exc)
+
+
+@router.post(
+    "/check",
+    summary="Check one number (JSON body)",
+    responses={200: {"model": CheckResultModel}, **_ERRORS},
+)
+async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) -> Response:
+    try:
+        return _json(_run(request, item).to_dict())
+    except RingcheckError as exc:
+        return error_response(exc)
+
+
+@router.post(
+    "/check/batch",
+    summary="Check up to 1,000 numbers",
+    responses={200: {"model": BatchResponse}, **_ERRORS},
+)
+async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -> Response:
+    results = []
+    for raw in batch.items:
+        try:
+            item = CheckRequest.model_validate(raw)
+            results.append(_run(request, item).to_dict())
+        except ValidationError as exc:
+            results.append({"error": {"code": "invalid_item", "message": _first_problem(exc)}})
+        except RingcheckError as exc:
+            results.append({"error": exc.to_dict()})
+    return _json({"results": results})
+
+
+@router.get("/codes", summary="Calling codes", response_model=CodesResponse)
+async def get_codes(q: Annotated[str | None, Query(max_length=100)] = None) -> Response:
+    return _json({"codes": [row.to_dict() for row in calling_codes(q)]})
+
+
+def _first_problem(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "item"
+    return f"{where}: {first.get('msg', 'not valid')}"
+
+
+def validation_message(errors: list[dict[str, Any]]) -> str:
+    """One sentence from FastAPI's validation errors (for 422 answers)."""
+    if not errors:
+        return "The request is not valid."
+    first = errors[0]
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path")]
+    where = ".".join(loc) or "request"
+    return f"{where}: {first.get('msg', 'not valid')}"

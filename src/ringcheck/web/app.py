@@ -1,0 +1,121 @@
+"""Assemble the web application: ``create_app(settings)``; no import-time state."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ringcheck import __version__
+from ringcheck.datatables import tables
+from ringcheck.settings import Settings, check_production, load_settings
+from ringcheck.web import api, pages
+from ringcheck.web.middleware import EdgeMiddleware
+from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
+
+log = logging.getLogger("ringcheck.web")
+
+DESCRIPTION = """Check a phone number that called you: where it is from, what kind of line it
+is, what calling back could cost, how risky it looks and what to do. Every answer follows
+the result contract in DESIGN.md. Errors are `{"error": {"code", "message"}}`."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ringcheck web app for these settings (defaults: built-in, development)."""
+    settings = settings or Settings()
+    check_production(settings)
+    if not settings.secret_key:  # development: a fresh secret per process is enough
+        settings = _with_secret(settings, secrets.token_urlsafe(32))
+    limiter = make_limiter(settings.redis_url, settings.rate_per_minute, settings.rate_burst)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tables()  # load the data before the first request, not during it
+        yield
+        await limiter.close()
+
+    app = FastAPI(
+        title="ringcheck",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,  # served by pages.api_docs with local assets and no inline script
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
+    _mount_swagger(app)
+    _add_error_handlers(app)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(EdgeMiddleware)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for the server's worker processes: settings from the environment."""
+    return create_app(load_settings())
+
+
+async def healthz() -> Response:
+    body = json.dumps({"status": "ok", "data_version": tables().version}).encode()
+    return Response(body, media_type="application/json")
+
+
+def _with_secret(settings: Settings, secret: str) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, secret_key=secret)
+
+
+def _mount_swagger(app: FastAPI) -> None:
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # pragma: no cover - a declared dependency
+        log.warning("swagger-ui-bundle is missing: /docs will not load its assets")
+        return
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), "docs-assets")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        message = api.validation_message(list(exc.errors()))
+        if _wants_json(request):
+            return _error(422, "invalid_request", message)
+        return pages.render(request, "index.html", status=422, values={}, error=message)
+
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request):
+            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+            return _error(exc.status_code, code, str(exc.detail))
+        if exc.status_code == 404:
+            return pages.not_found(request)
+        return pages.render(request, "404.html", status=exc.status_code, path=request.url.path)
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return _error(500, "internal", "Something went wrong on our side. Please try again.")
+
+    app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, on_error)

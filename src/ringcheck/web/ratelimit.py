@@ -1,0 +1,154 @@
+"""Per-client rate limiting: a token bucket in memory, or in Redis for several workers.
+
+Each client (by address) has a bucket of ``burst`` tokens that refills at
+``rate_per_minute / 60`` tokens a second; a request takes one token. With no token left
+the answer is 429 with ``Retry-After``. In memory the limit holds per process; with
+``RINGCHECK_REDIS_URL`` set, one Lua script updates the bucket atomically in Redis (using
+Redis's own clock), so every worker shares it. If Redis can't be reached the request is
+let through and a warning is logged: a broken limiter must not take the checker down.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from typing import Protocol
+
+from ringcheck.web.middleware import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger("ringcheck.web")
+
+
+class Limiter(Protocol):
+    async def take(self, client: str) -> float:
+        """0 when the request may go ahead, else the seconds until a token is free."""
+
+    async def close(self) -> None: ...
+
+
+class MemoryLimiter:
+    """Token buckets in this process."""
+
+    def __init__(self, rate_per_minute: int, burst: int, max_clients: int = 100_000) -> None:
+        self.rate = rate_per_minute / 60.0
+        self.burst = float(burst)
+        self.max_clients = max_clients
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    async def take(self, client: str) -> float:
+        now = time.monotonic()
+        tokens, stamp = self.buckets.get(client, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
+        if tokens >= 1.0:
+            self._store(client, tokens - 1.0, now)
+            return 0.0
+        self._store(client, tokens, now)
+        return (1.0 - tokens) / self.rate
+
+    def _store(self, client: str, tokens: float, now: float) -> None:
+        if len(self.buckets) >= self.max_clients and client not in self.buckets:
+            # Forget buckets that have refilled completely: they carry no state.
+            full = self.burst / self.rate
+            self.buckets = {k: v for k, v in self.buckets.items() if now - v[1] < full}
+        self.buckets[client] = (tokens, now)
+
+    async def close(self) -> None:
+        self.buckets.clear()
+
+
+_BUCKET_LUA = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or burst
+local stamp = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return tostring(wait)
+"""
+
+
+class RedisLimiter:
+    """Token buckets in Redis, shared by every worker that uses the same Redis."""
+
+    def __init__(self, url: str, rate_per_minute: int, burst: int, prefix: str = "rc:rl:") -> None:
+        import redis.asyncio as redis
+
+        self.client = redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.script = self.client.register_script(_BUCKET_LUA)
+        self.rate = rate_per_minute / 60.0
+        self.burst = burst
+        self.prefix = prefix
+        self._warned = False
+
+    async def take(self, client: str) -> float:
+        try:
+            wait = await self.script(keys=[self.prefix + client], args=[self.rate, self.burst])
+        except Exception as exc:  # Redis down or slow: let the request through
+            if not self._warned:
+                log.warning("rate limiter: Redis unavailable (%s); not limiting", exc)
+                self._warned = True
+            return 0.0
+        self._warned = False
+        return float(wait)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def make_limiter(redis_url: str, rate_per_minute: int, burst: int) -> Limiter:
+    if redis_url:
+        return RedisLimiter(redis_url, rate_per_minute, burst)
+    return MemoryLimiter(rate_per_minute, burst)
+
+
+class RateLimitMiddleware:
+    """Limits the JSON API and form posts; pages, static files and /healthz are free."""
+
+    def __init__(self, app: ASGIApp, limiter: Limiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _limited(scope):
+            client = (scope.get("client") or ("unknown", 0))[0]
+            wait = await self.limiter.take(client)
+            if wait > 0:
+                await _too_many(send, wait)
+                return
+        await self.app(scope, receive, send)
+
+
+def _limited(scope: Scope) -> bool:
+    path: str = scope.get("path", "")
+    return path.startswith("/api/") or scope.get("method") == "POST"
+
+
+async def _too_many(send: Send, wait: float) -> None:
+    seconds = max(1, math.ceil(wait))
+    body = json.dumps(
+        {
+            "error": {
+                "code": "rate_limited",
+                "message": f"Too many requests. Please wait {seconds} seconds and try again.",
+            }
+        }
+    ).encode()
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(seconds).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

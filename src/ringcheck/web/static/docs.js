@@ -1,0 +1,3 @@
+window.addEventListener("load", function () {
+  window.SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui" });
+});
