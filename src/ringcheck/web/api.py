@@ -113,10 +113,13 @@ class CheckRequest(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    items: list[dict[str, Any]] = Field(
+    # Items are validated one by one in post_batch, so that one bad item (even one that is
+    # not an object) gets an error in its place instead of failing the whole batch.
+    items: list[Any] = Field(
         max_length=MAX_BATCH,
         description="Up to 1,000 objects shaped like the POST /check body. A bad item gets "
         "an error object in its place; the rest are still checked.",
+        json_schema_extra={"items": {"$ref": "#/components/schemas/CheckRequest"}},
     )
 
 
@@ -147,9 +150,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
+# Text from the request (number, claimed) is echoed in answers; writing <, > and & as JSON
+# escapes keeps markup out of the bytes even if a client renders them as HTML. The JSON
+# means the same, and outside strings JSON never contains these characters.
+_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def _json(payload: Any, status: int = 200) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, status_code=status, media_type="application/json")
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return Response(
+        text.translate(_HTML_SAFE).encode(), status_code=status, media_type="application/json"
+    )
 
 
 def error_response(exc: RingcheckError, status: int = 400) -> Response:
@@ -182,7 +193,8 @@ async def get_check(
     expected: bool | None = None,
     recorded: bool | None = None,
 ) -> Response:
-    item = CheckRequest(
+    # Query parameters are already validated by FastAPI: no second pass through a model.
+    item = CheckRequest.model_construct(
         number=number,
         claimed=claimed,
         rang=rang,
@@ -226,7 +238,12 @@ async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -
     return _json({"results": results})
 
 
-@router.get("/codes", summary="Calling codes", response_model=CodesResponse)
+@router.get(
+    "/codes",
+    summary="Calling codes",
+    response_model=CodesResponse,
+    responses={status: _ERRORS[status] for status in (422, 429)},
+)
 async def get_codes(q: Annotated[str | None, Query(max_length=100)] = None) -> Response:
     return _json({"codes": [row.to_dict() for row in calling_codes(q)]})
 
@@ -242,6 +259,8 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     if not errors:
         return "The request is not valid."
     first = errors[0]
+    if first.get("type") == "json_invalid":  # loc is a character offset: say what it means
+        return 'The request body is not valid JSON. Send a JSON object such as {"number": "…"}.'
     loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path")]
     where = ".".join(loc) or "request"
     return f"{where}: {first.get('msg', 'not valid')}"

@@ -24,6 +24,8 @@ def issue(secret: str) -> str:
 def valid(secret: str, form_token: str | None, cookie_token: str | None) -> bool:
     if not form_token or not cookie_token or len(form_token) > 200:
         return False
+    if not (form_token.isascii() and cookie_token.isascii()):
+        return False  # ours are ASCII, and compare_digest raises TypeError on other text
     if not hmac.compare_digest(form_token, cookie_token):
         return False
     nonce, _, signature = form_token.partition(".")

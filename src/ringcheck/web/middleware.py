@@ -88,18 +88,24 @@ class EdgeMiddleware:
             return
 
         seen = 0
+        overflow = False
 
         async def counted_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, overflow
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
+                    overflow = True
                     raise TooLarge
             return message
 
         async def secured_send(message: Message) -> None:
             nonlocal status, response_started
+            if overflow and not response_started:
+                # FastAPI turns an exception while reading the body into its own 400; the
+                # answer to a body that was too big is our 413, sent below instead.
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
@@ -109,10 +115,11 @@ class EdgeMiddleware:
         try:
             await self.app(scope, counted_receive, secured_send)
         except TooLarge:
-            if not response_started:
-                await _send_too_large(send)
-            status = 413
+            pass
         finally:
+            if overflow and not response_started:
+                await _send_too_large(send)
+                status = 413
             self._log(scope, status, started)
 
     @staticmethod

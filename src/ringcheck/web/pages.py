@@ -2,14 +2,16 @@
 
 The home form posts (with a CSRF token) to /check, which redirects to the canonical
 /number/{e164} page; what happened on the call travels in the query string so the page
-can be bookmarked and shared.
+can be bookmarked and shared. The result page's own "What happened?" form is a GET to
+that same address, so it needs no token.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,30 +29,154 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
 router = APIRouter(include_in_schema=False)
 
-_LEVEL_ICON = {"low": "ℹ", "caution": "⚠", "high": "⛔", "very_high": "⛔"}
 _CONTEXT_FIELDS = ("claimed", "rang", "voicemail", "expected", "recorded")
+_PAGE_METHODS = ["GET", "HEAD"]  # HEAD too, so link checkers and `curl -I` get an answer
+# "2", "2.5", "1,5", "3s", "4 seconds": people type how long it rang in many ways.
+_SECONDS = re.compile(r"(\d{1,6}(?:[.,]\d{1,3})?)\s*(?:s|secs?|seconds?)?\.?", re.IGNORECASE)
+# Which form field a context error belongs to (every other error is about the number).
+_ERROR_FIELD = {"bad_rang": "rang", "bad_claimed": "claimed"}
+_LOOKS_LIKE_NUMBER = re.compile(r"[+(]?[\d][\d\s().\-]{4,30}")
+
+# Where a person can report or get help. The advice sentences (data/wording.toml) name
+# them; these make each one a link or a tap-to-call. Facts from shared/domain.md.
+CONTACTS: dict[str, tuple[dict[str, str], ...]] = {
+    "report_fraud": (
+        {
+            "name": "Report Fraud (England, Wales and Northern Ireland)",
+            "href": "https://reportfraud.police.uk/",
+            "label": "reportfraud.police.uk",
+        },
+        {
+            "name": "Report Fraud by phone",
+            "href": "tel:+443001232040",
+            "label": "0300 123 2040",
+        },
+        {"name": "Police Scotland", "href": "tel:101", "label": "101"},
+    ),
+    "report_7726": (
+        {
+            "name": "Your network's scam line (free): text the word CALL",
+            "href": "sms:7726?&body=CALL",  # "?&" pre-fills CALL on Android and iOS
+            "label": "7726",
+        },
+    ),
+    "call_159": (
+        {
+            "name": "Your bank's real fraud line, through Stop Scams UK",
+            "href": "tel:159",
+            "label": "159",
+        },
+    ),
+}
+
+# The guide's questions and answers: shown on /guide and, from this same list, as
+# schema.org FAQPage JSON-LD. Plain text only (no HTML): both faces print it as is.
+FAQ: tuple[tuple[str, str], ...] = (
+    (
+        "Why would someone ring once and hang up?",
+        "So that you call back. The number leads to an expensive line abroad or a "
+        "premium-rate line. The longer you stay on the call, the more the scammer earns "
+        "from what you pay.",
+    ),
+    (
+        "What does wangiri mean?",
+        "It is Japanese for 'one ring and cut'. It is another name for the call-back "
+        "scam: a computer rings thousands of phones once or twice and hangs up.",
+    ),
+    (
+        "I called back. What should I do now?",
+        "Hang up if you are still on the call. Don't press any buttons and don't give any "
+        "details. Report it to Report Fraud at reportfraud.police.uk or on 0300 123 2040 "
+        "(in Scotland, call Police Scotland on 101). Text the word CALL to 7726 to tell "
+        "your network. If you gave any bank details, call 159 to reach your bank.",
+    ),
+    (
+        "The number starts with +44. Is it from abroad?",
+        "No. +44 is the UK's own code. +44 7 is a UK mobile written the international "
+        "way: +44 7700 900123 is the same number as 07700 900123. Some +44 numbers belong "
+        "to Guernsey, Jersey or the Isle of Man, which share the UK's code.",
+    ),
+    (
+        "It starts with +1. Isn't that America?",
+        "Not always. About twenty places in the Caribbean and the Atlantic also use +1, "
+        "such as Jamaica (+1 876), the Dominican Republic (+1 809, 829 and 849) and "
+        "Grenada (+1 473). Many of these are named in warnings about call-back scams.",
+    ),
+    (
+        "A recording said it was HMRC and told me to press 1. Is it real?",
+        "No. HMRC does not ring you with a recording that threatens legal action unless "
+        "you press a button. Hang up. If you are worried about your tax, find HMRC's "
+        "number on GOV.UK and call it yourself.",
+    ),
+    (
+        "They said they were my bank. What should I do?",
+        "Hang up and call 159. It puts you through to your bank's real fraud line. Use a "
+        "different phone if you can. 159 never calls you.",
+    ),
+    (
+        "Can a UK number shown on my phone be faked?",
+        "Yes. Phone companies must now block many faked numbers, but a call from abroad "
+        "can still show a UK mobile number. A UK number on your screen doesn't prove who "
+        "is calling.",
+    ),
+    (
+        "ringcheck says low risk. Does that mean the call is safe?",
+        "No. ringcheck can tell you when a number looks less worrying, but it can't "
+        "vouch for a caller. If you don't know who it was, let them leave a message.",
+    ),
+    (
+        "How do I report a scam call?",
+        "Report it to Report Fraud at reportfraud.police.uk or on 0300 123 2040. Report "
+        "Fraud took over from Action Fraud in December 2025 (England, Wales and Northern "
+        "Ireland). In Scotland, call Police Scotland on 101. You can also text the word "
+        "CALL to 7726 for free; your network replies asking for the number.",
+    ),
+    (
+        "Does ringcheck keep the numbers I check?",
+        "No. The numbers you check are not stored or logged. See the About page for what is kept.",
+    ),
+)
+
+
+def faq_jsonld(faq: tuple[tuple[str, str], ...] = FAQ) -> dict[str, Any]:
+    """The FAQ as schema.org FAQPage data (rendered with Jinja's ``tojson``)."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "FAQPage",
+        "mainEntity": [
+            {
+                "@type": "Question",
+                "name": question,
+                "acceptedAnswer": {"@type": "Answer", "text": answer},
+            }
+            for question, answer in faq
+        ],
+    }
 
 
 def render(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-    """Render a page with what every page needs (wording, data version, a CSRF token)."""
+    """Render a page with what every page needs (wording, data version, a CSRF token).
+
+    Form problems go in ``errors`` ({field: message}); ``error`` is one message about
+    the whole form (an expired token, say).
+    """
     settings: Settings = request.app.state.settings
     token = request.cookies.get(csrf.COOKIE)
     if not token or not csrf.valid(settings.secret_key, token, token):
         token = csrf.issue(settings.secret_key)
     data = tables()
-    response = templates.TemplateResponse(
-        request,
-        name,
-        {
-            "words": data.wording,
-            "data_version": data.version,
-            "csrf_field": csrf.FIELD,
-            "csrf_token": token,
-            "level_icon": _LEVEL_ICON,
-            **values,
-        },
-        status_code=status,
-    )
+    context = {
+        "words": data.wording,
+        "data_version": data.version,
+        "csrf_field": csrf.FIELD,
+        "csrf_token": token,
+        "status": status,
+        "values": {},
+        "errors": {},
+        "error": None,
+        **values,
+    }
+    response = templates.TemplateResponse(request, name, context, status_code=status)
     response.set_cookie(
         csrf.COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https"
     )
@@ -63,18 +189,23 @@ def _flag(value: str | None) -> bool | None:
     return value.lower() in ("1", "true", "yes", "on")
 
 
+def _seconds(text: str) -> float | None:
+    if not text:
+        return None
+    found = _SECONDS.fullmatch(text)
+    if found is None:
+        raise RingcheckError(
+            "bad_rang",
+            f"How long it rang: '{text[:20]}' is not a number of seconds. "
+            "Type a number such as 2, or leave it empty if you don't know.",
+        )
+    return float(found.group(1).replace(",", "."))
+
+
 def context_from(params: Any) -> tuple[CallContext, dict[str, str]]:
     """The call's story from a query string or form, and the same as clean text values."""
     claimed = (params.get("claimed") or "").strip()[:200] or None
-    rang_text = (params.get("rang") or "").strip()
-    rang = None
-    if rang_text:
-        try:
-            rang = float(rang_text)
-        except ValueError:
-            raise RingcheckError(
-                "bad_rang", "How long it rang must be a number of seconds."
-            ) from None
+    rang = _seconds((params.get("rang") or "").strip())
     context = CallContext(
         claimed=claimed,
         rang_seconds=rang,
@@ -84,7 +215,7 @@ def context_from(params: Any) -> tuple[CallContext, dict[str, str]]:
     )
     clean = {
         "claimed": claimed or "",
-        "rang": rang_text if rang is not None else "",
+        "rang": f"{rang:g}" if rang is not None else "",
         "voicemail": "1" if context.voicemail else "",
         "expected": "1" if context.expected_abroad else "",
         "recorded": "1" if context.recorded_message else "",
@@ -92,18 +223,28 @@ def context_from(params: Any) -> tuple[CallContext, dict[str, str]]:
     return context, clean
 
 
-def number_url(result: CheckResult, clean: dict[str, str]) -> str:
-    """The canonical address of a result: /number/+E164 plus what happened, if anything."""
+def number_path(result: CheckResult) -> str:
+    """The result's address without what happened: /number/+E164 (or /number/withheld)."""
     key = result.number.e164 or result.number.national_format or "withheld"
     if result.number.withheld:
         key = "withheld"
+    return f"/number/{quote(key, safe='+')}"
+
+
+def number_url(result: CheckResult, clean: dict[str, str]) -> str:
+    """The canonical address of a result: /number/+E164 plus what happened, if anything."""
     query = urlencode({k: v for k, v in clean.items() if v})
-    return f"/number/{quote(key, safe='+')}" + (f"?{query}" if query else "")
+    return number_path(result) + (f"?{query}" if query else "")
 
 
-@router.get("/", response_class=HTMLResponse)
+def _problem(fields: dict[str, str], exc: RingcheckError) -> dict[str, Any]:
+    """Template values for a form shown again with the person's input and what to fix."""
+    return {"values": fields, "errors": {_ERROR_FIELD.get(exc.code, "number"): exc.message}}
+
+
+@router.api_route("/", methods=_PAGE_METHODS, response_class=HTMLResponse)
 async def home(request: Request) -> Response:
-    return render(request, "index.html", values={}, error=None)
+    return render(request, "index.html")
 
 
 @router.post("/check", response_class=HTMLResponse)
@@ -119,28 +260,29 @@ async def submit(request: Request) -> Response:
             "index.html",
             status=400,
             values=fields,
-            error="This form had expired. Please press Check again.",
+            error="This form had run out of time, so nothing was checked. "
+            "Your answers are still here: press Check again.",
         )
     try:
         context, clean = context_from(fields)
         result = check(fields["number"], context, home=settings.home, settings=settings)
     except RingcheckError as exc:
-        return render(request, "not_a_number.html", status=400, values=fields, error=exc.message)
+        return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
     return RedirectResponse(number_url(result, clean), status_code=303)
 
 
-@router.get("/number/{number:path}", response_class=HTMLResponse)
+@router.api_route("/number/{number:path}", methods=_PAGE_METHODS, response_class=HTMLResponse)
 async def number_page(request: Request, number: str) -> Response:
     settings: Settings = request.app.state.settings
     fields = {
         "number": number[:1000],
-        **{k: request.query_params.get(k, "") for k in _CONTEXT_FIELDS},
+        **{k: request.query_params.get(k, "")[:1000] for k in _CONTEXT_FIELDS},
     }
     try:
         context, clean = context_from(request.query_params)
         result = check(number, context, home=settings.home, settings=settings)
     except RingcheckError as exc:
-        return render(request, "not_a_number.html", status=400, values=fields, error=exc.message)
+        return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
     canonical = number_url(result, clean)
     if canonical != _current(request):
         return RedirectResponse(canonical, status_code=301)
@@ -151,6 +293,9 @@ async def number_page(request: Request, number: str) -> Response:
         number=result.number,
         verdict=result.verdict,
         canonical=canonical,
+        path=number_path(result),
+        contacts=[c for a in result.verdict.advice for c in CONTACTS.get(a.code, ())],
+        told=any(clean.values()),
         values=clean,
     )
 
@@ -161,19 +306,25 @@ def _current(request: Request) -> str:
     return path + (f"?{query}" if query else "")
 
 
-@router.get("/guide", response_class=HTMLResponse)
+@router.api_route("/guide", methods=_PAGE_METHODS, response_class=HTMLResponse)
 async def guide(request: Request) -> Response:
-    return render(request, "guide.html")
+    return render(request, "guide.html", faq=FAQ, faq_jsonld=faq_jsonld())
 
 
-@router.get("/codes", response_class=HTMLResponse)
-async def codes(request: Request, q: str = "") -> Response:
+@router.api_route("/codes", methods=_PAGE_METHODS, response_class=HTMLResponse)
+async def codes(request: Request, q: str = "", warned: str = "") -> Response:
     query = q.strip()[:100]
+    only_warned = bool(_flag(warned))
     rows = calling_codes(query or None)
-    return render(request, "codes.html", rows=rows, q=query)
+    area = re.sub(r"[\s+]", "", query)
+    if len(area) == 3 and area.isdigit():  # "876" is how people read "+1 876"
+        rows += [row for row in calling_codes("1" + area) if row.digits == "1" + area]
+    if only_warned:
+        rows = [row for row in rows if row.high_risk]
+    return render(request, "codes.html", rows=rows, q=query, warned=only_warned)
 
 
-@router.get("/about", response_class=HTMLResponse)
+@router.api_route("/about", methods=_PAGE_METHODS, response_class=HTMLResponse)
 async def about(request: Request) -> Response:
     return render(request, "about.html", sources=tables().sources)
 
@@ -184,4 +335,13 @@ async def api_docs(request: Request) -> Response:
 
 
 def not_found(request: Request) -> Response:
-    return render(request, "404.html", status=404, path=request.url.path[:200])
+    """A 404 that keeps what was typed; an address that is really a number gets a link."""
+    path = request.url.path[:200]
+    typed = unquote(path.rstrip("/").rsplit("/", 1)[-1])
+    if _LOOKS_LIKE_NUMBER.fullmatch(typed):
+        values = {"number": typed}
+        suggestion = "/number/" + quote(typed, safe="+")
+        return render(
+            request, "404.html", status=404, path=path, values=values, suggestion=suggestion
+        )
+    return render(request, "404.html", status=404, path=path)

@@ -125,7 +125,7 @@ class RateLimitMiddleware:
             client = (scope.get("client") or ("unknown", 0))[0]
             wait = await self.limiter.take(client)
             if wait > 0:
-                await _too_many(send, wait)
+                await _too_many(send, wait, not scope.get("path", "").startswith("/api/"))
                 return
         await self.app(scope, receive, send)
 
@@ -135,20 +135,28 @@ def _limited(scope: Scope) -> bool:
     return path.startswith("/api/") or scope.get("method") == "POST"
 
 
-async def _too_many(send: Send, wait: float) -> None:
+async def _too_many(send: Send, wait: float, for_person: bool = False) -> None:
     seconds = max(1, math.ceil(wait))
-    body = json.dumps(
-        {
-            "error": {
-                "code": "rate_limited",
-                "message": f"Too many requests. Please wait {seconds} seconds and try again.",
-            }
-        }
-    ).encode()
+    message = f"Too many requests. Please wait {seconds} seconds and try again."
+    if for_person:  # a form post from a page: answer with a page, not JSON
+        body = _PAGE_429.format(message=message).encode()
+        kind = b"text/html; charset=utf-8"
+    else:
+        body = json.dumps({"error": {"code": "rate_limited", "message": message}}).encode()
+        kind = b"application/json"
     headers: list[tuple[bytes, bytes]] = [
-        (b"content-type", b"application/json"),
+        (b"content-type", kind),
         (b"content-length", str(len(body)).encode()),
         (b"retry-after", str(seconds).encode()),
     ]
     await send({"type": "http.response.start", "status": 429, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+_PAGE_429 = """<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Please wait a moment – ringcheck</title><link rel="stylesheet" href="/static/style.css">
+</head><body><main id="main"><h1>Please wait a moment</h1><p>{message}</p>
+<p><a href="/">Back to the checker</a></p></main></body></html>
+"""
