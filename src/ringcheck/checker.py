@@ -71,7 +71,7 @@ def check(
     context = context or NO_CONTEXT
     info = parse_number(text, home, data)
     facts = number_facts(info, settings)
-    if context is NO_CONTEXT:
+    if context is NO_CONTEXT or context == NO_CONTEXT:
         verdict = _plain_verdict(facts, data)
     else:
         if context.claimed and organisations is None:

@@ -7,9 +7,9 @@ re-validating each answer through pydantic.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -153,11 +153,16 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 # Text from the request (number, claimed) is echoed in answers; writing <, > and & as JSON
 # escapes keeps markup out of the bytes even if a client renders them as HTML. The JSON
 # means the same, and outside strings JSON never contains these characters.
+def json_body(payload: Any) -> bytes:
+    """JSON bytes with <, > and & escaped, so no answer can be read as markup."""
+    # orjson: ~15x faster than json.dumps on a 2 kB answer, the largest cost per request.
+    # bytes.replace runs in C (str.translate with a dict costs ~100x more).
+    body = orjson.dumps(payload)
+    return body.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+
+
 def _json(payload: Any, status: int = 200) -> Response:
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    # str.replace runs in C; str.translate with a dict costs ~100x more on a 2 kB answer.
-    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-    return Response(text.encode(), status_code=status, media_type="application/json")
+    return Response(json_body(payload), status_code=status, media_type="application/json")
 
 
 def error_response(exc: RingcheckError, status: int = 400) -> Response:
@@ -165,7 +170,10 @@ def error_response(exc: RingcheckError, status: int = 400) -> Response:
 
 
 def _run(request: Request, item: CheckRequest) -> CheckResult:
-    settings: Settings = request.app.state.settings
+    return _check_item(item, request.app.state.settings)
+
+
+def _check_item(item: CheckRequest, settings: Settings) -> CheckResult:
     context = CallContext(
         claimed=item.claimed or None,
         rang_seconds=item.rang,
@@ -233,7 +241,7 @@ def _flag(params: Any, name: str) -> bool | None:
     raise BadParameter(f"{name}: use true or false")
 
 
-def _query_item(params: Any) -> CheckRequest:
+def _query_item(params: Any) -> tuple[str, CallContext]:
     """The GET /check query, checked by hand.
 
     Same rules as the documented schema; FastAPI's per-parameter machinery costs more than
@@ -255,14 +263,14 @@ def _query_item(params: Any) -> CheckRequest:
             raise BadParameter("rang: give the number of seconds it rang") from None
         if not 0 <= rang <= 3600:  # also refuses nan and infinity
             raise BadParameter("rang: must be between 0 and 3600 seconds")
-    return CheckRequest.model_construct(
-        number=number,
-        claimed=claimed,
-        rang=rang,
+    context = CallContext(
+        claimed=claimed or None,
+        rang_seconds=rang,
         voicemail=_flag(params, "voicemail"),
-        expected=_flag(params, "expected"),
-        recorded=_flag(params, "recorded"),
+        expected_abroad=_flag(params, "expected"),
+        recorded_message=_flag(params, "recorded"),
     )
+    return number, context
 
 
 @router.get(
@@ -272,14 +280,23 @@ def _query_item(params: Any) -> CheckRequest:
     openapi_extra={"parameters": _GET_CHECK_PARAMETERS},
 )
 async def get_check(request: Request) -> Response:
+    status, body = check_query(request.query_params, request.app.state.settings)
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def check_query(params: Any, settings: Settings) -> tuple[int, bytes]:
+    """GET /api/v1/check for a parsed query string: (status, JSON body).
+
+    Shared by the FastAPI route and the fast lane, so both answer alike.
+    """
     try:
-        item = _query_item(request.query_params)
+        number, context = _query_item(params)
+        result = check(number, context, home=settings.home, settings=settings)
     except BadParameter as exc:
-        return _json({"error": {"code": "invalid_request", "message": str(exc)}}, 422)
-    try:
-        return _json(_run(request, item).to_dict())
+        return 422, json_body({"error": {"code": "invalid_request", "message": str(exc)}})
     except RingcheckError as exc:
-        return error_response(exc)
+        return 400, json_body({"error": exc.to_dict()})
+    return 200, json_body(result.to_dict())
 
 
 @router.post(

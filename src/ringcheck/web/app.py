@@ -19,6 +19,7 @@ from ringcheck import __version__
 from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.web import api, pages
+from ringcheck.web.fastlane import FastLane
 from ringcheck.web.middleware import EdgeMiddleware
 from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
 
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by pages.api_docs with local assets and no inline script
         redoc_url=None,
         lifespan=lifespan,
+        # No OpenTelemetry here; FastAPI otherwise asks on every request whether it's set up.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.include_router(api.router)
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     _mount_swagger(app)
     _add_error_handlers(app)
+    app.add_middleware(FastLane, settings=settings, health=_health_body())
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(EdgeMiddleware)
     return app
@@ -68,9 +72,12 @@ def app_from_env() -> FastAPI:
     return create_app(load_settings())
 
 
+def _health_body() -> bytes:
+    return json.dumps({"status": "ok", "data_version": tables().version}).encode()
+
+
 async def healthz() -> Response:
-    body = json.dumps({"status": "ok", "data_version": tables().version}).encode()
-    return Response(body, media_type="application/json")
+    return Response(_health_body(), media_type="application/json")
 
 
 def _with_secret(settings: Settings, secret: str) -> Settings:
