@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import phonenumbers
@@ -241,8 +241,3 @@ def check_production(settings: Settings) -> None:
             "in production (for example: python -c 'import secrets; "
             "print(secrets.token_urlsafe(32))').",
         )
-
-
-def setting_names() -> list[str]:
-    """Every setting's name, for docs and ``--help``."""
-    return [f.name for f in fields(Settings) if f.name in _BY_NAME]

@@ -161,16 +161,12 @@ def json_body(payload: Any) -> bytes:
     return body.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
 
 
-def _json(payload: Any, status: int = 200) -> Response:
+def json_response(payload: Any, status: int = 200) -> Response:
     return Response(json_body(payload), status_code=status, media_type="application/json")
 
 
 def error_response(exc: RingcheckError, status: int = 400) -> Response:
-    return _json({"error": exc.to_dict()}, status)
-
-
-def _run(request: Request, item: CheckRequest) -> CheckResult:
-    return _check_item(item, request.app.state.settings)
+    return json_response({"error": exc.to_dict()}, status)
 
 
 def _check_item(item: CheckRequest, settings: Settings) -> CheckResult:
@@ -306,7 +302,7 @@ def check_query(params: Any, settings: Settings) -> tuple[int, bytes]:
 )
 async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) -> Response:
     try:
-        return _json(_run(request, item).to_dict())
+        return json_response(_check_item(item, request.app.state.settings).to_dict())
     except RingcheckError as exc:
         return error_response(exc)
 
@@ -321,12 +317,12 @@ async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -
     for raw in batch.items:
         try:
             item = CheckRequest.model_validate(raw)
-            results.append(_run(request, item).to_dict())
+            results.append(_check_item(item, request.app.state.settings).to_dict())
         except ValidationError as exc:
             results.append({"error": {"code": "invalid_item", "message": _first_problem(exc)}})
         except RingcheckError as exc:
             results.append({"error": exc.to_dict()})
-    return _json({"results": results})
+    return json_response({"results": results})
 
 
 @router.get(
@@ -336,7 +332,7 @@ async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -
     responses={status: _ERRORS[status] for status in (422, 429)},
 )
 async def get_codes(q: Annotated[str | None, Query(max_length=100)] = None) -> Response:
-    return _json({"codes": [row.to_dict() for row in calling_codes(q)]})
+    return json_response({"codes": [row.to_dict() for row in calling_codes(q)]})
 
 
 def _first_problem(exc: ValidationError) -> str:

@@ -8,6 +8,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     check_production(settings)
     if not settings.secret_key:  # development: a fresh secret per process is enough
-        settings = _with_secret(settings, secrets.token_urlsafe(32))
+        settings = replace(settings, secret_key=secrets.token_urlsafe(32))
     limiter = make_limiter(settings.redis_url, settings.rate_per_minute, settings.rate_burst)
 
     @asynccontextmanager
@@ -80,12 +81,6 @@ async def healthz() -> Response:
     return Response(_health_body(), media_type="application/json")
 
 
-def _with_secret(settings: Settings, secret: str) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, secret_key=secret)
-
-
 def _mount_swagger(app: FastAPI) -> None:
     try:
         from swagger_ui_bundle import swagger_ui_path
@@ -99,29 +94,28 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
-    return Response(body, status_code=status, media_type="application/json")
+def _error_json(status: int, code: str, message: str) -> Response:
+    return api.json_response({"error": {"code": code, "message": message}}, status)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
         message = api.validation_message(list(exc.errors()))
         if _wants_json(request):
-            return _error(422, "invalid_request", message)
+            return _error_json(422, "invalid_request", message)
         return pages.render(request, "index.html", status=422, values={}, error=message)
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-            return _error(exc.status_code, code, str(exc.detail))
+            return _error_json(exc.status_code, code, str(exc.detail))
         if exc.status_code == 404:
             return pages.not_found(request)
         return pages.render(request, "404.html", status=exc.status_code, path=request.url.path)
 
     async def on_error(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error")
-        return _error(500, "internal", "Something went wrong on our side. Please try again.")
+        return _error_json(500, "internal", "Something went wrong on our side. Please try again.")
 
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
