@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from ringcheck.risk import (
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
+    from ringcheck.community import Community, Signal
     from ringcheck.organisations import Catalogue
 
 
@@ -37,16 +39,20 @@ class CheckResult:
     verdict: Verdict
     context: CallContext
     data_version: str
+    community: Community | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the result contract of DESIGN.md (fields may be added, never renamed)."""
-        return {
+        result = {
             "input": self.input,
             "number": self.number.to_dict(),
             "verdict": self.verdict.to_dict(),
             "context": self.context.to_dict(),
             "data_version": self.data_version,
         }
+        if self.community is not None:
+            result["community"] = self.community.to_dict()
+        return result
 
 
 def check(
@@ -57,8 +63,13 @@ def check(
     settings: Settings | None = None,
     data: Tables | None = None,
     organisations: Catalogue | None = None,
+    community: Community | None = None,
+    now: dt.datetime | None = None,
 ) -> CheckResult:
     """Check a number as the person typed it.
+
+    ``community`` is what other people reported about the number (from the store); it
+    adds the ``community_reports`` reason, weighed as of ``now`` (default: this moment).
 
     Raises ``NotAPhoneNumber`` when the text holds no readable number, and ``BadContext``
     when a detail of the call is out of range; both carry a ``code`` and a message.
@@ -71,15 +82,25 @@ def check(
     context = context or NO_CONTEXT
     info = parse_number(text, home, data)
     facts = number_facts(info, settings)
-    if context is NO_CONTEXT or context == NO_CONTEXT:
+    signal = _signal(community, settings, now) if community is not None else None
+    if signal is None and (context is NO_CONTEXT or context == NO_CONTEXT):
         verdict = _plain_verdict(facts, data)
     else:
         if context.claimed and organisations is None:
             from ringcheck.organisations import catalogue  # most checks name no caller
 
             organisations = catalogue()
-        verdict = judge(facts, context, settings, data, organisations)
-    return CheckResult(text, info, verdict, context, data.version)
+        verdict = judge(facts, context, settings, data, organisations, signal)
+    return CheckResult(text, info, verdict, context, data.version, community)
+
+
+def _signal(community: Community, settings: Settings, now: dt.datetime | None) -> Signal | None:
+    from ringcheck.community import community_signal
+
+    if community.empty:
+        return None
+    moment = now or dt.datetime.now(dt.UTC)
+    return community_signal(community, moment, settings.report_half_life_days)
 
 
 def judge(
@@ -88,9 +109,12 @@ def judge(
     settings: Settings,
     data: Tables,
     organisations: Catalogue | None,
+    community: Signal | None = None,
 ) -> Verdict:
-    """The verdict on a number's facts and what happened on the call."""
-    reasons, score, level, org, params = assess(facts, context, settings, data, organisations)
+    """The verdict on a number's facts, what happened on the call and what people reported."""
+    reasons, score, level, org, params = assess(
+        facts, context, settings, data, organisations, community
+    )
     return Verdict(
         level=level,
         score=score,

@@ -89,6 +89,8 @@ class Wording:
     headline: Mapping[str, str]
     level: Mapping[str, str]
     line_type: Mapping[str, str]
+    category: Mapping[str, str] = field(default_factory=dict)
+    category_name: Mapping[str, str] = field(default_factory=dict)
 
 
 class Source(NamedTuple):
@@ -209,6 +211,8 @@ def _wording() -> Wording:
         data["headline"],
         data["level"],
         data["line_type"],
+        data.get("category", {}),
+        data.get("category_name", {}),
     )
 
 

@@ -21,6 +21,7 @@ from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:  # the catalogue loads only when a caller was named
+    from ringcheck.community import Signal
     from ringcheck.organisations import Catalogue, Organisation
 
 LEVELS = ("low", "caution", "high", "very_high")
@@ -284,6 +285,7 @@ def assess(
     settings: Settings,
     data: Tables,
     catalogue: Catalogue | None,
+    community: Signal | None = None,
 ) -> tuple[list[Reason], int, str, Organisation | None, dict[str, Any]]:
     """Reasons (strongest first), clipped score, level, claimed organisation, text values."""
     org = catalogue.match(context.claimed) if catalogue is not None else None
@@ -298,14 +300,46 @@ def assess(
     for code, extra in found:
         params.update(extra)
         reasons.append(Reason(code, data.points[code], _fill(data.wording.reason[code], params)))
-    reasons.sort(key=lambda r: -r.points)
     score = max(0, min(100, sum(r.points for r in reasons)))
+    if community is not None and community.reporters:
+        reasons.append(_community_reason(community, score, data))
+        score = max(0, min(100, sum(r.points for r in reasons)))
+    reasons.sort(key=lambda r: -r.points)
     return reasons, score, level_for(score), org, params
+
+
+def _community_reason(signal: Signal, base: int, data: Tables) -> Reason:
+    """``community_reports``: its points, held inside the level the number's facts give
+    until enough different people have reported it (see ``ringcheck.community``)."""
+    from ringcheck.community import MIN_REPORTERS
+
+    points = signal.points
+    if signal.reporters < MIN_REPORTERS:
+        floor, ceiling = _band(base)
+        points = max(floor - base, min(ceiling - base, points))
+    people = "1 person" if signal.reporters == 1 else f"{signal.reporters} people"
+    kind = "said it was a genuine caller" if signal.net < 0 else "reported it as unwanted"
+    if signal.top_category is not None and signal.net >= 0:
+        kind = data.wording.category.get(signal.top_category, kind)
+    template = data.wording.reason["community_reports"]
+    return Reason("community_reports", points, _fill(template, {"people": people, "kind": kind}))
+
+
+def _band(score: int) -> tuple[int, int]:
+    """The lowest and highest score (0-100) with the same level as ``score``."""
+    floors = sorted(floor for floor, _ in _BANDS)
+    low = max(f for f in floors if f <= max(score, 0))
+    higher = [f for f in floors if f > low]
+    return low, (higher[0] - 1 if higher else 100)
 
 
 def headline(reasons: list[Reason], level: str, data: Tables, params: Mapping[str, Any]) -> str:
     """One plain sentence, from the strongest reason that has a headline of its own."""
-    present = {r.code for r in reasons}
+    # A "community" headline only when reports raised concern; never "an ordinary UK
+    # number" once the level says otherwise.
+    present = {r.code for r in reasons if r.code != "community_reports" or r.points > 0}
+    if at_least(level, "high"):
+        present -= {"uk_mobile", "uk_landline"}
     for code, template in data.wording.headline.items():
         if code in present and not (code == "international" and level == "low"):
             return _fill(template, params)

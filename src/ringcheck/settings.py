@@ -72,6 +72,10 @@ def _bounded(low: int, high: int, what: str) -> Callable[[str], int]:
 _port = _bounded(1, 65535, "a port")
 _workers = _bounded(1, 64, "workers")
 _positive = _bounded(1, 1_000_000, "the rate")
+_days = _bounded(1, 36_500, "days")
+_per_hour = _bounded(1, 100_000, "reports an hour")
+_megabytes = _bounded(1, 500, "megabytes")
+_cache_seconds = _bounded(0, 3600, "seconds")
 
 
 def _host(text: str) -> str:
@@ -128,6 +132,42 @@ SETTINGS: tuple[Setting, ...] = (
         "Redis URL (redis://127.0.0.1:6379/0) so several workers share one rate limit.",
     ),
     Setting(
+        "database_url",
+        "",
+        "Database for community reports: empty for a SQLite file in your data directory, "
+        "or postgresql+psycopg://user@host/db for several workers.",
+    ),
+    Setting(
+        "report_half_life_days",
+        120,
+        "Community reports count half as much after this many days.",
+        _days,
+    ),
+    Setting(
+        "reports_per_hour",
+        10,
+        "Reports one person may make in an hour.",
+        _per_hour,
+    ),
+    Setting(
+        "comment_retention_days",
+        365,
+        "Report comments older than this are removed by 'ringcheck db purge' (counts stay).",
+        _days,
+    ),
+    Setting(
+        "community_cache_seconds",
+        5,
+        "How long a web worker reuses a number's community summary (0: always ask the database).",
+        _cache_seconds,
+    ),
+    Setting(
+        "triage_max_upload_mb",
+        10,
+        "Largest call log the web page and API accept, in megabytes.",
+        _megabytes,
+    ),
+    Setting(
         "environment",
         "development",
         "development or production; production refuses placeholder secrets.",
@@ -137,6 +177,20 @@ SETTINGS: tuple[Setting, ...] = (
         "secret_key",
         "",
         "Secret for signing form tokens. Environment only; required in production.",
+        secret=True,
+    ),
+    Setting(
+        "admin_token",
+        "",
+        "Token for moderation routes (Authorization: Bearer …). Environment only; "
+        "required in production.",
+        secret=True,
+    ),
+    Setting(
+        "reporter_salt",
+        "",
+        "Secret mixed into reporter keys (an HMAC of the client address). Environment only; "
+        "required in production; in development one is kept in the database.",
         secret=True,
     ),
 )
@@ -167,8 +221,16 @@ class Settings:
     rate_per_minute: int = 120
     rate_burst: int = 40
     redis_url: str = ""
+    database_url: str = ""
+    report_half_life_days: int = 120
+    reports_per_hour: int = 10
+    comment_retention_days: int = 365
+    community_cache_seconds: int = 5
+    triage_max_upload_mb: int = 10
     environment: str = "development"
     secret_key: str = field(default="", repr=False)
+    admin_token: str = field(default="", repr=False)
+    reporter_salt: str = field(default="", repr=False)
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     def updated(self, values: Mapping[str, Any], origin: str) -> Settings:
@@ -233,11 +295,12 @@ def check_production(settings: Settings) -> None:
     """Refuse to run a production server on a missing or placeholder secret."""
     if settings.environment != "production":
         return
-    key = settings.secret_key
-    if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < 32:
-        raise ConfigError(
-            "placeholder_secret",
-            "RINGCHECK_SECRET_KEY must be set to a random value of 32 characters or more "
-            "in production (for example: python -c 'import secrets; "
-            "print(secrets.token_urlsafe(32))').",
-        )
+    for name in ("secret_key", "admin_token", "reporter_salt"):
+        value: str = getattr(settings, name)
+        if value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < 32:
+            raise ConfigError(
+                "placeholder_secret",
+                f"{_BY_NAME[name].env} must be set to a random value of 32 characters or "
+                "more in production (for example: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))').",
+            )

@@ -438,10 +438,25 @@ def test_production_refuses_to_start_without_a_secret():
         create_app(Settings(environment="production"))
 
 
-def test_production_runs_with_a_long_random_secret(make_client):
+@pytest.mark.parametrize("name", ["admin_token", "reporter_salt"])
+@pytest.mark.parametrize("value", ["", "changeme", "short"])
+def test_production_refuses_a_placeholder_admin_token_or_reporter_salt(name, value):
+    good = {n: secrets.token_urlsafe(32) for n in ("secret_key", "admin_token", "reporter_salt")}
+    with pytest.raises(ConfigError) as caught:
+        create_app(Settings(environment="production", **{**good, name: value}))
+    assert caught.value.code == "placeholder_secret"
+    assert f"RINGCHECK_{name.upper()}" in caught.value.message
+
+
+def test_production_runs_with_long_random_secrets(make_client):
     key = secrets.token_urlsafe(32)
     assert len(key) >= 32
-    client = make_client(environment="production", secret_key=key)
+    client = make_client(
+        environment="production",
+        secret_key=key,
+        admin_token=secrets.token_urlsafe(32),
+        reporter_salt=secrets.token_urlsafe(32),
+    )
     home = client.get("/")
     assert home.status_code == 200
     response = client.post(
