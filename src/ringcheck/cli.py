@@ -430,6 +430,8 @@ def config_command(config: str | None) -> None:
     for setting in SETTINGS:
         value = getattr(settings, setting.name)
         shown = ", ".join(value) if isinstance(value, tuple) else value
+        if setting.secret and shown:
+            shown = "(set, not shown)"
         click.echo(f"{setting.name} = {shown or '(none)'}")
         click.echo(f"    {setting.help} Environment: {setting.env}")
 
@@ -437,3 +439,9 @@ def config_command(config: str | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=argv, prog_name="ringcheck")
+
+
+# Commands kept in their own modules add themselves to ``cli`` when imported. They import
+# their heavy dependencies (SQLAlchemy, Polars) inside the commands, so `ringcheck check`
+# starts as fast as before.
+from ringcheck import cli_reports, cli_triage  # noqa: E402, F401
