@@ -63,7 +63,7 @@ def database_url(text_url: str) -> URL:
     if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
         return url.set(drivername="postgresql+psycopg")
     shown = url.render_as_string(hide_password=True)
-    raise StoreError("bad_database_url", f"ringcheck can't use the database '{shown}'. {_URL_HELP}")
+    raise StoreError("bad_database_url", f"Can't use the database '{shown}'. {_URL_HELP}")
 
 
 def create(url: URL) -> Engine:
