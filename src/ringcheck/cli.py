@@ -367,6 +367,7 @@ def serve_command(
     try:
         settings = _settings(config, None).updated(overrides, "command line")
         check_production(settings)
+        _check_database(settings)
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
     # Workers read their settings from the environment: hand them ours, and one secret
@@ -394,6 +395,15 @@ def serve_command(
         timeout_graceful_shutdown=10,
         server_header=False,
     )
+
+
+def _check_database(settings: Settings) -> None:
+    """Open the reports database once before any worker starts: an empty one is set up,
+    one at a schema this version doesn't know stops the server with one line saying what
+    to run (``ringcheck db upgrade``), instead of every worker failing on its own."""
+    from ringcheck.store import Store
+
+    Store.open(settings).close()
 
 
 def _log_config() -> dict[str, Any]:

@@ -6,14 +6,23 @@ to get in the way. ``client`` is one such client with the defaults. ``redis_url`
 real Redis on 127.0.0.1:6379, database 15, with the rate limiter's keys cleared before and
 after each test; without Redis the test is skipped, or fails when CI=true, where .ci/run is
 expected to provide it. ``redis_client(**settings)`` is ``make_client`` with that Redis.
+
+Every app stores community reports in a SQLite file in the test's own temporary
+directory (``database_url``; apps made in one test share it, like workers of one server),
+never in the user's data directory: XDG_DATA_HOME points at a temporary directory too,
+set when this file is imported so that apps built at import time (test_schemathesis.py)
+are covered as well. ``make_client(client_host="203.0.113.5", …)`` sets the address the
+app sees, which keys the reporter.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
@@ -31,17 +40,37 @@ UNLIMITED = {"rate_per_minute": 1_000_000, "rate_burst": 1_000_000}
 
 MakeClient = Callable[..., TestClient]
 
+# Safety net for apps built outside the fixtures: their default database lands here.
+_DATA_HOME = tempfile.mkdtemp(prefix="ringcheck-test-data-")
+os.environ["XDG_DATA_HOME"] = _DATA_HOME
+
+
+@pytest.fixture(autouse=True)
+def _private_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes to the user's data directory."""
+    home = tmp_path / "xdg-data"
+    home.mkdir()
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+
 
 @pytest.fixture
-def make_client() -> Iterator[MakeClient]:
+def database_url(tmp_path: Path) -> str:
+    """A SQLite file in this test's temporary directory."""
+    return f"sqlite:///{tmp_path}/r.db"
+
+
+@pytest.fixture
+def make_client(database_url: str) -> Iterator[MakeClient]:
     """``make_client(**settings)``: a started TestClient over a fresh app; closed after."""
     with ExitStack() as stack:
 
-        def make(**values: object) -> TestClient:
-            app = create_app(Settings(**{**UNLIMITED, **values}))  # type: ignore[arg-type]
+        def make(client_host: str = "testclient", **values: object) -> TestClient:
+            values = {**UNLIMITED, "database_url": database_url, **values}
+            app = create_app(Settings(**values))  # type: ignore[arg-type]
             # The context manager runs the app's lifespan and keeps one event loop, which
             # the Redis limiter's connection pool needs.
-            return stack.enter_context(TestClient(app))
+            client = TestClient(app, client=(client_host, 50000))
+            return stack.enter_context(client)
 
         yield make
 

@@ -19,7 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ringcheck import __version__
 from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
-from ringcheck.web import api, pages, reports, triage
+from ringcheck.store import Store
+from ringcheck.web import api, moderation, pages, reports, triage
+from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
 from ringcheck.web.middleware import EdgeMiddleware
 from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
@@ -32,18 +34,27 @@ the result contract in DESIGN.md. Errors are `{"error": {"code", "message"}}`.""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The ringcheck web app for these settings (defaults: built-in, development)."""
+    """The ringcheck web app for these settings (defaults: built-in, development).
+
+    Opens the reports store: raises ``SchemaError`` when the database's schema is older or
+    newer than this version knows (``ringcheck db upgrade``), ``StoreError`` when the
+    database can't be reached, so a worker never starts half-working.
+    """
     settings = settings or Settings()
     check_production(settings)
     if not settings.secret_key:  # development: a fresh secret per process is enough
         settings = replace(settings, secret_key=secrets.token_urlsafe(32))
+    store = Store.open(settings)
     limiter = make_limiter(settings.redis_url, settings.rate_per_minute, settings.rate_burst)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tables()  # load the data before the first request, not during it
-        yield
-        await limiter.close()
+        try:
+            yield
+        finally:
+            await limiter.close()
+            store.close()
 
     app = FastAPI(
         title="ringcheck",
@@ -56,9 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    app.state.store = store
+    app.state.community = CommunityCache(store, settings.community_cache_seconds)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(reports.router)
+    app.include_router(moderation.router)
     app.include_router(triage.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
@@ -109,8 +123,12 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
-            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-            return _error_json(exc.status_code, code, str(exc.detail))
+            code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+                exc.status_code, "error"
+            )
+            response = _error_json(exc.status_code, code, str(exc.detail))
+            response.headers.update(exc.headers or {})  # WWW-Authenticate on a 401
+            return response
         if exc.status_code == 404:
             return pages.not_found(request)
         return pages.render(request, "404.html", status=exc.status_code, path=request.url.path)

@@ -8,26 +8,32 @@ that same address, so it needs no token.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import re
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ringcheck.checker import CheckResult, check
 from ringcheck.codes import calling_codes
+from ringcheck.community import CATEGORIES, Community
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import CallContext
 from ringcheck.settings import Settings
 from ringcheck.web import csrf
+from ringcheck.web.community import MISS, CommunityCache
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("ringcheck.web")
 
 _CONTEXT_FIELDS = ("claimed", "rang", "voicemail", "expected", "recorded")
 _PAGE_METHODS = ["GET", "HEAD"]  # HEAD too, so link checkers and `curl -I` get an answer
@@ -36,6 +42,27 @@ _SECONDS = re.compile(r"(\d{1,6}(?:[.,]\d{1,3})?)\s*(?:s|secs?|seconds?)?\.?", r
 # Which form field a context error belongs to (every other error is about the number).
 _ERROR_FIELD = {"bad_rang": "rang", "bad_claimed": "claimed"}
 _LOOKS_LIKE_NUMBER = re.compile(r"[+(]?[\d][\d\s().\-]{4,30}")
+_E164 = re.compile(r"\+[1-9]\d{5,14}")
+# ?reported=… after a report was sent (Post/Redirect/Get): which thank-you to show.
+NOTICES = {
+    "new": "Thank you. Your report is saved and counted below.",
+    "updated": "Thank you. We updated the report you sent earlier about this number.",
+}
+
+
+def is_e164(text: str) -> bool:
+    """Whether ``text`` is written the canonical way: + and 6 to 15 digits."""
+    return _E164.fullmatch(text) is not None
+
+
+def day(moment: dt.datetime | None) -> str:
+    """A date as people write it: 3 November 2026 (UTC)."""
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(dt.UTC):%-d %B %Y}"
+
+
+templates.env.filters["day"] = day
 
 # Where a person can report or get help. The advice sentences (data/wording.toml) name
 # them; these make each one a link or a tap-to-call. Facts from shared/domain.md.
@@ -278,25 +305,65 @@ async def number_page(request: Request, number: str) -> Response:
         "number": number[:1000],
         **{k: request.query_params.get(k, "")[:1000] for k in _CONTEXT_FIELDS},
     }
+    community = await community_for(request, number)
     try:
         context, clean = context_from(request.query_params)
-        result = check(number, context, home=settings.home, settings=settings)
+        result = check(number, context, home=settings.home, settings=settings, community=community)
     except RingcheckError as exc:
         return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
     canonical = number_url(result, clean)
-    if canonical != _current(request):
+    reported = request.query_params.get("reported", "")
+    expected = canonical
+    if reported in NOTICES:
+        expected += ("&" if "?" in canonical else "?") + urlencode({"reported": reported})
+    if expected != _current(request):
         return RedirectResponse(canonical, status_code=301)
+    return number_view(request, result, clean, notice=NOTICES.get(reported))
+
+
+async def community_for(request: Request, text: str) -> Community | None:
+    """What people reported about the number in a canonical address (/number/+E164).
+
+    Other spellings get no lookup: they are redirected to the canonical address first.
+    If the database can't answer, the page still shows the checker's own verdict.
+    """
+    if not is_e164(text):
+        return None
+    cache: CommunityCache = request.app.state.community
+    found = cache.peek(text)  # a hit answers without a thread hop
+    if found is not MISS:
+        return found  # type: ignore[return-value]
+    try:
+        return await anyio.to_thread.run_sync(cache.get, text)
+    except RingcheckError as exc:
+        log.warning("community reports unavailable: %s", exc.code)
+        return None
+
+
+def number_view(
+    request: Request, result: CheckResult, clean: dict[str, str], status: int = 200, **extra: Any
+) -> HTMLResponse:
+    """The number page for a result; ``extra`` carries the report form's values and errors."""
+    info = result.number
+    canonical = number_url(result, clean)
+    community = result.community if result.community and result.community.total else None
     return render(
         request,
         "result.html",
+        status=status,
         result=result,
-        number=result.number,
+        number=info,
         verdict=result.verdict,
         canonical=canonical,
         path=number_path(result),
         contacts=[c for a in result.verdict.advice for c in CONTACTS.get(a.code, ())],
         told=any(clean.values()),
         values=clean,
+        community=community,
+        neighbours=result.community.neighbours if result.community else (),
+        can_report=bool(info.valid and info.e164 and not info.withheld),
+        categories=[(c, tables().wording.category_name[c]) for c in CATEGORIES],
+        **{"report_values": {}, "report_errors": {}, "notice": None, **extra},
     )
 
 

@@ -1,0 +1,111 @@
+"""A per-worker cache of community summaries, so busy number pages skip the database.
+
+Each web worker keeps, for a few seconds (``community_cache_seconds``), what the store
+said about a number: its ``Community`` or ``None`` (nobody reported it or its
+neighbours). A report sent through this worker drops the number's entry and those of its
+neighbours at once; other workers see it when their entries expire. ``ttl_seconds=0``
+turns the cache off (every call asks the store).
+
+``get`` is safe to call from several threads: a hit is one dict lookup and a clock read;
+a miss asks the store outside the lock, so a slow query never blocks other lookups.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Final, Protocol
+
+from ringcheck.community import Community
+
+MAX_ENTRIES = 10_000
+# A number's community block counts reports on the numbers equal to it but for the last
+# one or two digits, so a report on X changes the blocks of every number sharing X[:-2].
+_NEIGHBOUR_DIGITS = 2
+
+
+class CommunitySource(Protocol):
+    """What the cache needs from the store."""
+
+    def community(self, e164: str) -> Community | None: ...
+
+
+MISS: Final = object()  # what ``peek`` returns when the store must be asked
+
+
+class CommunityCache:
+    """``get(e164)``: the store's ``community(e164)``, reused for ``ttl_seconds``.
+
+    >>> class Empty:
+    ...     def community(self, e164): return None
+    >>> CommunityCache(Empty(), ttl_seconds=5).get("+447400123456") is None
+    True
+    """
+
+    def __init__(
+        self,
+        store: CommunitySource,
+        ttl_seconds: float,
+        max_entries: int = MAX_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.ttl = float(ttl_seconds)
+        self.max_entries = max(1, max_entries)
+        self._clock = clock
+        self._entries: dict[str, tuple[float, Community | None]] = {}
+        self._lock = threading.Lock()
+
+    def peek(self, e164: str) -> object:
+        """The cached value, or ``MISS`` when it must come from the store.
+
+        Lets an async caller answer a hit without a thread hop and send only misses to a
+        worker thread (the store blocks).
+        """
+        entry = self._entries.get(e164)
+        if entry is not None and entry[0] > self._clock():
+            return entry[1]
+        return MISS
+
+    def get(self, e164: str) -> Community | None:
+        """What people reported about ``e164`` (and its neighbours), or None."""
+        found = self.peek(e164)
+        if found is not MISS:
+            return found  # type: ignore[return-value]
+        community = self.store.community(e164)
+        if self.ttl > 0:
+            self._put(e164, community)
+        return community
+
+    def invalidate(self, e164: str) -> None:
+        """Forget ``e164`` and every number whose neighbour counts include it."""
+        prefix = e164[:-_NEIGHBOUR_DIGITS]
+        with self._lock:
+            for n in range(10**_NEIGHBOUR_DIGITS):
+                self._entries.pop(f"{prefix}{n:0{_NEIGHBOUR_DIGITS}d}", None)
+            self._entries.pop(e164, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _put(self, e164: str, community: Community | None) -> None:
+        now = self._clock()
+        with self._lock:
+            if len(self._entries) >= self.max_entries and e164 not in self._entries:
+                self._make_room(now)
+            self._entries.pop(e164, None)  # re-inserted last: the newest entry
+            self._entries[e164] = (now + self.ttl, community)
+
+    def _make_room(self, now: float) -> None:
+        live = {k: v for k, v in self._entries.items() if v[0] > now}
+        if len(live) >= self.max_entries:
+            # Still full of fresh entries: drop the oldest quarter (dicts keep insertion
+            # order, and entries are re-inserted when refreshed).
+            keep = list(live.items())[len(live) // 4 + 1 :]
+            live = dict(keep)
+        self._entries = live
