@@ -1,0 +1,317 @@
+"""Any CSV or TSV call log with a header row: the columns are found by their names.
+
+The number column is the first whose name reads as ``number``, ``phone``, ``phone number``,
+``caller``, ``caller id``, ``from``, ``msisdn`` or ``a-number`` (case, spaces, dashes and
+underscores don't matter); the time, ring-time or duration, direction and status columns
+likewise (see ``COLUMN_NAMES``), or named outright with ``columns``. Separate date and time
+columns are read together.
+
+A duration says how long a *missed* call rang (there was no talk time), so it fills in the
+ring time of missed calls only; a ring-time column counts for every call.
+
+Read with Polars in one pass; a file Polars can't take as it is (ragged rows, blank lines)
+is read line by line instead, so each bad line is reported and the rest still counts.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+
+import polars as pl
+
+from ringcheck.calllog.model import SCHEMA, WITHHELD, CallLog, Unreadable
+from ringcheck.calllog.rows import lines, parse_seconds, rows, split
+from ringcheck.calllog.source import CallLogError
+from ringcheck.calllog.times import parse_times
+
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "number": (
+        "number",
+        "phone",
+        "phone number",
+        "caller",
+        "caller id",
+        "callerid",
+        "from",
+        "msisdn",
+        "a number",
+        "anumber",
+        "calling number",
+        "caller number",
+        "remote number",
+        "telephone number",
+        "from number",
+        "cli",
+    ),
+    "time": (
+        "datetime",
+        "date time",
+        "timestamp",
+        "start",
+        "start time",
+        "call date",
+        "call time",
+        "started",
+        "started at",
+        "date",
+        "time",
+    ),
+    "ring": (
+        "ring time",
+        "ring",
+        "ring seconds",
+        "ring duration",
+        "ringing",
+        "ringing time",
+        "ring time s",
+        "ring s",
+    ),
+    "duration": (
+        "duration",
+        "seconds",
+        "duration s",
+        "duration seconds",
+        "call duration",
+        "length",
+        "secs",
+    ),
+    "direction": ("direction", "call direction", "type", "call type", "calltype"),
+    "status": ("status", "call status", "result", "disposition", "outcome", "call result"),
+}
+_ROLES = tuple(COLUMN_NAMES)
+# Words logs use for a call's direction and outcome -> (outgoing, missed).
+_WORDS: dict[str, tuple[bool | None, bool | None]] = {
+    **dict.fromkeys(
+        (
+            "outgoing",
+            "outbound",
+            "out",
+            "dialled",
+            "dialed",
+            "placed",
+            "made",
+            "outgoing call",
+            "o",
+        ),
+        (True, None),
+    ),
+    **dict.fromkeys(("incoming", "inbound", "in", "received", "incoming call", "i"), (False, None)),
+    **dict.fromkeys(
+        (
+            "missed",
+            "missed call",
+            "no answer",
+            "noanswer",
+            "unanswered",
+            "not answered",
+            "rejected",
+            "declined",
+            "blocked",
+            "busy",
+            "failed",
+            "cancelled",
+            "canceled",
+            "voicemail",
+            "abandoned",
+            "missed incoming",
+        ),
+        (False, True),
+    ),
+    **dict.fromkeys(
+        (
+            "answered",
+            "connected",
+            "completed",
+            "accepted",
+            "ok",
+            "answer",
+            "picked up",
+            "success",
+            "successful",
+        ),
+        (None, False),
+    ),
+}
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normal(name: str) -> str:
+    """'Phone_Number ' -> 'phone number': how column names and values are compared."""
+    return _NOT_WORD.sub(" ", name.lower()).strip()
+
+
+def read_csv(text: str, home: str, columns: Mapping[str, str] | None = None) -> CallLog:
+    """The calls in a CSV/TSV log with a header row (columns found by name)."""
+    body, skip = _after_sep_line(text)
+    header_line = body.split("\n", 1)[0].rstrip("\r")
+    separator = _separator(header_line, text)
+    header = split(header_line, separator)
+    roles = find_columns(header, columns or {})
+    bad: list[Unreadable] = []
+    # Blank lines would put Polars' row numbers out of step with the file's lines.
+    cells = None if _has_blank_line(body) else _fast(body, separator, skip)
+    if cells is None:
+        cells, bad = _slow(body, separator, skip, len(header))
+    cells = cells.rename({old: f"c{i}" for i, old in enumerate(cells.columns[1:])})
+    calls, more_bad = _calls(cells, roles, home)
+    return CallLog(calls, "csv", sorted(bad + more_bad))
+
+
+def _has_blank_line(body: str) -> bool:
+    return _BLANK_LINE.search(body) is not None
+
+
+def _after_sep_line(text: str) -> tuple[str, int]:
+    first, _, rest = text.partition("\n")
+    if first.strip().lower().startswith("sep="):
+        return rest, 1
+    return text, 0
+
+
+def _separator(header: str, text: str) -> str:
+    explicit = text.split("\n", 1)[0].strip()
+    if explicit.lower().startswith("sep=") and len(explicit) > 4:
+        return explicit[4]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def find_columns(header: list[str], given: Mapping[str, str]) -> dict[str, int]:
+    """role -> column index, from names given by the user or found by common names."""
+    normals = [normal(name) for name in header]
+    roles: dict[str, int] = {}
+    for role, name in given.items():
+        if not name:
+            continue
+        if normal(name) not in normals:
+            shown = ", ".join(h[:30] for h in header[:20])
+            raise CallLogError(
+                "unknown_column",
+                f"There is no column called '{name[:40]}' in this file. Its columns are: {shown}.",
+            )
+        roles[role] = normals.index(normal(name))
+    for role in _ROLES:
+        if role in roles:
+            continue
+        for candidate in COLUMN_NAMES[role]:
+            if candidate in normals and normals.index(candidate) not in roles.values():
+                roles[role] = normals.index(candidate)
+                break
+    if normals[roles.get("time", 0)] == "date" and "time" in normals and "time" in roles:
+        clock = normals.index("time")
+        if clock not in roles.values():
+            roles["clock"] = clock
+    if "number" not in roles:
+        raise CallLogError(
+            "no_number_column",
+            "ringcheck can't find the column with phone numbers. Name it 'number' in the "
+            "header, or say which one it is with --number-column.",
+        )
+    return roles
+
+
+def _fast(body: str, separator: str, skip: int) -> pl.DataFrame | None:
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            separator=separator,
+            has_header=True,
+            infer_schema=False,
+            quote_char='"',
+        )
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+    return frame.with_row_index("line", offset=2 + skip).with_columns(pl.col("line").cast(pl.Int64))
+
+
+def _slow(
+    body: str, separator: str, skip: int, width: int
+) -> tuple[pl.DataFrame, list[Unreadable]]:
+    bad: list[Unreadable] = []
+    numbered = ((number + skip, line) for number, line in lines(body))
+    next(numbered, None)  # the header
+    found = list(rows(numbered, separator, width, bad))
+    data: dict[str, list[object]] = {"line": [row.line for row in found]}
+    for i in range(width):
+        data[f"c{i}"] = [row.cells[i] for row in found]
+    schema = {"line": pl.Int64, **{f"c{i}": pl.Utf8 for i in range(width)}}
+    return pl.DataFrame(data, schema=schema), bad
+
+
+def _calls(
+    cells: pl.DataFrame, roles: dict[str, int], home: str
+) -> tuple[pl.DataFrame, list[Unreadable]]:
+    def col(role: str) -> pl.Expr:
+        return pl.col(f"c{roles[role]}").str.strip_chars()
+
+    number = col("number")
+    frame = cells.select(
+        "line",
+        pl.when(number.is_null() | (number == ""))
+        .then(pl.lit(WITHHELD))
+        .otherwise(number)
+        .alias("number"),
+        _time_text(cells, roles).alias("time_text"),
+        *_direction(cells, roles),
+        _seconds(cells, roles, "ring").alias("ring_col"),
+        _seconds(cells, roles, "duration").alias("duration"),
+    )
+    times, bad = parse_times(frame.select("line", "time_text"), home)
+    frame = frame.with_columns(time=times).with_columns(
+        ring=pl.coalesce(pl.col("ring_col"), pl.when(pl.col("missed")).then(pl.col("duration"))),
+        name=pl.lit(None, pl.Utf8),
+    )
+    if bad:
+        lost = pl.Series([u.line for u in bad], dtype=pl.Int64)
+        frame = frame.filter(~pl.col("line").is_in(lost.implode()))
+    return frame.select(list(SCHEMA)).cast(SCHEMA), bad  # type: ignore[arg-type]
+
+
+def _time_text(cells: pl.DataFrame, roles: dict[str, int]) -> pl.Expr:
+    if "time" not in roles:
+        return pl.lit(None, pl.Utf8)
+    when = pl.col(f"c{roles['time']}").str.strip_chars()
+    if "clock" in roles:  # separate date and time columns
+        when = pl.concat_str([when, pl.col(f"c{roles['clock']}").str.strip_chars()], separator=" ")
+    return when
+
+
+def _seconds(cells: pl.DataFrame, roles: dict[str, int], role: str) -> pl.Expr:
+    if role not in roles:
+        return pl.lit(None, pl.Float64)
+    column = cells.get_column(f"c{roles[role]}").str.strip_chars()
+    numbers = column.cast(pl.Float64, strict=False)
+    odd = column.filter(numbers.is_null() & column.is_not_null()).unique()
+    if odd.len():
+        mapping = {text: parse_seconds(text) for text in odd.to_list()}
+        numbers = numbers.fill_null(
+            column.replace_strict(mapping, default=None, return_dtype=pl.Float64)
+        )
+    return pl.lit(numbers.clip(0, 3600))
+
+
+def _direction(cells: pl.DataFrame, roles: dict[str, int]) -> tuple[pl.Expr, pl.Expr]:
+    found = [
+        _words(cells.get_column(f"c{roles[r]}")) for r in ("direction", "status") if r in roles
+    ]
+    outgoing = pl.coalesce([o for o, _ in found] + [pl.lit(False)])
+    missed = pl.coalesce([m for _, m in found] + [pl.lit(None, pl.Boolean)])
+    return outgoing.alias("outgoing"), pl.when(outgoing).then(None).otherwise(missed).alias(
+        "missed"
+    )
+
+
+def _words(column: pl.Series) -> tuple[pl.Expr, pl.Expr]:
+    values = column.unique().drop_nulls().to_list()
+    meaning = {v: _WORDS.get(normal(v), (None, None)) for v in values[:10_000]}
+    outgoing = column.replace_strict(
+        {k: o for k, (o, _) in meaning.items()}, default=None, return_dtype=pl.Boolean
+    )
+    missed = column.replace_strict(
+        {k: m for k, (_, m) in meaning.items()}, default=None, return_dtype=pl.Boolean
+    )
+    return pl.lit(outgoing), pl.lit(missed)

@@ -1,0 +1,114 @@
+"""The summary of a triage: counts, the one-line answer, the timeline and the countries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import polars as pl
+
+from ringcheck.calllog.model import CallLog
+from ringcheck.risk import LEVELS, at_least
+
+MAX_BINS = 120
+_BINS = (("1h", dt.timedelta(hours=1)), ("1d", dt.timedelta(days=1)), ("1w", dt.timedelta(weeks=1)))
+
+
+def summary(
+    log: CallLog, incoming: pl.DataFrame, numbers: list[dict[str, Any]], unreadable: int
+) -> dict[str, Any]:
+    """The ``summary`` block: counts and a plain sentence saying what to do."""
+    calls = sum(n["calls"] for n in numbers)
+    missed = sum(n["missed"] for n in numbers)
+    countries = {n["country"] for n in numbers if n["country"] and not n["withheld"]}
+    scams = [n for n in numbers if not n["withheld"] and at_least(n["verdict"]["level"], "high")]
+    by_level = Counter(n["verdict"]["level"] for n in numbers)
+    times = incoming.get_column("time").drop_nulls()
+    return {
+        "text": summary_line(
+            calls, missed, len(countries), len(scams), sum(1 for n in scams if n["called_back"])
+        ),
+        "format": log.format,
+        "rows": log.calls.height,
+        "calls": calls,
+        "missed": missed,
+        "numbers": len(numbers),
+        "countries": len(countries),
+        "scam_numbers": len(scams),
+        "by_level": {level: by_level.get(level, 0) for level in reversed(LEVELS)},
+        "withheld_calls": sum(n["calls"] for n in numbers if n["withheld"]),
+        "first_call": _iso(times.min()) if len(times) else None,
+        "last_call": _iso(times.max()) if len(times) else None,
+        "unreadable_rows": unreadable,
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else None
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def summary_line(calls: int, missed: int, countries: int, scams: int, called_back: int) -> str:
+    """'12 missed calls from 5 countries; 3 numbers look like call-back scams; don't call
+    them back.' Written for a worried reader: what happened, then what to do."""
+    if not calls:
+        return "There are no calls to you in this log, so there is nothing to check."
+    what = (
+        _plural(missed, "missed call", "missed calls")
+        if missed
+        else _plural(calls, "call", "calls")
+    )
+    where = f" from {_plural(countries, 'country', 'countries')}" if countries else ""
+    if scams == 1:
+        verdict = "1 number looks like a call-back scam; don't call it back."
+    elif scams:
+        verdict = f"{scams:,} numbers look like call-back scams; don't call them back."
+    else:
+        verdict = (
+            "none of the numbers look like call-back scams. "
+            "Still, let callers you don't know leave a message."
+        )
+    line = f"{what}{where}; {verdict}"
+    if called_back:
+        line += (
+            f" You called {_plural(called_back, 'of them', 'of them')} back: check your phone "
+            "bill, and ask your provider about any charge you don't recognise."
+        )
+    return line
+
+
+def country_counts(numbers: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """(country, calls), most calls first; hidden numbers and unknown places by name."""
+    counts: Counter[str] = Counter()
+    for n in numbers:
+        name = "Hidden number" if n["withheld"] else (n["country"] or "Not known")
+        counts[name] += n["calls"]
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def timeline(incoming: pl.DataFrame, levels: dict[str, str]) -> list[dict[str, Any]]:
+    """Calls per hour, day or week (whichever gives at most 120 bars), counted by level."""
+    timed = incoming.filter(pl.col("time").is_not_null())
+    if timed.is_empty():
+        return []
+    times = timed.get_column("time")
+    span: dt.timedelta = times.max() - times.min()  # type: ignore[operator,assignment]
+    every = next((name for name, size in _BINS if span / size < MAX_BINS), "1mo")
+    mapping = pl.DataFrame(
+        {"key": list(levels), "level": list(levels.values())},
+        schema={"key": pl.Utf8, "level": pl.Utf8},
+    )
+    counts = (
+        timed.join(mapping, on="key")
+        .group_by(pl.col("time").dt.truncate(every).alias("start"), "level")
+        .agg(count=pl.len())
+        .sort("start")
+    )
+    bins: dict[dt.datetime, dict[str, int]] = {}
+    for start, level, count in counts.iter_rows():
+        bins.setdefault(start, dict.fromkeys(LEVELS, 0))[level] = count
+    return [{"start": start, "every": every, "counts": c} for start, c in bins.items()]

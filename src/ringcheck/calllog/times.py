@@ -1,0 +1,93 @@
+"""Dates and times as call logs write them, read in bulk with Polars.
+
+ISO 8601 (with or without seconds, a ``T``, fractions or a zone offset, which is dropped:
+the wall-clock time is what "odd hours" needs), ``dd/mm/yyyy`` (``mm/dd/yyyy`` when home is
+the US or Canada), ``dd.mm.yyyy``, and Unix time in seconds or milliseconds. The format is
+chosen on a sample, so a million rows are parsed in one pass; rows it doesn't fit get the
+other formats.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ringcheck.calllog.model import Unreadable
+
+_ISO = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+_DAY_FIRST = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+)
+_MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M")
+_OTHER = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+_SAMPLE = 500
+
+
+def formats_for(home: str) -> tuple[str, ...]:
+    if home in ("US", "CA"):
+        return _ISO + _MONTH_FIRST + _DAY_FIRST + _OTHER
+    return _ISO + _DAY_FIRST + _MONTH_FIRST + _OTHER
+
+
+def parse_times(frame: pl.DataFrame, home: str) -> tuple[pl.Series, list[Unreadable]]:
+    """Datetimes for ``frame["time_text"]`` and the lines whose time can't be read."""
+    text = _tidy(frame.get_column("time_text"))
+    result = _epoch(text)
+    todo = (text.is_not_null() & result.is_null()).arg_true()
+    for form in _ordered(text.gather(todo.head(_SAMPLE)), formats_for(home)):
+        if todo.is_empty():
+            break
+        parsed = text.gather(todo).str.strptime(pl.Datetime("us"), form, strict=False)
+        read = parsed.is_not_null()
+        if read.any():
+            result = result.scatter(todo.filter(read), parsed.filter(read))
+        todo = todo.filter(~read)
+    lines = frame.get_column("line").gather(todo).to_list()
+    texts = frame.get_column("time_text").gather(todo).to_list()
+    bad = [
+        Unreadable(line, f"The date and time '{str(t)[:40]}' can't be read.")
+        for line, t in zip(lines, texts, strict=True)
+    ]
+    return result.alias("time"), bad
+
+
+def _tidy(text: pl.Series) -> pl.Series:
+    """'2024-03-01T14:05:09.123+01:00' -> '2024-03-01 14:05:09'; empty -> null."""
+    iso = text.str.contains(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+    tidied = (
+        pl.select(
+            pl.when(iso)
+            .then(text.str.slice(0, 19).str.replace("T", " ", literal=True))
+            .otherwise(text)
+        )
+        .to_series()
+        .str.strip_chars()
+    )
+    return pl.select(pl.when(tidied == "").then(None).otherwise(tidied)).to_series()
+
+
+def _epoch(text: pl.Series) -> pl.Series:
+    """Unix times in seconds (10 digits) or milliseconds (13 digits)."""
+    digits = text.str.contains(r"^\d{10}(\d{3})?$")
+    value = text.cast(pl.Int64, strict=False)
+    millis = pl.select(
+        pl.when(digits & (text.str.len_chars() == 13)).then(value).when(digits).then(value * 1000)
+    ).to_series()
+    return pl.from_epoch(millis, time_unit="ms").cast(pl.Datetime("us"))
+
+
+def _ordered(sample: pl.Series, formats: tuple[str, ...]) -> list[str]:
+    """``formats``, those that read the most of the sample first."""
+    if sample.is_empty():
+        return list(formats)
+    score = {
+        form: int(sample.str.strptime(pl.Datetime("us"), form, strict=False).is_not_null().sum())
+        for form in formats
+    }
+    return sorted(formats, key=lambda f: -score[f])
