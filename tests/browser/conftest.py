@@ -85,6 +85,10 @@ def _server_command() -> list[str]:
 def _server_env(config_home: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCHECK_")}
     env["XDG_CONFIG_HOME"] = config_home  # no personal config file
+    # Reports go to a fresh SQLite file in the server's temporary directory, never to the
+    # user's data directory.
+    env["XDG_DATA_HOME"] = config_home
+    env["RINGCHECK_DATABASE_URL"] = f"sqlite:///{config_home}/reports.db"
     # Rate limiting is tested elsewhere; a browser run loads many pages and assets.
     env["RINGCHECK_RATE_PER_MINUTE"] = "1000000"
     env["RINGCHECK_RATE_BURST"] = "1000000"

@@ -57,7 +57,9 @@ class ReportRequest(BaseModel):
         max_length=MAX_NUMBER_CHARS, description="The number, written any way (stored as E.164)."
     )
     category: Category = Field(description="What kind of call it was.")
-    rang_seconds: float | None = Field(None, ge=0, le=3600, description="Seconds it rang.")
+    rang_seconds: float | None = Field(
+        None, ge=0, le=3600, strict=True, description="Seconds it rang."
+    )
     comment: str | None = Field(
         None,
         max_length=MAX_COMMENT_CHARS,
@@ -294,6 +296,11 @@ def _form_problems(fields: dict[str, str]) -> dict[str, str]:
             f"Who they said they were: keep it to {MAX_CLAIMED_CHARS} characters "
             f"(you wrote {len(fields['claimed'])})."
         )
+    if fields["claimed"] and fields["category"] != "impersonation" and "category" not in problems:
+        problems["claimed"] = (
+            "You wrote who they said they were: choose 'Pretended to be someone else' "
+            "above, or leave this box empty."
+        )
     if len(fields["comment"]) > MAX_COMMENT_CHARS:
         problems["comment"] = (
             f"Your comment is {len(fields['comment'])} characters long. "
@@ -310,7 +317,8 @@ async def report_form(request: Request, e164: str) -> Response:
     # Kept as typed (within reason) so an error page can show it again.
     fields = {k: str(form.get(k) or "")[:2000] for k in _FORM_FIELDS}
     fields["claimed"] = fields["claimed"].strip()
-    fields["comment"] = fields["comment"].strip()
+    # Browsers send a textarea's line breaks as CRLF but count them as one character.
+    fields["comment"] = fields["comment"].replace("\r\n", "\n").strip()
     token_ok = csrf.valid(
         settings.secret_key, str(form.get(csrf.FIELD) or ""), request.cookies.get(csrf.COOKIE)
     )
