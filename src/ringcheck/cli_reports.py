@@ -82,8 +82,9 @@ def _os_user() -> str:
 @click.option(
     "--category",
     required=True,
-    type=click.Choice(CATEGORIES),
-    help="What kind of call it was.",
+    metavar="CATEGORY",
+    # Not a click.Choice: its "missing" message lists the choices over several lines.
+    help="What kind of call it was: " + ", ".join(CATEGORIES) + ".",
 )
 @click.option("--comment", metavar="TEXT", help="What happened, in up to 500 characters.")
 @click.option("--rang", type=click.FloatRange(0, 3600), metavar="SECONDS", help="How long it rang.")
