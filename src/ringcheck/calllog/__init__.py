@@ -12,9 +12,9 @@ Polars is imported here: import this package only where a log is actually read, 
 
 from __future__ import annotations
 
+from ringcheck.calllog.core import Triage, triage
 from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.reader import read_log
 from ringcheck.calllog.source import FORMATS, CallLogError
-from ringcheck.calllog.triage import Triage, triage
 
 __all__ = ["FORMATS", "CallLog", "CallLogError", "Triage", "Unreadable", "read_log", "triage"]

@@ -27,10 +27,11 @@ import polars as pl
 
 from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.summary import country_counts, summary, timeline
-from ringcheck.checker import check
+from ringcheck.checker import check, judge
+from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
 from ringcheck.numbers import NumberInfo
-from ringcheck.risk import _NIGHT_END, _NIGHT_START, LEVELS, CallContext, Verdict, number_facts
+from ringcheck.risk import _NIGHT_END, _NIGHT_START, LEVELS, CallContext, number_facts
 from ringcheck.settings import Settings
 
 MAX_LISTED_UNREADABLE = 1000
@@ -76,15 +77,15 @@ def triage(
     """
     home = home or settings.home
     calls = log.calls
-    infos, keys, problems = _parse(calls.get_column("number").unique(), home, settings, progress)
+    parsed = _parse(calls.get_column("number").unique(), home, settings, progress)
     calls = calls.with_columns(
-        key=pl.col("number").replace_strict(keys, default=None, return_dtype=pl.Utf8)
+        key=pl.col("number").replace_strict(parsed.keys, default=None, return_dtype=pl.Utf8)
     )
-    unreadable = sorted(log.unreadable + _bad_numbers(calls, problems))
+    unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
     calls = calls.filter(pl.col("key").is_not_null())
     incoming = calls.filter(~pl.col("outgoing"))
     groups = _groups(incoming, calls.filter(pl.col("outgoing")), window)
-    numbers = _judge(groups, infos, home, settings)
+    numbers = _judge(groups, parsed, settings)
     _rank(numbers)
     levels = {n["key"]: n["verdict"]["level"] for n in numbers}
     for entry in numbers:
@@ -104,28 +105,35 @@ def _key(info: NumberInfo) -> str:
     return info.e164 or f"national:{info.national_format or info.input}"
 
 
-def _parse(
-    raws: pl.Series, home: str, settings: Settings, progress: Progress | None
-) -> tuple[dict[str, NumberInfo], dict[str, str], dict[str, str]]:
-    """Each distinct spelling parsed once: key -> info, spelling -> key, spelling -> why."""
-    infos: dict[str, NumberInfo] = {}
-    keys: dict[str, str] = {}
-    problems: dict[str, str] = {}
+@dataclass
+class _Parsed:
+    infos: dict[str, NumberInfo] = field(default_factory=dict)  # key -> number
+    keys: dict[str, str] = field(default_factory=dict)  # spelling -> key
+    problems: dict[str, str] = field(default_factory=dict)  # spelling -> why it's unreadable
+    trusted: set[str] = field(default_factory=set)  # keys of numbers the user trusts
+
+
+def _parse(raws: pl.Series, home: str, settings: Settings, progress: Progress | None) -> _Parsed:
+    """Each distinct spelling read once, by ``check()`` with the user's settings."""
+    parsed = _Parsed()
     texts = raws.drop_nulls().to_list()
     for done, text in enumerate(texts, 1):
         try:
-            info = check(text, home=home, settings=settings).number
+            result = check(text, home=home, settings=settings)
         except RingcheckError as exc:
-            problems[text] = exc.message
+            parsed.problems[text] = exc.message
             continue
-        key = _key(info)
-        keys[text] = key
-        infos.setdefault(key, info)
+        key = _key(result.number)
+        parsed.keys[text] = key
+        if key not in parsed.infos:
+            parsed.infos[key] = result.number
+            if result.verdict.has("trusted_number"):
+                parsed.trusted.add(key)
         if progress is not None and done % 2000 == 0:
             progress(done, len(texts))
     if progress is not None:
         progress(len(texts), len(texts))
-    return infos, keys, problems
+    return parsed
 
 
 def _bad_numbers(calls: pl.DataFrame, problems: dict[str, str]) -> list[Unreadable]:
@@ -190,28 +198,31 @@ def _similar(groups: pl.DataFrame, window: dt.timedelta) -> pl.DataFrame:
     return pairs.group_by("key").agg(similar=pl.len())
 
 
-def _judge(
-    groups: pl.DataFrame, infos: dict[str, NumberInfo], home: str, settings: Settings
-) -> list[dict[str, Any]]:
-    verdicts: dict[tuple[Any, ...], Verdict] = {}
-    blocks: dict[int, dict[str, Any]] = {}
+def _judge(groups: pl.DataFrame, parsed: _Parsed, settings: Settings) -> list[dict[str, Any]]:
+    """Each caller's verdict, with the call details the log gives.
+
+    The same facts and details always give the same verdict, so each distinct pair is
+    judged once. The facts are the ones ``check()`` found when it read the number (with
+    the user's high-risk codes); whether the user trusts it, ``check()`` said too.
+    """
+    data = tables()  # points and wording: the same in the user's extended tables
+    verdicts: dict[tuple[Any, ...], dict[str, Any]] = {}
     numbers = []
     for row in groups.iter_rows(named=True):
-        info = infos[row["key"]]
+        info = parsed.infos[row["key"]]
         context = CallContext(
             rang_seconds=row["ring"],
             times_called=min(row["calls"], 100_000),
             similar_numbers=row["similar"] or None,
             called_at=_NIGHT_START if row["night"] else None,
         )
-        memo = (number_facts(info, settings), info.e164 if settings.trusted else None, context)
-        verdict = verdicts.get(memo)
-        if verdict is None:
-            verdict = check(_text(info), context, home=home, settings=settings).verdict
-            verdicts[memo] = verdict
-        block = blocks.get(id(verdict))
+        facts = number_facts(info, settings)
+        if facts.trusted != (row["key"] in parsed.trusted):
+            facts = facts._replace(trusted=not facts.trusted)
+        block = verdicts.get((facts, context))
         if block is None:
-            block = blocks[id(verdict)] = verdict.to_dict()
+            verdict = judge(facts, context, settings, data, None)
+            block = verdicts[(facts, context)] = verdict.to_dict()
         numbers.append(_entry(row, info, block))
     return numbers
 
