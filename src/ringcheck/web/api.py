@@ -7,7 +7,8 @@ re-validating each answer through pydantic.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Body, Query, Request
@@ -19,6 +20,9 @@ from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import CallContext
 from ringcheck.settings import Settings
+
+if TYPE_CHECKING:
+    from ringcheck.community import Community
 
 MAX_BATCH = 1000
 MAX_NUMBER_CHARS = 1000
@@ -276,18 +280,30 @@ def _query_item(params: Any) -> tuple[str, CallContext]:
     openapi_extra={"parameters": _GET_CHECK_PARAMETERS},
 )
 async def get_check(request: Request) -> Response:
-    status, body = check_query(request.query_params, request.app.state.settings)
+    answers = request.app.state.check_answers
+    status, body = await answers.answer(request.scope.get("query_string", b""))
     return Response(body, status_code=status, media_type="application/json")
 
 
-def check_query(params: Any, settings: Settings) -> tuple[int, bytes]:
+async def check_query(
+    params: Any,
+    settings: Settings,
+    community: Callable[[str], Awaitable[Community | None]] | None = None,
+) -> tuple[int, bytes]:
     """GET /api/v1/check for a parsed query string: (status, JSON body).
 
-    Shared by the FastAPI route and the fast lane, so both answer alike.
+    Shared by the FastAPI route and the fast lane (through ``answers.CheckAnswers``), so
+    both answer alike. ``community`` looks up what people reported about a number.
     """
     try:
         number, context = _query_item(params)
         result = check(number, context, home=settings.home, settings=settings)
+        if community is not None and result.number.e164:
+            reported = await community(result.number.e164)
+            if reported is not None:
+                result = check(
+                    number, context, home=settings.home, settings=settings, community=reported
+                )
     except BadParameter as exc:
         return 422, json_body({"error": {"code": "invalid_request", "message": str(exc)}})
     except RingcheckError as exc:

@@ -21,6 +21,7 @@ from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.store import Store
 from ringcheck.web import api, moderation, pages, reports, triage
+from ringcheck.web.answers import CheckAnswers, community_lookup
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
 from ringcheck.web.middleware import EdgeMiddleware
@@ -68,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.community = CommunityCache(store, settings.community_cache_seconds)
+    app.state.community = community = CommunityCache(store, settings.community_cache_seconds)
+    app.state.check_answers = answers = CheckAnswers(settings, community_lookup(community))
+    community.on_invalidate.append(answers.forget)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(reports.router)
@@ -78,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     _mount_swagger(app)
     _add_error_handlers(app)
-    app.add_middleware(FastLane, settings=settings, health=_health_body())
+    app.add_middleware(FastLane, answers=answers, health=_health_body())
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(EdgeMiddleware)
     return app

@@ -56,6 +56,8 @@ class CommunityCache:
         self._clock = clock
         self._entries: dict[str, tuple[float, Community | None]] = {}
         self._lock = threading.Lock()
+        # Called after every invalidate: caches built on this one (kept API answers).
+        self.on_invalidate: list[Callable[[], None]] = []
 
     def peek(self, e164: str) -> object:
         """The cached value, or ``MISS`` when it must come from the store.
@@ -85,6 +87,8 @@ class CommunityCache:
             for n in range(10**_NEIGHBOUR_DIGITS):
                 self._entries.pop(f"{prefix}{n:0{_NEIGHBOUR_DIGITS}d}", None)
             self._entries.pop(e164, None)
+        for listener in self.on_invalidate:
+            listener()
 
     def clear(self) -> None:
         with self._lock:

@@ -2,7 +2,7 @@
 
 FastAPI's routing and dependency layer costs more per request than the check itself
 (see benchmarks/README.md). These two routes take no body and no dependencies, so they
-are answered here by the same functions the FastAPI routes call (``api.check_query``),
+are answered here by the same objects the FastAPI routes call (``answers.CheckAnswers``),
 inside the same middleware (security headers, rate limit, access log). The FastAPI routes
 stay for the OpenAPI schema and behave identically.
 """
@@ -10,10 +10,8 @@ stay for the OpenAPI schema and behave identically.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
-from ringcheck.settings import Settings
-from ringcheck.web import api
+from ringcheck.web.answers import CheckAnswers
 from ringcheck.web.middleware import ASGIApp, Receive, Scope, Send
 
 
@@ -29,9 +27,9 @@ _HEALTH = _Route("/healthz")
 
 
 class FastLane:
-    def __init__(self, app: ASGIApp, settings: Settings, health: bytes) -> None:
+    def __init__(self, app: ASGIApp, answers: CheckAnswers, health: bytes) -> None:
         self.app = app
-        self.settings = settings
+        self.answers = answers
         self.health = health
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -39,9 +37,7 @@ class FastLane:
             path = scope["path"]
             if path == "/api/v1/check":
                 scope["route"] = _CHECK
-                query = scope.get("query_string", b"").decode("latin-1")
-                params = dict(parse_qsl(query, keep_blank_values=True))
-                await _send_json(send, *api.check_query(params, self.settings))
+                await _send_json(send, *await self.answers.answer(scope.get("query_string", b"")))
                 return
             if path == "/healthz":
                 scope["route"] = _HEALTH

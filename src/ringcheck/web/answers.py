@@ -1,0 +1,96 @@
+"""Answers to GET /api/v1/check, kept for a few seconds per worker.
+
+An answer depends only on the query string, the data version (fixed while a worker
+runs) and what people reported about the number. Reports are already read through a
+per-worker cache that may be ``community_cache_seconds`` old, so an answer kept for the
+same time is never staler than a freshly computed one could be. Scam campaigns make many
+people check the same few numbers at once: those repeats cost a dictionary lookup
+instead of a parse, a verdict and a database read.
+
+The cache is bounded (``MAX_ANSWERS`` entries, oldest dropped first) and holds no
+personal data beyond what the worker already has in memory while answering. With
+``community_cache_seconds = 0`` nothing is kept. benchmarks/http_check.py measures both
+repeated numbers and numbers that never repeat, and prints the hit rate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
+
+import anyio.to_thread
+
+from ringcheck.community import Community
+from ringcheck.settings import Settings
+from ringcheck.web import api
+from ringcheck.web.community import MISS, CommunityCache
+
+log = logging.getLogger("ringcheck.web")
+
+MAX_ANSWERS = 20_000
+MAX_KEY_BYTES = 2_048  # longer queries are answered but not kept
+
+CommunityLookup = Callable[[str], Awaitable[Community | None]]
+
+
+def community_lookup(cache: CommunityCache) -> CommunityLookup:
+    """An async lookup through ``cache``: a hit is answered at once, a miss asks the store
+    in a worker thread. If the database fails, the answer goes out without community data
+    (and says nothing about reports) rather than failing the check."""
+
+    async def lookup(e164: str) -> Community | None:
+        found = cache.peek(e164)
+        if found is not MISS:
+            return found  # type: ignore[return-value]
+        try:
+            return await anyio.to_thread.run_sync(cache.get, e164)
+        except Exception as exc:  # the checker must answer even when the database can't
+            log.warning("community lookup failed (%s); answering without reports", exc)
+            return None
+
+    return lookup
+
+
+class CheckAnswers:
+    """``answer(query)`` -> (status, JSON body) for GET /api/v1/check."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        community: CommunityLookup | None = None,
+        max_answers: int = MAX_ANSWERS,
+    ) -> None:
+        self.settings = settings
+        self.community = community
+        self.ttl = float(settings.community_cache_seconds)
+        self.max_answers = max_answers if self.ttl > 0 else 0
+        self._kept: OrderedDict[bytes, tuple[float, int, bytes]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    async def answer(self, query: bytes) -> tuple[int, bytes]:
+        kept = self._kept.get(query)
+        now = time.monotonic()
+        if kept is not None and kept[0] > now:
+            self.hits += 1
+            return kept[1], kept[2]
+        self.misses += 1
+        params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+        status, body = await api.check_query(params, self.settings, self.community)
+        if self.max_answers and len(query) <= MAX_KEY_BYTES:
+            self._keep(query, (now + self.ttl, status, body))
+        return status, body
+
+    def _keep(self, query: bytes, entry: tuple[float, int, bytes]) -> None:
+        kept = self._kept
+        kept[query] = entry
+        kept.move_to_end(query)
+        while len(kept) > self.max_answers:
+            kept.popitem(last=False)
+
+    def forget(self) -> None:
+        """Drop every kept answer (after a report, so the reporter sees it at once)."""
+        self._kept.clear()
