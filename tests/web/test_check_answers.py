@@ -103,3 +103,14 @@ def test_the_check_still_answers_when_the_database_is_gone(client):
     response = client.get("/api/v1/check", params={"number": "+447400123456"})
     assert response.status_code == 200
     assert response.json()["verdict"]["level"] in ("low", "caution", "high", "very_high")
+
+
+def test_post_check_and_batch_carry_community_reports_too(client):
+    report(client)
+    single = client.post("/api/v1/check", json={"number": NUMBER}).json()
+    batch = client.post(
+        "/api/v1/check/batch", json={"items": [{"number": NUMBER}, {"number": "+447400123456"}]}
+    ).json()["results"]
+    assert single["community"]["total"] == 1
+    assert batch[0]["community"]["total"] == 1
+    assert "community" not in batch[1]

@@ -285,6 +285,22 @@ async def get_check(request: Request) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
+async def with_reports(
+    result: CheckResult,
+    settings: Settings,
+    community: Callable[[str], Awaitable[Community | None]] | None,
+) -> CheckResult:
+    """``result`` again, with what people reported about its number, if anyone did."""
+    if community is None or not result.number.e164:
+        return result
+    reported = await community(result.number.e164)
+    if reported is None:
+        return result
+    return check(
+        result.input, result.context, home=settings.home, settings=settings, community=reported
+    )
+
+
 async def check_query(
     params: Any,
     settings: Settings,
@@ -298,12 +314,7 @@ async def check_query(
     try:
         number, context = _query_item(params)
         result = check(number, context, home=settings.home, settings=settings)
-        if community is not None and result.number.e164:
-            reported = await community(result.number.e164)
-            if reported is not None:
-                result = check(
-                    number, context, home=settings.home, settings=settings, community=reported
-                )
+        result = await with_reports(result, settings, community)
     except BadParameter as exc:
         return 422, json_body({"error": {"code": "invalid_request", "message": str(exc)}})
     except RingcheckError as exc:
@@ -317,10 +328,12 @@ async def check_query(
     responses={200: {"model": CheckResultModel}, **_ERRORS},
 )
 async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) -> Response:
+    settings, community = request.app.state.settings, request.app.state.check_answers.community
     try:
-        return json_response(_check_item(item, request.app.state.settings).to_dict())
+        result = await with_reports(_check_item(item, settings), settings, community)
     except RingcheckError as exc:
         return error_response(exc)
+    return json_response(result.to_dict())
 
 
 @router.post(
@@ -329,11 +342,13 @@ async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) ->
     responses={200: {"model": BatchResponse}, **_ERRORS},
 )
 async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -> Response:
+    settings, community = request.app.state.settings, request.app.state.check_answers.community
     results = []
     for raw in batch.items:
         try:
             item = CheckRequest.model_validate(raw)
-            results.append(_check_item(item, request.app.state.settings).to_dict())
+            result = await with_reports(_check_item(item, settings), settings, community)
+            results.append(result.to_dict())
         except ValidationError as exc:
             results.append({"error": {"code": "invalid_item", "message": _first_problem(exc)}})
         except RingcheckError as exc:
