@@ -1,0 +1,159 @@
+"""A triage written out: JSON and CSV for tools, and block lists for phones and routers.
+
+Block lists hold the numbers at or above a level, in E.164 (hidden callers and numbers
+without an international form can't be blocked by number, so they are left out):
+
+- ``csv``: ``number,level,country,calls,last_seen``.
+- ``vcard``: one vCard 3.0 contact, "Scam – do not answer", with every number as a TEL
+  line. Import it, then block the contact (or send it to voicemail).
+- ``callblocker``: the JSON list the Raspberry Pi "callblocker" project
+  (github.com/pamapa/callblocker) reads from its ``blocklists`` folder:
+  ``{"name": …, "entries": [{"name", "number", "date_created", "date_modified"}]}``, dates
+  in UTC as ``%Y-%m-%d %H:%M:%S +0000``. An entry with an empty number would block by
+  *name*, so every entry has a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any, Final
+
+import orjson
+
+from ringcheck.calllog.core import Triage
+from ringcheck.risk import LEVELS, at_least
+
+BLOCKLISTS: Final = ("csv", "vcard", "callblocker")
+CONTACT_NAME: Final = "Scam – do not answer"
+_CSV_COLUMNS: Final = (
+    "number", "display", "country", "line_type", "level", "score", "calls", "missed",
+    "first_seen", "last_seen", "headline", "what_to_do",
+)  # fmt: skip
+
+
+def to_json(result: Triage) -> bytes:
+    """The triage as JSON bytes (``<``, ``>`` and ``&`` escaped, so no reader takes it for
+    markup)."""
+    body = orjson.dumps(result.to_dict())
+    return body.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+
+
+def to_csv(result: Triage) -> str:
+    """One row per caller, most worrying first."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_CSV_COLUMNS)
+    for n in result.numbers:
+        verdict = n["verdict"]
+        advice = verdict["advice"][0]["text"] if verdict["advice"] else ""
+        writer.writerow(
+            [
+                n["e164"] or "", n["display"], n["country"] or "", n["line_type"],
+                verdict["level"], verdict["score"], n["calls"], n["missed"],
+                n["first_seen"] or "", n["last_seen"] or "", _cell(verdict["headline"]),
+                _cell(advice),
+            ]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet won't run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def blocked(result: Triage, level: str) -> list[dict[str, Any]]:
+    """The callers at or above ``level`` that can be blocked by number."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}")
+    return [
+        n
+        for n in result.numbers
+        if n["e164"] and not n["withheld"] and at_least(n["verdict"]["level"], level)
+    ]
+
+
+def blocklist(result: Triage, kind: str, level: str, now: dt.datetime | None = None) -> str:
+    """The block list in ``kind`` (one of ``BLOCKLISTS``)."""
+    numbers = blocked(result, level)
+    if kind == "csv":
+        return blocklist_csv(numbers)
+    if kind == "vcard":
+        return vcard(numbers)
+    if kind == "callblocker":
+        return callblocker(numbers, now or dt.datetime.now(dt.UTC))
+    raise ValueError(f"unknown block list {kind!r}")
+
+
+def blocklist_csv(numbers: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(("number", "level", "country", "calls", "last_seen"))
+    for n in numbers:
+        writer.writerow(
+            (n["e164"], n["verdict"]["level"], n["country"] or "", n["calls"], n["last_seen"] or "")
+        )
+    return out.getvalue()
+
+
+def vcard(numbers: list[dict[str, Any]]) -> str:
+    """One vCard 3.0 contact holding every number (CRLF lines, escaped, folded at 75)."""
+    note = (
+        "Numbers ringcheck found in your call log that look like scams. "
+        "Block this contact, and don't call these numbers back."
+    )
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        f"FN:{_escape(CONTACT_NAME)}",
+        f"N:{_escape(CONTACT_NAME)};;;;",
+        *(f"TEL;TYPE=VOICE:{n['e164']}" for n in numbers),
+        f"NOTE:{_escape(note)}",
+        "END:VCARD",
+    ]
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _escape(text: str) -> str:
+    """RFC 2426 text value: backslash, comma, semicolon and newlines escaped."""
+    text = text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+
+
+def _fold(line: str, limit: int = 75) -> str:
+    """Lines longer than 75 octets split with CRLF + space, never inside a character."""
+    parts: list[str] = []
+    current, size = "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        room = limit if not parts else limit - 1  # continuation lines start with a space
+        if size + width > room:
+            parts.append(current)
+            current, size = "", 0
+        current += char
+        size += width
+    parts.append(current)
+    return "\r\n ".join(parts)
+
+
+def callblocker(numbers: list[dict[str, Any]], now: dt.datetime) -> str:
+    stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
+    entries = [
+        {
+            "name": _entry_name(n),
+            "number": n["e164"],
+            "date_created": stamp,
+            "date_modified": stamp,
+        }
+        for n in numbers
+    ]
+    return json.dumps({"name": "ringcheck scam numbers", "entries": entries}, indent=2) + "\n"
+
+
+def _entry_name(n: dict[str, Any]) -> str:
+    level = n["verdict"]["level"].replace("_", " ")
+    where = f", {n['country']}" if n["country"] else ""
+    return f"{CONTACT_NAME} ({level} risk{where})"
