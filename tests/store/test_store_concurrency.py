@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import multiprocessing
 
+import store_writers as writers
 from sqlalchemy import func, select
 
-import store_writers as writers
 from ringcheck.settings import Settings
 from ringcheck.store import Store
 from ringcheck.store.models import Report, Submission
