@@ -21,7 +21,9 @@ def summary(
     """The ``summary`` block: counts and a plain sentence saying what to do."""
     calls = sum(n["calls"] for n in numbers)
     missed = sum(n["missed"] for n in numbers)
-    countries = {n["country"] for n in numbers if n["country"] and not n["withheld"]}
+    # "12 missed calls from 5 countries": the places of the calls the sentence counts.
+    counted = [n for n in numbers if n["missed"]] if missed else numbers
+    countries = {n["country"] for n in counted if n["country"] and not n["withheld"]}
     scams = [n for n in numbers if not n["withheld"] and at_least(n["verdict"]["level"], "high")]
     by_level = Counter(n["verdict"]["level"] for n in numbers)
     times = incoming.get_column("time").drop_nulls()
