@@ -242,16 +242,17 @@ def _table(result: Triage, path: str | None) -> None:
     try:
         console.print(result.summary["text"][:1].upper() + result.summary["text"][1:], style="bold")
         table = Table(show_lines=False)
-        for name in ("Risk", "Number", "From", "Calls", "Missed", "Last call"):
-            table.add_column(name, overflow="fold", no_wrap=name in ("Number", "Last call"))
-        table.add_column("What to do", overflow="fold", min_width=24)
+        for name in ("Risk", "Number", "From", "Calls", "Last call"):
+            table.add_column(name, overflow="fold", no_wrap=name == "Number")
+        table.add_column("What to do", overflow="fold", ratio=1)
         style = {"very_high": "bold white on red", "high": "bold red", "caution": "yellow"}
         for n in result.numbers[:TABLE_ROWS]:
             v = n["verdict"]
             table.add_row(
                 f"{words.level[v['level']]} ({v['score']})", n["display"],
                 "hidden" if n["withheld"] else (n["country"] or "not known"),
-                str(n["calls"]), str(n["missed"]), (n["last_seen"] or "").replace("T", " "),
+                f"{n['calls']:,}" + (f" ({n['missed']:,} missed)" if n["missed"] else ""),
+                (n["last_seen"] or "")[:16].replace("T", " "),
                 v["headline"], style=style.get(v["level"]),
             )  # fmt: skip
         console.print(table)
