@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,7 +22,18 @@ from ringcheck.checker import CheckResult, check
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import LEVELS, CallContext, at_least
-from ringcheck.settings import SETTINGS, Settings, default_config_path, load_settings
+from ringcheck.settings import (
+    SETTINGS,
+    Settings,
+    default_config_path,
+    default_sqlite_path,
+    load_settings,
+)
+
+if TYPE_CHECKING:
+    from ringcheck.community import Community
+
+Lookup = Callable[[str], "Community | None"]
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
@@ -162,6 +173,11 @@ def cli() -> None:
     type=click.Path(dir_okay=False),
     help="Config file to use instead of the default.",
 )
+@click.option(
+    "--no-reports",
+    is_flag=True,
+    help="Don't look up community reports (they are read only when a reports database exists).",
+)
 def check_command(
     numbers: tuple[str, ...],
     claimed: str | None,
@@ -176,11 +192,13 @@ def check_command(
     as_json: bool,
     fail_on: str | None,
     config: str | None,
+    no_reports: bool,
 ) -> None:
     """Check one or more NUMBERS, written any way you like.
 
     Quote a number with spaces in it, or give - to read one number per line from
-    standard input.
+    standard input. What people reported about a number is shown when a reports
+    database exists (see `ringcheck report`).
     """
     if not numbers:
         raise BadInput("give at least one number, or - to read numbers from standard input.")
@@ -193,9 +211,32 @@ def check_command(
         raise BadInput(exc.message) from None
     texts = _expand(numbers)
     show = _print_json if as_json else _print_human
-    outcome = _run(texts, context, settings, show, fail_on)
+    with _reports_lookup(settings, not no_reports) as lookup:
+        outcome = _run(texts, context, settings, show, fail_on, lookup)
     if outcome:
         sys.exit(outcome)
+
+
+@contextlib.contextmanager
+def _reports_lookup(settings: Settings, wanted: bool) -> Iterator[Lookup | None]:
+    """What people reported, read from the reports database when there is one.
+
+    Without a database the store (and SQLAlchemy) is never imported, so a plain check
+    starts fast. A database that can't be used costs a warning, not the check.
+    """
+    if not wanted or not (settings.database_url or os.path.exists(default_sqlite_path())):
+        yield None
+        return
+    from ringcheck.store import Store
+
+    try:
+        store = Store.open(settings)
+    except RingcheckError as exc:
+        click.echo(f"ringcheck: reports not shown: {exc.message}", err=True)
+        yield None
+        return
+    with store:
+        yield store.community
 
 
 def _expand(numbers: Iterable[str]) -> Iterator[str]:
@@ -234,13 +275,13 @@ def _run(
     settings: Settings,
     show: Callable[[str, CheckResult | RingcheckError], None],
     fail_on: str | None,
+    reports: Lookup | None = None,
 ) -> int:
     bad = reached = False
     for text in texts:
+        result: CheckResult | RingcheckError
         try:
-            result: CheckResult | RingcheckError = check(
-                text, context, home=settings.home, settings=settings
-            )
+            result = _check_one(text, context, settings, reports)
         except RingcheckError as exc:
             result, bad = exc, True
             click.echo(f"ringcheck: {_short(text)!r}: {exc.message}", err=True)
@@ -253,6 +294,16 @@ def _run(
     if bad:
         return EXIT_BAD_INPUT
     return EXIT_FAIL_ON if reached else 0
+
+
+def _check_one(
+    text: str, context: CallContext, settings: Settings, reports: Lookup | None
+) -> CheckResult:
+    result = check(text, context, home=settings.home, settings=settings)
+    community = reports(result.number.e164) if reports and result.number.e164 else None
+    if community is None:
+        return result
+    return check(text, context, home=settings.home, settings=settings, community=community)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -302,6 +353,10 @@ def render(result: CheckResult, data: Tables) -> str:
         *(f"    {i}. {item.text}" for i, item in enumerate(verdict.advice, 1)),
         "",
     ]
+    if result.community is not None and result.community.total:
+        reporters = result.community.reporters
+        people = "1 person" if reporters == 1 else f"{reporters} people"
+        lines.insert(7, f"  Reports:    {people} reported it. See: ringcheck reports {number.e164}")
     return "\n".join(lines)
 
 

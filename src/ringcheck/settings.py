@@ -206,6 +206,13 @@ def default_config_path(env: Mapping[str, str] | None = None) -> str:
     return os.path.join(base, "ringcheck", "config.toml")
 
 
+def default_sqlite_path(env: Mapping[str, str] | None = None) -> str:
+    """``$XDG_DATA_HOME/ringcheck/ringcheck.db``, else ``~/.local/share/ringcheck/…``."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "ringcheck", "ringcheck.db")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings. ``Settings()`` gives the built-in defaults."""

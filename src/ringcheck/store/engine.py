@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
+from ringcheck.settings import default_sqlite_path
 from ringcheck.store.errors import SchemaError, StoreError
 from ringcheck.store.models import Base
 
@@ -33,13 +34,6 @@ _URL_HELP = (
     "Use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/database, "
     "or leave RINGCHECK_DATABASE_URL empty for a file in your data directory."
 )
-
-
-def default_sqlite_path(env: Mapping[str, str] | None = None) -> str:
-    """``$XDG_DATA_HOME/ringcheck/ringcheck.db``, else ``~/.local/share/ringcheck/…``."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.path.join(base, "ringcheck", "ringcheck.db")
 
 
 def database_url(text_url: str) -> URL:

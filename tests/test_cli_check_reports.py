@@ -1,0 +1,70 @@
+"""`ringcheck check` shows what people reported once a reports database exists, and
+stays a plain, fast check (no database code loaded) when there is none."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ringcheck.cli import cli
+
+NUMBER = "+225 07 1234 5678"
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("RINGCHECK_CONFIG", str(tmp_path / "none.toml"))
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, list(args))
+
+    return invoke
+
+
+def test_without_a_database_check_has_no_community_block_and_makes_no_database(run, tmp_path):
+    result = run("check", "--json", NUMBER)
+    assert result.exit_code == 0
+    assert "community" not in json.loads(result.output)
+    assert not list(tmp_path.rglob("*.db"))
+
+
+def test_after_a_report_check_shows_it(run):
+    assert run("report", NUMBER, "--category", "one_ring_callback").exit_code == 0
+    body = json.loads(run("check", "--json", NUMBER).output)
+    assert body["community"]["total"] == 1
+    assert "community_reports" in {r["code"] for r in body["verdict"]["reasons"]}
+    human = run("check", NUMBER).output
+    assert "1 person reported it" in human
+    assert "Other ringcheck users reported this number" in human
+
+
+def test_no_reports_flag_skips_the_database(run):
+    run("report", NUMBER, "--category", "one_ring_callback")
+    body = json.loads(run("check", "--json", "--no-reports", NUMBER).output)
+    assert "community" not in body
+
+
+def test_an_unusable_database_costs_a_warning_not_the_check(run, monkeypatch, tmp_path):
+    monkeypatch.setenv("RINGCHECK_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    result = run("check", "--json", NUMBER)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["verdict"]["level"] == "very_high"
+    assert "reports not shown" in result.stderr
+
+
+def test_a_plain_check_loads_no_database_code(tmp_path):
+    code = (
+        "import sys; from ringcheck.cli import main\n"
+        "try:\n    main(['check', '--json', '+447400123456'])\nexcept SystemExit:\n    pass\n"
+        "print('sqlalchemy' in sys.modules, file=sys.stderr)"
+    )
+    env = {"XDG_DATA_HOME": str(tmp_path), "RINGCHECK_CONFIG": str(tmp_path / "none.toml")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stderr.strip().endswith("False")
