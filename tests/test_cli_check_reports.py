@@ -1,9 +1,10 @@
-"""`ringcheck check` shows what people reported once a reports database exists, and
-stays a plain, fast check (no database code loaded) when there is none."""
+"""`ringcheck check --reports` shows what people reported; a plain check stays fast and
+loads no database code, even when a reports database exists."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_without_a_database_check_has_no_community_block_and_makes_no_database(run, tmp_path):
-    result = run("check", "--json", NUMBER)
+    result = run("check", "--json", "--reports", NUMBER)
     assert result.exit_code == 0
     assert "community" not in json.loads(result.output)
     assert not list(tmp_path.rglob("*.db"))
@@ -35,35 +36,36 @@ def test_without_a_database_check_has_no_community_block_and_makes_no_database(r
 
 def test_after_a_report_check_shows_it(run):
     assert run("report", NUMBER, "--category", "one_ring_callback").exit_code == 0
-    body = json.loads(run("check", "--json", NUMBER).output)
+    body = json.loads(run("check", "--json", "--reports", NUMBER).output)
     assert body["community"]["total"] == 1
     assert "community_reports" in {r["code"] for r in body["verdict"]["reasons"]}
-    human = run("check", NUMBER).output
+    human = run("check", "--reports", NUMBER).output
     assert "1 person reported it" in human
     assert "Other ringcheck users reported this number" in human
 
 
-def test_no_reports_flag_skips_the_database(run):
+def test_without_the_flag_check_skips_the_database(run):
     run("report", NUMBER, "--category", "one_ring_callback")
-    body = json.loads(run("check", "--json", "--no-reports", NUMBER).output)
+    body = json.loads(run("check", "--json", NUMBER).output)
     assert "community" not in body
 
 
 def test_an_unusable_database_costs_a_warning_not_the_check(run, monkeypatch, tmp_path):
     monkeypatch.setenv("RINGCHECK_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
-    result = run("check", "--json", NUMBER)
+    result = run("check", "--json", "--reports", NUMBER)
     assert result.exit_code == 0
     assert json.loads(result.stdout)["verdict"]["level"] == "very_high"
     assert "reports not shown" in result.stderr
 
 
-def test_a_plain_check_loads_no_database_code(tmp_path):
+def test_a_plain_check_loads_no_database_code_even_with_a_database(tmp_path, run):
+    run("report", NUMBER, "--category", "silent")
     code = (
         "import sys; from ringcheck.cli import main\n"
         "try:\n    main(['check', '--json', '+447400123456'])\nexcept SystemExit:\n    pass\n"
         "print('sqlalchemy' in sys.modules, file=sys.stderr)"
     )
-    env = {"XDG_DATA_HOME": str(tmp_path), "RINGCHECK_CONFIG": str(tmp_path / "none.toml")}
+    env = {"XDG_DATA_HOME": os.environ["XDG_DATA_HOME"], "RINGCHECK_CONFIG": "none.toml"}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )

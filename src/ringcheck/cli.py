@@ -174,9 +174,10 @@ def cli() -> None:
     help="Config file to use instead of the default.",
 )
 @click.option(
-    "--no-reports",
+    "--reports",
+    "with_reports",
     is_flag=True,
-    help="Don't look up community reports (they are read only when a reports database exists).",
+    help="Also show what people reported (from the reports database; slower to start).",
 )
 def check_command(
     numbers: tuple[str, ...],
@@ -192,13 +193,13 @@ def check_command(
     as_json: bool,
     fail_on: str | None,
     config: str | None,
-    no_reports: bool,
+    with_reports: bool,
 ) -> None:
     """Check one or more NUMBERS, written any way you like.
 
     Quote a number with spaces in it, or give - to read one number per line from
-    standard input. What people reported about a number is shown when a reports
-    database exists (see `ringcheck report`).
+    standard input. With --reports, what people reported about a number is added from
+    the reports database (see `ringcheck report`).
     """
     if not numbers:
         raise BadInput("give at least one number, or - to read numbers from standard input.")
@@ -211,7 +212,7 @@ def check_command(
         raise BadInput(exc.message) from None
     texts = _expand(numbers)
     show = _print_json if as_json else _print_human
-    with _reports_lookup(settings, not no_reports) as lookup:
+    with _reports_lookup(settings, with_reports) as lookup:
         outcome = _run(texts, context, settings, show, fail_on, lookup)
     if outcome:
         sys.exit(outcome)
@@ -219,10 +220,11 @@ def check_command(
 
 @contextlib.contextmanager
 def _reports_lookup(settings: Settings, wanted: bool) -> Iterator[Lookup | None]:
-    """What people reported, read from the reports database when there is one.
+    """What people reported, read from the reports database when asked and there is one.
 
-    Without a database the store (and SQLAlchemy) is never imported, so a plain check
-    starts fast. A database that can't be used costs a warning, not the check.
+    Opt-in: the database code (SQLAlchemy, Alembic) triples the start-up time of a
+    one-number check, so a plain check never loads it. A database that can't be used
+    costs a warning, not the check.
     """
     if not wanted or not (settings.database_url or os.path.exists(default_sqlite_path())):
         yield None
