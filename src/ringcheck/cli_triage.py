@@ -146,7 +146,7 @@ def _zone(name: str | None) -> dt.tzinfo | None:
 
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise BadInput(f"'{name}' is not a time zone; use a name such as Europe/London.") from None
 
 

@@ -19,6 +19,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY_BYTES = 512 * 1024
+# Call-log uploads may be bigger: their handlers hold them to triage_max_upload_mb and say
+# so in a page or JSON; this backstop (twice that, plus 1 MB) only stops runaway bodies.
+UPLOAD_PATHS = frozenset({"/triage", "/api/v1/triage"})
 access_log = logging.getLogger("ringcheck.access")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -82,9 +85,10 @@ class EdgeMiddleware:
         status = 500
         response_started = False
 
+        limit = self._limit(scope)
         length = _content_length(scope)
-        if length is not None and length > self.max_body:
-            await _send_too_large(send)
+        if length is not None and length > limit:
+            await _send_too_large(send, limit)
             self._log(scope, 413, started)
             return
 
@@ -96,7 +100,7 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
+                if seen > limit:
                     overflow = True
                     raise TooLarge
             return message
@@ -119,9 +123,17 @@ class EdgeMiddleware:
             pass
         finally:
             if overflow and not response_started:
-                await _send_too_large(send)
+                await _send_too_large(send, limit)
                 status = 413
             self._log(scope, status, started)
+
+    def _limit(self, scope: Scope) -> int:
+        if scope.get("path") in UPLOAD_PATHS:
+            settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+            megabytes = getattr(settings, "triage_max_upload_mb", 0)
+            if megabytes:
+                return (2 * megabytes + 1) * 1024 * 1024
+        return self.max_body
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float) -> None:
@@ -152,11 +164,11 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _send_too_large(send: Send) -> None:
+async def _send_too_large(send: Send, limit: int = MAX_BODY_BYTES) -> None:
     start, body = _json_error(
         413,
         "too_large",
-        f"The request is too big. Send at most {MAX_BODY_BYTES // 1024} KB.",
+        f"The request is too big. Send at most {limit // 1024} KB.",
     )
     await send(start)
     await send(body)
