@@ -1,0 +1,158 @@
+"""Each reader on files shaped like real exports, and on broken ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ringcheck.calllog import CallLogError, read_log
+
+UTC = ZoneInfo("UTC")
+
+
+def test_android_backup_reads_every_call_with_type_and_withheld_callers(sample):
+    log = read_log(sample("android_calls.xml"), tz=UTC)
+    assert log.format == "android-xml"
+    rows = log.calls.to_dicts()
+    assert len(rows) == 7
+    first = rows[0]
+    assert first["number"] == "+18768123456" and first["missed"] and not first["outgoing"]
+    assert first["time"] == dt.datetime(2023, 11, 14, 22, 0)
+    assert first["name"] is None  # "(Unknown)" is a placeholder, not a name
+    assert rows[2]["missed"]  # type 5: rejected
+    assert rows[5]["number"] == "Withheld"  # presentation 2
+    assert rows[6]["outgoing"]
+    assert log.unreadable[0].line == 12 and "date" in log.unreadable[0].why
+
+
+def test_android_emoji_written_as_surrogate_references_are_read(sample):
+    rows = read_log(sample("android_calls.xml"), tz=UTC).calls.to_dicts()
+    assert rows[4]["name"] == "Mum \U0001f60a"
+
+
+def test_android_times_follow_the_zone_given(sample):
+    rows = read_log(sample("android_calls.xml"), tz=ZoneInfo("Europe/Berlin")).calls.to_dicts()
+    assert rows[0]["time"] == dt.datetime(2023, 11, 14, 23, 0)
+
+
+def test_xml_with_entity_declarations_is_refused_before_expansion():
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE calls [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<calls><call number="&b;" type="3"/></calls>'
+    )
+    with pytest.raises(CallLogError) as caught:
+        read_log(bomb)
+    assert caught.value.code == "xml_entities"
+
+
+def test_a_text_message_backup_is_named_for_what_it_is():
+    with pytest.raises(CallLogError, match="text messages"):
+        read_log(b"<?xml version='1.0'?><smses count='0'></smses>")
+
+
+def test_truncated_xml_keeps_the_calls_before_the_damage():
+    data = b"<calls><call number='+18768123456' type='3' date='1700000000000'/>\n<call numb"
+    log = read_log(data)
+    assert log.calls.height == 1
+    assert log.unreadable and "damaged" in log.unreadable[0].why
+
+
+def test_fritzbox_german_iso_8859_1_with_sep_line(sample):
+    log = read_log(sample("fritzbox_de_7col.csv"), home="DE")
+    assert log.format == "fritzbox"
+    rows = log.calls.to_dicts()
+    assert [r["missed"] for r in rows] == [True, False, True, None, True, True]
+    assert rows[1]["name"] == "Müller, Jürgen"
+    assert rows[3]["outgoing"]
+    assert rows[4]["number"] == "Withheld"
+    assert rows[0]["time"] == dt.datetime(2023, 11, 14, 22, 0)
+    assert [u.line for u in log.unreadable] == [9]
+
+
+def test_fritzbox_eight_columns_utf8_and_newer_type_codes(sample):
+    rows = read_log(sample("fritzbox_de_8col_utf8.csv"), home="DE").calls.to_dicts()
+    assert rows[0]["number"] == "+18768123456" and rows[0]["missed"]
+    assert rows[1]["missed"] is False  # 9: answered on newer firmware
+    assert rows[2]["outgoing"]  # 11: outgoing on newer firmware
+
+
+def test_fritzbox_english_export(sample):
+    rows = read_log(sample("fritzbox_en.csv")).calls.to_dicts()
+    assert [r["missed"] for r in rows] == [True, False, True]
+
+
+def test_fritzbox_tab_separated_copy(sample):
+    log = read_log(sample("fritzbox_tab.txt"), home="DE")
+    assert log.format == "fritzbox" and log.calls.height == 2
+
+
+def test_generic_csv_finds_columns_by_name_and_joins_date_and_time(sample):
+    log = read_log(sample("generic.csv"))
+    assert log.format == "csv"
+    rows = log.calls.to_dicts()
+    assert rows[0]["time"] == dt.datetime(2024, 3, 1, 2, 10)
+    assert rows[0]["ring"] == 2 and rows[0]["missed"]
+    assert rows[4]["outgoing"]
+    assert rows[6]["number"] == "Withheld"  # an empty caller cell
+    assert [u.line for u in log.unreadable] == [13]  # an unreadable date
+
+
+def test_generic_csv_with_utf8_bom_semicolons_and_iso_times(sample):
+    rows = read_log(sample("generic_bom.csv")).calls.to_dicts()
+    assert rows[0]["number"] == "+2348031234567"
+    assert rows[0]["time"] == dt.datetime(2024, 3, 1, 23, 30)
+    assert rows[0]["ring"] == 3  # duration of a missed call is how long it rang
+    assert rows[1]["ring"] is None
+
+
+def test_generic_utf16_tsv_from_windows(sample):
+    rows = read_log(sample("generic_utf16.tsv")).calls.to_dicts()
+    assert rows[0]["time"] == dt.datetime(2024, 3, 1, 2, 10)
+    assert rows[1]["missed"] is None and not rows[1]["outgoing"]
+
+
+def test_ragged_rows_blank_lines_and_huge_lines_are_reported_not_fatal(sample):
+    log = read_log(sample("generic_ragged.csv"))
+    assert log.calls.height >= 2
+    lines = {u.line for u in log.unreadable}
+    assert {5, 6} <= lines  # a short row; the 20,000-character line
+
+
+def test_columns_can_be_named_outright():
+    data = b"who,when\n+18768123456,2024-03-01 02:10\n"
+    log = read_log(data, columns={"number": "who", "time": "when"})
+    assert log.calls.to_dicts()[0]["time"] == dt.datetime(2024, 3, 1, 2, 10)
+    with pytest.raises(CallLogError, match="no column called 'nope'"):
+        read_log(data, columns={"number": "nope"})
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "empty_file"),
+        (b"   \n\n", "empty_file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not_text"),
+        (b'{"calls": []}', "not_a_call_log"),
+        (b"<html><body>hi</body></html>", "not_a_call_log"),
+        (b"\x00\x01\x02\x03binary", "not_text"),
+        (b"colour,size\nred,2\n", "no_number_column"),
+    ],
+)
+def test_files_that_are_not_call_logs_get_a_clear_error(data, code):
+    with pytest.raises(CallLogError) as caught:
+        read_log(data)
+    assert caught.value.code == code
+    assert caught.value.message.endswith(".")
+
+
+def test_an_unknown_format_name_is_refused():
+    with pytest.raises(CallLogError, match="not a call-log format"):
+        read_log(b"number\n+18768123456\n", format="excel")
+
+
+def test_forcing_csv_reads_a_fritzbox_file_by_its_header_names(sample):
+    log = read_log(sample("fritzbox_en.csv"), format="csv")
+    assert log.format == "csv" and log.calls.height == 3
