@@ -30,6 +30,10 @@ def test_schema_lists_every_api_operation():
         ("POST", "/api/v1/check"),
         ("POST", "/api/v1/check/batch"),
         ("GET", "/api/v1/codes"),
+        ("POST", "/api/v1/reports"),
+        ("GET", "/api/v1/numbers/{e164}/reports"),
+        ("GET", "/api/v1/recent"),
+        ("POST", "/api/v1/triage"),
     }
 
 
