@@ -393,7 +393,9 @@ async def codes(request: Request, q: str = "", warned: str = "") -> Response:
 
 @router.api_route("/about", methods=_PAGE_METHODS, response_class=HTMLResponse)
 async def about(request: Request) -> Response:
-    return render(request, "about.html", sources=tables().sources)
+    return render(
+        request, "about.html", sources=tables().sources, settings=request.app.state.settings
+    )
 
 
 @router.get("/docs", response_class=HTMLResponse)
