@@ -95,14 +95,18 @@ function request()
   i = (i %% n) + 1
   return wrk.format("GET", paths[i])
 end
+"""
 
+
+# Shared with benchmarks/reports.py: print the figures as one JSON line at the end.
+DONE_LUA = """
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'WRKJSON {"requests": %%d, "duration_us": %%d, "bytes": %%d, "p50_us": %%d, '
-    .. '"p90_us": %%d, "p99_us": %%d, "max_us": %%d, "mean_us": %%.1f, '
-    .. '"connect_errors": %%d, "read_errors": %%d, "write_errors": %%d, '
-    .. '"timeouts": %%d, "non_2xx": %%d}\\n',
+    'WRKJSON {"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, '
+    .. '"p90_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f, '
+    .. '"connect_errors": %d, "read_errors": %d, "write_errors": %d, '
+    .. '"timeouts": %d, "non_2xx": %d}\\n',
     summary.requests, summary.duration, summary.bytes,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),
     latency.max, latency.mean,
@@ -117,7 +121,7 @@ def _lua_string(text: str) -> str:
 
 def write_script(directory: Path, name: str, paths: list[str]) -> Path:
     script = directory / f"{name}.lua"
-    script.write_text(LUA % {"paths": ",\n".join(_lua_string(p) for p in paths)})
+    script.write_text(LUA % {"paths": ",\n".join(_lua_string(p) for p in paths)} + DONE_LUA)
     return script
 
 

@@ -43,7 +43,17 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_check import HOST, _get, _table, free_port, machine, server_command, stop, wrk
+from http_check import (
+    DONE_LUA,
+    HOST,
+    _get,
+    _table,
+    free_port,
+    machine,
+    server_command,
+    stop,
+    wrk,
+)
 
 from ringcheck.settings import Settings
 from ringcheck.store import Store
@@ -76,20 +86,6 @@ function request()
   local body = string.format(
     '{"number": "+2250709%d%05d", "category": "one_ring_callback"}', t, i)
   return wrk.format("POST", "/api/v1/reports", {["Content-Type"] = "application/json"}, body)
-end
-"""
-DONE_LUA = """
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'WRKJSON {"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, '
-    .. '"p90_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f, '
-    .. '"connect_errors": %d, "read_errors": %d, "write_errors": %d, '
-    .. '"timeouts": %d, "non_2xx": %d}\\n',
-    summary.requests, summary.duration, summary.bytes,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean,
-    e.connect, e.read, e.write, e.timeout, e.status))
 end
 """
 
