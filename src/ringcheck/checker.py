@@ -77,8 +77,8 @@ def check(
     >>> check("+1 876 812 3456").verdict.level
     'very_high'
     """
-    settings = _with_trusted_e164(settings or _DEFAULT_SETTINGS, home)
-    data = data or _tables_for(settings)
+    settings, extended = prepared(settings or _DEFAULT_SETTINGS, home)
+    data = data or extended
     context = context or NO_CONTEXT
     info = parse_number(text, home, data)
     facts = number_facts(info, settings)
@@ -129,6 +129,21 @@ def judge(
 def _plain_verdict(facts: NumberFacts, data: Tables) -> Verdict:
     """With no call details a verdict depends on the facts alone: reuse it (it is immutable)."""
     return judge(facts, NO_CONTEXT, _DEFAULT_SETTINGS, data, None)
+
+
+def prepared(settings: Settings, home: str) -> tuple[Settings, Tables]:
+    """``settings`` as the rules read them, and the tables to read numbers with.
+
+    The trusted numbers come back in E.164 (however the user wrote them, read from
+    ``home``), and the tables hold the user's own high-risk codes as well as the shipped
+    ones. Both are computed once per distinct setting and reused.
+
+    >>> settings, data = prepared(Settings(trusted=("07700 900123",)), "GB")
+    >>> settings.trusted
+    ('+447700900123',)
+    """
+    settings = _with_trusted_e164(settings, home)
+    return settings, _tables_for(settings)
 
 
 _extended: dict[tuple[str, ...], Tables] = {}

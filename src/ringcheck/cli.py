@@ -63,7 +63,14 @@ class OutputClosed(Exception):
     """
 
 
-def _settings(config: str | None, home: str | None) -> Settings:
+def settings_from(config: str | None, home: str | None) -> Settings:
+    """The user's settings (from ``config`` or the usual places), with ``--home`` applied.
+
+    Shared by every command that reads settings; a bad file or value becomes ``BadInput``.
+
+    >>> settings_from(None, "US").home  # doctest: +SKIP
+    'US'
+    """
     try:
         settings = load_settings(config_path=config)
         return settings.updated({"home": home}, "--home") if home else settings
@@ -203,7 +210,7 @@ def check_command(
     """
     if not numbers:
         raise BadInput("give at least one number, or - to read numbers from standard input.")
-    settings = _settings(config, home)
+    settings = settings_from(config, home)
     try:
         context = CallContext(
             claimed, rang, voicemail, expected, recorded_message, times, similar, called_at
@@ -422,7 +429,7 @@ def serve_command(
 
     overrides = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}
     try:
-        settings = _settings(config, None).updated(overrides, "command line")
+        settings = settings_from(config, None).updated(overrides, "command line")
         check_production(settings)
         _check_database(settings)
     except RingcheckError as exc:
@@ -491,7 +498,7 @@ def _log_config() -> dict[str, Any]:
 def config_command(config: str | None) -> None:
     """Show where your config file is and the settings in force."""
     path = config or default_config_path()
-    settings = _settings(config, None)
+    settings = settings_from(config, None)
     state = "in use" if os.path.isfile(path) else "not there yet: built-in defaults in use"
     click.echo(f"Config file: {path} ({state})\n")
     for setting in SETTINGS:

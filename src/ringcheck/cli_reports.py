@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from ringcheck.cli import BadInput, _settings, cli
+from ringcheck.cli import BadInput, cli, settings_from
 from ringcheck.community import CATEGORIES
 from ringcheck.errors import RingcheckError
 
@@ -64,7 +64,7 @@ def errors_as_bad_input() -> Iterator[None]:
 
 
 def _store_settings(config: str | None, database: str | None) -> Any:
-    settings = _settings(config, None)
+    settings = settings_from(config, None)
     if database is not None:
         settings = settings.updated({"database_url": database}, "--database")
     return settings

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ringcheck.cli import BadInput, _settings, cli
+from ringcheck.cli import BadInput, cli, settings_from
 from ringcheck.errors import RingcheckError
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def triage_command(
     """
     from ringcheck.calllog import CallLogError, read_log, triage
 
-    settings = _settings(config, home)
+    settings = settings_from(config, home)
     data = _read(file)
     names = {role: columns.get(f"{role}_column") for role in _COLUMN_OPTIONS}
     with _progress(len(data)) as step:

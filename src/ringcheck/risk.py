@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # the catalogue loads only when a caller was named
 LEVELS = ("low", "caution", "high", "very_high")
 _BANDS = ((75, "very_high"), (50, "high"), (25, "caution"), (0, "low"))
 _COSTLY_NETWORKS = frozenset({"satellite", "global_network", "international_premium"})
-_NIGHT_START, _NIGHT_END = dt.time(23, 0), dt.time(7, 0)
+# "Odd hours": calls from 23:00 up to (not including) 07:00 local time.
+NIGHT_START, NIGHT_END = dt.time(23, 0), dt.time(7, 0)
 
 
 class BadContext(RingcheckError, ValueError):
@@ -219,7 +220,7 @@ def _context_reasons(
         yield "repeated_attempts", {"times": ctx.times_called}
     if ctx.similar_numbers:
         yield "rotating_numbers", {"similar": ctx.similar_numbers + 1}
-    if ctx.called_at is not None and (ctx.called_at >= _NIGHT_START or ctx.called_at < _NIGHT_END):
+    if ctx.called_at is not None and (ctx.called_at >= NIGHT_START or ctx.called_at < NIGHT_END):
         yield "odd_hours", {}
 
 

@@ -31,7 +31,7 @@ from ringcheck.checker import check, judge
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
 from ringcheck.numbers import NumberInfo
-from ringcheck.risk import _NIGHT_END, _NIGHT_START, LEVELS, CallContext, number_facts
+from ringcheck.risk import LEVELS, NIGHT_END, NIGHT_START, CallContext, number_facts
 from ringcheck.settings import Settings
 
 MAX_LISTED_UNREADABLE = 1000
@@ -145,7 +145,7 @@ def _bad_numbers(calls: pl.DataFrame, problems: dict[str, str]) -> list[Unreadab
 
 def _night() -> pl.Expr:
     clock = pl.col("time").dt.time()
-    return (clock >= _NIGHT_START) | (clock < _NIGHT_END)
+    return (clock >= NIGHT_START) | (clock < NIGHT_END)
 
 
 def _groups(incoming: pl.DataFrame, outgoing: pl.DataFrame, window: dt.timedelta) -> pl.DataFrame:
@@ -214,7 +214,7 @@ def _judge(groups: pl.DataFrame, parsed: _Parsed, settings: Settings) -> list[di
             rang_seconds=row["ring"],
             times_called=min(row["calls"], 100_000),
             similar_numbers=row["similar"] or None,
-            called_at=_NIGHT_START if row["night"] else None,
+            called_at=NIGHT_START if row["night"] else None,
         )
         facts = number_facts(info, settings)
         if facts.trusted != (row["key"] in parsed.trusted):
