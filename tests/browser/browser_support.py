@@ -33,6 +33,8 @@ PAGES: dict[str, str] = {
     "codes": "/codes",
     "codes-filtered": "/codes?q=44",
     "about": "/about",
+    "recent": "/recent",
+    "triage": "/triage",
     "not-found": "/no-such-page",
     "not-a-number": "/number/hello%20there",
     "docs": "/docs",
