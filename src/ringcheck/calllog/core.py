@@ -13,7 +13,9 @@ A log without times can't say, so there the shared prefix alone counts.
 
 Speed: Polars groups the calls (a million rows take well under a second); each distinct
 spelling is parsed once, and a verdict is computed once per distinct (number facts, call
-details) pair, since the same facts and details always give the same verdict.
+details) pair, since the same facts and details always give the same verdict. Logs with
+many distinct numbers share both steps with helper processes on the other cores
+(``ringcheck.calllog.callers``).
 """
 
 from __future__ import annotations
@@ -21,17 +23,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import polars as pl
 
+from ringcheck.calllog.callers import (
+    MIN_SHARED,
+    Caller,
+    Helpers,
+    VerdictKey,
+    judge_all,
+    read_callers,
+)
 from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.summary import country_counts, summary, timeline
-from ringcheck.checker import check, judge
-from ringcheck.datatables import tables
-from ringcheck.errors import RingcheckError
-from ringcheck.numbers import NumberInfo
-from ringcheck.risk import LEVELS, NIGHT_END, NIGHT_START, CallContext, number_facts
+from ringcheck.checker import prepared
+from ringcheck.risk import LEVELS, NIGHT_END, NIGHT_START
 from ringcheck.settings import Settings
 
 MAX_LISTED_UNREADABLE = 1000
@@ -70,6 +78,9 @@ def triage(
 ) -> Triage:
     """Rank the callers in ``log``.
 
+    A log with more than ``MIN_SHARED`` distinct numbers is read and judged on every core
+    (see ``ringcheck.calllog.callers``); the answer is the same either way.
+
     >>> from ringcheck.calllog import read_log
     >>> log = read_log(b"number,time\\n+2348031234567,2024-03-01 02:10\\n")
     >>> triage(log, settings=Settings()).numbers[0]["verdict"]["level"]
@@ -77,15 +88,17 @@ def triage(
     """
     home = home or settings.home
     calls = log.calls
-    parsed = _parse(calls.get_column("number").unique(), home, settings, progress)
-    calls = calls.with_columns(
-        key=pl.col("number").replace_strict(parsed.keys, default=None, return_dtype=pl.Utf8)
-    )
-    unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
-    calls = calls.filter(pl.col("key").is_not_null())
-    incoming = calls.filter(~pl.col("outgoing"))
-    groups = _groups(incoming, calls.filter(pl.col("outgoing")), window)
-    numbers = _judge(groups, parsed, settings)
+    texts = calls.get_column("number").unique().drop_nulls().to_list()
+    with Helpers(wanted=len(texts) > MIN_SHARED) as helpers:
+        parsed = _parse(texts, home, settings, helpers, progress)
+        calls = calls.with_columns(
+            key=pl.col("number").replace_strict(parsed.keys, default=None, return_dtype=pl.Utf8)
+        )
+        unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
+        calls = calls.filter(pl.col("key").is_not_null())
+        incoming = calls.filter(~pl.col("outgoing"))
+        groups = _groups(incoming, calls.filter(pl.col("outgoing")), window)
+        numbers = _judge(groups, parsed, settings, home, helpers)
     _rank(numbers)
     levels = {n["key"]: n["verdict"]["level"] for n in numbers}
     for entry in numbers:
@@ -99,40 +112,42 @@ def triage(
     )
 
 
-def _key(info: NumberInfo) -> str:
-    if info.withheld:
-        return "withheld"
-    return info.e164 or f"national:{info.national_format or info.input}"
-
-
 @dataclass
 class _Parsed:
-    infos: dict[str, NumberInfo] = field(default_factory=dict)  # key -> number
+    callers: dict[str, Caller] = field(default_factory=dict)  # key -> number
     keys: dict[str, str] = field(default_factory=dict)  # spelling -> key
     problems: dict[str, str] = field(default_factory=dict)  # spelling -> why it's unreadable
-    trusted: set[str] = field(default_factory=set)  # keys of numbers the user trusts
 
 
-def _parse(raws: pl.Series, home: str, settings: Settings, progress: Progress | None) -> _Parsed:
-    """Each distinct spelling read once, by ``check()`` with the user's settings."""
-    parsed = _Parsed()
-    texts = raws.drop_nulls().to_list()
-    for done, text in enumerate(texts, 1):
-        try:
-            result = check(text, home=home, settings=settings)
-        except RingcheckError as exc:
-            parsed.problems[text] = exc.message
-            continue
-        key = _key(result.number)
-        parsed.keys[text] = key
-        if key not in parsed.infos:
-            parsed.infos[key] = result.number
-            if result.verdict.has("trusted_number"):
-                parsed.trusted.add(key)
-        if progress is not None and done % 2000 == 0:
+def _parse(
+    texts: list[str],
+    home: str,
+    settings: Settings,
+    helpers: Helpers,
+    progress: Progress | None,
+) -> _Parsed:
+    """Each distinct spelling read once, as ``check()`` reads it with the user's settings.
+
+    The first spelling of a number stands for it (they differ only in how it was written).
+    """
+    done = 0
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
             progress(done, len(texts))
-    if progress is not None:
-        progress(len(texts), len(texts))
+
+    work = partial(read_callers, home=home, settings=settings)
+    parsed = _Parsed()
+    for text, found in zip(texts, helpers.share(work, texts, step), strict=True):
+        if isinstance(found, str):
+            parsed.problems[text] = found
+            continue
+        parsed.keys[text] = found.key
+        parsed.callers.setdefault(found.key, found)
+    if progress is not None and not texts:
+        progress(0, 0)
     return parsed
 
 
@@ -198,65 +213,66 @@ def _similar(groups: pl.DataFrame, window: dt.timedelta) -> pl.DataFrame:
     return pairs.group_by("key").agg(similar=pl.len())
 
 
-def _judge(groups: pl.DataFrame, parsed: _Parsed, settings: Settings) -> list[dict[str, Any]]:
-    """Each caller's verdict, with the call details the log gives.
+_ROW = (
+    "key",
+    "calls",
+    "missed",
+    "answered",
+    "called_back",
+    "first_seen",
+    "last_seen",
+    "similar",
+    "night",
+    "ring",
+    "name",
+)
+
+
+def _judge(
+    groups: pl.DataFrame, parsed: _Parsed, settings: Settings, home: str, helpers: Helpers
+) -> list[dict[str, Any]]:
+    """Each caller's entry, with the verdict on its facts and the call details the log gives.
 
     The same facts and details always give the same verdict, so each distinct pair is
-    judged once. The facts are the ones ``check()`` found when it read the number (with
-    the user's high-risk codes); whether the user trusts it, ``check()`` said too.
+    judged once (the facts say whether the user trusts the number, as ``check()`` does).
     """
-    data = tables()  # points and wording: the same in the user's extended tables
-    verdicts: dict[tuple[Any, ...], dict[str, Any]] = {}
-    numbers = []
-    for row in groups.iter_rows(named=True):
-        info = parsed.infos[row["key"]]
-        context = CallContext(
-            rang_seconds=row["ring"],
-            times_called=min(row["calls"], 100_000),
-            similar_numbers=row["similar"] or None,
-            called_at=NIGHT_START if row["night"] else None,
-        )
-        facts = number_facts(info, settings)
-        if facts.trusted != (row["key"] in parsed.trusted):
-            facts = facts._replace(trusted=not facts.trusted)
-        block = verdicts.get((facts, context))
-        if block is None:
-            verdict = judge(facts, context, settings, data, None)
-            block = verdicts[(facts, context)] = verdict.to_dict()
-        numbers.append(_entry(row, info, block))
-    return numbers
+    rows = list(zip(*(groups.get_column(name).to_list() for name in _ROW), strict=True))
+    index: dict[VerdictKey, int] = {}
+    wanted: list[int] = []
+    for key, calls, _, _, _, _, _, similar, night, ring, _ in rows:
+        pair = (parsed.callers[key].facts, ring, calls, similar, bool(night))
+        wanted.append(index.setdefault(pair, len(index)))
+    work = partial(judge_all, settings=prepared(settings, home)[0])
+    verdicts = helpers.share(work, list(index))
+    return [
+        _entry(row, parsed.callers[row[0]], verdicts[at])
+        for row, at in zip(rows, wanted, strict=True)
+    ]
 
 
-def _text(info: NumberInfo) -> str:
-    if info.withheld:
-        return "Withheld"
-    return info.e164 or info.national_format or info.input
-
-
-def _entry(row: dict[str, Any], info: NumberInfo, verdict: dict[str, Any]) -> dict[str, Any]:
+def _entry(row: tuple[Any, ...], caller: Caller, verdict: dict[str, Any]) -> dict[str, Any]:
+    key, calls, missed, answered, called_back, first, last, similar, night, ring, name = row
     return {
-        "key": row["key"],
-        "e164": info.e164,
-        "display": "Hidden number"
-        if info.withheld
-        else (info.international_format or info.national_format or info.input),
-        "calls": row["calls"],
-        "missed": row["missed"],
-        "answered": row["answered"],
-        "called_back": row["called_back"],
-        "first_seen": row["first_seen"],
-        "last_seen": row["last_seen"],
+        "key": key,
+        "e164": caller.e164,
+        "display": caller.display,
+        "calls": calls,
+        "missed": missed,
+        "answered": answered,
+        "called_back": called_back,
+        "first_seen": first,
+        "last_seen": last,
         "verdict": verdict,
-        "country": info.country,
-        "region": info.region,
-        "flag": info.flag,
-        "line_type": info.line_type,
-        "withheld": info.withheld,
-        "callback_cost": {"band": info.callback_cost.band, "text": info.callback_cost.text},
-        "similar_numbers": row["similar"],
-        "night_calls": row["night"],
-        "shortest_ring_seconds": row["ring"],
-        "name": row["name"],
+        "country": caller.country,
+        "region": caller.region,
+        "flag": caller.flag,
+        "line_type": caller.line_type,
+        "withheld": caller.withheld,
+        "callback_cost": {"band": caller.cost_band, "text": caller.cost_text},
+        "similar_numbers": similar,
+        "night_calls": night,
+        "shortest_ring_seconds": ring,
+        "name": name,
     }
 
 
