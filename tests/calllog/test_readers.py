@@ -156,3 +156,29 @@ def test_an_unknown_format_name_is_refused():
 def test_forcing_csv_reads_a_fritzbox_file_by_its_header_names(sample):
     log = read_log(sample("fritzbox_en.csv"), format="csv")
     assert log.format == "csv" and log.calls.height == 3
+
+
+def test_generic_csv_reads_a_time_in_another_format_among_plain_iso_ones():
+    data = (
+        b"number,time,status\n"
+        b"+18768123456,2024-03-01 02:10:05,missed\n"
+        b"+18768123457,01/03/2024 02:11,missed\n"
+        b"+18768123458, 2024-03-01 02:12:00,Outgoing\n"
+        b"+18768123459,1709259180,no answer\n"
+    )
+    calls = read_log(data).calls
+    assert [t.isoformat() for t in calls.get_column("time")] == [
+        "2024-03-01T02:10:05",
+        "2024-03-01T02:11:00",
+        "2024-03-01T02:12:00",
+        "2024-03-01T02:13:00",
+    ]
+    assert calls.get_column("outgoing").to_list() == [False, False, True, False]
+    assert calls.get_column("missed").to_list() == [True, True, None, True]
+
+
+def test_generic_csv_words_it_does_not_know_say_nothing_about_the_call():
+    data = b"number,time,direction,status\n+18768123456,2024-03-01 02:10:05,sideways,meh\n"
+    calls = read_log(data).calls
+    assert calls.get_column("outgoing").to_list() == [False]
+    assert calls.get_column("missed").to_list() == [None]

@@ -146,7 +146,7 @@ def normal(name: str) -> str:
 def read_csv(text: str, home: str, columns: Mapping[str, str] | None = None) -> CallLog:
     """The calls in a CSV/TSV log with a header row (columns found by name)."""
     body, skip = _after_sep_line(text)
-    header_line = body.split("\n", 1)[0].rstrip("\r")
+    header_line = _first_line(body).rstrip("\r")
     separator = _separator(header_line, text)
     header = split(header_line, separator)
     roles = find_columns(header, columns or {})
@@ -164,15 +164,21 @@ def _has_blank_line(body: str) -> bool:
     return _BLANK_LINE.search(body) is not None
 
 
+def _first_line(text: str) -> str:
+    """The text up to the first line break (without copying the rest, as split would)."""
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
+
+
 def _after_sep_line(text: str) -> tuple[str, int]:
-    first, _, rest = text.partition("\n")
+    first = _first_line(text)
     if first.strip().lower().startswith("sep="):
-        return rest, 1
+        return text[len(first) + 1 :], 1
     return text, 0
 
 
 def _separator(header: str, text: str) -> str:
-    explicit = text.split("\n", 1)[0].strip()
+    explicit = _first_line(text).strip()
     if explicit.lower().startswith("sep=") and len(explicit) > 4:
         return explicit[4]
     counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
@@ -295,9 +301,7 @@ def _seconds(cells: pl.DataFrame, roles: dict[str, int], role: str) -> pl.Expr:
 
 
 def _direction(cells: pl.DataFrame, roles: dict[str, int]) -> tuple[pl.Expr, pl.Expr]:
-    found = [
-        _words(cells.get_column(f"c{roles[r]}")) for r in ("direction", "status") if r in roles
-    ]
+    found = [_words(cells, f"c{roles[r]}") for r in ("direction", "status") if r in roles]
     outgoing = pl.coalesce([o for o, _ in found] + [pl.lit(False)])
     missed = pl.coalesce([m for _, m in found] + [pl.lit(None, pl.Boolean)])
     return outgoing.alias("outgoing"), pl.when(outgoing).then(None).otherwise(missed).alias(
@@ -305,13 +309,25 @@ def _direction(cells: pl.DataFrame, roles: dict[str, int]) -> tuple[pl.Expr, pl.
     )
 
 
-def _words(column: pl.Series) -> tuple[pl.Expr, pl.Expr]:
-    values = column.unique().drop_nulls().to_list()
+def _words(cells: pl.DataFrame, name: str) -> tuple[pl.Expr, pl.Expr]:
+    """(outgoing, missed) for a direction or status column's words; null where it can't say.
+
+    Each distinct word is looked up once; the column is then matched against the words
+    with each meaning (two membership tests, which Polars runs in parallel with the rest).
+    """
+    values = cells.get_column(name).unique().drop_nulls().to_list()
     meaning = {v: _WORDS.get(normal(v), (None, None)) for v in values[:10_000]}
-    outgoing = column.replace_strict(
-        {k: o for k, (o, _) in meaning.items()}, default=None, return_dtype=pl.Boolean
-    )
-    missed = column.replace_strict(
-        {k: m for k, (_, m) in meaning.items()}, default=None, return_dtype=pl.Boolean
-    )
-    return pl.lit(outgoing), pl.lit(missed)
+
+    def flag(which: int) -> pl.Expr:
+        yes = [word for word, says in meaning.items() if says[which] is True]
+        no = [word for word, says in meaning.items() if says[which] is False]
+        column = pl.col(name)
+        return (
+            pl.when(column.is_in(yes))
+            .then(pl.lit(True))
+            .when(column.is_in(no))
+            .then(pl.lit(False))
+            .otherwise(pl.lit(None, pl.Boolean))
+        )
+
+    return flag(0), flag(1)

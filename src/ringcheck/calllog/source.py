@@ -43,7 +43,7 @@ _HELP: Final = (
 
 def decode(data: bytes) -> str:
     """The text of ``data``: BOM-marked UTF-8/UTF-16, else UTF-8, else Windows-1252."""
-    if not data.strip():
+    if not data or data.isspace():  # (not data.strip(): that copies the whole file)
         raise CallLogError("empty_file", f"The file is empty. {_HELP}")
     for magic, what in _BINARY_MAGIC:
         if data.startswith(magic):
@@ -51,7 +51,7 @@ def decode(data: bytes) -> str:
     text = _decode_text(data)
     if "\x00" in text[:4096]:
         raise CallLogError("not_text", f"This file is not text, so it can't be a call log. {_HELP}")
-    if not text.strip():
+    if not text or text.isspace():
         raise CallLogError("empty_file", f"The file is empty. {_HELP}")
     return text
 
