@@ -276,8 +276,16 @@ def _entry(row: tuple[Any, ...], caller: Caller, verdict: dict[str, Any]) -> dic
     }
 
 
+_LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+
 def _rank(numbers: list[dict[str, Any]]) -> None:
-    """Most worrying level first, then most calls, then most recent (stable sorts)."""
+    """Most worrying level first, then most calls, then most recent, then by display.
+
+    Two stable sorts: a reversed sort keeps the display order of equal entries.
+    """
     numbers.sort(key=lambda n: n["display"])
-    numbers.sort(key=lambda n: n["last_seen"] or "", reverse=True)
-    numbers.sort(key=lambda n: (-LEVELS.index(n["verdict"]["level"]), -n["calls"]))
+    numbers.sort(
+        key=lambda n: (_LEVEL_RANK[n["verdict"]["level"]], n["calls"], n["last_seen"] or ""),
+        reverse=True,
+    )

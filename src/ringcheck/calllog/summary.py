@@ -19,29 +19,42 @@ def summary(
     log: CallLog, incoming: pl.DataFrame, numbers: list[dict[str, Any]], unreadable: int
 ) -> dict[str, Any]:
     """The ``summary`` block: counts and a plain sentence saying what to do."""
-    calls = sum(n["calls"] for n in numbers)
-    missed = sum(n["missed"] for n in numbers)
+    calls = missed = withheld_calls = called_back = 0
+    by_level: Counter[str] = Counter()
+    places: set[str] = set()  # where the missed calls came from
+    everywhere: set[str] = set()  # where any call came from (when none was missed)
+    scams = 0
+    for n in numbers:  # one pass: a big log has tens of thousands of numbers
+        calls += n["calls"]
+        missed += n["missed"]
+        level = n["verdict"]["level"]
+        by_level[level] += 1
+        if n["withheld"]:
+            withheld_calls += n["calls"]
+            continue
+        if n["country"]:
+            everywhere.add(n["country"])
+            if n["missed"]:
+                places.add(n["country"])
+        if at_least(level, "high"):
+            scams += 1
+            called_back += bool(n["called_back"])
     # "12 missed calls from 5 countries": the places of the calls the sentence counts.
-    counted = [n for n in numbers if n["missed"]] if missed else numbers
-    countries = {n["country"] for n in counted if n["country"] and not n["withheld"]}
-    scams = [n for n in numbers if not n["withheld"] and at_least(n["verdict"]["level"], "high")]
-    by_level = Counter(n["verdict"]["level"] for n in numbers)
-    times = incoming.get_column("time").drop_nulls()
+    countries = places if missed else everywhere
+    times = incoming.get_column("time")
     return {
-        "text": summary_line(
-            calls, missed, len(countries), len(scams), sum(1 for n in scams if n["called_back"])
-        ),
+        "text": summary_line(calls, missed, len(countries), scams, called_back),
         "format": log.format,
         "rows": log.calls.height,
         "calls": calls,
         "missed": missed,
         "numbers": len(numbers),
         "countries": len(countries),
-        "scam_numbers": len(scams),
+        "scam_numbers": scams,
         "by_level": {level: by_level.get(level, 0) for level in reversed(LEVELS)},
-        "withheld_calls": sum(n["calls"] for n in numbers if n["withheld"]),
-        "first_call": _iso(times.min()) if len(times) else None,
-        "last_call": _iso(times.max()) if len(times) else None,
+        "withheld_calls": withheld_calls,
+        "first_call": _iso(times.min()),
+        "last_call": _iso(times.max()),
         "unreadable_rows": unreadable,
     }
 
