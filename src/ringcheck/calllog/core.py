@@ -90,24 +90,21 @@ def triage(
     calls = log.calls
     texts = calls.get_column("number").unique().drop_nulls().to_list()
     with Helpers(wanted=len(texts) > MIN_SHARED) as helpers:
+        spellings = _by_spelling(calls)  # while the helpers start
         parsed = _parse(texts, home, settings, helpers, progress)
-        calls = calls.with_columns(
-            key=pl.col("number").replace_strict(parsed.keys, default=None, return_dtype=pl.Utf8)
-        )
-        unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
-        calls = calls.filter(pl.col("key").is_not_null())
-        incoming = calls.filter(~pl.col("outgoing"))
-        groups = _groups(incoming, calls.filter(pl.col("outgoing")), window)
+        groups = _groups(spellings, parsed.keys, window)
         numbers = _judge(groups, parsed, settings, home, helpers)
+    unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
     _rank(numbers)
     levels = {n["key"]: n["verdict"]["level"] for n in numbers}
     for entry in numbers:
         del entry["key"]
+    span = (groups.get_column("first").min(), groups.get_column("last").max())
     return Triage(
-        summary=summary(log, incoming, numbers, len(unreadable)),
+        summary=summary(log, span, numbers, len(unreadable)),
         numbers=numbers,
         unreadable=unreadable,
-        timeline=timeline(incoming, levels),
+        timeline=timeline(calls, {t: levels[k] for t, k in parsed.keys.items() if k in levels}),
         countries=country_counts(numbers),
     )
 
@@ -154,7 +151,7 @@ def _parse(
 def _bad_numbers(calls: pl.DataFrame, problems: dict[str, str]) -> list[Unreadable]:
     if not problems:
         return []
-    bad = calls.filter(pl.col("key").is_null()).select("line", "number")
+    bad = calls.filter(pl.col("number").is_in(list(problems))).select("line", "number")
     return [Unreadable(line, problems[text]) for line, text in bad.iter_rows()]
 
 
@@ -163,20 +160,47 @@ def _night() -> pl.Expr:
     return (clock >= NIGHT_START) | (clock < NIGHT_END)
 
 
-def _groups(incoming: pl.DataFrame, outgoing: pl.DataFrame, window: dt.timedelta) -> pl.DataFrame:
-    """One row per caller: counts, first and last call, shortest ring, night calls."""
+def _by_spelling(calls: pl.DataFrame) -> pl.DataFrame:
+    """One row per spelling and direction: the counts and times a caller's row adds up.
+
+    Everything here sums, or takes the least or greatest, across a number's spellings;
+    the name is the first in the log (``name_row`` says where it was).
+    """
     unanswered = pl.col("missed").fill_null(True)
-    groups = incoming.group_by("key").agg(
-        calls=pl.len(),
-        missed=(pl.col("missed") == True).sum(),  # noqa: E712 (a Polars expression)
-        answered=(pl.col("missed") == False).sum(),  # noqa: E712
-        first=pl.col("time").min(),
-        last=pl.col("time").max(),
-        ring=pl.col("ring").filter(unanswered).min(),
-        night=_night().sum(),
-        name=pl.col("name").drop_nulls().first(),
+    return (
+        calls.with_row_index("row")
+        .group_by("number", "outgoing")
+        .agg(
+            calls=pl.len(),
+            missed=(pl.col("missed") == True).sum(),  # noqa: E712 (a Polars expression)
+            answered=(pl.col("missed") == False).sum(),  # noqa: E712
+            first=pl.col("time").min(),
+            last=pl.col("time").max(),
+            ring=pl.col("ring").filter(unanswered).min(),
+            night=_night().sum(),
+            name=pl.col("name").drop_nulls().first(),
+            name_row=pl.col("row").filter(pl.col("name").is_not_null()).first(),
+        )
     )
-    back = outgoing.group_by("key").agg(called_back=pl.len())
+
+
+def _groups(spellings: pl.DataFrame, keys: dict[str, str], window: dt.timedelta) -> pl.DataFrame:
+    """One row per caller: counts, first and last call, shortest ring, night calls."""
+    keyed = spellings.with_columns(
+        key=pl.col("number").replace_strict(keys, default=None, return_dtype=pl.Utf8)
+    ).filter(pl.col("key").is_not_null())
+    groups = (
+        keyed.filter(~pl.col("outgoing"))
+        .group_by("key")
+        .agg(
+            pl.col("calls", "missed", "answered", "night").sum(),
+            first=pl.col("first").min(),
+            last=pl.col("last").max(),
+            ring=pl.col("ring").min(),
+            name=pl.col("name").sort_by("name_row").drop_nulls().first(),
+        )
+    )
+    back = keyed.filter(pl.col("outgoing")).group_by("key").agg(called_back=pl.col("calls").sum())
     return (
         groups.join(_similar(groups, window), on="key", how="left")
         .join(back, on="key", how="left")

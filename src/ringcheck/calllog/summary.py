@@ -16,9 +16,12 @@ _BINS = (("1h", dt.timedelta(hours=1)), ("1d", dt.timedelta(days=1)), ("1w", dt.
 
 
 def summary(
-    log: CallLog, incoming: pl.DataFrame, numbers: list[dict[str, Any]], unreadable: int
+    log: CallLog, span: tuple[Any, Any], numbers: list[dict[str, Any]], unreadable: int
 ) -> dict[str, Any]:
-    """The ``summary`` block: counts and a plain sentence saying what to do."""
+    """The ``summary`` block: counts and a plain sentence saying what to do.
+
+    ``span`` is the first and last time of the calls to the numbers (None when untimed).
+    """
     calls = missed = withheld_calls = called_back = 0
     by_level: Counter[str] = Counter()
     places: set[str] = set()  # where the missed calls came from
@@ -41,7 +44,6 @@ def summary(
             called_back += bool(n["called_back"])
     # "12 missed calls from 5 countries": the places of the calls the sentence counts.
     countries = places if missed else everywhere
-    times = incoming.get_column("time")
     return {
         "text": summary_line(calls, missed, len(countries), scams, called_back),
         "format": log.format,
@@ -53,8 +55,8 @@ def summary(
         "scam_numbers": scams,
         "by_level": {level: by_level.get(level, 0) for level in reversed(LEVELS)},
         "withheld_calls": withheld_calls,
-        "first_call": _iso(times.min()),
-        "last_call": _iso(times.max()),
+        "first_call": _iso(span[0]),
+        "last_call": _iso(span[1]),
         "unreadable_rows": unreadable,
     }
 
@@ -105,21 +107,26 @@ def country_counts(numbers: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def timeline(incoming: pl.DataFrame, levels: dict[str, str]) -> list[dict[str, Any]]:
-    """Calls per hour, day or week (whichever gives at most 120 bars), counted by level."""
-    timed = incoming.filter(pl.col("time").is_not_null())
+def timeline(calls: pl.DataFrame, levels: dict[str, str]) -> list[dict[str, Any]]:
+    """Calls per hour, day or week (whichever gives at most 120 bars), counted by level.
+
+    ``levels`` gives each spelling of a number in the log its caller's level; calls made,
+    and calls from numbers that couldn't be read, are not counted.
+    """
+    mapping = pl.DataFrame(
+        {"number": list(levels), "level": list(levels.values())},
+        schema={"number": pl.Utf8, "level": pl.Utf8},
+    )
+    timed = calls.filter(~pl.col("outgoing") & pl.col("time").is_not_null()).join(
+        mapping, on="number"
+    )
     if timed.is_empty():
         return []
     times = timed.get_column("time")
     span: dt.timedelta = times.max() - times.min()  # type: ignore[operator,assignment]
     every = next((name for name, size in _BINS if span / size < MAX_BINS), "1mo")
-    mapping = pl.DataFrame(
-        {"key": list(levels), "level": list(levels.values())},
-        schema={"key": pl.Utf8, "level": pl.Utf8},
-    )
     counts = (
-        timed.join(mapping, on="key")
-        .group_by(pl.col("time").dt.truncate(every).alias("start"), "level")
+        timed.group_by(pl.col("time").dt.truncate(every).alias("start"), "level")
         .agg(count=pl.len())
         .sort("start")
     )
