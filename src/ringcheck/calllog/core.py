@@ -21,7 +21,9 @@ many distinct numbers share both steps with helper processes on the other cores
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -87,6 +89,30 @@ def triage(
     'very_high'
     """
     home = home or settings.home
+    with _collector_paused():
+        return _triage(log, settings, home, window, progress)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while triage builds its objects.
+
+    A big log makes a hundred thousand small dicts and tuples, none of them in cycles;
+    each batch of them would set off a collection that walks every object the process
+    holds, which took about a third of the time of building them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _triage(
+    log: CallLog, settings: Settings, home: str, window: dt.timedelta, progress: Progress | None
+) -> Triage:
     calls = log.calls
     texts = calls.get_column("number").unique().drop_nulls().to_list()
     with Helpers(wanted=len(texts) > MIN_SHARED) as helpers:
@@ -306,10 +332,21 @@ _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 def _rank(numbers: list[dict[str, Any]]) -> None:
     """Most worrying level first, then most calls, then most recent, then by display.
 
-    Two stable sorts: a reversed sort keeps the display order of equal entries.
+    Sorted by Polars on the four keys (a big log has tens of thousands of numbers);
+    numbers equal in all four keep their order, as a stable sort would.
     """
-    numbers.sort(key=lambda n: n["display"])
-    numbers.sort(
-        key=lambda n: (_LEVEL_RANK[n["verdict"]["level"]], n["calls"], n["last_seen"] or ""),
-        reverse=True,
+    keys = pl.DataFrame(
+        {
+            "level": [_LEVEL_RANK[n["verdict"]["level"]] for n in numbers],
+            "calls": [n["calls"] for n in numbers],
+            "last": [n["last_seen"] or "" for n in numbers],
+            "display": [n["display"] for n in numbers],
+        },
+        schema={"level": pl.Int64, "calls": pl.Int64, "last": pl.Utf8, "display": pl.Utf8},
     )
+    order = keys.with_row_index().sort(
+        ["level", "calls", "last", "display"],
+        descending=[True, True, True, False],
+        maintain_order=True,
+    )
+    numbers[:] = [numbers[i] for i in order.get_column("index").to_list()]
