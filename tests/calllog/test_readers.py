@@ -182,3 +182,18 @@ def test_generic_csv_words_it_does_not_know_say_nothing_about_the_call():
     calls = read_log(data).calls
     assert calls.get_column("outgoing").to_list() == [False]
     assert calls.get_column("missed").to_list() == [None]
+
+
+def test_generic_csv_after_a_sep_line_reads_the_same_as_without():
+    rows = "number;time;status\n+18768123456;2024-03-01 02:10:05;missed\n"
+    plain = read_log(rows.encode()).calls
+    with_sep = read_log(("sep=;\n" + rows).encode()).calls
+    assert with_sep.drop("line").equals(plain.drop("line"))
+    assert with_sep.get_column("line").to_list() == [3]
+
+
+def test_generic_csv_in_utf16_without_a_mark_is_read():
+    rows = "number,time,status\n+18768123456,2024-03-01 02:10:05,missed\n"
+    calls = read_log(rows.encode("utf-16-le")).calls
+    assert calls.get_column("number").to_list() == ["+18768123456"]
+    assert calls.get_column("missed").to_list() == [True]

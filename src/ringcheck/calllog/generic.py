@@ -143,8 +143,18 @@ def normal(name: str) -> str:
     return _NOT_WORD.sub(" ", name.lower()).strip()
 
 
-def read_csv(text: str, home: str, columns: Mapping[str, str] | None = None) -> CallLog:
-    """The calls in a CSV/TSV log with a header row (columns found by name)."""
+def read_csv(
+    text: str,
+    home: str,
+    columns: Mapping[str, str] | None = None,
+    *,
+    raw: bytes | None = None,
+) -> CallLog:
+    """The calls in a CSV/TSV log with a header row (columns found by name).
+
+    ``raw`` may be the bytes ``text`` was decoded from: when they are plain ASCII, Polars
+    reads them as they are rather than ``text`` encoded again.
+    """
     body, skip = _after_sep_line(text)
     header_line = _first_line(body).rstrip("\r")
     separator = _separator(header_line, text)
@@ -152,12 +162,23 @@ def read_csv(text: str, home: str, columns: Mapping[str, str] | None = None) -> 
     roles = find_columns(header, columns or {})
     bad: list[Unreadable] = []
     # Blank lines would put Polars' row numbers out of step with the file's lines.
-    cells = None if _has_blank_line(body) else _fast(body, separator, skip)
+    cells = None if _has_blank_line(body) else _fast(_bytes(text, body, raw), separator, skip)
     if cells is None:
         cells, bad = _slow(body, separator, skip, len(header))
     cells = cells.rename({old: f"c{i}" for i, old in enumerate(cells.columns[1:])})
     calls, more_bad = _calls(cells, roles, home)
     return CallLog(calls, "csv", sorted(bad + more_bad))
+
+
+def _bytes(text: str, body: str, raw: bytes | None) -> bytes:
+    """``body`` (the end of ``text``) as UTF-8, taken from ``raw`` when that is possible.
+
+    ASCII bytes as long as the text can only have been decoded as UTF-8 (UTF-16 would
+    halve the length), so the text is exactly those bytes and its end is theirs.
+    """
+    if raw is not None and len(raw) == len(text) and raw.isascii():
+        return raw[len(text) - len(body) :]
+    return body.encode("utf-8")
 
 
 def _has_blank_line(body: str) -> bool:
@@ -220,10 +241,10 @@ def find_columns(header: list[str], given: Mapping[str, str]) -> dict[str, int]:
     return roles
 
 
-def _fast(body: str, separator: str, skip: int) -> pl.DataFrame | None:
+def _fast(body: bytes, separator: str, skip: int) -> pl.DataFrame | None:
     try:
         frame = pl.read_csv(
-            io.BytesIO(body.encode("utf-8")),
+            io.BytesIO(body),
             separator=separator,
             has_header=True,
             infer_schema=False,

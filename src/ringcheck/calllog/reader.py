@@ -36,4 +36,4 @@ def read_log(
         return read_android(text, tz or ZoneInfo(DEFAULT_ZONE))
     if kind == "fritzbox":
         return read_fritzbox(text)
-    return read_csv(text, home, columns)
+    return read_csv(text, home, columns, raw=data)
