@@ -171,15 +171,19 @@ class Helpers:
         work: Callable[[list[T]], list[R]],
         items: Sequence[T],
         done: Callable[[int], None] | None = None,
+        first: Sequence[Callable[[], None]] = (),
     ) -> list[R]:
         """``work(items)``, split into chunks between this process and the helpers.
 
         ``work`` maps a chunk to one result per item; it must be a module-level function
         (helpers get it by name) unless there are no helpers. ``done(n)`` is told as
-        chunks finish. This process never waits for a helper: once its own chunks are
-        done it does the helpers' unfinished ones too, the last-queued first, and keeps
-        whichever answer comes first (they are the same).
+        chunks finish. ``first`` are small jobs of this process's own, done before it
+        takes any chunk, while the helpers start on theirs. This process never waits
+        for a helper: once its own chunks are done it does the helpers' unfinished ones
+        too, the last-queued first, and keeps whichever answer comes first (they are the
+        same).
         """
+        jobs = deque(first)
         size = max(100, min(_CHUNK, len(items) // 20))
         chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
         results: list[list[R] | None] = [None] * len(chunks)
@@ -191,11 +195,16 @@ class Helpers:
                     break
                 back -= 1
                 queued.append((back, self._submit(work, chunks[back])))
+            if jobs:
+                jobs.popleft()()
+                continue
             results[front] = work(chunks[front])
             self._tell(done, chunks[front])
             front += 1
             while queued and queued[0][1].done():
                 self._collect(queued.popleft(), work, chunks, results, done)
+        while jobs:
+            jobs.popleft()()
         while queued:
             if queued[0][1].done():
                 self._collect(queued.popleft(), work, chunks, results, done)

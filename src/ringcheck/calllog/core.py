@@ -263,6 +263,7 @@ def _similar(groups: pl.DataFrame, window: dt.timedelta) -> pl.DataFrame:
     return pairs.group_by("key").agg(similar=pl.len())
 
 
+_ENTRIES_AT_ONCE = 2_000
 _ROW = (
     "key",
     "calls",
@@ -292,15 +293,21 @@ def _judge(
     for key, calls, _, _, _, _, _, similar, night, ring, _ in rows:
         pair = (parsed.callers[key].facts, ring, calls, similar, bool(night))
         wanted.append(index.setdefault(pair, len(index)))
+    entries: list[dict[str, Any]] = []
+
+    def build(start: int) -> None:  # the entries, while the helpers judge
+        for row in rows[start : start + _ENTRIES_AT_ONCE]:
+            entries.append(_entry(row, parsed.callers[row[0]], None))
+
     work = partial(judge_all, settings=prepared(settings, home)[0])
-    verdicts = helpers.share(work, list(index))
-    return [
-        _entry(row, parsed.callers[row[0]], verdicts[at])
-        for row, at in zip(rows, wanted, strict=True)
-    ]
+    jobs = [partial(build, start) for start in range(0, len(rows), _ENTRIES_AT_ONCE)]
+    verdicts = helpers.share(work, list(index), first=jobs)
+    for entry, at in zip(entries, wanted, strict=True):
+        entry["verdict"] = verdicts[at]
+    return entries
 
 
-def _entry(row: tuple[Any, ...], caller: Caller, verdict: dict[str, Any]) -> dict[str, Any]:
+def _entry(row: tuple[Any, ...], caller: Caller, verdict: dict[str, Any] | None) -> dict[str, Any]:
     key, calls, missed, answered, called_back, first, last, similar, night, ring, name = row
     return {
         "key": key,
