@@ -31,8 +31,8 @@ from ringcheck.risk import NIGHT_START, CallContext, NumberFacts, number_facts
 from ringcheck.settings import Settings
 
 MIN_SHARED = 5_000  # fewer distinct numbers than this are read faster without helpers
-_CHUNK = 1000  # items per chunk at most (about 15 ms of work); at least 1/20 of the items
-_IN_FLIGHT = 2  # chunks queued per helper, so it never waits for this process
+_CHUNK = 500  # numbers per chunk at most: ~8 ms of work, ~45 KB of results
+_IN_FLIGHT = 4  # chunks queued per helper, so it never waits for this process
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -172,19 +172,21 @@ class Helpers:
         items: Sequence[T],
         done: Callable[[int], None] | None = None,
         first: Sequence[Callable[[], None]] = (),
+        chunk: int = _CHUNK,
     ) -> list[R]:
         """``work(items)``, split into chunks between this process and the helpers.
 
         ``work`` maps a chunk to one result per item; it must be a module-level function
         (helpers get it by name) unless there are no helpers. ``done(n)`` is told as
-        chunks finish. ``first`` are small jobs of this process's own, done before it
-        takes any chunk, while the helpers start on theirs. This process never waits
-        for a helper: once its own chunks are done it does the helpers' unfinished ones
-        too, the last-queued first, and keeps whichever answer comes first (they are the
-        same).
+        chunks finish; ``chunk`` items at most go in one (keep a chunk's results under the
+        64 KB a pipe holds, or the helper stalls until this process reads them). ``first``
+        are small jobs of this process's own, done before it takes any chunk, while the
+        helpers start on theirs. This process never waits for a helper: once its own
+        chunks are done it does the helpers' unfinished ones too, the last-queued first,
+        and keeps whichever answer comes first (they are the same).
         """
         jobs = deque(first)
-        size = max(100, min(_CHUNK, len(items) // 20))
+        size = max(50, min(chunk, len(items) // 20))
         chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
         results: list[list[R] | None] = [None] * len(chunks)
         front, back = 0, len(chunks)

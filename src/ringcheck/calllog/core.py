@@ -264,6 +264,7 @@ def _similar(groups: pl.DataFrame, window: dt.timedelta) -> pl.DataFrame:
 
 
 _ENTRIES_AT_ONCE = 2_000
+_VERDICTS_AT_ONCE = 300  # ~6 ms of work, ~55 KB of verdicts to send back
 _ROW = (
     "key",
     "calls",
@@ -301,7 +302,7 @@ def _judge(
 
     work = partial(judge_all, settings=prepared(settings, home)[0])
     jobs = [partial(build, start) for start in range(0, len(rows), _ENTRIES_AT_ONCE)]
-    verdicts = helpers.share(work, list(index), first=jobs)
+    verdicts = helpers.share(work, list(index), first=jobs, chunk=_VERDICTS_AT_ONCE)
     for entry, at in zip(entries, wanted, strict=True):
         entry["verdict"] = verdicts[at]
     return entries
