@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import sys
 import time
@@ -28,6 +29,7 @@ import orjson
 
 from ringcheck import CallContext, check
 from ringcheck.calllog import read_log, triage
+from ringcheck.calllog.callers import MIN_SHARED
 from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings
 
@@ -183,6 +185,11 @@ def main(argv: list[str] | None = None) -> None:
     loop_plain = run_loop(picked, settings, False) / len(picked) * rows
     rate = rows / seconds
     print(f"log: {rows:,} rows, {len(data) / 1e6:.1f} MB CSV, {numbers:,} distinct callers")
+    print(
+        f"cores: {os.cpu_count()}; triage uses all of them (helper processes when a log has "
+        f"more than {MIN_SHARED:,} distinct numbers), the per-row loops one; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(
         f"triage end to end: {seconds:.2f} s = {rate:,.0f} rows/s "
         f"(read {stages['read']:.2f} s, triage {stages['triage']:.2f} s, "
