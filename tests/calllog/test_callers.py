@@ -142,3 +142,18 @@ def test_a_big_log_triages_the_same_with_and_without_helpers(
     assert any(
         r["code"] == "trusted_number" for n in alone["numbers"] for r in n["verdict"]["reasons"]
     )
+
+
+def test_a_machine_that_cannot_start_processes_triages_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr("ringcheck.calllog.callers.ProcessPoolExecutor", refuse)
+    helpers = Helpers(wanted=True)
+    assert helpers.count == 0
+    texts = many_numbers(300)
+    assert helpers.share(partial(read_callers, home="GB", settings=Settings()), texts) == (
+        read_callers(texts, "GB", Settings())
+    )

@@ -155,7 +155,9 @@ class Helpers:
                     self.count, mp_context=multiprocessing.get_context("spawn")
                 )
                 self._pool.submit(_ready).add_done_callback(_ignore)  # start them now
-            except (OSError, RuntimeError, ValueError):
+            except (OSError, RuntimeError, ValueError):  # no processes here: work alone
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool, self.count = None, 0
 
     def __enter__(self) -> Helpers:
