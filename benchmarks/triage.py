@@ -28,7 +28,6 @@ from collections.abc import Callable
 import orjson
 
 from ringcheck import CallContext, check
-from ringcheck.calllog import read_log, triage
 from ringcheck.calllog.callers import MIN_SHARED
 from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings
@@ -128,6 +127,10 @@ def write_log(rows: int, distinct: int, seed: int = 7) -> bytes:
 
 
 def run_triage(data: bytes, settings: Settings) -> tuple[float, int, dict[str, float]]:
+    # Imported here, as `ringcheck triage` does: triage's helper processes import this
+    # script again (spawn) and need none of Polars.
+    from ringcheck.calllog import read_log, triage
+
     stages: dict[str, float] = {}
     started = time.perf_counter()
     log = read_log(data)

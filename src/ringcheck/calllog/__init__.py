@@ -6,15 +6,36 @@
 >>> triage(log, settings=Settings()).summary["text"]
 "1 missed call from 1 country; 1 number looks like a call-back scam; don't call it back."
 
-Polars is imported here: import this package only where a log is actually read, so the
-``ringcheck check`` command starts as fast as before.
+The names below load on first use: Polars comes with them, so the ``ringcheck check``
+command and triage's helper processes (which only read numbers and judge them, in
+``ringcheck.calllog.callers``) start without it.
 """
 
 from __future__ import annotations
 
-from ringcheck.calllog.core import Triage, triage
-from ringcheck.calllog.model import CallLog, Unreadable
-from ringcheck.calllog.reader import read_log
-from ringcheck.calllog.source import FORMATS, CallLogError
+import importlib
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from ringcheck.calllog.core import Triage, triage
+    from ringcheck.calllog.model import CallLog, Unreadable
+    from ringcheck.calllog.reader import read_log
+    from ringcheck.calllog.source import FORMATS, CallLogError
+
+_HOMES = {
+    "FORMATS": "source",
+    "CallLog": "model",
+    "CallLogError": "source",
+    "Triage": "core",
+    "Unreadable": "model",
+    "read_log": "reader",
+    "triage": "core",
+}
 __all__ = ["FORMATS", "CallLog", "CallLogError", "Triage", "Unreadable", "read_log", "triage"]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'ringcheck.calllog' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ringcheck.calllog.{home}"), name)
