@@ -155,3 +155,14 @@ def test_recent_lists_the_most_reported_numbers_of_the_window(store: Store):
     assert (top.reports, top.reporters, top.top_category) == (4, 4, "one_ring_callback")
     assert top.to_dict()["last_seen"].endswith("Z")
     assert store.recent(days=30, limit=1, now=now)[0].e164 == "+442079460001"
+
+
+def test_reported_ranges_hold_every_range_with_a_visible_report(store: Store):
+    assert store.reported_ranges() == frozenset()
+    store.add_report(number=NUMBER, category="silent", client="a", now=at(0))
+    hidden = store.add_report(number="+2250712345678", category="sales", client="b", now=at(1))
+    store.hide(hidden.report_id, moderator="mod", reason="spam")
+    assert store.reported_ranges() == frozenset({NUMBER[:-2]})
+    for e164 in (NUMBER, NUMBER[:-1] + "7", NUMBER[:-2] + "99"):
+        assert e164[:-2] in store.reported_ranges()  # the number and its neighbours
+    assert store.community("+2250712345600") is None  # outside: nothing to find

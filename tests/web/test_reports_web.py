@@ -429,13 +429,26 @@ def test_hidden_reports_leave_the_page_the_api_and_the_counts(make_client, store
 # ---------------------------------------------------------------------------------------------
 
 
+class EveryRange(frozenset[str]):
+    """Ranges as a store would give them if every range held a report."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
 class CountingStore:
-    def __init__(self) -> None:
+    def __init__(self, ranges: frozenset[str] = EveryRange()) -> None:
         self.asked: list[str] = []
+        self.ranges = ranges
+        self.range_reads = 0
 
     def community(self, e164: str) -> Community | None:
         self.asked.append(e164)
         return None
+
+    def reported_ranges(self) -> frozenset[str]:
+        self.range_reads += 1
+        return self.ranges
 
 
 class Clock:
@@ -455,6 +468,29 @@ def test_the_cache_reuses_an_answer_until_it_expires():
     clock.now = 5.1
     cache.get(NUMBER)
     assert source.asked == [NUMBER, NUMBER]
+
+
+def test_a_number_in_a_range_nobody_reported_needs_no_query_of_its_own():
+    source, clock = CountingStore(ranges=frozenset({NUMBER[:-2]})), Clock()
+    cache = CommunityCache(source, ttl_seconds=5, clock=clock)
+    stranger = "+447400123456"
+    assert cache.get(stranger) is None
+    assert cache.peek("+447400999999") is None  # answered without the store
+    cache.get(NUMBER[:-1] + "9")  # a neighbour's range holds a report: ask
+    assert source.asked == [NUMBER[:-1] + "9"]
+    assert source.range_reads == 1
+    clock.now = 5.1  # the ranges are read again once they are as old as the entries
+    cache.get(stranger)
+    assert source.range_reads == 2
+
+
+def test_a_report_through_this_worker_opens_its_range_at_once():
+    source = CountingStore(ranges=frozenset())
+    cache = CommunityCache(source, ttl_seconds=60)
+    assert cache.get(NUMBER) is None and source.asked == []
+    cache.invalidate(NUMBER)
+    cache.get(NUMBER[:-1] + "1")
+    assert source.asked == [NUMBER[:-1] + "1"]
 
 
 def test_a_cache_with_no_lifetime_always_asks_the_store():

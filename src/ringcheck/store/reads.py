@@ -79,6 +79,12 @@ def community(
     )
 
 
+def reported_ranges(session: Session) -> frozenset[str]:
+    """Every ``prefix2`` (E.164 less its last two digits) with a visible report."""
+    rows = session.execute(select(Report.prefix2).where(Report.hidden.is_(False)).distinct())
+    return frozenset(rows.scalars())
+
+
 def _neighbours(
     e164: str, rows: Sequence[Row[str, str, str, dt.datetime]], digits: int
 ) -> Neighbours:

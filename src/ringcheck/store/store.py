@@ -183,6 +183,15 @@ class Store:
                 session, e164, comments, None if now is None else checks.utc(now)
             )
 
+    def reported_ranges(self) -> frozenset[str]:
+        """The ranges (E.164 numbers less their last two digits) anyone reported in.
+
+        A number outside all of them has no community data, itself or in its neighbours,
+        so a caller holding this set can skip ``community`` for it.
+        """
+        with self._read() as session:
+            return reads.reported_ranges(session)
+
     def reports(
         self, e164: str, *, page: int = 1, per_page: int = 20, include_hidden: bool = False
     ) -> Page:

@@ -6,6 +6,12 @@ neighbours). A report sent through this worker drops the number's entry and thos
 neighbours at once; other workers see it when their entries expire. ``ttl_seconds=0``
 turns the cache off (every call asks the store).
 
+Most numbers people check were never reported, nor were their neighbours. So the cache
+also keeps, for the same time, the set of ranges (numbers less their last two digits)
+that hold any visible report (``store.reported_ranges()``, one query): a number outside
+them has no community data and needs no query of its own. A report through this worker
+adds its range at once.
+
 ``get`` is safe to call from several threads: a hit is one dict lookup and a clock read;
 a miss asks the store outside the lock, so a slow query never blocks other lookups.
 """
@@ -30,6 +36,8 @@ class CommunitySource(Protocol):
 
     def community(self, e164: str) -> Community | None: ...
 
+    def reported_ranges(self) -> frozenset[str]: ...
+
 
 MISS: Final = object()  # what ``peek`` returns when the store must be asked
 
@@ -39,6 +47,7 @@ class CommunityCache:
 
     >>> class Empty:
     ...     def community(self, e164): return None
+    ...     def reported_ranges(self): return frozenset()
     >>> CommunityCache(Empty(), ttl_seconds=5).get("+447400123456") is None
     True
     """
@@ -56,6 +65,9 @@ class CommunityCache:
         self._clock = clock
         self._entries: dict[str, tuple[float, Community | None]] = {}
         self._lock = threading.Lock()
+        self._ranges: frozenset[str] = frozenset()
+        self._ranges_until = float("-inf")  # not read yet
+        self._ranges_lock = threading.Lock()
         # Called after every invalidate: caches built on this one (kept API answers).
         self.on_invalidate: list[Callable[[], None]] = []
 
@@ -66,13 +78,19 @@ class CommunityCache:
         worker thread (the store blocks).
         """
         entry = self._entries.get(e164)
-        if entry is not None and entry[0] > self._clock():
+        now = self._clock()
+        if entry is not None and entry[0] > now:
             return entry[1]
+        if self._ranges_until > now and e164[:-_NEIGHBOUR_DIGITS] not in self._ranges:
+            return None  # nobody reported this number or a neighbour
         return MISS
 
     def get(self, e164: str) -> Community | None:
         """What people reported about ``e164`` (and its neighbours), or None."""
         found = self.peek(e164)
+        if found is MISS and self.ttl > 0 and self._ranges_until <= self._clock():
+            self._read_ranges()
+            found = self.peek(e164)
         if found is not MISS:
             return found  # type: ignore[return-value]
         community = self.store.community(e164)
@@ -80,9 +98,18 @@ class CommunityCache:
             self._put(e164, community)
         return community
 
+    def _read_ranges(self) -> None:
+        with self._ranges_lock:  # one thread reads; the others then find them fresh
+            if self._ranges_until > self._clock():
+                return
+            ranges = self.store.reported_ranges()
+            self._ranges, self._ranges_until = ranges, self._clock() + self.ttl
+
     def invalidate(self, e164: str) -> None:
         """Forget ``e164`` and every number whose neighbour counts include it."""
         prefix = e164[:-_NEIGHBOUR_DIGITS]
+        with self._ranges_lock:
+            self._ranges = self._ranges | {prefix}
         with self._lock:
             for n in range(10**_NEIGHBOUR_DIGITS):
                 self._entries.pop(f"{prefix}{n:0{_NEIGHBOUR_DIGITS}d}", None)
@@ -93,6 +120,8 @@ class CommunityCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+        with self._ranges_lock:
+            self._ranges_until = float("-inf")
 
     def __len__(self) -> int:
         return len(self._entries)
