@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ringcheck.community import CATEGORIES, Comment, Community, Neighbours, Vote
@@ -44,24 +44,28 @@ def community(
     visible: list[ColumnElement[bool]] = [Report.hidden.is_(False)]
     if now is not None:
         visible.append(Report.reported_at <= now)
-    own = session.execute(
-        select(Report.reporter, Report.category, Report.reported_at, Report.updated_at).where(
-            Report.e164 == e164, *visible
-        )
+    # One indexed query for the whole range (the number and its neighbours share its
+    # prefix2); a number page asks this on every cache miss.
+    rows = session.execute(
+        select(
+            Report.id,
+            Report.e164,
+            Report.reporter,
+            Report.category,
+            Report.reported_at,
+            Report.updated_at,
+            Report.comment,
+        ).where(Report.prefix2 == e164[:-2], *visible)
     ).all()
-    near = session.execute(
-        select(Report.e164, Report.reporter, Report.category, Report.updated_at).where(
-            Report.prefix2 == e164[:-2], Report.e164 != e164, *visible
-        )
-    ).all()
+    own = [row for row in rows if row.e164 == e164]
+    near = [row for row in rows if row.e164 != e164]
     if not own and not near:
         return None
-    latest = session.execute(
-        select(Report.comment, Report.category, Report.updated_at)
-        .where(Report.e164 == e164, Report.comment.is_not(None), *visible)
-        .order_by(Report.updated_at.desc(), Report.id.desc())
-        .limit(max(0, comments))
-    ).all()
+    latest = sorted(
+        (row for row in own if row.comment is not None),
+        key=lambda row: (row.updated_at, row.id),
+        reverse=True,
+    )[: max(0, comments)]
     return Community(
         e164=e164,
         total=len(own),
@@ -85,9 +89,7 @@ def reported_ranges(session: Session) -> frozenset[str]:
     return frozenset(rows.scalars())
 
 
-def _neighbours(
-    e164: str, rows: Sequence[Row[str, str, str, dt.datetime]], digits: int
-) -> Neighbours:
+def _neighbours(e164: str, rows: Sequence[Any], digits: int) -> Neighbours:
     prefix = e164[:-digits]
     mine = [row for row in rows if row.e164[:-digits] == prefix]
     return Neighbours(
