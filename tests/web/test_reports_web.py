@@ -550,3 +550,18 @@ def test_serve_prints_one_line_and_exits_2_on_an_older_database(old_database, tm
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("ringcheck: ") and "ringcheck db upgrade" in lines[0]
+
+
+def test_the_thank_you_page_counts_the_report_even_from_another_worker(make_client):
+    first, second = (
+        make_client(community_cache_seconds=3600),
+        make_client(community_cache_seconds=3600),
+    )
+    page = first.get(f"/number/{NUMBER}")  # the other worker has the number cached now
+    assert page.status_code == 200
+    second.get(f"/number/{NUMBER}")
+    response = first.post("/api/v1/reports", json={"number": NUMBER, "category": "silent"})
+    assert response.status_code == 201
+    thanks = second.get(f"/number/{NUMBER}?reported=new")
+    assert "Thank you" in thanks.text
+    assert second.app.state.community.get(NUMBER).total == 1

@@ -117,6 +117,13 @@ class CommunityCache:
         for listener in self.on_invalidate:
             listener()
 
+    def refresh(self, e164: str) -> None:
+        """Read ``e164`` from the store at its next lookup (its range included)."""
+        with self._ranges_lock:
+            self._ranges = self._ranges | {e164[:-_NEIGHBOUR_DIGITS]}
+        with self._lock:
+            self._entries.pop(e164, None)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -305,6 +305,10 @@ async def number_page(request: Request, number: str) -> Response:
         "number": number[:1000],
         **{k: request.query_params.get(k, "")[:1000] for k in _CONTEXT_FIELDS},
     }
+    if request.query_params.get("reported") in NOTICES and is_e164(number):
+        # Back from sending a report, maybe to another worker than the one that saved
+        # it: read the number afresh, so the thank-you sits above a count that has it.
+        request.app.state.community.refresh(number)
     community = await community_for(request, number)
     try:
         context, clean = context_from(request.query_params)
