@@ -62,8 +62,8 @@ WORKERS = 2
 RATE = "1000000"  # the most the settings accept (per minute, and burst)
 NUMBERS = 3_000
 # Numbers that never come back within a run: each is asked for once, so no answer can come
-# from the worker's answer cache (answers are kept 5 s; at under 24,000 req/s this list
-# takes longer than that to wrap around).
+# from the worker's answer cache (at most 20,000 answers are kept per worker, so by the
+# time this list wraps around its first numbers are long gone).
 FRESH_NUMBERS = 120_000
 FRESH_SEED = SEED + 1
 CONNECTIONS = (1, 32)

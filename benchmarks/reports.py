@@ -15,8 +15,14 @@ from distinct reporters, some with comments and neighbours), starts ``ringcheck 
 
 - ``/number/+E164`` for the 2,000 reported numbers (community block, report form);
 - ``/number/+E164`` for 2,000 numbers nobody reported (same kind of numbers);
-- ``GET /api/v1/check`` for the reported numbers (the plain check, no community yet);
-- ``POST /api/v1/reports``, each request a new number: report writes per second.
+- ``GET /api/v1/check`` for the reported numbers (answers carry the community block);
+- ``POST /api/v1/reports``, each request a new number: report writes per second;
+- then, for scale, the pages with reports again on a server with
+  ``community_cache_seconds = 0``: every page reads the database.
+
+With the default settings each worker keeps a number's reports (and the set of ranges
+anyone reported in) for ``community_cache_seconds``; the warm-up run visits every
+reported number first, as a steady stream of visitors would.
 
 The goal (issue 4): a number page with reports costs at most 2x a page without, that is
 ``page with reports / page without`` in requests per second is at least 0.5. The script
@@ -158,7 +164,9 @@ def database(engine: str, directory: Path) -> Iterator[str | None]:
 
 
 @contextlib.contextmanager
-def server(database_url: str, directory: Path, workers: int) -> Iterator[str]:
+def server(
+    database_url: str, directory: Path, workers: int, cache_seconds: int | None = None
+) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCHECK_")}
     env.update(
@@ -169,6 +177,8 @@ def server(database_url: str, directory: Path, workers: int) -> Iterator[str]:
         XDG_CONFIG_HOME=str(directory),
         XDG_DATA_HOME=str(directory),
     )
+    if cache_seconds is not None:
+        env["RINGCHECK_COMMUNITY_CACHE_SECONDS"] = str(cache_seconds)
     command = [*server_command(), "serve", "--host", HOST, "--port", str(port)]
     command += ["--workers", str(workers)]
     log = directory / f"server-{port}.log"
@@ -233,10 +243,22 @@ def measure_engine(
                 results[name] = wrk(base, paths[name], CONNECTIONS, seconds)
             say(f"{engine}: report writes at {CONNECTIONS} connections ...")
             results["report_writes"] = wrk(base, paths["report_writes"], CONNECTIONS, seconds)
+        # For scale: every page reads the database (no per-worker cache at all).
+        with server(url, directory, workers, cache_seconds=0) as base:
+            say(f"{engine}: page_with_reports, no cache, at {CONNECTIONS} connections ...")
+            results["page_with_reports_no_cache"] = wrk(
+                base, paths["page_with_reports"], CONNECTIONS, seconds
+            )
     with_rps = results["page_with_reports"]["rps"]
     without_rps = results["page_without_reports"]["rps"]
     ratio = with_rps / without_rps if without_rps else 0.0
-    return {"seeded_reports": reports, "results": results, "ratio": round(ratio, 3)}
+    bare = results["page_with_reports_no_cache"]["rps"] / without_rps if without_rps else 0.0
+    return {
+        "seeded_reports": reports,
+        "results": results,
+        "ratio": round(ratio, 3),
+        "ratio_no_cache": round(bare, 3),
+    }
 
 
 def report_lines(figures: dict[str, Any]) -> Iterator[str]:
@@ -264,6 +286,10 @@ def report_lines(figures: dict[str, Any]) -> Iterator[str]:
         met = "met" if data["ratio"] >= RATIO_GOAL else "NOT met"
         yield (
             f"page with reports / page without: {data['ratio']:.2f} (goal >= {RATIO_GOAL}: {met})"
+        )
+        yield (
+            "page with reports read from the database every time / page without: "
+            f"{data['ratio_no_cache']:.2f} (for scale)"
         )
 
 

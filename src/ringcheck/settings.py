@@ -157,7 +157,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "community_cache_seconds",
-        5,
+        30,
         "How long a web worker reuses a number's community summary (0: always ask the database).",
         _cache_seconds,
     ),
@@ -232,7 +232,7 @@ class Settings:
     report_half_life_days: int = 120
     reports_per_hour: int = 10
     comment_retention_days: int = 365
-    community_cache_seconds: int = 5
+    community_cache_seconds: int = 30
     triage_max_upload_mb: int = 10
     environment: str = "development"
     secret_key: str = field(default="", repr=False)
