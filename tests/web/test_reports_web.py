@@ -309,8 +309,9 @@ def test_three_reporters_reach_the_verdict_and_neighbours_are_counted(client, st
     store.add_report(number="+2250700000077", category="recorded_press_1", client="y")
     words = text_of(client.get(PAGE).text)
     assert "3 reports from 3 people" in words
-    assert "1 person reported 1 number next to this one (the same but for the last digit)" in words
     assert "2 people reported 2 numbers next to this one (the same but for the last two" in words
+    assert "1 of them differs only in the last digit." in words
+    assert words.count("next to this one") == 1  # the wider range holds the closer one
     check = client.get("/api/v1/check", params={"number": NUMBER}).json()
     page_reasons = client.get(PAGE).text
     assert "community_reports" not in page_reasons  # codes stay out of the page
@@ -565,3 +566,12 @@ def test_the_thank_you_page_counts_the_report_even_from_another_worker(make_clie
     thanks = second.get(f"/number/{NUMBER}?reported=new")
     assert "Thank you" in thanks.text
     assert second.app.state.community.get(NUMBER).total == 1
+
+
+def test_when_every_reported_neighbour_differs_in_the_last_digit_one_sentence_says_so(
+    client, store
+):
+    store.add_report(number="+2250700000009", category="one_ring_callback", client="x")
+    words = text_of(client.get(PAGE).text)
+    assert "1 person reported 1 number next to this one (the same but for the last digit)." in words
+    assert words.count("next to this one") == 1
