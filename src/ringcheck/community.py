@@ -72,7 +72,7 @@ class Comment:
         return {
             "text": self.text,
             "category": self.category,
-            "reported_at": _iso(self.reported_at),
+            "reported_at": iso(self.reported_at),
         }
 
 
@@ -121,8 +121,8 @@ class Community:
             "total": self.total,
             "by_category": {c: self.by_category.get(c, 0) for c in CATEGORIES},
             "reporters": self.reporters,
-            "first_seen": _iso(self.first_seen) if self.first_seen else None,
-            "last_seen": _iso(self.last_seen) if self.last_seen else None,
+            "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen),
             "comments": [c.to_dict() for c in self.comments],
             "neighbours": [n.to_dict() for n in self.neighbours],
         }
@@ -176,5 +176,8 @@ def _top_category(votes: Iterable[Vote]) -> str | None:
     return min(counts, key=lambda c: (-counts[c], CATEGORIES.index(c)))
 
 
-def _iso(moment: dt.datetime) -> str:
+def iso(moment: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a "Z", to the second (how every report time is shown)."""
+    if moment is None:
+        return None
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -9,12 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-
-def iso(moment: dt.datetime | None) -> str | None:
-    """ISO 8601 in UTC with a "Z", to the second."""
-    if moment is None:
-        return None
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+from ringcheck.community import iso
 
 
 class SaveResult(NamedTuple):
