@@ -15,43 +15,19 @@ repeated numbers and numbers that never repeat, and prints the hit rate.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
-import anyio.to_thread
-
 from ringcheck.community import Community
 from ringcheck.settings import Settings
 from ringcheck.web import api
-from ringcheck.web.community import MISS, CommunityCache
-
-log = logging.getLogger("ringcheck.web")
 
 MAX_ANSWERS = 20_000
 MAX_KEY_BYTES = 2_048  # longer queries are answered but not kept
 
 CommunityLookup = Callable[[str], Awaitable[Community | None]]
-
-
-def community_lookup(cache: CommunityCache) -> CommunityLookup:
-    """An async lookup through ``cache``: a hit is answered at once, a miss asks the store
-    in a worker thread. If the database fails, the answer goes out without community data
-    (and says nothing about reports) rather than failing the check."""
-
-    async def lookup(e164: str) -> Community | None:
-        found = cache.peek(e164)
-        if found is not MISS:
-            return found  # type: ignore[return-value]
-        try:
-            return await anyio.to_thread.run_sync(cache.get, e164)
-        except Exception as exc:  # the checker must answer even when the database can't
-            log.warning("community lookup failed (%s); answering without reports", exc)
-            return None
-
-    return lookup
 
 
 class CheckAnswers:

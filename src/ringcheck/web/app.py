@@ -21,7 +21,7 @@ from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.store import Store
 from ringcheck.web import api, moderation, pages, reports, triage
-from ringcheck.web.answers import CheckAnswers, community_lookup
+from ringcheck.web.answers import CheckAnswers
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
 from ringcheck.web.middleware import EdgeMiddleware
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.community = community = CommunityCache(store, settings.community_cache_seconds)
-    app.state.check_answers = answers = CheckAnswers(settings, community_lookup(community))
+    app.state.check_answers = answers = CheckAnswers(settings, community.find)
     community.on_invalidate.append(answers.forget)
     app.include_router(api.router)
     app.include_router(pages.router)

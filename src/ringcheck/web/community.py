@@ -18,12 +18,18 @@ a miss asks the store outside the lock, so a slow query never blocks other looku
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Final, Protocol
 
+import anyio.to_thread
+
 from ringcheck.community import Community
+from ringcheck.errors import RingcheckError
+
+log = logging.getLogger("ringcheck.web")
 
 MAX_ENTRIES = 10_000
 # A number's community block counts reports on the numbers equal to it but for the last
@@ -104,6 +110,19 @@ class CommunityCache:
                 return
             ranges = self.store.reported_ranges()
             self._ranges, self._ranges_until = ranges, self._clock() + self.ttl
+
+    async def find(self, e164: str) -> Community | None:
+        """``get`` for async code: a hit answers at once, a miss asks the store in a worker
+        thread. If the database can't answer, the result is None (no reports), so a page
+        or a check still gets the checker's own verdict."""
+        found = self.peek(e164)
+        if found is not MISS:
+            return found  # type: ignore[return-value]
+        try:
+            return await anyio.to_thread.run_sync(self.get, e164)
+        except RingcheckError as exc:
+            log.warning("community reports unavailable: %s", exc.code)
+            return None
 
     def invalidate(self, e164: str) -> None:
         """Forget ``e164`` and every number whose neighbour counts include it."""

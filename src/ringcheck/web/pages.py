@@ -9,13 +9,11 @@ that same address, so it needs no token.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import re
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -28,12 +26,11 @@ from ringcheck.errors import RingcheckError
 from ringcheck.risk import CallContext
 from ringcheck.settings import Settings
 from ringcheck.web import csrf
-from ringcheck.web.community import MISS, CommunityCache
+from ringcheck.web.community import CommunityCache
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
 router = APIRouter(include_in_schema=False)
-log = logging.getLogger("ringcheck.web")
 
 _CONTEXT_FIELDS = ("claimed", "rang", "voicemail", "expected", "recorded")
 _PAGE_METHODS = ["GET", "HEAD"]  # HEAD too, so link checkers and `curl -I` get an answer
@@ -334,14 +331,7 @@ async def community_for(request: Request, text: str) -> Community | None:
     if not is_e164(text):
         return None
     cache: CommunityCache = request.app.state.community
-    found = cache.peek(text)  # a hit answers without a thread hop
-    if found is not MISS:
-        return found  # type: ignore[return-value]
-    try:
-        return await anyio.to_thread.run_sync(cache.get, text)
-    except RingcheckError as exc:
-        log.warning("community reports unavailable: %s", exc.code)
-        return None
+    return await cache.find(text)
 
 
 def number_view(
