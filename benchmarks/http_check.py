@@ -324,12 +324,16 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def report_lines(figures: dict[str, Any]) -> Iterator[str]:
-    m = figures["machine"]
-    yield (
+def machine_line(m: dict[str, Any]) -> str:
+    """The machine and versions a run was measured on, as one line."""
+    return (
         f"Python {m['python']} on {m['platform']}, {m['cpus']} CPUs; ringcheck {m['ringcheck']}, "
         f"uvicorn {m['uvicorn']}, fastapi {m['fastapi']}; {m['wrk']}"
     )
+
+
+def report_lines(figures: dict[str, Any]) -> Iterator[str]:
+    yield machine_line(figures["machine"])
     yield (
         f"server: ringcheck serve --workers {figures['workers']} on {HOST}; "
         f"{figures['numbers']:,} distinct numbers rotated (fresh: {FRESH_NUMBERS:,} that "

@@ -56,6 +56,7 @@ from http_check import (
     _table,
     free_port,
     machine,
+    machine_line,
     server_command,
     stop,
     wrk,
@@ -262,11 +263,7 @@ def measure_engine(
 
 
 def report_lines(figures: dict[str, Any]) -> Iterator[str]:
-    m = figures["machine"]
-    yield (
-        f"Python {m['python']} on {m['platform']}, {m['cpus']} CPUs; ringcheck {m['ringcheck']}, "
-        f"uvicorn {m['uvicorn']}, fastapi {m['fastapi']}; {m['wrk']}"
-    )
+    yield machine_line(figures["machine"])
     yield (
         f"server: ringcheck serve --workers {figures['workers']}; {NUMBERS:,} reported numbers; "
         f"{figures['seconds']} s runs at {CONNECTIONS} connections"
