@@ -1,16 +1,14 @@
-"""Reading and judging callers once each, shared with helper processes for big logs."""
+"""Reading and judging callers once each (helper processes share it for big logs)."""
 
 from __future__ import annotations
 
 import random
-from concurrent.futures import Future
-from functools import partial
 
 import pytest
 
 import ringcheck.calllog.core as core
 from ringcheck.calllog import read_log, triage
-from ringcheck.calllog.callers import Helpers, judge_all, key_of, read_callers
+from ringcheck.calllog.callers import judge_all, key_of, read_callers
 from ringcheck.checker import check, judge, prepared
 from ringcheck.datatables import tables
 from ringcheck.risk import NIGHT_START, CallContext, number_facts
@@ -91,31 +89,6 @@ def test_each_verdict_is_the_one_judge_gives() -> None:
         assert verdict == judge(facts, context, settings, tables(), None).to_dict()
 
 
-def test_helpers_give_the_same_answer_in_the_same_order() -> None:
-    texts = many_numbers(3_500)
-    work = partial(read_callers, home="GB", settings=Settings())
-    with Helpers(wanted=True) as helpers:
-        shared = helpers.share(work, texts)
-    assert shared == read_callers(texts, "GB", Settings())
-
-
-def test_a_helper_that_fails_only_means_more_work_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: Helpers, work: object, chunk: object) -> Future[list[object]]:
-        failed: Future[list[object]] = Future()
-        failed.set_exception(RuntimeError("helper died"))
-        return failed
-
-    monkeypatch.setattr(Helpers, "_submit", broken)
-    helpers = Helpers(wanted=False)
-    helpers.count, helpers._pool = 1, object()  # type: ignore[assignment]  # a pool, as if
-    doubled = helpers.share(_double, list(range(5_000)))
-    assert doubled == [x * 2 for x in range(5_000)]
-
-
-def _double(chunk: list[int]) -> list[int]:
-    return [x * 2 for x in chunk]
-
-
 def big_log(rows: int, distinct: int) -> bytes:
     r = random.Random(11)
     numbers = many_numbers(distinct, seed=12)
@@ -141,19 +114,4 @@ def test_a_big_log_triages_the_same_with_and_without_helpers(
     assert shared == alone
     assert any(
         r["code"] == "trusted_number" for n in alone["numbers"] for r in n["verdict"]["reasons"]
-    )
-
-
-def test_a_machine_that_cannot_start_processes_triages_alone(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise OSError("no processes here")
-
-    monkeypatch.setattr("ringcheck.calllog.callers.ProcessPoolExecutor", refuse)
-    helpers = Helpers(wanted=True)
-    assert helpers.count == 0
-    texts = many_numbers(300)
-    assert helpers.share(partial(read_callers, home="GB", settings=Settings()), texts) == (
-        read_callers(texts, "GB", Settings())
     )

@@ -33,11 +33,12 @@ import polars as pl
 from ringcheck.calllog.callers import (
     MIN_SHARED,
     Caller,
-    Helpers,
     VerdictKey,
     judge_all,
     read_callers,
+    warm_up,
 )
+from ringcheck.calllog.helpers import Helpers, Shared
 from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.summary import country_counts, summary, timeline
 from ringcheck.checker import prepared
@@ -115,9 +116,10 @@ def _triage(
 ) -> Triage:
     calls = log.calls
     texts = calls.get_column("number").unique().drop_nulls().to_list()
-    with Helpers(wanted=len(texts) > MIN_SHARED) as helpers:
-        spellings = _by_spelling(calls)  # while the helpers start
-        parsed = _parse(texts, home, settings, helpers, progress)
+    with Helpers(wanted=len(texts) > MIN_SHARED, warm_up=warm_up) as helpers:
+        reading = helpers.start(partial(read_callers, home=home, settings=settings), texts)
+        spellings = _by_spelling(calls)  # while the helpers read the first numbers
+        parsed = _parse(texts, reading, progress)
         groups = _groups(spellings, parsed.keys, window)
         numbers = _judge(groups, parsed, settings, home, helpers)
     unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
@@ -147,11 +149,7 @@ class _Parsed:
 
 
 def _parse(
-    texts: list[str],
-    home: str,
-    settings: Settings,
-    helpers: Helpers,
-    progress: Progress | None,
+    texts: list[str], reading: Shared[str, Caller | str], progress: Progress | None
 ) -> _Parsed:
     """Each distinct spelling read once, as ``check()`` reads it with the user's settings.
 
@@ -165,10 +163,9 @@ def _parse(
         if progress is not None:
             progress(done, len(texts))
 
-    work = partial(read_callers, home=home, settings=settings)
     parsed = _Parsed()
     seen: dict[NumberFacts, int] = {}
-    for text, found in zip(texts, helpers.share(work, texts, step), strict=True):
+    for text, found in zip(texts, reading.finish(step), strict=True):
         if isinstance(found, str):
             parsed.problems[text] = found
             continue
@@ -271,7 +268,6 @@ def _similar(groups: pl.DataFrame, window: dt.timedelta) -> pl.DataFrame:
     return pairs.group_by("key").agg(similar=pl.len())
 
 
-_ENTRIES_AT_ONCE = 2_000
 _VERDICTS_AT_ONCE = 300  # ~6 ms of work, ~55 KB of verdicts to send back
 _ROW = (
     "key",
@@ -307,15 +303,11 @@ def _judge(
         (parsed.facts[facts], ring, calls, similar, night)
         for facts, ring, calls, similar, night in index
     ]
-    entries: list[dict[str, Any]] = []
-
-    def build(start: int) -> None:  # the entries, while the helpers judge
-        for row in rows[start : start + _ENTRIES_AT_ONCE]:
-            entries.append(_entry(row, parsed.callers[row[0]], None))
-
     work = partial(judge_all, settings=prepared(settings, home)[0])
-    jobs = [partial(build, start) for start in range(0, len(rows), _ENTRIES_AT_ONCE)]
-    verdicts = helpers.share(work, pairs, first=jobs, chunk=_VERDICTS_AT_ONCE)
+    judging = helpers.start(work, pairs, chunk=_VERDICTS_AT_ONCE)
+    callers = parsed.callers
+    entries = [_entry(row, callers[row[0]], None) for row in rows]  # while the helpers judge
+    verdicts = judging.finish()
     for entry, at in zip(entries, wanted, strict=True):
         entry["verdict"] = verdicts[at]
     return entries
