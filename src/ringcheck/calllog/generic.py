@@ -334,7 +334,7 @@ def _words(cells: pl.DataFrame, name: str) -> tuple[pl.Expr, pl.Expr]:
     """(outgoing, missed) for a direction or status column's words; null where it can't say.
 
     Each distinct word is looked up once; the column is then matched against the words
-    with each meaning (two membership tests, which Polars runs in parallel with the rest).
+    with each meaning (which Polars runs in parallel with the rest).
     """
     values = cells.get_column(name).unique().drop_nulls().to_list()
     meaning = {v: _WORDS.get(normal(v), (None, None)) for v in values[:10_000]}
@@ -342,13 +342,23 @@ def _words(cells: pl.DataFrame, name: str) -> tuple[pl.Expr, pl.Expr]:
     def flag(which: int) -> pl.Expr:
         yes = [word for word, says in meaning.items() if says[which] is True]
         no = [word for word, says in meaning.items() if says[which] is False]
-        column = pl.col(name)
         return (
-            pl.when(column.is_in(yes))
+            pl.when(_among(name, yes))
             .then(pl.lit(True))
-            .when(column.is_in(no))
+            .when(_among(name, no))
             .then(pl.lit(False))
             .otherwise(pl.lit(None, pl.Boolean))
         )
 
     return flag(0), flag(1)
+
+
+def _among(name: str, words: list[str]) -> pl.Expr:
+    """The column's value is one of ``words``: a few comparisons (cheaper than a set
+    lookup for the handful of words a log uses), or a set lookup for many."""
+    column = pl.col(name)
+    if not words:
+        return pl.lit(False)
+    if len(words) > 4:
+        return column.is_in(words)
+    return pl.any_horizontal([column == word for word in words])

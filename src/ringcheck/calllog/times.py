@@ -40,7 +40,7 @@ def parse_times(frame: pl.DataFrame, home: str) -> tuple[pl.Series, list[Unreada
     raw = frame.get_column("time_text")
     # The commonest case in one pass: every time is 'YYYY-MM-DD HH:MM:SS'. Nothing else
     # below reads such a text differently, so when all of them read, that is the answer.
-    plain = raw.str.strptime(pl.Datetime("us"), _ISO[0], strict=False)
+    plain = _read(raw, _ISO[0])
     if plain.null_count() == raw.null_count():
         return plain.alias("time"), []
     text = _tidy(raw)
@@ -49,7 +49,7 @@ def parse_times(frame: pl.DataFrame, home: str) -> tuple[pl.Series, list[Unreada
     for form in _ordered(text.gather(todo.head(_SAMPLE)), formats_for(home)):
         if todo.is_empty():
             break
-        parsed = text.gather(todo).str.strptime(pl.Datetime("us"), form, strict=False)
+        parsed = _read(text.gather(todo), form)
         read = parsed.is_not_null()
         if read.any():
             result = result.scatter(todo.filter(read), parsed.filter(read))
@@ -61,6 +61,15 @@ def parse_times(frame: pl.DataFrame, home: str) -> tuple[pl.Series, list[Unreada
         for line, t in zip(lines, texts, strict=True)
     ]
     return result.alias("time"), bad
+
+
+def _read(text: pl.Series, form: str) -> pl.Series:
+    """The texts as times in ``form``; null where they don't fit.
+
+    Not cached: a log's times are nearly all different, so Polars' cache of distinct texts
+    (its default) only doubles the work.
+    """
+    return text.str.strptime(pl.Datetime("us"), form, strict=False, cache=False)
 
 
 def _tidy(text: pl.Series) -> pl.Series:
@@ -93,7 +102,7 @@ def _ordered(sample: pl.Series, formats: tuple[str, ...]) -> list[str]:
     if sample.is_empty():
         return list(formats)
     score = {
-        form: int(sample.str.strptime(pl.Datetime("us"), form, strict=False).is_not_null().sum())
+        form: int(_read(sample, form).is_not_null().sum())
         for form in formats
     }
     return sorted(formats, key=lambda f: -score[f])
