@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contract import ADVICE_CODES, DESIGN_REASON_CODES, plain_text_problems
 from ringcheck import (
@@ -18,7 +20,7 @@ from ringcheck import (
     check,
 )
 from ringcheck.organisations import match
-from ringcheck.risk import level_for
+from ringcheck.risk import level_for, telling
 
 FRANCE = "+33 6 12 34 56 78"
 LONDON = "+44 20 7123 4567"
@@ -409,3 +411,28 @@ def test_a_withheld_call_advises_voicemail_not_calling_back() -> None:
     advice = advice_codes(check("Withheld"))
     assert advice[0] == "let_it_go_to_voicemail"
     assert "dont_call_back" not in advice
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    number=st.sampled_from(
+        (FRANCE, LONDON, UK_MOBILE, KYRGYZ_MOBILE, "+1 876 812 3456", "0906 123 4567")
+    ),
+    rang=st.one_of(st.none(), st.floats(0, 3600, allow_nan=False)),
+    times=st.one_of(st.none(), st.integers(1, 100_000)),
+    one_ring=st.floats(0, 30, allow_nan=False),
+    repeat=st.integers(1, 20),
+)
+def test_call_details_no_rule_acts_on_never_change_the_verdict(
+    number: str, rang: float | None, times: int | None, one_ring: float, repeat: int
+) -> None:
+    # Triage judges each distinct set of details once, taking these as equal.
+    rules = Settings(one_ring_seconds=one_ring, repeat_calls=repeat)
+    told_rang, told_times = telling(rang, times, rules)
+    given_all = check(number, CallContext(rang_seconds=rang, times_called=times), settings=rules)
+    told = check(
+        number, CallContext(rang_seconds=told_rang, times_called=told_times), settings=rules
+    )
+    assert told.verdict == given_all.verdict
+    assert (told_rang is None) == (rang is None or rang > one_ring)
+    assert (told_times is None) == (times is None or times < repeat)

@@ -200,6 +200,29 @@ def _range_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "crown_dependency", {}
 
 
+def telling(
+    rang_seconds: float | None, times_called: int | None, settings: Settings
+) -> tuple[float | None, int | None]:
+    """How long it rang and how often it called, as far as the rules act on them.
+
+    A ring longer than ``one_ring_seconds`` and fewer calls than ``repeat_calls`` add no
+    reason, so they come back as None: two calls whose details differ only there get the
+    same verdict (triage judges each distinct set of details once).
+
+    >>> telling(30, 2, Settings()), telling(3, 5, Settings())
+    ((None, None), (3, 5))
+    """
+    rang = (
+        rang_seconds
+        if rang_seconds is not None and rang_seconds <= settings.one_ring_seconds
+        else None
+    )
+    times = (
+        times_called if times_called is not None and times_called >= settings.repeat_calls else None
+    )
+    return rang, times
+
+
 def _context_reasons(
     facts: NumberFacts, ctx: CallContext, org: Organisation | None, settings: Settings
 ) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -209,15 +232,16 @@ def _context_reasons(
         yield code, {"org": org.name}
     if ctx.recorded_message:
         yield "recorded_press_button", {}
-    if ctx.rang_seconds is not None and ctx.rang_seconds <= settings.one_ring_seconds:
-        seconds = f"{ctx.rang_seconds:g} second" + ("" if ctx.rang_seconds == 1 else "s")
+    rang, times = telling(ctx.rang_seconds, ctx.times_called, settings)
+    if rang is not None:
+        seconds = f"{rang:g} second" + ("" if rang == 1 else "s")
         yield "one_ring", {"seconds": seconds}
     if ctx.expected_abroad and not facts.domestic:
         yield "expected_contact", {}
     if ctx.voicemail:
         yield "voicemail_left", {}
-    if ctx.times_called is not None and ctx.times_called >= settings.repeat_calls:
-        yield "repeated_attempts", {"times": ctx.times_called}
+    if times is not None:
+        yield "repeated_attempts", {"times": times}
     if ctx.similar_numbers:
         yield "rotating_numbers", {"similar": ctx.similar_numbers + 1}
     if ctx.called_at is not None and (ctx.called_at >= NIGHT_START or ctx.called_at < NIGHT_END):
@@ -290,23 +314,39 @@ def assess(
 ) -> tuple[list[Reason], int, str, Organisation | None, dict[str, Any]]:
     """Reasons (strongest first), clipped score, level, claimed organisation, text values."""
     org = catalogue.match(context.claimed) if catalogue is not None else None
-    params: dict[str, Any] = {
-        "country": with_article(facts.country) if facts.country else "an unknown place",
-        "code": facts.country_code,
-    }
-    found = list(_number_reasons(facts))
+    own, own_params = _number_part(facts, data)
+    reasons = list(own)
+    params = dict(own_params)
     if context is not NO_CONTEXT and context != NO_CONTEXT:
-        found.extend(_context_reasons(facts, context, org, settings))
-    reasons = []
-    for code, extra in found:
-        params.update(extra)
-        reasons.append(Reason(code, data.points[code], _fill(data.wording.reason[code], params)))
+        for code, extra in _context_reasons(facts, context, org, settings):
+            params.update(extra)
+            text = _fill(data.wording.reason[code], params)
+            reasons.append(Reason(code, data.points[code], text))
     score = max(0, min(100, sum(r.points for r in reasons)))
     if community is not None and community.reporters:
         reasons.append(_community_reason(community, score, data))
         score = max(0, min(100, sum(r.points for r in reasons)))
     reasons.sort(key=lambda r: -r.points)
     return reasons, score, level_for(score), org, params
+
+
+@lru_cache(maxsize=4096)
+def _number_part(facts: NumberFacts, data: Tables) -> tuple[tuple[Reason, ...], dict[str, Any]]:
+    """The reasons a number's facts give, and the values their sentences used.
+
+    The same for every call from numbers with the same facts (a big call log has
+    thousands of calls and a few dozen distinct facts), so worked out once. Callers copy
+    the values before adding to them.
+    """
+    params: dict[str, Any] = {
+        "country": with_article(facts.country) if facts.country else "an unknown place",
+        "code": facts.country_code,
+    }
+    reasons = []
+    for code, extra in _number_reasons(facts):
+        params.update(extra)
+        reasons.append(Reason(code, data.points[code], _fill(data.wording.reason[code], params)))
+    return tuple(reasons), params
 
 
 def _community_reason(signal: Signal, base: int, data: Tables) -> Reason:
