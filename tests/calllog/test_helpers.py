@@ -31,12 +31,14 @@ def _triple(chunk: list[int]) -> list[int]:
 def _fails_in_a_helper(chunk: list[int]) -> list[int]:
     if multiprocessing.parent_process() is not None:
         raise RuntimeError("only in a helper")
+    time.sleep(0.003)
     return _double(chunk)
 
 
 def _dies_in_a_helper(chunk: list[int]) -> list[int]:
     if multiprocessing.parent_process() is not None:
         os._exit(3)
+    time.sleep(0.003)  # long enough for the helper to get a chunk
     return _double(chunk)
 
 
@@ -109,9 +111,7 @@ def test_results_of_an_abandoned_job_are_not_mixed_into_the_next() -> None:
 @needs_two_cores
 def test_work_that_fails_in_a_helper_is_done_here() -> None:
     with Helpers(wanted=True) as helpers:
-        assert helpers.share(_fails_in_a_helper, list(range(5_000))) == _double(
-            list(range(5_000))
-        )
+        assert helpers.share(_fails_in_a_helper, list(range(5_000))) == _double(list(range(5_000)))
 
 
 @needs_two_cores
@@ -119,9 +119,7 @@ def test_a_helper_that_dies_only_means_more_work_here() -> None:
     with Helpers(wanted=True) as helpers:
         assert helpers.count >= 1
         doomed = helpers._helpers[0].process
-        assert helpers.share(_dies_in_a_helper, list(range(5_000))) == _double(
-            list(range(5_000))
-        )
+        assert helpers.share(_dies_in_a_helper, list(range(5_000))) == _double(list(range(5_000)))
     doomed.join(timeout=10)
     assert doomed.exitcode == 3
     with Helpers(wanted=True) as helpers:  # a new one takes its place

@@ -37,10 +37,10 @@ class Caller(NamedTuple):
     facts: NumberFacts
 
 
-# What a verdict depends on: the number's facts, then how long it rang (seconds), how
-# many times it called, how many near-identical numbers rang, and whether any call was
-# at night.
-VerdictKey = tuple[NumberFacts, float | None, int, int, bool]
+# What a verdict depends on: the number's facts, then how long it rang (seconds) and
+# how many times it called (each None when no rule acts on it: ``risk.telling``), how
+# many near-identical numbers rang, and whether any call was at night.
+VerdictKey = tuple[NumberFacts, float | None, int | None, int, bool]
 
 
 def key_of(info: NumberInfo) -> str:
@@ -104,7 +104,7 @@ def judge_all(keys: Sequence[VerdictKey], settings: Settings) -> list[dict[str, 
     for facts, ring, calls, similar, night in keys:
         context = CallContext(
             rang_seconds=ring,
-            times_called=min(calls, 100_000),
+            times_called=None if calls is None else min(calls, 100_000),
             similar_numbers=similar or None,
             called_at=NIGHT_START if night else None,
         )

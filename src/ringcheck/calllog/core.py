@@ -42,7 +42,7 @@ from ringcheck.calllog.helpers import Helpers, Shared
 from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.summary import country_counts, summary, timeline
 from ringcheck.checker import prepared
-from ringcheck.risk import LEVELS, NIGHT_END, NIGHT_START, NumberFacts
+from ringcheck.risk import LEVELS, NIGHT_END, NIGHT_START, NumberFacts, telling
 from ringcheck.settings import Settings
 
 MAX_LISTED_UNREADABLE = 1000
@@ -290,20 +290,23 @@ def _judge(
     """Each caller's entry, with the verdict on its facts and the call details the log gives.
 
     The same facts and details always give the same verdict, so each distinct pair is
-    judged once (the facts say whether the user trusts the number, as ``check()`` does).
+    judged once (the facts say whether the user trusts the number, as ``check()`` does),
+    counting as the same the details no rule acts on (``risk.telling``).
     """
     rows = list(zip(*(groups.get_column(name).to_list() for name in _ROW), strict=True))
-    index: dict[tuple[int, float | None, int, int, bool], int] = {}
+    index: dict[tuple[int, float | None, int | None, int, bool], int] = {}
     wanted: list[int] = []
     facts_of = parsed.facts_of
+    rules, _ = prepared(settings, home)
     for key, calls, _, _, _, _, _, similar, night, ring, _ in rows:
-        pair = (facts_of[key], ring, calls, similar, bool(night))
+        rang, times = telling(ring, calls, rules)
+        pair = (facts_of[key], rang, times, similar, bool(night))
         wanted.append(index.setdefault(pair, len(index)))
     pairs: list[VerdictKey] = [
         (parsed.facts[facts], ring, calls, similar, night)
         for facts, ring, calls, similar, night in index
     ]
-    work = partial(judge_all, settings=prepared(settings, home)[0])
+    work = partial(judge_all, settings=rules)
     judging = helpers.start(work, pairs, chunk=_VERDICTS_AT_ONCE)
     callers = parsed.callers
     entries = [_entry(row, callers[row[0]], None) for row in rows]  # while the helpers judge

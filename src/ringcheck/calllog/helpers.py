@@ -24,6 +24,7 @@ any use of multiprocessing, a script that triages big logs must keep its work un
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import pickle
@@ -64,9 +65,12 @@ class _Helper:
         self.results, result_in = context.Pipe(duplex=False)
         wide = _widen(self.tasks) and _widen(result_in)
         self.queue_size = _QUEUE_WIDE if wide else _QUEUE_NARROW
+        # The last job this process has finished with: the helper skips chunks still
+        # queued for it (this process did them itself) rather than work for nothing.
+        self.finished: ctypes.c_int64 = context.RawValue(ctypes.c_int64, 0)
         self.process = context.Process(
             target=_serve,
-            args=(task_out, result_in, warm_up),
+            args=(task_out, result_in, self.finished, warm_up),
             name="ringcheck-helper",
             daemon=True,  # ends with this process
         )
@@ -122,7 +126,12 @@ def _widen(connection: Connection) -> bool:
     return True
 
 
-def _serve(tasks: Connection, results: Connection, warm_up: Callable[[], None] | None) -> None:
+def _serve(
+    tasks: Connection,
+    results: Connection,
+    finished: ctypes.c_int64,
+    warm_up: Callable[[], None] | None,
+) -> None:
     """A helper's life: take a job's function, then its chunks, one result per chunk."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process to handle
     if warm_up is not None:
@@ -142,6 +151,8 @@ def _serve(tasks: Connection, results: Connection, warm_up: Callable[[], None] |
             job, work = payload
             continue
         index, chunk = payload
+        if job <= finished.value:
+            continue  # the main process no longer needs it
         try:
             assert work is not None
             result: list[Any] | None = work(chunk)
@@ -305,4 +316,6 @@ class Shared(Generic[T, R]):
             index = max(owed, key=len).pop()
             if self._results[index] is None:
                 self._here(index)
+        for helper in self._queued:
+            helper.finished.value = helper.job
         return [item for chunk in self._results for item in chunk or ()]

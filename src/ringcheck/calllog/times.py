@@ -101,8 +101,5 @@ def _ordered(sample: pl.Series, formats: tuple[str, ...]) -> list[str]:
     """``formats``, those that read the most of the sample first."""
     if sample.is_empty():
         return list(formats)
-    score = {
-        form: int(_read(sample, form).is_not_null().sum())
-        for form in formats
-    }
+    score = {form: int(_read(sample, form).is_not_null().sum()) for form in formats}
     return sorted(formats, key=lambda f: -score[f])
