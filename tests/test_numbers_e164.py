@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import phonenumbers
@@ -69,3 +70,26 @@ def test_only_a_plus_and_ascii_digits_take_the_shortcut() -> None:
         "+" + "1" * 18,
     ):
         assert not numbers._plain_e164(text), text
+
+
+@pytest.mark.parametrize("home", ["GB", "US"])
+def test_a_brief_reading_differs_only_in_what_it_leaves_out(home: str) -> None:
+    """Triage reads numbers briefly: no place, network name or national format."""
+    texts = [*e164_texts(), "020 7946 0123", "07700 900123", "00 234 803 123 4567", "118 118"]
+    left_out = {"location": None, "carrier": None, "national_format": None}
+    seen_left_out = 0
+    for text in texts:
+        try:
+            full = parse_number(text, home)
+        except NotAPhoneNumber as exc:
+            with pytest.raises(NotAPhoneNumber) as brief_error:
+                parse_number(text, home, brief=True)
+            assert brief_error.value.code == exc.code
+            continue
+        brief = parse_number(text, home, brief=True)
+        if full.e164 is None:  # short codes and withheld numbers have nothing to leave out
+            assert brief == full, text
+            continue
+        assert brief == dataclasses.replace(full, **left_out), text
+        seen_left_out += full.location is not None or full.carrier is not None
+    assert seen_left_out > 1000

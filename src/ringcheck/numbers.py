@@ -175,11 +175,15 @@ def _pick_candidate(text: str) -> str | None:
     return best
 
 
-def parse_number(text: str, home: str = "GB", data: Tables | None = None) -> NumberInfo:
+def parse_number(
+    text: str, home: str = "GB", data: Tables | None = None, *, brief: bool = False
+) -> NumberInfo:
     """Read a phone number as a person wrote it.
 
     Raises ``NotAPhoneNumber`` (with a ``code`` and a message for a person) when the text
-    holds no number that can be read.
+    holds no number that can be read. ``brief`` leaves out the place, the network's name
+    and the national format (None), for readers that show none of them: call-log triage
+    reads tens of thousands of numbers and saves about a sixth of the time.
 
     >>> parse_number("00 234 803 123 4567").country
     'Nigeria'
@@ -189,7 +193,7 @@ def parse_number(text: str, home: str = "GB", data: Tables | None = None) -> Num
     if not isinstance(text, str):
         raise NotAPhoneNumber("not_text", "Enter the phone number as text.")
     if _plain_e164(text):  # already '+' and digits: the steps below would change nothing
-        return _international(text, text[1:], "plus", where, data)
+        return _international(text, text[1:], "plus", where, data, brief)
     if len(text) > MAX_INPUT_CHARS:
         raise NotAPhoneNumber(
             "too_long", f"That is {len(text)} characters long. Enter just the phone number."
@@ -208,11 +212,11 @@ def parse_number(text: str, home: str = "GB", data: Tables | None = None) -> Num
     if clean in _ANDROID_WITHHELD:
         return _withheld(text, data)
     if candidate.lstrip().startswith("+"):
-        return _international(text, digits, "plus", where, data)
+        return _international(text, digits, "plus", where, data, brief)
     idd = where.idd.match(digits) if where.idd else None
     if idd:
-        return _international(text, digits[idd.end() :], "idd", where, data)
-    return _national(text, digits, where, data)
+        return _international(text, digits[idd.end() :], "idd", where, data, brief)
+    return _national(text, digits, where, data, brief)
 
 
 def _plain_e164(text: str) -> bool:
@@ -279,7 +283,7 @@ def _split_country_code(digits: str) -> tuple[int, str] | None:
 
 
 def _international(
-    text: str, digits: str, written_as: str, home: _Home, data: Tables
+    text: str, digits: str, written_as: str, home: _Home, data: Tables, brief: bool
 ) -> NumberInfo:
     split = _split_country_code(digits)
     if split is None:
@@ -315,10 +319,10 @@ def _international(
         without = rules.classify(nsn[len(prefix) :])
         if without[1] is not None:
             nsn, found = nsn[len(prefix) :], without
-    return _describe(text, rules, nsn, found, written_as, home, data)
+    return _describe(text, rules, nsn, found, written_as, home, data, brief)
 
 
-def _national(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo:
+def _national(text: str, digits: str, home: _Home, data: Tables, brief: bool) -> NumberInfo:
     rules = home.rules
     whole = rules.classify(digits)
     prefix = rules.national_prefix
@@ -326,24 +330,24 @@ def _national(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo:
         nsn = digits[len(prefix) :]
         found = rules.classify(nsn)
         if found[1] is not None or whole[1] is None:
-            return _describe(text, rules, nsn, found, "national", home, data)
+            return _describe(text, rules, nsn, found, "national", home, data, brief)
     short = _short_code(text, digits, home, data)
     if short is not None:
         return short
     if whole[1] is not None:
-        return _describe(text, rules, digits, whole, "bare", home, data)
+        return _describe(text, rules, digits, whole, "bare", home, data, brief)
     split = _split_country_code(digits)
     if split is not None and len(digits) >= 8:
         other = phonemeta.country(split[0])
         if other is not None and (elsewhere := other.classify(split[1]))[1] is not None:
-            return _describe(text, other, split[1], elsewhere, "bare", home, data)
+            return _describe(text, other, split[1], elsewhere, "bare", home, data, brief)
     if len(digits) < 7:
         raise NotAPhoneNumber(
             "too_short",
             f"{digits} is too short to be a phone number. Enter the whole number, "
             "with the area code or the + and country code.",
         )
-    return _describe(text, rules, digits, whole, "bare", home, data)
+    return _describe(text, rules, digits, whole, "bare", home, data, brief)
 
 
 def _short_code(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo | None:
@@ -405,6 +409,7 @@ def _describe(
     written_as: str,
     home: _Home,
     data: Tables,
+    brief: bool = False,
 ) -> NumberInfo:
     """Everything about a number once its code and national digits are known."""
     code = rules.code
@@ -431,7 +436,13 @@ def _describe(
     band = _cost_band(valid, domestic, line_type, uk_range, network, high_risk)
     names = phonemeta.country_names()
     country = network.name if network else names.get(region, "International network")
-    international, national = rules.formats(nsn)
+    if brief:
+        international, national = rules.format_international(nsn), None
+        location = carrier = None
+    else:
+        international, national = rules.formats(nsn)
+        location = phonemeta.place(digits) or country
+        carrier = phonemeta.carrier(digits) if valid and line_type in _CARRIER_TYPES else None
     return NumberInfo(
         input=text,
         e164=f"+{digits}",
@@ -440,9 +451,9 @@ def _describe(
         country_code=code,
         region=region,
         country=country,
-        location=phonemeta.place(digits) or country,
+        location=location,
         line_type=line_type,
-        carrier=phonemeta.carrier(digits) if valid and line_type in _CARRIER_TYPES else None,
+        carrier=carrier,
         valid=valid,
         domestic=domestic,
         written_as=written_as,

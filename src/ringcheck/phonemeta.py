@@ -213,7 +213,12 @@ class CountryRules:
         return f"+{self.code} {intl}", national
 
     def format_international(self, nsn: str) -> str:
-        return self.formats(nsn)[0]
+        """The international format alone (``formats()[0]`` without the national one)."""
+        intl = nsn
+        match = self.international_formats.match(nsn)
+        if match is not None and match.lastgroup is not None:
+            intl = _expand(match, self.international_formats.international[match.lastgroup])
+        return f"+{self.code} {intl}"
 
     def format_national(self, nsn: str) -> str:
         return self.formats(nsn)[1]

@@ -66,7 +66,7 @@ def read_callers(texts: Sequence[str], home: str, settings: Settings) -> list[Ca
     found: list[Caller | str] = []
     for text in texts:
         try:
-            info = parse_number(text, home, data)
+            info = parse_number(text, home, data, brief=True)
         except RingcheckError as exc:
             found.append(exc.message)
             continue
