@@ -120,20 +120,17 @@ def _triage(
         reading = helpers.start(partial(read_callers, home=home, settings=settings), texts)
         spellings = _by_spelling(calls)  # while the helpers read the first numbers
         parsed = _parse(texts, reading, progress)
-        groups = _groups(spellings, parsed.keys, window)
-        numbers = _judge(groups, parsed, settings, home, helpers)
+        groups, incoming = _groups(spellings, parsed.keys, window)
+        numbers, table = _judge(groups, parsed, settings, home, helpers)
     unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
-    _rank(numbers)
-    levels = {}
-    for entry in numbers:  # the key was only for this: it is not in the output
-        levels[entry.pop("key")] = entry["verdict"]["level"]
+    numbers = [numbers[i] for i in _ranked(table)]
     span = (groups.get_column("first").min(), groups.get_column("last").max())
     return Triage(
-        summary=summary(log, span, numbers, len(unreadable)),
+        summary=summary(log, table, span, len(unreadable)),
         numbers=numbers,
         unreadable=unreadable,
-        timeline=timeline(calls, {t: levels[k] for t, k in parsed.keys.items() if k in levels}),
-        countries=country_counts(numbers),
+        timeline=timeline(calls, incoming.join(table.select("key", "level"), on="key")),
+        countries=country_counts(table),
     )
 
 
@@ -215,24 +212,24 @@ def _by_spelling(calls: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _groups(spellings: pl.DataFrame, keys: dict[str, str], window: dt.timedelta) -> pl.DataFrame:
-    """One row per caller: counts, first and last call, shortest ring, night calls."""
+def _groups(
+    spellings: pl.DataFrame, keys: dict[str, str], window: dt.timedelta
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per caller: counts, first and last call, shortest ring, night calls; and
+    the caller (``key``) of each spelling that rang in (``number``)."""
     keyed = spellings.with_columns(
         key=pl.col("number").replace_strict(keys, default=None, return_dtype=pl.Utf8)
     ).filter(pl.col("key").is_not_null())
-    groups = (
-        keyed.filter(~pl.col("outgoing"))
-        .group_by("key")
-        .agg(
-            pl.col("calls", "missed", "answered", "night").sum(),
-            first=pl.col("first").min(),
-            last=pl.col("last").max(),
-            ring=pl.col("ring").min(),
-            name=pl.col("name").sort_by("name_row").drop_nulls().first(),
-        )
+    incoming = keyed.filter(~pl.col("outgoing"))
+    groups = incoming.group_by("key").agg(
+        pl.col("calls", "missed", "answered", "night").sum(),
+        first=pl.col("first").min(),
+        last=pl.col("last").max(),
+        ring=pl.col("ring").min(),
+        name=pl.col("name").sort_by("name_row").drop_nulls().first(),
     )
     back = keyed.filter(pl.col("outgoing")).group_by("key").agg(called_back=pl.col("calls").sum())
-    return (
+    groups = (
         groups.join(_similar(groups, window), on="key", how="left")
         .join(back, on="key", how="left")
         .with_columns(
@@ -241,6 +238,7 @@ def _groups(spellings: pl.DataFrame, keys: dict[str, str], window: dt.timedelta)
             pl.col("last").dt.strftime(_ISO).alias("last_seen"),
         )
     )
+    return groups, incoming.select("number", "key")
 
 
 def _similar(groups: pl.DataFrame, window: dt.timedelta) -> pl.DataFrame:
@@ -286,8 +284,9 @@ _ROW = (
 
 def _judge(
     groups: pl.DataFrame, parsed: _Parsed, settings: Settings, home: str, helpers: Helpers
-) -> list[dict[str, Any]]:
-    """Each caller's entry, with the verdict on its facts and the call details the log gives.
+) -> tuple[list[dict[str, Any]], pl.DataFrame]:
+    """Each caller's entry, with the verdict on its facts and the call details the log gives,
+    and a table of what ranking and the summary need (one row per entry, in step).
 
     The same facts and details always give the same verdict, so each distinct pair is
     judged once (the facts say whether the user trusts the number, as ``check()`` does),
@@ -306,20 +305,27 @@ def _judge(
         (parsed.facts[facts], ring, calls, similar, night)
         for facts, ring, calls, similar, night in index
     ]
-    work = partial(judge_all, settings=rules)
-    judging = helpers.start(work, pairs, chunk=_VERDICTS_AT_ONCE)
-    callers = parsed.callers
-    entries = [_entry(row, callers[row[0]], None) for row in rows]  # while the helpers judge
+    judging = helpers.start(partial(judge_all, settings=rules), pairs, chunk=_VERDICTS_AT_ONCE)
+    # While the helpers judge: the entries, and what ranking needs from each caller.
+    found = [parsed.callers[row[0]] for row in rows]
+    entries = [_entry(row, caller) for row, caller in zip(rows, found, strict=True)]
+    table = groups.select("key", "calls", "missed", "called_back", "last_seen").with_columns(
+        display=pl.Series([c.display for c in found], dtype=pl.Utf8),
+        country=pl.Series([c.country for c in found], dtype=pl.Utf8),
+        withheld=pl.Series([c.withheld for c in found], dtype=pl.Boolean),
+    )
     verdicts = judging.finish()
     for entry, at in zip(entries, wanted, strict=True):
         entry["verdict"] = verdicts[at]
-    return entries
+    level_of = [_LEVEL_RANK[verdict["level"]] for verdict in verdicts]
+    level = pl.Series([level_of[at] for at in wanted], dtype=pl.Int8)
+    return entries, table.with_columns(level=level)
 
 
-def _entry(row: tuple[Any, ...], caller: Caller, verdict: dict[str, Any] | None) -> dict[str, Any]:
-    key, calls, missed, answered, called_back, first, last, similar, night, ring, name = row
+def _entry(row: tuple[Any, ...], caller: Caller) -> dict[str, Any]:
+    """A caller's entry in the JSON output (its verdict is added once judged)."""
+    _, calls, missed, answered, called_back, first, last, similar, night, ring, name = row
     return {
-        "key": key,
         "e164": caller.e164,
         "display": caller.display,
         "calls": calls,
@@ -328,7 +334,7 @@ def _entry(row: tuple[Any, ...], caller: Caller, verdict: dict[str, Any] | None)
         "called_back": called_back,
         "first_seen": first,
         "last_seen": last,
-        "verdict": verdict,
+        "verdict": None,
         "country": caller.country,
         "region": caller.region,
         "flag": caller.flag,
@@ -345,24 +351,12 @@ def _entry(row: tuple[Any, ...], caller: Caller, verdict: dict[str, Any] | None)
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
-def _rank(numbers: list[dict[str, Any]]) -> None:
-    """Most worrying level first, then most calls, then most recent, then by display.
-
-    Sorted by Polars on the four keys (a big log has tens of thousands of numbers);
-    numbers equal in all four keep their order, as a stable sort would.
-    """
-    keys = pl.DataFrame(
-        {
-            "level": [_LEVEL_RANK[n["verdict"]["level"]] for n in numbers],
-            "calls": [n["calls"] for n in numbers],
-            "last": [n["last_seen"] or "" for n in numbers],
-            "display": [n["display"] for n in numbers],
-        },
-        schema={"level": pl.Int64, "calls": pl.Int64, "last": pl.Utf8, "display": pl.Utf8},
-    )
-    order = keys.with_row_index().sort(
-        ["level", "calls", "last", "display"],
+def _ranked(table: pl.DataFrame) -> list[int]:
+    """The rows of ``table`` most worrying level first, then most calls, then most recent,
+    then by display; rows equal in all four keep their order, as a stable sort would."""
+    order = table.with_row_index().sort(
+        ["level", "calls", pl.col("last_seen").fill_null(""), "display"],
         descending=[True, True, True, False],
         maintain_order=True,
     )
-    numbers[:] = [numbers[i] for i in order.get_column("index").to_list()]
+    return order.get_column("index").to_list()

@@ -3,58 +3,53 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
 
 import polars as pl
 
 from ringcheck.calllog.model import CallLog
-from ringcheck.risk import LEVELS, at_least
+from ringcheck.risk import LEVELS
 
 MAX_BINS = 120
 _BINS = (("1h", dt.timedelta(hours=1)), ("1d", dt.timedelta(days=1)), ("1w", dt.timedelta(weeks=1)))
 
 
 def summary(
-    log: CallLog, span: tuple[Any, Any], numbers: list[dict[str, Any]], unreadable: int
+    log: CallLog, table: pl.DataFrame, span: tuple[Any, Any], unreadable: int
 ) -> dict[str, Any]:
     """The ``summary`` block: counts and a plain sentence saying what to do.
 
-    ``span`` is the first and last time of the calls to the numbers (None when untimed).
+    ``table`` has a row per caller: ``calls``, ``missed``, ``called_back``, ``country``,
+    ``withheld`` and ``level`` (its index in ``LEVELS``). ``span`` is the first and last
+    time of the calls to the numbers (None when untimed).
     """
-    calls = missed = withheld_calls = called_back = 0
-    by_level: Counter[str] = Counter()
-    places: set[str] = set()  # where the missed calls came from
-    everywhere: set[str] = set()  # where any call came from (when none was missed)
-    scams = 0
-    for n in numbers:  # one pass: a big log has tens of thousands of numbers
-        calls += n["calls"]
-        missed += n["missed"]
-        level = n["verdict"]["level"]
-        by_level[level] += 1
-        if n["withheld"]:
-            withheld_calls += n["calls"]
-            continue
-        if n["country"]:
-            everywhere.add(n["country"])
-            if n["missed"]:
-                places.add(n["country"])
-        if at_least(level, "high"):
-            scams += 1
-            called_back += bool(n["called_back"])
-    # "12 missed calls from 5 countries": the places of the calls the sentence counts.
-    countries = places if missed else everywhere
+    named = ~pl.col("withheld")
+    risky = named & (pl.col("level") >= LEVELS.index("high"))
+    counts = table.select(
+        calls=pl.col("calls").sum(),
+        missed=pl.col("missed").sum(),
+        withheld_calls=pl.col("calls").filter(pl.col("withheld")).sum(),
+        # "12 missed calls from 5 countries": where the missed calls came from, or where
+        # any call came from when none was missed.
+        places=pl.col("country").filter(named & (pl.col("missed") > 0)).drop_nulls().n_unique(),
+        everywhere=pl.col("country").filter(named).drop_nulls().n_unique(),
+        scams=risky.sum(),
+        called_back=(risky & (pl.col("called_back") > 0)).sum(),
+    ).row(0, named=True)
+    calls, missed, scams = int(counts["calls"]), int(counts["missed"]), int(counts["scams"])
+    countries = int(counts["places"] if missed else counts["everywhere"])
+    by_level = dict(table.group_by("level").len().iter_rows())
     return {
-        "text": summary_line(calls, missed, len(countries), scams, called_back),
+        "text": summary_line(calls, missed, countries, scams, int(counts["called_back"])),
         "format": log.format,
         "rows": log.calls.height,
         "calls": calls,
         "missed": missed,
-        "numbers": len(numbers),
-        "countries": len(countries),
+        "numbers": table.height,
+        "countries": countries,
         "scam_numbers": scams,
-        "by_level": {level: by_level.get(level, 0) for level in reversed(LEVELS)},
-        "withheld_calls": withheld_calls,
+        "by_level": {level: by_level.get(LEVELS.index(level), 0) for level in reversed(LEVELS)},
+        "withheld_calls": int(counts["withheld_calls"]),
         "first_call": _iso(span[0]),
         "last_call": _iso(span[1]),
         "unreadable_rows": unreadable,
@@ -98,27 +93,30 @@ def summary_line(calls: int, missed: int, countries: int, scams: int, called_bac
     return line
 
 
-def country_counts(numbers: list[dict[str, Any]]) -> list[tuple[str, int]]:
+def country_counts(table: pl.DataFrame) -> list[tuple[str, int]]:
     """(country, calls), most calls first; hidden numbers and unknown places by name."""
-    counts: Counter[str] = Counter()
-    for n in numbers:
-        name = "Hidden number" if n["withheld"] else (n["country"] or "Not known")
-        counts[name] += n["calls"]
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    name = (
+        pl.when(pl.col("withheld"))
+        .then(pl.lit("Hidden number"))
+        .otherwise(pl.col("country").fill_null("Not known"))
+    )
+    counts = (
+        table.group_by(name.alias("name"))
+        .agg(pl.col("calls").sum())
+        .sort(["calls", "name"], descending=[True, False])
+    )
+    return [(str(name), int(calls)) for name, calls in counts.iter_rows()]
 
 
-def timeline(calls: pl.DataFrame, levels: dict[str, str]) -> list[dict[str, Any]]:
+def timeline(calls: pl.DataFrame, levels: pl.DataFrame) -> list[dict[str, Any]]:
     """Calls per hour, day or week (whichever gives at most 120 bars), counted by level.
 
-    ``levels`` gives each spelling of a number in the log its caller's level; calls made,
-    and calls from numbers that couldn't be read, are not counted.
+    ``levels`` gives each spelling of a number in the log (``number``) its caller's
+    ``level`` (its index in ``LEVELS``); calls made, and calls from numbers that couldn't
+    be read, are not counted.
     """
-    mapping = pl.DataFrame(
-        {"number": list(levels), "level": list(levels.values())},
-        schema={"number": pl.Utf8, "level": pl.Utf8},
-    )
     timed = calls.filter(~pl.col("outgoing") & pl.col("time").is_not_null()).join(
-        mapping, on="number"
+        levels.select("number", "level"), on="number"
     )
     if timed.is_empty():
         return []
@@ -132,5 +130,5 @@ def timeline(calls: pl.DataFrame, levels: dict[str, str]) -> list[dict[str, Any]
     )
     bins: dict[dt.datetime, dict[str, int]] = {}
     for start, level, count in counts.iter_rows():
-        bins.setdefault(start, dict.fromkeys(LEVELS, 0))[level] = count
+        bins.setdefault(start, dict.fromkeys(LEVELS, 0))[LEVELS[level]] = count
     return [{"start": start, "every": every, "counts": c} for start, c in bins.items()]
