@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 
 import pytest
@@ -115,3 +116,13 @@ def test_a_big_log_triages_the_same_with_and_without_helpers(
     assert any(
         r["code"] == "trusted_number" for n in alone["numbers"] for r in n["verdict"]["reasons"]
     )
+
+
+def test_callers_cross_to_another_process_unchanged() -> None:
+    found = read_callers(SPELLINGS + many_numbers(2_000), "GB", Settings())
+    assert any(isinstance(item, str) for item in found)
+    back = pickle.loads(pickle.dumps(found))
+    assert back == found
+    assert [type(item) for item in back] == [type(item) for item in found]
+    facts = {id(item.facts) for item in back if not isinstance(item, str)}
+    assert len(facts) < 100  # each distinct set of facts crossed once
