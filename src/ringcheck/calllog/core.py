@@ -195,17 +195,26 @@ def _by_spelling(calls: pl.DataFrame) -> pl.DataFrame:
     the name is the first in the log (``name_row`` says where it was).
     """
     unanswered = pl.col("missed").fill_null(True)
+    counts = {
+        "calls": pl.len(),
+        "missed": (pl.col("missed") == True).sum(),  # noqa: E712 (a Polars expression)
+        "answered": (pl.col("missed") == False).sum(),  # noqa: E712
+        "first": pl.col("time").min(),
+        "last": pl.col("time").max(),
+        "ring": pl.col("ring").filter(unanswered).min(),
+        "night": _night().sum(),
+    }
+    if calls.get_column("name").null_count() == calls.height:  # no names (most CSV logs)
+        return (
+            calls.group_by("number", "outgoing")
+            .agg(**counts)
+            .with_columns(name=pl.lit(None, pl.Utf8), name_row=pl.lit(None, pl.UInt32))
+        )
     return (
         calls.with_row_index("row")
         .group_by("number", "outgoing")
         .agg(
-            calls=pl.len(),
-            missed=(pl.col("missed") == True).sum(),  # noqa: E712 (a Polars expression)
-            answered=(pl.col("missed") == False).sum(),  # noqa: E712
-            first=pl.col("time").min(),
-            last=pl.col("time").max(),
-            ring=pl.col("ring").filter(unanswered).min(),
-            night=_night().sum(),
+            **counts,
             name=pl.col("name").drop_nulls().first(),
             name_row=pl.col("row").filter(pl.col("name").is_not_null()).first(),
         )
@@ -308,7 +317,13 @@ def _judge(
     judging = helpers.start(partial(judge_all, settings=rules), pairs, chunk=_VERDICTS_AT_ONCE)
     # While the helpers judge: the entries, and what ranking needs from each caller.
     found = [parsed.callers[row[0]] for row in rows]
-    entries = [_entry(row, caller) for row, caller in zip(rows, found, strict=True)]
+    costs: dict[tuple[str, str], dict[str, str]] = {}  # one block per distinct cost, shared
+    entries = []
+    for row, caller in zip(rows, found, strict=True):
+        cost = costs.get((caller.cost_band, caller.cost_text))
+        if cost is None:
+            cost = costs[caller.cost_band, caller.cost_text] = _cost(caller)
+        entries.append(_entry(row, caller, cost))
     table = groups.select("key", "calls", "missed", "called_back", "last_seen").with_columns(
         display=pl.Series([c.display for c in found], dtype=pl.Utf8),
         country=pl.Series([c.country for c in found], dtype=pl.Utf8),
@@ -322,8 +337,16 @@ def _judge(
     return entries, table.with_columns(level=level)
 
 
-def _entry(row: tuple[Any, ...], caller: Caller) -> dict[str, Any]:
-    """A caller's entry in the JSON output (its verdict is added once judged)."""
+def _cost(caller: Caller) -> dict[str, str]:
+    return {"band": caller.cost_band, "text": caller.cost_text}
+
+
+def _entry(row: tuple[Any, ...], caller: Caller, cost: dict[str, str]) -> dict[str, Any]:
+    """A caller's entry in the JSON output (its verdict is added once judged).
+
+    Like the verdict, the ``callback_cost`` block is shared by every entry with the same
+    one: entries are read-only.
+    """
     _, calls, missed, answered, called_back, first, last, similar, night, ring, name = row
     return {
         "e164": caller.e164,
@@ -340,7 +363,7 @@ def _entry(row: tuple[Any, ...], caller: Caller) -> dict[str, Any]:
         "flag": caller.flag,
         "line_type": caller.line_type,
         "withheld": caller.withheld,
-        "callback_cost": {"band": caller.cost_band, "text": caller.cost_text},
+        "callback_cost": cost,
         "similar_numbers": similar,
         "night_calls": night,
         "shortest_ring_seconds": ring,
