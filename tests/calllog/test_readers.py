@@ -197,3 +197,19 @@ def test_generic_csv_in_utf16_without_a_mark_is_read():
     calls = read_log(rows.encode("utf-16-le")).calls
     assert calls.get_column("number").to_list() == ["+18768123456"]
     assert calls.get_column("missed").to_list() == [True]
+
+
+def test_generic_csv_reads_times_and_durations_with_spaces_around_them():
+    data = (
+        b"number,time,duration,status\n"
+        b"+447700900123, 2024-03-01T14:05:09+01:00 , 12 ,missed\n"
+        b"+447700900124,2024-03-01 02:00:00,0:25,missed\n"
+        b"+447700900125,  ,5,missed\n"
+    )
+    log = read_log(data)
+    assert log.calls.select("time", "ring").rows() == [
+        (dt.datetime(2024, 3, 1, 14, 5, 9), 12.0),
+        (dt.datetime(2024, 3, 1, 2, 0), 25.0),
+        (None, 5.0),
+    ]
+    assert log.unreadable == []

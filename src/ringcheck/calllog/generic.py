@@ -301,16 +301,21 @@ def _calls(
 def _time_text(cells: pl.DataFrame, roles: dict[str, int]) -> pl.Expr:
     if "time" not in roles:
         return pl.lit(None, pl.Utf8)
-    when = pl.col(f"c{roles['time']}").str.strip_chars()
+    when = pl.col(f"c{roles['time']}")
     if "clock" in roles:  # separate date and time columns
-        when = pl.concat_str([when, pl.col(f"c{roles['clock']}").str.strip_chars()], separator=" ")
-    return when
+        return pl.concat_str(
+            [when.str.strip_chars(), pl.col(f"c{roles['clock']}").str.strip_chars()],
+            separator=" ",
+        )
+    return when  # parse_times tidies what doesn't read as it is
 
 
 def _seconds(cells: pl.DataFrame, roles: dict[str, int], role: str) -> pl.Expr:
     if role not in roles:
         return pl.lit(None, pl.Float64)
-    column = cells.get_column(f"c{roles[role]}").str.strip_chars()
+    # Plain numbers read in bulk; anything else (spaces around, "0:25") once per distinct
+    # text, by parse_seconds.
+    column = cells.get_column(f"c{roles[role]}")
     numbers = column.cast(pl.Float64, strict=False)
     odd = column.filter(numbers.is_null() & column.is_not_null()).unique()
     if odd.len():

@@ -73,7 +73,8 @@ def _read(text: pl.Series, form: str) -> pl.Series:
 
 
 def _tidy(text: pl.Series) -> pl.Series:
-    """'2024-03-01T14:05:09.123+01:00' -> '2024-03-01 14:05:09'; empty -> null."""
+    """' 2024-03-01T14:05:09.123+01:00' -> '2024-03-01 14:05:09'; empty -> null."""
+    text = text.str.strip_chars()
     iso = text.str.contains(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
     tidied = (
         pl.select(
