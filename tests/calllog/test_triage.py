@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
+import pytest
+
+from ringcheck.calllog import read_log, triage
 from ringcheck.calllog.summary import summary_line
 from ringcheck.risk import LEVELS
+from ringcheck.settings import Settings
 
 
 def codes(entry):
@@ -110,3 +115,28 @@ def test_summary_sentence_reads_plainly():
 def test_a_log_of_only_outgoing_calls_has_nothing_to_rank(run):
     result = run(b"number,direction\n+18768123456,outgoing\n")
     assert result.numbers == [] and result.summary["calls"] == 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_triage_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    log = read_log(b"number,time\n+2348031234567,2024-03-01 02:10\n+447700900123,\n")
+    was = gc.isenabled()
+    gc.freeze()  # objects someone else froze (a pre-forking server does this)
+    frozen = gc.get_freeze_count()
+    try:
+        if not enabled:
+            gc.disable()
+        triage(log, settings=Settings())
+        assert gc.isenabled() is enabled
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        if was:
+            gc.enable()
+
+
+def test_triage_freezes_nothing_for_good() -> None:
+    log = read_log(b"number,time\n+2348031234567,2024-03-01 02:10\n")
+    assert gc.get_freeze_count() == 0
+    triage(log, settings=Settings())
+    assert gc.get_freeze_count() == 0
