@@ -168,8 +168,7 @@ _started: list[_Helper] = []
 _starting = threading.Lock()
 
 
-def _running(count: int, warm_up: Callable[[], None] | None) -> list[_Helper]:
-    """Up to ``count`` free helpers, started if need be; they are locked for the caller."""
+def _start(count: int, warm_up: Callable[[], None] | None) -> None:
     with _starting:
         _started[:] = [h for h in _started if h.usable()]
         while len(_started) < count:
@@ -177,7 +176,19 @@ def _running(count: int, warm_up: Callable[[], None] | None) -> list[_Helper]:
                 _started.append(_Helper(warm_up))
             except (OSError, RuntimeError, ValueError, pickle.PicklingError):
                 break  # no processes here: work alone
+
+
+def _running(count: int, warm_up: Callable[[], None] | None) -> list[_Helper]:
+    """Up to ``count`` free helpers, started if need be; they are locked for the caller."""
+    _start(count, warm_up)
     return [h for h in _started[:count] if h.lock.acquire(blocking=False)]
+
+
+def start_early(warm_up: Callable[[], None] | None = None) -> None:
+    """Start the helpers now (one per other core), so they are ready by the time a big log
+    has been read: ``ringcheck triage`` calls this before reading a large file."""
+    if multiprocessing.parent_process() is None:
+        _start(cores() - 1, warm_up)
 
 
 class Helpers:
