@@ -156,3 +156,12 @@ def test_no_helpers_when_not_wanted() -> None:
     with Helpers(wanted=False) as helpers:
         assert helpers.count == 0
         assert helpers.share(_double, [1, 2, 3]) == [2, 4, 6]
+
+
+@needs_two_cores
+def test_helpers_can_be_started_before_they_are_needed() -> None:
+    helpers_module.start_early()
+    started = [h.process.pid for h in helpers_module._started if h.usable()]
+    assert len(started) == cores() - 1
+    with Helpers(wanted=True) as helpers:  # the same ones, not more
+        assert [h.process.pid for h in helpers._helpers] == started
