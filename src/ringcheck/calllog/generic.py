@@ -134,7 +134,6 @@ _WORDS: dict[str, tuple[bool | None, bool | None]] = {
         (None, False),
     ),
 }
-_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -161,9 +160,10 @@ def read_csv(
     header = split(header_line, separator)
     roles = find_columns(header, columns or {})
     bad: list[Unreadable] = []
-    # Blank lines would put Polars' row numbers out of step with the file's lines.
-    cells = None if _has_blank_line(body) else _fast(_bytes(text, body, raw), separator, skip)
-    if cells is None:
+    cells = _fast(_bytes(text, body, raw), separator, skip)
+    if cells is None or _has_blank_line(cells):
+        # Line by line instead: Polars' rows for blank lines would read as calls with
+        # no number (withheld), and its errors don't say which line they are on.
         cells, bad = _slow(body, separator, skip, len(header))
     cells = cells.rename({old: f"c{i}" for i, old in enumerate(cells.columns[1:])})
     calls, more_bad = _calls(cells, roles, home)
@@ -181,8 +181,14 @@ def _bytes(text: str, body: str, raw: bytes | None) -> bytes:
     return body.encode("utf-8")
 
 
-def _has_blank_line(body: str) -> bool:
-    return _BLANK_LINE.search(body) is not None
+def _has_blank_line(cells: pl.DataFrame) -> bool:
+    """A row Polars read from a blank line (or one of only spaces or separators): every
+    cell empty but the first, and that one empty or spaces."""
+    first, *rest = cells.columns[1:]  # after "line"
+    blank = pl.col(first).is_null() | (pl.col(first).str.strip_chars() == "")
+    if rest:
+        blank = blank & pl.all_horizontal(pl.col(name).is_null() for name in rest)
+    return bool(cells.select(blank.any()).item())
 
 
 def _first_line(text: str) -> str:
