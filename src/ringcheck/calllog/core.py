@@ -11,11 +11,12 @@ last one or two digits, whose calls came within ``window`` of each other (defaul
 hours): the spans from each number's first to last call, widened by the window, overlap.
 A log without times can't say, so there the shared prefix alone counts.
 
-Speed: Polars groups the calls (a million rows take well under a second); each distinct
-spelling is parsed once, and a verdict is computed once per distinct (number facts, call
-details) pair, since the same facts and details always give the same verdict. Logs with
-many distinct numbers share both steps with helper processes on the other cores
-(``ringcheck.calllog.callers``).
+Speed: Polars groups the calls (a million rows take about a tenth of a second); each
+distinct spelling is parsed once, and a verdict is computed once per distinct (number
+facts, call details the rules act on) pair, since the same facts and details always give
+the same verdict. Logs with many distinct numbers share both steps with helper processes
+on the other cores (``ringcheck.calllog.helpers``); ranking and the summary run on a
+Polars table of the callers.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def triage(
     """Rank the callers in ``log``.
 
     A log with more than ``MIN_SHARED`` distinct numbers is read and judged on every core
-    (see ``ringcheck.calllog.callers``); the answer is the same either way.
+    (see ``ringcheck.calllog.helpers``); the answer is the same either way.
 
     >>> from ringcheck.calllog import read_log
     >>> log = read_log(b"number,time\\n+2348031234567,2024-03-01 02:10\\n")
