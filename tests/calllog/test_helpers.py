@@ -42,6 +42,13 @@ def _dies_in_a_helper(chunk: list[int]) -> list[int]:
     return _double(chunk)
 
 
+def _fails_here(chunk: list[int]) -> list[int]:
+    if multiprocessing.parent_process() is None:
+        raise ValueError("this process's own mistake")
+    time.sleep(0.003)
+    return _double(chunk)
+
+
 def _where(chunk: list[int]) -> list[int]:
     """Which process did each item (a chunk takes a few milliseconds, as real ones do)."""
     time.sleep(0.003)
@@ -165,3 +172,11 @@ def test_helpers_can_be_started_before_they_are_needed() -> None:
     assert len(started) == cores() - 1
     with Helpers(wanted=True) as helpers:  # the same ones, not more
         assert [h.process.pid for h in helpers._helpers] == started
+
+
+@needs_two_cores
+def test_an_error_here_is_raised_and_the_next_job_still_works() -> None:
+    with Helpers(wanted=True) as helpers:
+        with pytest.raises(ValueError, match="own mistake"):
+            helpers.share(_fails_here, list(range(5_000)))
+        assert helpers.share(_double, list(range(3_000))) == _double(list(range(3_000)))

@@ -181,7 +181,8 @@ def _start(count: int, warm_up: Callable[[], None] | None) -> None:
 def _running(count: int, warm_up: Callable[[], None] | None) -> list[_Helper]:
     """Up to ``count`` free helpers, started if need be; they are locked for the caller."""
     _start(count, warm_up)
-    return [h for h in _started[:count] if h.lock.acquire(blocking=False)]
+    with _starting:
+        return [h for h in _started[:count] if h.lock.acquire(blocking=False)]
 
 
 def start_early(warm_up: Callable[[], None] | None = None) -> None:
@@ -313,20 +314,22 @@ class Shared(Generic[T, R]):
         first (they are the same).
         """
         self._done = done
-        while self._front < self._back:
-            self._collect()
-            self._top_up()
-            index = self._front
-            self._front += 1
-            self._here(index)
-        while True:
-            self._collect()
-            owed = [queued for queued in self._queued.values() if queued]
-            if not owed:
-                break
-            index = max(owed, key=len).pop()
-            if self._results[index] is None:
+        try:
+            while self._front < self._back:
+                self._collect()
+                self._top_up()
+                index = self._front
+                self._front += 1
                 self._here(index)
-        for helper in self._queued:
-            helper.finished.value = helper.job
+            while True:
+                self._collect()
+                owed = [queued for queued in self._queued.values() if queued]
+                if not owed:
+                    break
+                index = max(owed, key=len).pop()
+                if self._results[index] is None:
+                    self._here(index)
+        finally:  # done, or given up (an error here): the helpers skip what is left
+            for helper in self._queued:
+                helper.finished.value = helper.job
         return [item for chunk in self._results for item in chunk or ()]
