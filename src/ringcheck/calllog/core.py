@@ -319,8 +319,8 @@ def _judge(
         pair = (facts_of[key], rang, times, similar, bool(night))
         wanted.append(index.setdefault(pair, len(index)))
     pairs: list[VerdictKey] = [
-        (parsed.facts[facts], ring, calls, similar, night)
-        for facts, ring, calls, similar, night in index
+        (parsed.facts[facts], rang, times, similar, night)
+        for facts, rang, times, similar, night in index
     ]
     judging = helpers.start(partial(judge_all, settings=rules), pairs, chunk=_VERDICTS_AT_ONCE)
     # While the helpers judge: the entries, and what ranking needs from each caller.
