@@ -1,5 +1,5 @@
 """Commands for community reports and their database: report, reports, moderate, export,
-import and db. They add themselves to the ``ringcheck`` group in ``ringcheck.cli``.
+import and db.
 
 SQLAlchemy and Alembic are imported inside the commands (through ``ringcheck.store``),
 so ``ringcheck check`` starts as fast as before. The CLI opens the database directly,
@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from ringcheck.cli import BadInput, cli, settings_from
+from ringcheck.cli.base import BadInput, config_option, errors_as_bad_input, settings_from
 from ringcheck.community import CATEGORIES
-from ringcheck.errors import RingcheckError
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
@@ -32,11 +31,7 @@ _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": 
 
 def database_options(func: F) -> F:
     """``--database URL`` and ``--config PATH``, shared by every command here."""
-    func = click.option(
-        "--config",
-        type=click.Path(dir_okay=False),
-        help="Config file to use instead of the default.",
-    )(func)
+    func = config_option(func)
     return click.option(
         "--database",
         metavar="URL",
@@ -55,14 +50,6 @@ def opened(config: str | None, database: str | None) -> Iterator[Store]:
             yield store
 
 
-@contextlib.contextmanager
-def errors_as_bad_input() -> Iterator[None]:
-    try:
-        yield
-    except RingcheckError as exc:
-        raise BadInput(exc.message) from None
-
-
 def _store_settings(config: str | None, database: str | None) -> Any:
     settings = settings_from(config, None)
     if database is not None:
@@ -77,7 +64,7 @@ def _os_user() -> str:
         return f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
-@cli.command("report")
+@click.command("report")
 @click.argument("number")
 @click.option(
     "--category",
@@ -127,7 +114,7 @@ def _e164(text: str, home: str) -> str:
     return info.e164
 
 
-@cli.command("reports")
+@click.command("reports")
 @click.argument("number")
 @click.option("--page", type=click.IntRange(1, 1_000_000), default=1, help="Page of reports.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -206,7 +193,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-@cli.group("moderate")
+@click.group("moderate")
 def moderate_group() -> None:
     """List, hide and unhide reports, and read the audit log (direct database access)."""
 
@@ -289,7 +276,7 @@ def moderate_log(limit: int, as_json: bool, database: str | None, config: str | 
         click.echo("Nothing in the audit log yet.")
 
 
-@cli.command("export")
+@click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
 @database_options
@@ -313,7 +300,7 @@ def _output(path: str | None) -> Iterator[TextIO]:
         yield out
 
 
-@cli.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="[default: from name]")
 @database_options
@@ -340,7 +327,7 @@ def import_command(file: str, fmt: str | None, database: str | None, config: str
         sys.exit(2)
 
 
-@cli.group("db")
+@click.group("db")
 def db_group() -> None:
     """The reports database: upgrade, status, purge old comments, back up."""
 
@@ -404,3 +391,13 @@ def db_backup(dest: str, database: str | None, config: str | None) -> None:
     with opened(config, database) as store:
         store.backup(dest)
     click.echo(f"Backed up the reports database to {dest}.")
+
+
+COMMANDS = (
+    report_command,
+    reports_command,
+    moderate_group,
+    export_command,
+    import_command,
+    db_group,
+)

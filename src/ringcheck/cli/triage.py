@@ -1,5 +1,4 @@
-"""``ringcheck triage``: a call log in, a ranked and explained triage out. Adds itself to
-the ``ringcheck`` group in ``ringcheck.cli``.
+"""``ringcheck triage``: a call log in, a ranked and explained triage out.
 
 Polars, Jinja and Rich load inside the command, so ``ringcheck check`` starts as fast as
 before.
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ringcheck.cli import BadInput, cli, settings_from
+from ringcheck.cli.base import BadInput, settings_from
 from ringcheck.errors import RingcheckError
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ _HELPERS_BYTES = 1_000_000  # ~20,000 rows of a typical CSV log
 _COLUMN_OPTIONS = ("number", "time", "ring", "duration", "direction", "status")
 
 
-@cli.command("triage")
+@click.command("triage")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "--format",
@@ -274,3 +273,6 @@ def _table(result: Triage, path: str | None) -> None:
     finally:
         if handle:
             handle.close()
+
+
+COMMANDS = (triage_command,)

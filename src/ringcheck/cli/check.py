@@ -1,13 +1,12 @@
-"""The ``ringcheck`` command: the same checks as the library, on the command line.
+"""Checking numbers on the command line: ``check``, ``codes``, ``data`` and ``config``.
 
-Exit codes: 0 all good; 1 a verdict reached ``--fail-on``; 2 bad input or usage (one line
-on stderr says what was wrong); 130 interrupted. Never a traceback.
+The same checks as the library: these commands parse options, call ``ringcheck.check``
+and format what comes back.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime as dt
 import json
 import os
@@ -17,26 +16,25 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ringcheck import __version__
 from ringcheck.checker import CheckResult, check
+from ringcheck.cli.base import (
+    EXIT_BAD_INPUT,
+    EXIT_FAIL_ON,
+    BadInput,
+    OutputClosed,
+    config_option,
+    settings_from,
+)
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import LEVELS, CallContext, at_least
-from ringcheck.settings import (
-    SETTINGS,
-    Settings,
-    default_config_path,
-    default_sqlite_path,
-    load_settings,
-)
+from ringcheck.settings import SETTINGS, Settings, default_config_path, default_sqlite_path
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
 
 Lookup = Callable[[str], "Community | None"]
 
-EXIT_FAIL_ON = 1
-EXIT_BAD_INPUT = 2
 _LEVEL_STYLE: dict[str, dict[str, Any]] = {
     "low": {"fg": "green"},
     "caution": {"fg": "yellow", "bold": True},
@@ -44,38 +42,6 @@ _LEVEL_STYLE: dict[str, dict[str, Any]] = {
     "very_high": {"fg": "white", "bg": "red", "bold": True},
 }
 _LEVEL_ICON = {"low": "i", "caution": "!", "high": "!!", "very_high": "!!!"}
-
-
-class BadInput(click.ClickException):
-    """A user mistake: one line on stderr, exit 2."""
-
-    exit_code = EXIT_BAD_INPUT
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"ringcheck: {self.format_message()}", err=True)
-
-
-class OutputClosed(Exception):
-    """Whoever read our output stopped early (``| head``): stop quietly.
-
-    Not an OSError on purpose: click turns a broken pipe into exit status 1, which
-    would read as "a verdict reached --fail-on".
-    """
-
-
-def settings_from(config: str | None, home: str | None) -> Settings:
-    """The user's settings (from ``config`` or the usual places), with ``--home`` applied.
-
-    Shared by every command that reads settings; a bad file or value becomes ``BadInput``.
-
-    >>> settings_from(None, "US").home  # doctest: +SKIP
-    'US'
-    """
-    try:
-        settings = load_settings(config_path=config)
-        return settings.updated({"home": home}, "--home") if home else settings
-    except RingcheckError as exc:
-        raise BadInput(exc.message) from None
 
 
 def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
@@ -87,53 +53,7 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(f"'{value}' is not a time; use HH:MM, such as 23:40.") from None
 
 
-class RingcheckGroup(click.Group):
-    """click's group, with ringcheck's promise: one-line errors, never a traceback."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["standalone_mode"] = False
-        try:
-            code = super().main(*args, **kwargs)
-        except click.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx else "ringcheck"
-            click.echo(f"ringcheck: {exc.format_message()} (see '{where} --help')", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
-        except (click.Abort, KeyboardInterrupt):
-            click.echo("ringcheck: stopped.", err=True)
-            sys.exit(130)
-        except (BrokenPipeError, OutputClosed):
-            # Output piped into `head` and closed early: not an error. Point stdout at
-            # /dev/null so the interpreter's final flush doesn't complain either.
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
-        except Exception as exc:  # a bug of ours: one line, never a traceback
-            click.echo(
-                f"ringcheck: internal error ({type(exc).__name__}). Please report it.", err=True
-            )
-            sys.exit(3)
-        sys.exit(code if isinstance(code, int) else 0)
-
-
-@click.group(cls=RingcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="ringcheck")
-def cli() -> None:
-    """Check a number that called you: where it is from, what calling back could cost,
-    how risky it looks and what to do.
-
-    \b
-    Examples:
-      ringcheck check "+234 803 123 4567"
-      ringcheck check 0906 123 4567 --json
-      ringcheck check +33612345678 --claimed HMRC --recorded-message
-      ringcheck codes jamaica
-    """
-
-
-@cli.command("check")
+@click.command("check")
 @click.argument("numbers", nargs=-1)
 @click.option("--claimed", metavar="TEXT", help="Who the caller said they were (e.g. HMRC).")
 @click.option(
@@ -175,11 +95,7 @@ def cli() -> None:
     metavar="LEVEL",
     help="Exit 1 if any number reaches LEVEL (low, caution, high, very_high).",
 )
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False),
-    help="Config file to use instead of the default.",
-)
+@config_option
 @click.option(
     "--reports",
     "with_reports",
@@ -369,7 +285,7 @@ def render(result: CheckResult, data: Tables) -> str:
     return "\n".join(lines)
 
 
-@cli.command("codes")
+@click.command("codes")
 @click.argument("query", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
 def codes_command(query: str | None, as_json: bool) -> None:
@@ -387,7 +303,7 @@ def codes_command(query: str | None, as_json: bool) -> None:
             click.echo(f"{row.label:>8}  {', '.join(row.places)}{risk}")
 
 
-@cli.command("data")
+@click.command("data")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def data_command(as_json: bool) -> None:
     """Show the data version and the sources behind every table."""
@@ -408,93 +324,8 @@ def data_command(as_json: bool) -> None:
             click.echo(f"  - {name}")
 
 
-@cli.command("serve")
-@click.option("--host", help="Address to listen on. [default: 127.0.0.1]")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on. [default: 8000]")
-@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes. [default: 1]")
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False),
-    help="Config file to use instead of the default.",
-)
-def serve_command(
-    host: str | None, port: int | None, workers: int | None, config: str | None
-) -> None:
-    """Run the web checker and JSON API (http://127.0.0.1:8000 by default)."""
-    import secrets
-
-    import uvicorn
-
-    from ringcheck.settings import check_production
-
-    overrides = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v}
-    try:
-        settings = settings_from(config, None).updated(overrides, "command line")
-        check_production(settings)
-        _check_database(settings)
-    except RingcheckError as exc:
-        raise BadInput(exc.message) from None
-    # Workers read their settings from the environment: hand them ours, and one secret
-    # for signing form tokens so every worker accepts the others' tokens.
-    for setting in SETTINGS:
-        value = getattr(settings, setting.name)
-        os.environ[setting.env] = ",".join(value) if isinstance(value, tuple) else str(value)
-    if config:
-        os.environ["RINGCHECK_CONFIG"] = config
-    if not settings.secret_key:
-        os.environ["RINGCHECK_SECRET_KEY"] = secrets.token_urlsafe(32)
-    click.echo(
-        f"ringcheck: serving on http://{settings.host}:{settings.port} "
-        f"with {settings.workers} worker(s). Press Ctrl+C to stop.",
-        err=True,
-    )
-    uvicorn.run(
-        "ringcheck.web:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        access_log=False,  # ours logs the route, never the number checked
-        log_config=_log_config(),
-        timeout_graceful_shutdown=10,
-        server_header=False,
-    )
-
-
-def _check_database(settings: Settings) -> None:
-    """Open the reports database once before any worker starts: an empty one is set up,
-    one at a schema this version doesn't know stops the server with one line saying what
-    to run (``ringcheck db upgrade``), instead of every worker failing on its own."""
-    from ringcheck.store import Store
-
-    Store.open(settings).close()
-
-
-def _log_config() -> dict[str, Any]:
-    """uvicorn's logging, plus ringcheck's JSON access log on stderr."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["plain"] = {"format": "%(message)s"}
-    config["handlers"]["ringcheck"] = {
-        "class": "logging.StreamHandler",
-        "formatter": "plain",
-        "stream": "ext://sys.stderr",
-    }
-    config["loggers"]["ringcheck"] = {
-        "handlers": ["ringcheck"],
-        "level": "INFO",
-        "propagate": False,
-    }
-    return config
-
-
-@cli.command("config")
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False),
-    help="Config file to read instead of the default.",
-)
+@click.command("config")
+@config_option
 def config_command(config: str | None) -> None:
     """Show where your config file is and the settings in force."""
     path = config or default_config_path()
@@ -510,12 +341,4 @@ def config_command(config: str | None) -> None:
         click.echo(f"    {setting.help} Environment: {setting.env}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    cli.main(args=argv, prog_name="ringcheck")
-
-
-# Commands kept in their own modules add themselves to ``cli`` when imported. They import
-# their heavy dependencies (SQLAlchemy, Polars) inside the commands, so `ringcheck check`
-# starts as fast as before.
-from ringcheck import cli_reports, cli_triage  # noqa: E402, F401
+COMMANDS = (check_command, codes_command, data_command, config_command)

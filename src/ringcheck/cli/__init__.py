@@ -1,0 +1,26 @@
+"""The ``ringcheck`` command line: one group, commands registered here in one place.
+
+Each command family lives in its own module and imports only ``ringcheck.cli.base`` (the
+group, errors and shared options), never another family, so there are no import
+cycles. Families import their heavy dependencies (uvicorn, SQLAlchemy, Polars) inside
+their commands, so ``ringcheck check`` starts fast.
+"""
+
+from __future__ import annotations
+
+from ringcheck.cli import check, reports, serve, triage
+from ringcheck.cli.base import cli
+
+FAMILIES = (check, serve, reports, triage)
+
+for _family in FAMILIES:
+    for _command in _family.COMMANDS:
+        cli.add_command(_command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="ringcheck")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,123 @@
+"""What every ``ringcheck`` command shares: the group, its errors and common options.
+
+Command modules (``check``, ``serve``, ``reports``, ``triage``) import this module only,
+never each other or the package; ``ringcheck.cli`` registers their commands in one place.
+
+Exit codes: 0 all good; 1 a verdict reached ``--fail-on``; 2 bad input or usage (one line
+on stderr says what was wrong); 3 a bug of ours; 130 interrupted. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import click
+
+from ringcheck import __version__
+from ringcheck.errors import RingcheckError
+from ringcheck.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAIL_ON = 1
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(click.ClickException):
+    """A user mistake: one line on stderr, exit 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"ringcheck: {self.format_message()}", err=True)
+
+
+class OutputClosed(Exception):
+    """Whoever read our output stopped early (``| head``): stop quietly.
+
+    Not an OSError on purpose: click turns a broken pipe into exit status 1, which
+    would read as "a verdict reached --fail-on".
+    """
+
+
+def settings_from(config: str | None, home: str | None) -> Settings:
+    """The user's settings (from ``config`` or the usual places), with ``--home`` applied.
+
+    Shared by every command that reads settings; a bad file or value becomes ``BadInput``.
+
+    >>> settings_from(None, "US").home  # doctest: +SKIP
+    'US'
+    """
+    try:
+        settings = load_settings(config_path=config)
+        return settings.updated({"home": home}, "--home") if home else settings
+    except RingcheckError as exc:
+        raise BadInput(exc.message) from None
+
+
+class RingcheckGroup(click.Group):
+    """click's group, with ringcheck's promise: one-line errors, never a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "ringcheck"
+            click.echo(f"ringcheck: {exc.format_message()} (see '{where} --help')", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("ringcheck: stopped.", err=True)
+            sys.exit(130)
+        except (BrokenPipeError, OutputClosed):
+            # Output piped into `head` and closed early: not an error. Point stdout at
+            # /dev/null so the interpreter's final flush doesn't complain either.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
+        except Exception as exc:  # a bug of ours: one line, never a traceback
+            click.echo(
+                f"ringcheck: internal error ({type(exc).__name__}). Please report it.", err=True
+            )
+            sys.exit(3)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=RingcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ringcheck")
+def cli() -> None:
+    """Check a number that called you: where it is from, what calling back could cost,
+    how risky it looks and what to do.
+
+    \b
+    Examples:
+      ringcheck check "+234 803 123 4567"
+      ringcheck check 0906 123 4567 --json
+      ringcheck check +33612345678 --claimed HMRC --recorded-message
+      ringcheck codes jamaica
+    """
+
+
+def config_option(func: F) -> F:
+    """``--config PATH``: the config file to read instead of the default one."""
+    return click.option(
+        "--config",
+        type=click.Path(dir_okay=False),
+        help="Config file to use instead of the default.",
+    )(func)
+
+
+@contextlib.contextmanager
+def errors_as_bad_input() -> Iterator[None]:
+    """Any ringcheck error inside becomes one line on stderr and exit 2."""
+    try:
+        yield
+    except RingcheckError as exc:
+        raise BadInput(exc.message) from None
