@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import html5lib
 import pytest
 import schemathesis
 
+import ringcheck.web
 from contract import DATA_VERSION, assert_matches_contract
 
 UK_MOBILE = "+447400123456"
@@ -325,14 +329,39 @@ def test_docs_page_is_served_with_same_origin_assets_only(client):
     document = html5lib.parse(response.text, namespaceHTMLElements=False)
     scripts = [el.get("src") for el in document.iter("script")]
     styles = [el.get("href") for el in document.iter("link") if el.get("rel") == "stylesheet"]
-    assert "/docs-assets/swagger-ui-bundle.js" in scripts
-    assert "/docs-assets/swagger-ui.css" in styles
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in scripts
+    assert "/static/swagger-ui/swagger-ui.css" in styles
     for url in scripts + styles:
         assert url and url.startswith("/") and not url.startswith("//"), url
         asset = client.get(url)
         assert asset.status_code == 200, url
         assert asset.content, url
     # (test_security checks every URL on every page, this one included, is same-origin.)
+
+
+SWAGGER_DIR = Path(ringcheck.web.__file__).parent / "static" / "swagger-ui"
+
+
+def test_vendored_swagger_ui_files_are_those_its_readme_names():
+    readme = (SWAGGER_DIR / "README.md").read_text("utf-8")
+    listed = dict(
+        (name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", readme, re.M)
+    )
+    assert set(listed) == {p.name for p in SWAGGER_DIR.iterdir() if p.name != "README.md"}
+    for name, digest in listed.items():
+        assert hashlib.sha256((SWAGGER_DIR / name).read_bytes()).hexdigest() == digest, name
+    version = re.search(r"^\| version \| (\S+) \|$", readme, re.M)
+    assert version is not None
+    assert (
+        f'PACKAGE_VERSION:"{version.group(1)}"'
+        in (SWAGGER_DIR / "swagger-ui-bundle.js").read_text()
+    )
+
+
+def test_the_schema_is_served_as_openapi_3_1_with_no_relabelling(client):
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.1.")
+    script = client.get("/static/docs.js").text
+    assert "3.0" not in script
 
 
 def test_redoc_and_the_default_swagger_page_are_not_served(client):

@@ -48,7 +48,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/healthz", {}),
     ("GET", "/openapi.json", {}),
     ("GET", "/static/style.css", {}),
-    ("GET", "/docs-assets/swagger-ui-bundle.js", {}),
+    ("GET", "/static/swagger-ui/swagger-ui-bundle.js", {}),
 ]
 
 # Attributes that make the browser fetch something as the page loads or submits.
@@ -295,7 +295,7 @@ TRAVERSALS = [
     "/number/+44%007400123456",
     "/static/..%2f..%2fapp.py",
     "/static/%2e%2e/%2e%2e/settings.py",
-    "/docs-assets/..%2f..%2f..%2fetc%2fpasswd",
+    "/static/swagger-ui/..%2f..%2f..%2fetc%2fpasswd",
 ]
 
 

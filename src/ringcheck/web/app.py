@@ -79,7 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(triage.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
-    _mount_swagger(app)
     _add_error_handlers(app)
     app.add_middleware(FastLane, answers=answers, health=_health_body())
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
@@ -98,15 +97,6 @@ def _health_body() -> bytes:
 
 async def healthz() -> Response:
     return Response(_health_body(), media_type="application/json")
-
-
-def _mount_swagger(app: FastAPI) -> None:
-    try:
-        from swagger_ui_bundle import swagger_ui_path
-    except ImportError:  # pragma: no cover - a declared dependency
-        log.warning("swagger-ui-bundle is missing: /docs will not load its assets")
-        return
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), "docs-assets")
 
 
 def _wants_json(request: Request) -> bool:
