@@ -3,7 +3,9 @@
 phonenumbers ships country names, carrier names and place names as large Python modules
 (its geocoder alone is about 40 MB on disk). ringcheck needs only the English names, and
 place names only for +44 and +1, so this script writes them once into small TSV files
-under src/ringcheck/data/generated/ that load in a few milliseconds.
+under src/ringcheck/data/generated/ that load in a few milliseconds. It also writes which
+region each +1 area code belongs to, so a +1 number that can't exist is still placed by
+its area code (or nowhere), never in a country phonenumbers guesses from its first digits.
 
 Run after upgrading phonenumbers:
 
@@ -78,6 +80,26 @@ def places() -> list[tuple[str, str]]:
     ]
 
 
+def nanp_areas() -> list[tuple[str, str]]:
+    """+1 area code -> the region phonenumbers gives valid numbers with that area code.
+
+    Each area code is probed with exchanges 200-999 (line 1234) until one number is
+    valid; area codes with no valid number are left out (such numbers get no region).
+    """
+    rows = []
+    for area in range(200, 1000):
+        for exchange in range(200, 1000):
+            number = phonenumbers.PhoneNumber(
+                country_code=1, national_number=int(f"{area}{exchange}1234")
+            )
+            if phonenumbers.is_valid_number(number):
+                region = phonenumbers.region_code_for_number(number)
+                if region:
+                    rows.append((str(area), region))
+                break
+    return rows
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     counts = {
@@ -93,6 +115,11 @@ def main() -> int:
             "places.tsv",
             _header("E.164 digit prefix (+44 and +1 only) -> place name"),
             places(),
+        ),
+        "nanp_areas.tsv": _write(
+            "nanp_areas.tsv",
+            _header("+1 area code -> region of its valid numbers"),
+            nanp_areas(),
         ),
     }
     for name, count in counts.items():
