@@ -25,6 +25,8 @@ def read_csv(name: str) -> list[dict[str, str]]:
 
 
 TOP_KEYS = frozenset({"input", "number", "verdict", "context", "data_version"})
+# Present only sometimes: the other numbers of the text; what people reported.
+TOP_EXTRA_KEYS = frozenset({"also_found", "community"})
 NUMBER_KEYS = frozenset(
     {
         "e164",
@@ -75,7 +77,16 @@ LINE_TYPES = frozenset(
     }
 )
 COST_BANDS = frozenset(
-    {"free", "normal", "service", "premium", "international", "international_high", "unknown"}
+    {
+        "free",
+        "normal",
+        "outside_plan",
+        "service",
+        "premium",
+        "international",
+        "international_high",
+        "unknown",
+    }
 )
 DESIGN_REASON_CODES = frozenset(
     {
@@ -90,6 +101,8 @@ DESIGN_REASON_CODES = frozenset(
         "pager",
         "fictional_number",
         "not_in_service",
+        "wrong_length",
+        "inbound_only",
         "crown_dependency",
         "uk_mobile",
         "uk_landline",
@@ -280,9 +293,16 @@ def _context_problems(context: dict[str, Any]) -> list[str]:
 
 def contract_problems(result: Any, text: str | None = None) -> list[str]:
     """Every way ``result`` (a ``to_dict()``) breaks DESIGN.md's contract; [] when none."""
-    problems = _keys("result", result, TOP_KEYS, frozenset())
+    problems = _keys("result", result, TOP_KEYS, TOP_EXTRA_KEYS)
     if problems:
         return problems
+    also = result.get("also_found")
+    if also is not None and not (
+        isinstance(also, list)
+        and also
+        and all(isinstance(n, str) and _E164.fullmatch(n) for n in also)
+    ):
+        problems.append(f"also_found: not a non-empty list of E.164 numbers: {also!r}")
     if text is not None and result["input"] != text:
         problems.append(f"input: {result['input']!r} is not the text given, {text!r}")
     if not isinstance(result["input"], str):

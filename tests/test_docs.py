@@ -34,3 +34,13 @@ def test_every_check_option_is_in_the_readme(option):
 def test_readme_shows_the_two_commands_first():
     assert README.index("make run") < README.index("## Examples")
     assert "make test" in README
+
+
+def test_every_reason_code_and_cost_band_is_in_the_readme():
+    from ringcheck import tables
+
+    data = tables()
+    for code in data.points:
+        assert f"`{code}`" in README, code
+    for band in data.wording.cost:
+        assert f"`{band}`" in README, band

@@ -60,12 +60,14 @@ def _advice(
 def _advice_codes(has: frozenset[str], level: str, org: Organisation | None) -> list[str]:
     if "trusted_number" in has and not at_least(level, "caution"):
         return ["no_action_needed"]
+    if "inbound_only" in has:
+        return _faked_help_line(has, org)
     risky = at_least(level, "high")
     expected = bool(has & {"expected_contact", "voicemail_left"})
     codes: list[str] = []
     if "withheld" in has:
         codes.append("let_it_go_to_voicemail")
-    elif risky or (has & _COSTLY and not expected):
+    elif risky or (has & _COSTLY and not expected and level != "low"):
         codes.append("dont_call_back")
     if has & _IMPERSONATION:
         codes.append("dont_press_buttons")
@@ -88,3 +90,13 @@ def _advice_codes(has: frozenset[str], level: str, org: Organisation | None) -> 
     if not codes:
         codes.append("no_action_needed")
     return codes
+
+
+def _faked_help_line(has: frozenset[str], org: Organisation | None) -> list[str]:
+    """A caller ID faked to show a help line (159, 7726): whoever rang wants your trust,
+    not a call back, and calling 159 yourself is the safe way to reach your bank."""
+    codes = ["dont_press_buttons"] if has & _IMPERSONATION else []
+    codes.append("call_159")
+    if org is not None and org.kind.advice != "call_159":
+        codes.append(org.kind.advice)
+    return [*codes, "report_7726", "report_fraud"]

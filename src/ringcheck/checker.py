@@ -50,9 +50,16 @@ class CheckResult:
             "context": self.context.to_dict(),
             "data_version": self.data_version,
         }
+        if self.number.also_found:
+            result["also_found"] = list(self.number.also_found)
         if self.community is not None:
             result["community"] = self.community.to_dict()
         return result
+
+    @property
+    def also_found(self) -> tuple[str, ...]:
+        """The other numbers in the text (E.164), when it held more than one."""
+        return self.number.also_found
 
 
 def check(

@@ -7,14 +7,13 @@ ones, and a user's config can add high-risk codes without touching the shipped f
 
 from __future__ import annotations
 
-import bisect
 import csv
 import io
 import os
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
@@ -53,11 +52,32 @@ class UkRange(NamedTuple):
 
 
 class DramaRange(NamedTuple):
-    """An Ofcom drama range, as national digits with the leading 0."""
+    """A range kept for fiction: Ofcom's drama ranges, NANPA's 555-0100 to 555-0199.
 
+    ``first`` and ``last`` are the digits after the calling code; leading ``x``s stand for
+    any digit (NANP's fictional numbers are the same in every area code).
+    """
+
+    code: int
     first: str
     last: str
     area: str
+    source: str
+    any_digits: int = 0  # how many leading digits may be anything (the x's)
+
+    def holds(self, nsn: str) -> bool:
+        """Whether the national significant number ``nsn`` lies in this range."""
+        skip = self.any_digits
+        return len(nsn) == len(self.first) and self.first[skip:] <= nsn[skip:] <= self.last[skip:]
+
+
+class InboundOnly(NamedTuple):
+    """A UK number that only takes calls (159, 7726): it never rings anyone."""
+
+    number: str
+    name: str
+    cost_band: str
+    description: str
     source: str
 
 
@@ -79,6 +99,16 @@ class Network(NamedTuple):
     source: str
 
 
+class Headline(NamedTuple):
+    """A headline and when it may be shown: between two levels, and maybe only beside
+    another reason (``needs``)."""
+
+    text: str
+    at_least: str = "low"
+    at_most: str = "very_high"
+    needs: str | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Wording:
     """Every sentence shown to a person, by section and code."""
@@ -86,7 +116,7 @@ class Wording:
     reason: Mapping[str, str]
     advice: Mapping[str, str]
     cost: Mapping[str, str]
-    headline: Mapping[str, str]
+    headline: Mapping[str, Headline]
     level: Mapping[str, str]
     line_type: Mapping[str, str]
     category: Mapping[str, str] = field(default_factory=dict)
@@ -113,6 +143,14 @@ class Tables:
     points: Mapping[str, int]
     wording: Wording
     sources: tuple[Source, ...] = field(default=())
+    inbound_only: Mapping[str, InboundOnly] = field(default_factory=dict)
+    # Filled in by ringcheck.numbers: one call-back cost value per band.
+    callback_costs: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def fiction_codes(self) -> frozenset[int]:
+        """The calling codes that have ranges kept for fiction."""
+        return frozenset(row.code for row in self.drama)
 
     def with_extra_high_risk(self, prefixes: Iterable[str], source: str) -> Tables:
         """A copy where each E.164 digit prefix given is also a high-risk destination."""
@@ -125,15 +163,62 @@ class Tables:
                 merged[prefix] = old._replace(sources=(*old.sources, source))
         return replace(self, high_risk=PrefixTable(merged))
 
-    def is_drama(self, national: str) -> DramaRange | None:
-        """The drama range holding a UK national number (with its leading 0), if any."""
-        rows = self.drama
-        at = bisect.bisect_right(rows, (len(national), national), key=_drama_key) - 1
-        if at >= 0:
-            row = rows[at]
-            if len(row.first) == len(national) and national <= row.last:
-                return row
+    def fictional(self, code: int, nsn: str) -> DramaRange | None:
+        """The range kept for fiction that holds ``+code nsn``, if any.
+
+        >>> tables().fictional(44, "2079460123").area, tables().fictional(1, "2125550123").area
+        ('London', 'Any North American area code')
+        """
+        for length, skip, cut, blocks, others in self._fiction_index.get(code, ()):
+            if len(nsn) == length:
+                found = blocks.get(nsn[skip:cut])
+                if found is not None:
+                    return found
+                for row in others:
+                    if row.holds(nsn):
+                        return row
         return None
+
+    @cached_property
+    def _fiction_index(self) -> dict[int, list[_FictionGroup]]:
+        """The ranges kept for fiction grouped by calling code, length and leading x's.
+
+        Nearly every range is a whole block (the same digits, then 000-999 or 00-99), so
+        a number is looked up by its digits before the block: one dict lookup each.
+        """
+        groups: dict[tuple[int, int, int, int], tuple[dict[str, DramaRange], list[DramaRange]]]
+        groups = {}
+        for row in self.drama:
+            tail = _block_tail(row)
+            cut = len(row.first) - tail
+            blocks, others = groups.setdefault(
+                (row.code, len(row.first), row.any_digits, cut), ({}, [])
+            )
+            if tail:
+                blocks[row.first[row.any_digits : cut]] = row
+            else:
+                others.append(row)
+        index: dict[int, list[_FictionGroup]] = {}
+        for (code, length, skip, cut), (blocks, others) in groups.items():
+            index.setdefault(code, []).append((length, skip, cut, blocks, tuple(others)))
+        return index
+
+
+# (length, leading digits to skip, where the block's own digits end, blocks, other ranges)
+_FictionGroup = tuple[int, int, int, dict[str, DramaRange], tuple[DramaRange, ...]]
+
+
+def _block_tail(row: DramaRange) -> int:
+    """How many last digits run from all 0s to all 9s in ``row`` (0: not a whole block)."""
+    first, last = row.first, row.last
+    for tail in range(len(first) - row.any_digits, 0, -1):
+        if (
+            first[-tail:] == "0" * tail
+            and last[-tail:] == "9" * tail
+            and first[:-tail] == last[:-tail]
+        ):
+            return tail
+    return 0
 
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
@@ -174,16 +259,35 @@ def _uk_ranges() -> PrefixTable[UkRange]:
     )
 
 
-def _drama_key(row: DramaRange) -> tuple[int, str]:
-    return (len(row.first), row.first)
-
-
 def _drama() -> tuple[DramaRange, ...]:
-    """Drama ranges sorted by (length, first number), for a binary search."""
-    rows = [
-        DramaRange(r["first"], r["last"], r["area"], r["source"]) for r in _rows("drama_ranges.csv")
-    ]
-    return tuple(sorted(rows, key=_drama_key))
+    """Ranges kept for fiction, as the table lists them."""
+    rows = tuple(
+        DramaRange(
+            int(r["code"]),
+            r["first"],
+            r["last"],
+            r["area"],
+            r["source"],
+            len(r["first"]) - len(r["first"].lstrip("x")),
+        )
+        for r in _rows("drama_ranges.csv")
+    )
+    for row in rows:
+        if (
+            "x" in row.first[row.any_digits :]
+            or row.last[: row.any_digits] != row.first[: row.any_digits]
+        ):
+            raise ValueError(f"drama_ranges.csv: 'x' may only lead a range: {row.first}")
+    return rows
+
+
+def _inbound_only() -> dict[str, InboundOnly]:
+    return {
+        r["number"]: InboundOnly(
+            r["number"], r["name"], r["cost_band"], r["description"], r["source"]
+        )
+        for r in _rows("inbound_only.csv")
+    }
 
 
 def _high_risk() -> PrefixTable[HighRisk]:
@@ -202,13 +306,17 @@ def _networks() -> PrefixTable[Network]:
     )
 
 
+def _headline(entry: str | dict[str, str]) -> Headline:
+    return Headline(entry) if isinstance(entry, str) else Headline(**entry)
+
+
 def _wording() -> Wording:
     data = _toml("wording.toml")
     return Wording(
         data["reason"],
         data["advice"],
         data["cost"],
-        data["headline"],
+        {code: _headline(entry) for code, entry in data["headline"].items()},
         data["level"],
         data["line_type"],
         data.get("category", {}),
@@ -229,4 +337,5 @@ def tables() -> Tables:
         points={r["code"]: int(r["points"]) for r in _rows("points.csv")},
         wording=_wording(),
         sources=tuple(Source(t["file"], t["what"], tuple(t["sources"])) for t in manifest["table"]),
+        inbound_only=_inbound_only(),
     )

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from phonenumbers import PhoneNumber, shortnumberinfo
 from phonenumbers.shortnumberinfo import ShortNumberCost
@@ -25,6 +25,7 @@ from ringcheck import phonemeta
 from ringcheck.datatables import (
     DramaRange,
     HighRisk,
+    InboundOnly,
     Network,
     Tables,
     UkRange,
@@ -34,6 +35,8 @@ from ringcheck.errors import NotAPhoneNumber
 
 MAX_INPUT_CHARS = 1000
 MAX_DIGITS = 17  # 15 E.164 digits behind a 2-digit international prefix
+WHOLE_NUMBER_DIGITS = 7  # a run this long can be a whole number (shorter: a short code)
+MAX_ALSO_FOUND = 10  # other numbers in one text that are read and listed
 
 # Regions whose numbers count as domestic for one another (they share a calling code).
 _DOMESTIC_GROUPS: dict[str, frozenset[str]] = {
@@ -41,6 +44,12 @@ _DOMESTIC_GROUPS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("US", "CA"), frozenset({"US", "CA"})),
 }
 CROWN_DEPENDENCIES = frozenset({"GG", "JE", "IM"})
+# The main countries of a calling code that several share. Numbers of the other members
+# "look domestic" to a reader who knows the code from its main countries: +1 876 is
+# Jamaica, not the USA or Canada (domain.md). Canada is a main +1 country, not a look-alike.
+_MAIN_COUNTRIES: dict[int, tuple[frozenset[str], str]] = {
+    1: (frozenset({"US", "CA"}), "the USA and Canada"),
+}
 _CARRIER_TYPES = frozenset({"mobile", "fixed_line_or_mobile", "pager"})
 _NETWORK_LINE_TYPES = {
     "satellite": "satellite",
@@ -69,6 +78,7 @@ _WHOLE = re.compile(r"[ \t]*\+?[ \t(]*\d[\d \t().\-/]*")
 # RFC 3966 local number with a global context: tel:7123-4567;phone-context=+44-20
 _TEL_CONTEXT = re.compile(r"tel:([^;\s]+)[^\s]*?;phone-context=(\+[\d\-.()]+)", re.IGNORECASE)
 _DIGITS_ONLY = re.compile(r"\D")
+_DATE = re.compile(r"\s*\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}\s*")  # 01/02/2024, 2024-02-01
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
 _WITHHELD = re.compile(
     r"\b(withheld|private|unknown|anonymous|restricted|unavailable|hidden|"
@@ -112,7 +122,11 @@ class NumberInfo:
     network: Network | None = None
     drama: DramaRange | None = None
     high_risk: HighRisk | None = None
-    shared_with: str | None = None  # the bigger country on the same code (+1 876 -> USA)
+    shared_with: str | None = None  # the main countries of the code (+1 876 -> USA, Canada)
+    wrong_length: str | None = None  # 'too_short' / 'too_long' for its range, if not valid
+    inbound: InboundOnly | None = None  # a number that only takes calls (159, 7726)
+    # Other numbers in the same text ("… or +44 20 7123 4568"), in E.164.
+    also_found: tuple[str, ...] = ()
 
     @property
     def digits(self) -> str:
@@ -160,19 +174,46 @@ def _normalise(text: str) -> str:
     )
 
 
-def _pick_candidate(text: str) -> str | None:
-    """The run in the text that holds the most digits (the first of equals)."""
+def _pick_candidates(text: str) -> tuple[str | None, list[str]]:
+    """The number in the text to check, and any other numbers in it (in order).
+
+    The first run of digits long enough to be a whole number (``WHOLE_NUMBER_DIGITS``;
+    dates aside) is the one to check, the later ones are the others; with no such run,
+    the run with the most digits (so "Missed call from 159" reads 159).
+    """
     if _WHOLE.fullmatch(text):
-        return text
+        return text, []
     context = _TEL_CONTEXT.search(text)
     if context is not None and not context.group(1).startswith(("0", "+")):
-        return context.group(2) + context.group(1)  # a local number: the context comes first
+        # a local number: the context comes first
+        return context.group(2) + context.group(1), []
+    runs = [m.group() for m in _CANDIDATE.finditer(text)]
+    whole = [
+        run
+        for run in runs
+        if len(_DIGITS_ONLY.sub("", run)) >= WHOLE_NUMBER_DIGITS and not _DATE.fullmatch(run)
+    ]
+    if whole:
+        return whole[0], whole[1:]
     best, best_count = None, 0
-    for match in _CANDIDATE.finditer(text):
-        count = len(_DIGITS_ONLY.sub("", match.group()))
+    for run in runs:
+        count = len(_DIGITS_ONLY.sub("", run))
         if count > best_count:
-            best, best_count = match.group(), count
-    return best
+            best, best_count = run, count
+    return best, []
+
+
+def _also_found(others: list[str], first: str | None, home: str, data: Tables) -> tuple[str, ...]:
+    """E.164 of the other numbers that read as numbers (each once, not the first)."""
+    found: list[str] = []
+    for run in others[:MAX_ALSO_FOUND]:
+        try:
+            e164 = parse_number(run, home, data, brief=True).e164
+        except NotAPhoneNumber:
+            continue
+        if e164 and e164 != first and e164 not in found:
+            found.append(e164)
+    return tuple(found)
 
 
 def parse_number(
@@ -199,9 +240,19 @@ def parse_number(
             "too_long", f"That is {len(text)} characters long. Enter just the phone number."
         )
     clean = _normalise(text).strip()
-    candidate = _pick_candidate(clean)
+    candidate, others = _pick_candidates(clean)
     if candidate is None:
         return _no_digits(text, clean, data)
+    info = _read(text, clean, candidate, where, data, brief)
+    if others:
+        info.also_found = _also_found(others, info.e164, home, data)
+    return info
+
+
+def _read(
+    text: str, clean: str, candidate: str, where: _Home, data: Tables, brief: bool
+) -> NumberInfo:
+    """The number in ``candidate``, the run of ``clean`` (``text`` tidied) picked to check."""
     digits = _DIGITS_ONLY.sub("", candidate)
     if len(digits) > MAX_DIGITS:
         raise NotAPhoneNumber(
@@ -356,11 +407,18 @@ def _short_code(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo
         return None
     code, region = home.code, home.region
     number = PhoneNumber(country_code=code, national_number=int(digits))
-    if not shortnumberinfo.is_valid_short_number_for_region(number, region):
+    # 7726 is a text-only number phonenumbers doesn't list; our table has it (and 159).
+    inbound = data.inbound_only.get(digits) if code == 44 else None
+    if inbound is None and not shortnumberinfo.is_valid_short_number_for_region(number, region):
         return None
     row = data.uk_ranges.longest(digits) if code == 44 else None
-    cost = shortnumberinfo.expected_cost_for_region(number, region)
-    band = row.cost_band if row else _SHORT_COST.get(cost, "unknown")
+    if inbound is not None:
+        band = inbound.cost_band
+    elif row is not None:
+        band = row.cost_band
+    else:
+        cost = shortnumberinfo.expected_cost_for_region(number, region)
+        band = _SHORT_COST.get(cost, "unknown")
     return NumberInfo(
         input=text,
         e164=None,
@@ -375,9 +433,10 @@ def _short_code(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo
         valid=True,
         domestic=True,
         written_as="bare",
-        callback_cost=CallbackCost(band, data.wording.cost[band]),
+        callback_cost=_cost(band, data),
         flag=flag_for(region),
         uk_range=row,
+        inbound=inbound,
     )
 
 
@@ -396,7 +455,7 @@ def _withheld(text: str, data: Tables) -> NumberInfo:
         valid=False,
         domestic=False,
         written_as=None,
-        callback_cost=CallbackCost("unknown", data.wording.cost["unknown"]),
+        callback_cost=_cost("unknown", data),
         withheld=True,
     )
 
@@ -414,28 +473,37 @@ def _describe(
     """Everything about a number once its code and national digits are known."""
     code = rules.code
     region_rules, kind = found
-    region = region_rules.region
+    region: str | None = region_rules.region
     digits = f"{code}{nsn}"
     valid = kind is not None
+    if not valid and code == 1:
+        # phonenumbers places a +1 number that can't exist by its first digits (+1 800 1…
+        # in the Dominican Republic); its area code says where it claims to be, if anywhere.
+        region = phonemeta.nanp_region(nsn)
     line_type = kind or "unknown"
-    uk_range = drama = None
+    uk_range = None
+    drama = data.fictional(code, nsn) if code in data.fiction_codes else None
     if code == 44:
         uk_range = data.uk_ranges.longest("0" + nsn)
-        drama = data.is_drama("0" + nsn)
         if uk_range is not None:
             line_type = uk_range.line_type
     network = data.networks.longest(digits) if region == phonemeta.NON_GEO_REGION else None
     if network is not None:
         line_type = _NETWORK_LINE_TYPES.get(network.kind, line_type)
     domestic = code == home.code and region in home.domestic
-    main_region = rules.regions[0].region
     shared_with = None
-    if not domestic and region != main_region:
-        shared_with = phonemeta.country_names().get(main_region)
+    main = _MAIN_COUNTRIES.get(code)
+    if main is not None and region is not None and not domestic and region not in main[0]:
+        shared_with = main[1]
     high_risk = None if domestic else data.high_risk.longest(digits)
-    band = _cost_band(valid, domestic, line_type, uk_range, network, high_risk)
+    band = _cost_band(valid, domestic, line_type, region, uk_range, network, high_risk)
     names = phonemeta.country_names()
-    country = network.name if network else names.get(region, "International network")
+    if network is not None:
+        country: str | None = network.name
+    elif region is None:
+        country = None
+    else:
+        country = names.get(region, "International network")
     if brief:
         international, national = rules.format_international(nsn), None
         location = carrier = None
@@ -457,20 +525,30 @@ def _describe(
         valid=valid,
         domestic=domestic,
         written_as=written_as,
-        callback_cost=CallbackCost(band, data.wording.cost[band]),
+        callback_cost=_cost(band, data),
         flag=flag_for(region),
         uk_range=uk_range,
         network=network,
         drama=drama,
         high_risk=high_risk,
         shared_with=shared_with,
+        wrong_length=None if valid or drama else rules.length_problem(nsn),
     )
+
+
+def _cost(band: str, data: Tables) -> CallbackCost:
+    """The call-back cost of a band (one shared, immutable value per band and tables)."""
+    found = data.callback_costs.get(band)
+    if found is None:
+        found = data.callback_costs[band] = CallbackCost(band, data.wording.cost[band])
+    return cast(CallbackCost, found)
 
 
 def _cost_band(
     valid: bool,
     domestic: bool,
     line_type: str,
+    region: str | None,
     uk_range: UkRange | None,
     network: Network | None,
     high_risk: HighRisk | None,
@@ -479,6 +557,9 @@ def _cost_band(
         return network.cost_band
     if not domestic:
         return "international_high" if high_risk is not None else "international"
+    if region in CROWN_DEPENDENCIES and line_type == "mobile":
+        # Their networks charge more to reach, so plans often leave them out (domain.md).
+        return "outside_plan"
     if uk_range is not None:
         return uk_range.cost_band
     if not valid:

@@ -83,6 +83,7 @@ class RegionRules:
     mobile: _Desc | None
     same_fixed_and_mobile: bool
     leading_digits: re.Pattern[str] | None
+    range_lengths: tuple[int, ...] = ()  # every length a range here has
 
     def line_type(self, nsn: str) -> str | None:
         """The ringcheck line type of a national number, or None when it is not valid here."""
@@ -97,6 +98,30 @@ class RegionRules:
         ):
             return "fixed_line_or_mobile"
         return kind
+
+    def length_problem(self, nsn: str) -> str | None:
+        """'too_short' or 'too_long' when ``nsn`` begins like a number of one of this
+        region's ranges, but that range's numbers have more or fewer digits; else None.
+
+        A range fits a longer number if the number cut to the range's length is valid
+        there, and a shorter one if it becomes valid filled up to that length with 0s, 5s
+        or 9s (a range's last digits are nearly always any digit). Meant for numbers that
+        are not valid as they are.
+
+        >>> country(44).regions[0].length_problem("740012345")
+        'too_short'
+        """
+        size, types = len(nsn), self.types
+        if types is None:
+            return None
+        for length in self.range_lengths:  # one regex holds every range (see line_type)
+            if length < size and types.fullmatch(nsn[:length]):
+                return "too_long"
+            if length > size and any(
+                types.fullmatch(nsn + digit * (length - size)) for digit in "059"
+            ):
+                return "too_short"
+        return None
 
 
 def _region_rules(region: str, meta: PhoneMetadata) -> RegionRules:
@@ -116,6 +141,7 @@ def _region_rules(region: str, meta: PhoneMetadata) -> RegionRules:
         mobile=_desc(meta.mobile),
         same_fixed_and_mobile=same,
         leading_digits=re.compile(meta.leading_digits) if meta.leading_digits else None,
+        range_lengths=tuple(sorted({n for _, desc in present for n in desc.lengths})),
     )
 
 
@@ -180,6 +206,28 @@ class CountryRules:
     national_prefix: str | None
     national_formats: _Formats
     international_formats: _Formats
+
+    def length_problem(self, nsn: str) -> str | None:
+        """'too_short' or 'too_long' when a number that is not valid has the wrong number
+        of digits: no number on this code is that long (phonenumbers' possible-length
+        check), or it begins like a range of one of the code's regions whose numbers are
+        longer or shorter (see ``RegionRules.length_problem``). None: a length that fits.
+        """
+        for rules in self.regions:
+            if rules.leading_digits is not None and not rules.leading_digits.match(nsn):
+                continue  # none of its numbers start like this one (+44 1481 is Guernsey)
+            found = rules.length_problem(nsn)
+            if found is not None:
+                return found
+        lengths = self.possible_lengths
+        if lengths and len(nsn) not in lengths:
+            return "too_short" if len(nsn) < max(lengths) else "too_long"
+        return None
+
+    @property
+    def possible_lengths(self) -> frozenset[int]:
+        """Every length a national number on this code can have."""
+        return frozenset(n for r in self.regions if r.general for n in r.general.lengths)
 
     def classify(self, nsn: str) -> tuple[RegionRules, str | None]:
         """The region a national number belongs to and its line type (None: not valid).
@@ -286,6 +334,21 @@ def _carriers() -> PrefixTable[str]:
 @cache
 def _places() -> PrefixTable[str]:
     return _read_tsv("places.tsv")
+
+
+@cache
+def _nanp_areas() -> dict[str, str]:
+    return _read_tsv("nanp_areas.tsv")
+
+
+def nanp_region(nsn: str) -> str | None:
+    """The region of a +1 area code (its first 3 digits), from the numbers phonenumbers
+    knows there; None for an area code with no valid numbers.
+
+    >>> nanp_region("8761234567"), nanp_region("4161234567"), nanp_region("9991234567")
+    ('JM', 'CA', None)
+    """
+    return _nanp_areas().get(nsn[:3])
 
 
 def carrier(e164_digits: str) -> str | None:

@@ -9,13 +9,15 @@ lower concern, not vouch for a caller.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ringcheck.datatables import Tables
+from ringcheck.datatables import Headline, Tables
 from ringcheck.errors import RingcheckError
 from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo
 from ringcheck.settings import Settings
@@ -35,6 +37,72 @@ class BadContext(RingcheckError, ValueError):
     """A detail of the call (how long it rang, how often it called) can't be used."""
 
 
+MAX_RANG_SECONDS = 3600
+_RANG_RANGE = f"How long it rang must be between 0 and {MAX_RANG_SECONDS} seconds."
+# "0:03", "1:05", "0:01:05": minutes and seconds (or hours, minutes and seconds).
+_CLOCK = re.compile(r"(?:(\d{1,2}):)?(\d{1,2}):(\d{2})")
+# "3", "3s", "1,5 sec", "1 min", "1 min 30 s", "1m30s": amounts with an optional unit.
+_AMOUNT = re.compile(
+    r"(\d{1,6}(?:[.,]\d{1,3})?)\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)?(?![a-z])\.?"
+)
+_UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1}
+
+
+def ring_seconds(value: str | float | None) -> float | None:
+    """How long it rang, in seconds, however a person wrote it; None when not given.
+
+    The one reader of ring times: the command line, the web form and the API all use it,
+    so the same text gets the same answer (or the same ``BadContext``) everywhere.
+
+    >>> [ring_seconds(t) for t in ("3", "3s", "3 s", "1.5", "1,5", "1 min", "0:03", "")]
+    [3.0, 3.0, 3.0, 1.5, 1.5, 60.0, 3.0, None]
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _unreadable_rang(str(value))
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = value.strip().lower()
+        if not text:
+            return None
+        if len(text) > 40:
+            raise _unreadable_rang(text)
+        seconds = _read_ring_text(text)
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_RANG_SECONDS:
+        raise BadContext("bad_rang", _RANG_RANGE)
+    return seconds
+
+
+def _read_ring_text(text: str) -> float:
+    clock = _CLOCK.fullmatch(text)
+    if clock is not None:
+        hours, minutes, seconds = (int(part or 0) for part in clock.groups())
+        if seconds >= 60 or (clock.group(1) is not None and minutes >= 60):
+            raise _unreadable_rang(text)
+        return float(hours * 3600 + minutes * 60 + seconds)
+    total, at, units = 0.0, 0, []
+    for match in _AMOUNT.finditer(text):
+        if text[at : match.start()].strip() or not match.group():
+            raise _unreadable_rang(text)
+        unit = (match.group(2) or "s")[0]
+        units.append(unit)
+        total += float(match.group(1).replace(",", ".")) * _UNIT_SECONDS[unit]
+        at = match.end()
+    if not units or text[at:].strip() or len(set(units)) != len(units):
+        raise _unreadable_rang(text)
+    return total
+
+
+def _unreadable_rang(text: str) -> BadContext:
+    return BadContext(
+        "bad_rang",
+        f"How long it rang: '{text[:20]}' is not a length of time. Type the seconds, "
+        "such as 2, or leave it empty if you don't know.",
+    )
+
+
 @dataclass(frozen=True)
 class CallContext:
     """What the person can tell us about the call itself. Every field is optional."""
@@ -49,8 +117,8 @@ class CallContext:
     called_at: dt.time | None = None
 
     def __post_init__(self) -> None:
-        if self.rang_seconds is not None and not 0 <= self.rang_seconds <= 3600:
-            raise BadContext("bad_rang", "How long it rang must be between 0 and 3600 seconds.")
+        if self.rang_seconds is not None and not 0 <= self.rang_seconds <= MAX_RANG_SECONDS:
+            raise BadContext("bad_rang", _RANG_RANGE)
         if self.times_called is not None and not 1 <= self.times_called <= 100_000:
             raise BadContext("bad_times", "The number of calls must be between 1 and 100000.")
         if self.similar_numbers is not None and not 0 <= self.similar_numbers <= 100_000:
@@ -141,6 +209,8 @@ class NumberFacts(NamedTuple):
     high_risk: str | None  # the destination's name
     shared_with: str | None
     fictional: bool
+    wrong_length: str | None = None  # 'too_short' / 'too_long'
+    inbound_only: str | None = None  # the number as dialled: '159'
 
 
 def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
@@ -159,6 +229,8 @@ def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
         high_risk=info.high_risk.destination if info.high_risk else None,
         shared_with=info.shared_with,
         fictional=info.drama is not None,
+        wrong_length=info.wrong_length,
+        inbound_only=info.inbound.number if info.inbound else None,
     )
 
 
@@ -173,10 +245,7 @@ def _number_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
     if facts.high_risk is not None:
         yield "high_risk_destination", {"destination": facts.high_risk}
     if facts.shared_with is not None:
-        yield (
-            "looks_domestic",
-            {"main_country": with_article(facts.shared_with), "code": facts.country_code},
-        )
+        yield "looks_domestic", {"main_country": facts.shared_with}
     if facts.costly_network:
         yield "satellite_or_global_network", {}
     yield from _range_reasons(facts)
@@ -185,6 +254,10 @@ def _number_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
 def _range_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
     if facts.fictional:
         yield "fictional_number", {}
+    elif facts.inbound_only is not None:
+        yield "inbound_only", {"short": facts.inbound_only}
+    elif facts.wrong_length is not None:
+        yield "wrong_length", {"digits": _DIGIT_WORDS[facts.wrong_length]}
     elif not facts.valid:
         yield "not_in_service", {}
     crown = facts.region in CROWN_DEPENDENCIES
@@ -198,6 +271,9 @@ def _range_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "premium_rate", {}
     if crown and facts.country_code == 44:
         yield "crown_dependency", {}
+
+
+_DIGIT_WORDS = {"too_short": "too few digits", "too_long": "too many digits"}
 
 
 def telling(
@@ -338,15 +414,21 @@ def _number_part(facts: NumberFacts, data: Tables) -> tuple[tuple[Reason, ...], 
     thousands of calls and a few dozen distinct facts), so worked out once. Callers copy
     the values before adding to them.
     """
-    params: dict[str, Any] = {
-        "country": with_article(facts.country) if facts.country else "an unknown place",
-        "code": facts.country_code,
-    }
+    params: dict[str, Any] = {"country": _place(facts), "code": facts.country_code}
     reasons = []
     for code, extra in _number_reasons(facts):
         params.update(extra)
         reasons.append(Reason(code, data.points[code], _fill(data.wording.reason[code], params)))
     return tuple(reasons), params
+
+
+def _place(facts: NumberFacts) -> str:
+    """Where the number is from, as a sentence names it."""
+    if facts.country:
+        return with_article(facts.country)
+    if facts.country_code is not None:
+        return f"an unknown place on the +{facts.country_code} code"
+    return "an unknown place"
 
 
 def _community_reason(signal: Signal, base: int, data: Tables) -> Reason:
@@ -374,14 +456,31 @@ def _band(score: int) -> tuple[int, int]:
     return low, (higher[0] - 1 if higher else 100)
 
 
+# Reasons that say the call may be genuine: the headline then says to check first.
+_GENUINE_SIGNS = frozenset({"expected_contact", "voicemail_left"})
+
+
 def headline(reasons: list[Reason], level: str, data: Tables, params: Mapping[str, Any]) -> str:
-    """One plain sentence, from the strongest reason that has a headline of its own."""
-    # A "community" headline only when reports raised concern; never "an ordinary UK
-    # number" once the level says otherwise.
+    """One plain sentence that agrees with the level: from the strongest reason whose
+    headline may be shown at this level, else the level's own.
+
+    A low verdict never gets a headline that calls the call a scam or says "don't call
+    back" (those lines are kept for caution and up in wording.toml); when the person
+    expected the call or got a voicemail, the headline says to check before calling back.
+    """
+    lines = data.wording.headline
+    # A "community" headline only when reports raised concern.
     present = {r.code for r in reasons if r.code != "community_reports" or r.points > 0}
-    if at_least(level, "high"):
-        present -= {"uk_mobile", "uk_landline"}
-    for code, template in data.wording.headline.items():
-        if code in present and not (code == "international" and level == "low"):
-            return _fill(template, params)
-    return _fill(data.wording.headline[f"default_{level}"], params)
+    if "trusted_number" not in present and present & _GENUINE_SIGNS:
+        return _fill(lines.get(f"verify_{level}", lines["verify"]).text, params)
+    for code, line in lines.items():
+        if code in present and _shown(line, level, present):
+            return _fill(line.text, params)
+    return _fill(lines[f"default_{level}"].text, params)
+
+
+def _shown(line: Headline, level: str, present: set[str]) -> bool:
+    rank = LEVELS.index(level)
+    return LEVELS.index(line.at_least) <= rank <= LEVELS.index(line.at_most) and (
+        line.needs is None or line.needs in present
+    )

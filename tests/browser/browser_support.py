@@ -29,6 +29,7 @@ PAGES: dict[str, str] = {
     "home": "/",
     "result": f"/number/{NUMBER}",
     "result-with-context": f"/number/{NUMBER}?claimed=my+bank&rang=2&recorded=1",
+    "result-with-other-numbers": "/number/+442071234567?also=%2B442071234568%2C%2B449061234567",
     "guide": "/guide",
     "codes": "/codes",
     "codes-filtered": "/codes?q=44",

@@ -133,7 +133,7 @@ HOSTILE = [
     ("rang_seconds", float("nan"), "bad_rang"),
     ("rang_seconds", float("inf"), "bad_rang"),
     ("rang_seconds", True, "bad_rang"),
-    ("rang_seconds", "2", "bad_rang"),
+    ("rang_seconds", "two", "bad_rang"),
     ("comment", "x" * 501, "bad_comment"),
     ("comment", "x" * 10_000, "bad_comment"),
     ("comment", "bad\x00nul", "bad_comment"),

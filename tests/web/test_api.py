@@ -205,9 +205,6 @@ def test_text_that_is_not_a_number_is_a_400_with_a_reason(client, number):
     [
         {},
         {"claimed": "HMRC"},
-        {"number": UK_MOBILE, "rang": "long"},
-        {"number": UK_MOBILE, "rang": "-1"},
-        {"number": UK_MOBILE, "rang": "99999"},
         {"number": UK_MOBILE, "voicemail": "perhaps"},
         {"number": "1" * 1001},
         {"number": UK_MOBILE, "claimed": "x" * 201},
@@ -220,10 +217,21 @@ def test_missing_or_invalid_params_are_a_422(client, params):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"number": None}, {"number": 447400123456}, {"number": UK_MOBILE, "rang": "soon"}],
+    [{}, {"number": None}, {"number": 447400123456}, {"number": UK_MOBILE, "rang": True}],
 )
 def test_post_check_with_a_bad_body_is_a_422(client, body):
     assert_error(client.post("/api/v1/check", json=body), 422, "invalid_request")
+
+
+@pytest.mark.parametrize("rang", ["long", "-1", "99999", "soon", "3 3"])
+def test_a_ring_time_that_cant_be_read_is_a_422_bad_rang_on_get_and_post(client, rang):
+    got = assert_error(
+        client.get("/api/v1/check", params={"number": UK_MOBILE, "rang": rang}), 422, "bad_rang"
+    )
+    posted = assert_error(
+        client.post("/api/v1/check", json={"number": UK_MOBILE, "rang": rang}), 422, "bad_rang"
+    )
+    assert got == posted
 
 
 @pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v2/check", "/api/v1/check/extra"])

@@ -27,7 +27,7 @@ from ringcheck.cli.base import (
 )
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import RingcheckError
-from ringcheck.risk import LEVELS, CallContext, at_least
+from ringcheck.risk import LEVELS, CallContext, at_least, ring_seconds
 from ringcheck.settings import SETTINGS, Settings, default_config_path, default_sqlite_path
 
 if TYPE_CHECKING:
@@ -58,9 +58,8 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option("--claimed", metavar="TEXT", help="Who the caller said they were (e.g. HMRC).")
 @click.option(
     "--rang",
-    type=click.FloatRange(0, 3600),
-    metavar="SECONDS",
-    help="How many seconds it rang before it stopped.",
+    metavar="TIME",
+    help="How long it rang before it stopped: seconds (2, 1.5), '3 s', '1 min' or '0:03'.",
 )
 @click.option("--voicemail", is_flag=True, default=None, help="They left a sensible voicemail.")
 @click.option(
@@ -105,7 +104,7 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
 def check_command(
     numbers: tuple[str, ...],
     claimed: str | None,
-    rang: float | None,
+    rang: str | None,
     voicemail: bool | None,
     expected: bool | None,
     recorded_message: bool | None,
@@ -129,7 +128,14 @@ def check_command(
     settings = settings_from(config, home)
     try:
         context = CallContext(
-            claimed, rang, voicemail, expected, recorded_message, times, similar, called_at
+            claimed,
+            ring_seconds(rang),
+            voicemail,
+            expected,
+            recorded_message,
+            times,
+            similar,
+            called_at,
         )
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
@@ -278,6 +284,13 @@ def render(result: CheckResult, data: Tables) -> str:
         *(f"    {i}. {item.text}" for i, item in enumerate(verdict.advice, 1)),
         "",
     ]
+    if result.also_found:
+        others = ", ".join(result.also_found)
+        lines += [
+            f"  Also in what you gave: {others}. This checked only the first number.",
+            "  Check the others with: ringcheck check " + " ".join(result.also_found),
+            "",
+        ]
     if result.community is not None and result.community.total:
         reporters = result.community.reporters
         people = "1 person" if reporters == 1 else f"{reporters} people"

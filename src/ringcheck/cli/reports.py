@@ -74,14 +74,14 @@ def _os_user() -> str:
     help="What kind of call it was: " + ", ".join(CATEGORIES) + ".",
 )
 @click.option("--comment", metavar="TEXT", help="What happened, in up to 500 characters.")
-@click.option("--rang", type=click.FloatRange(0, 3600), metavar="SECONDS", help="How long it rang.")
+@click.option("--rang", metavar="TIME", help="How long it rang: 2, '3 s', '1 min' or '0:03'.")
 @click.option("--claimed", metavar="ORG", help="Who they said they were (impersonation).")
 @database_options
 def report_command(
     number: str,
     category: str,
     comment: str | None,
-    rang: float | None,
+    rang: str | None,
     claimed: str | None,
     database: str | None,
     config: str | None,

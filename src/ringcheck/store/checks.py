@@ -8,7 +8,6 @@ than the reported one and e-mail addresses are replaced.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 
@@ -17,11 +16,11 @@ import phonenumbers
 from ringcheck.community import CATEGORIES
 from ringcheck.errors import NotAPhoneNumber
 from ringcheck.numbers import parse_number
+from ringcheck.risk import BadContext, ring_seconds
 from ringcheck.store.errors import BadReport
 
 MAX_COMMENT = 500
 MAX_CLAIMED = 100
-MAX_RANG = 3600
 MAX_NAME = 100
 NUMBER_REMOVED = "[number removed]"
 EMAIL_REMOVED = "[email removed]"
@@ -66,20 +65,16 @@ def check_category(category: object) -> str:
 
 
 def check_rang(rang_seconds: object) -> float | None:
-    if rang_seconds is None:
-        return None
-    if isinstance(rang_seconds, bool) or not isinstance(rang_seconds, int | float):
-        raise _bad_rang()
-    value = float(rang_seconds)
-    if not math.isfinite(value) or not 0 <= value <= MAX_RANG:
-        raise _bad_rang()
-    return value
-
-
-def _bad_rang() -> BadReport:
-    return BadReport(
-        "bad_rang", f"How long it rang must be a number of seconds from 0 to {MAX_RANG}."
-    )
+    """How long it rang, read by the checker's one reader of ring times (a number of
+    seconds, or text such as '3 s' or '0:03'); ``BadReport`` with its message if not."""
+    if rang_seconds is None or isinstance(rang_seconds, str | int | float):
+        value = rang_seconds
+    else:
+        value = str(rang_seconds)  # read, and refused, as the text it shows
+    try:
+        return ring_seconds(value)
+    except BadContext as exc:
+        raise BadReport(exc.code, exc.message) from None
 
 
 def check_text(value: object, *, field: str, limit: int, multiline: bool) -> str | None:

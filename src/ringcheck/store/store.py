@@ -161,7 +161,7 @@ class Store:
         number: str,
         category: str,
         client: str,
-        rang_seconds: float | None = None,
+        rang_seconds: float | str | None = None,
         comment: str | None = None,
         claimed: str | None = None,
         now: dt.datetime | None = None,

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, ValidationError
 
 from ringcheck.checker import CheckResult, check
 from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
-from ringcheck.risk import CallContext
+from ringcheck.risk import BadContext, CallContext, ring_seconds
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
@@ -40,7 +40,14 @@ class ErrorResponse(BaseModel):
 
 class CallbackCostModel(BaseModel):
     band: Literal[
-        "free", "normal", "service", "premium", "international", "international_high", "unknown"
+        "free",
+        "normal",
+        "outside_plan",
+        "service",
+        "premium",
+        "international",
+        "international_high",
+        "unknown",
     ]
     text: str
 
@@ -101,6 +108,11 @@ class CheckResultModel(BaseModel):
     verdict: VerdictModel
     context: ContextModel
     data_version: str
+    also_found: list[str] | None = Field(
+        None,
+        description="Present when the text held more than one number: the others, in "
+        "E.164. Only the first was checked.",
+    )
 
 
 class CheckRequest(BaseModel):
@@ -110,7 +122,11 @@ class CheckRequest(BaseModel):
 
     number: str = Field(max_length=MAX_NUMBER_CHARS, description="As the phone showed it.")
     claimed: str | None = Field(None, max_length=MAX_CLAIMED_CHARS, description="Who they said.")
-    rang: float | None = Field(None, ge=0, le=3600, description="Seconds it rang.")
+    rang: StrictFloat | StrictStr | None = Field(
+        None,
+        description="How long it rang: seconds (2, 1.5) or text such as '3 s', '1 min' "
+        "or '0:03', read as the web form reads it.",
+    )
     voicemail: bool | None = Field(None, description="They left a sensible voicemail.")
     expected: bool | None = Field(None, description="You were expecting a call from abroad.")
     recorded: bool | None = Field(None, description="A recording asked you to press a button.")
@@ -169,14 +185,19 @@ def json_response(payload: Any, status: int = 200) -> Response:
     return Response(json_body(payload), status_code=status, media_type="application/json")
 
 
-def error_response(exc: RingcheckError, status: int = 400) -> Response:
-    return json_response({"error": exc.to_dict()}, status)
+def error_status(exc: RingcheckError) -> int:
+    """422 for a detail of the call out of range (how long it rang), 400 for the number."""
+    return 422 if isinstance(exc, BadContext) else 400
+
+
+def error_response(exc: RingcheckError, status: int | None = None) -> Response:
+    return json_response({"error": exc.to_dict()}, status or error_status(exc))
 
 
 def _check_item(item: CheckRequest, settings: Settings) -> CheckResult:
     context = CallContext(
         claimed=item.claimed or None,
-        rang_seconds=item.rang,
+        rang_seconds=ring_seconds(item.rang),
         voicemail=item.voicemail,
         expected_abroad=item.expected,
         recorded_message=item.recorded,
@@ -205,8 +226,8 @@ _GET_CHECK_PARAMETERS: list[dict[str, Any]] = [
         "name": "rang",
         "in": "query",
         "required": False,
-        "description": "Seconds it rang.",
-        "schema": {"type": "number", "minimum": 0, "maximum": 3600},
+        "description": "How long it rang, 0 to 3600 seconds: 2, 1.5, '3 s', '1 min' or '0:03'.",
+        "schema": {"type": "string", "maxLength": 40},
     },
     *(
         {
@@ -255,17 +276,9 @@ def _query_item(params: Any) -> tuple[str, CallContext]:
     claimed = params.get("claimed")
     if claimed is not None and len(claimed) > MAX_CLAIMED_CHARS:
         raise BadParameter(f"claimed: at most {MAX_CLAIMED_CHARS} characters")
-    rang = None
-    if params.get("rang") is not None:
-        try:
-            rang = float(params["rang"])
-        except ValueError:
-            raise BadParameter("rang: give the number of seconds it rang") from None
-        if not 0 <= rang <= 3600:  # also refuses nan and infinity
-            raise BadParameter("rang: must be between 0 and 3600 seconds")
     context = CallContext(
         claimed=claimed or None,
-        rang_seconds=rang,
+        rang_seconds=ring_seconds(params.get("rang")),
         voicemail=_flag(params, "voicemail"),
         expected_abroad=_flag(params, "expected"),
         recorded_message=_flag(params, "recorded"),
@@ -318,7 +331,7 @@ async def check_query(
     except BadParameter as exc:
         return 422, json_body({"error": {"code": "invalid_request", "message": str(exc)}})
     except RingcheckError as exc:
-        return 400, json_body({"error": exc.to_dict()})
+        return error_status(exc), json_body({"error": exc.to_dict()})
     return 200, json_body(result.to_dict())
 
 

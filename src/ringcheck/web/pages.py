@@ -23,7 +23,7 @@ from ringcheck.codes import calling_codes
 from ringcheck.community import CATEGORIES, Community
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
-from ringcheck.risk import CallContext
+from ringcheck.risk import CallContext, ring_seconds
 from ringcheck.settings import Settings
 from ringcheck.web import csrf
 from ringcheck.web.community import CommunityCache
@@ -34,12 +34,11 @@ router = APIRouter(include_in_schema=False)
 
 _CONTEXT_FIELDS = ("claimed", "rang", "voicemail", "expected", "recorded")
 _PAGE_METHODS = ["GET", "HEAD"]  # HEAD too, so link checkers and `curl -I` get an answer
-# "2", "2.5", "1,5", "3s", "4 seconds": people type how long it rang in many ways.
-_SECONDS = re.compile(r"(\d{1,6}(?:[.,]\d{1,3})?)\s*(?:s|secs?|seconds?)?\.?", re.IGNORECASE)
 # Which form field a context error belongs to (every other error is about the number).
 _ERROR_FIELD = {"bad_rang": "rang", "bad_claimed": "claimed"}
 _LOOKS_LIKE_NUMBER = re.compile(r"[+(]?[\d][\d\s().\-]{4,30}")
 _E164 = re.compile(r"\+[1-9]\d{5,14}")
+MAX_ALSO = 10  # other numbers from one text listed on a number's page
 # ?reported=… after a report was sent (Post/Redirect/Get): which thank-you to show.
 NOTICES = {
     "new": "Thank you. Your report is saved and counted below.",
@@ -213,23 +212,10 @@ def _flag(value: str | None) -> bool | None:
     return value.lower() in ("1", "true", "yes", "on")
 
 
-def _seconds(text: str) -> float | None:
-    if not text:
-        return None
-    found = _SECONDS.fullmatch(text)
-    if found is None:
-        raise RingcheckError(
-            "bad_rang",
-            f"How long it rang: '{text[:20]}' is not a number of seconds. "
-            "Type a number such as 2, or leave it empty if you don't know.",
-        )
-    return float(found.group(1).replace(",", "."))
-
-
 def context_from(params: Any) -> tuple[CallContext, dict[str, str]]:
     """The call's story from a query string or form, and the same as clean text values."""
     claimed = (params.get("claimed") or "").strip()[:200] or None
-    rang = _seconds((params.get("rang") or "").strip())
+    rang = ring_seconds(params.get("rang"))
     context = CallContext(
         claimed=claimed,
         rang_seconds=rang,
@@ -255,10 +241,22 @@ def number_path(result: CheckResult) -> str:
     return f"/number/{quote(key, safe='+')}"
 
 
-def number_url(result: CheckResult, clean: dict[str, str]) -> str:
-    """The canonical address of a result: /number/+E164 plus what happened, if anything."""
-    query = urlencode({k: v for k, v in clean.items() if v})
+def number_url(result: CheckResult, clean: dict[str, str], also: tuple[str, ...] = ()) -> str:
+    """The canonical address of a result: /number/+E164 plus what happened, if anything,
+    and the other numbers the person's text held (``also``)."""
+    values = {k: v for k, v in clean.items() if v}
+    if also:
+        values["also"] = ",".join(also)
+    query = urlencode(values)
     return number_path(result) + (f"?{query}" if query else "")
+
+
+def others_in(result: CheckResult, params: Any) -> tuple[str, ...]:
+    """The other numbers in what the person typed: found by the check, or carried in
+    ``?also=`` from the form to the number's own page (E.164 only, each once)."""
+    carried = (params.get("also") or "")[:400].split(",")
+    found = [*result.also_found, *(n for n in carried if is_e164(n))]
+    return tuple(n for n in dict.fromkeys(found) if n != result.number.e164)[:MAX_ALSO]
 
 
 def _problem(fields: dict[str, str], exc: RingcheckError) -> dict[str, Any]:
@@ -292,7 +290,7 @@ async def submit(request: Request) -> Response:
         result = check(fields["number"], context, home=settings.home, settings=settings)
     except RingcheckError as exc:
         return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
-    return RedirectResponse(number_url(result, clean), status_code=303)
+    return RedirectResponse(number_url(result, clean, result.also_found), status_code=303)
 
 
 @router.api_route("/number/{number:path}", methods=_PAGE_METHODS, response_class=HTMLResponse)
@@ -312,14 +310,15 @@ async def number_page(request: Request, number: str) -> Response:
         result = check(number, context, home=settings.home, settings=settings, community=community)
     except RingcheckError as exc:
         return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
-    canonical = number_url(result, clean)
+    also = others_in(result, request.query_params)
+    canonical = number_url(result, clean, also)
     reported = request.query_params.get("reported", "")
     expected = canonical
     if reported in NOTICES:
         expected += ("&" if "?" in canonical else "?") + urlencode({"reported": reported})
     if expected != _current(request):
         return RedirectResponse(canonical, status_code=301)
-    return number_view(request, result, clean, notice=NOTICES.get(reported))
+    return number_view(request, result, clean, notice=NOTICES.get(reported), also=also)
 
 
 async def community_for(request: Request, text: str) -> Community | None:
@@ -335,11 +334,17 @@ async def community_for(request: Request, text: str) -> Community | None:
 
 
 def number_view(
-    request: Request, result: CheckResult, clean: dict[str, str], status: int = 200, **extra: Any
+    request: Request,
+    result: CheckResult,
+    clean: dict[str, str],
+    status: int = 200,
+    also: tuple[str, ...] = (),
+    **extra: Any,
 ) -> HTMLResponse:
-    """The number page for a result; ``extra`` carries the report form's values and errors."""
+    """The number page for a result; ``extra`` carries the report form's values and errors,
+    ``also`` the other numbers the person's text held."""
     info = result.number
-    canonical = number_url(result, clean)
+    canonical = number_url(result, clean, also)
     community = result.community if result.community and result.community.total else None
     return render(
         request,
@@ -352,6 +357,7 @@ def number_view(
         path=number_path(result),
         contacts=[c for a in result.verdict.advice for c in CONTACTS.get(a.code, ())],
         told=any(clean.values()),
+        also=[(e164, f"/number/{quote(e164, safe='+')}") for e164 in also],
         values=clean,
         community=community,
         neighbours=result.community.neighbours if result.community else (),

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import anyio.to_thread
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr
 
 from ringcheck.checker import check
 from ringcheck.community import CATEGORIES
@@ -57,8 +57,9 @@ class ReportRequest(BaseModel):
         max_length=MAX_NUMBER_CHARS, description="The number, written any way (stored as E.164)."
     )
     category: Category = Field(description="What kind of call it was.")
-    rang_seconds: float | None = Field(
-        None, ge=0, le=3600, strict=True, description="Seconds it rang."
+    rang_seconds: StrictFloat | StrictStr | None = Field(
+        None,
+        description="How long it rang, 0 to 3600 seconds: 2, 1.5, '3 s', '1 min' or '0:03'.",
     )
     comment: str | None = Field(
         None,
