@@ -243,7 +243,9 @@ def _number_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
     if not facts.domestic:
         yield "international", {}
     if facts.high_risk is not None:
-        yield "high_risk_destination", {"destination": facts.high_risk}
+        # It starts the sentence: "The British Virgin Islands is named in ..."
+        named = with_article(facts.high_risk)
+        yield "high_risk_destination", {"destination": named[0].upper() + named[1:]}
     if facts.shared_with is not None:
         yield "looks_domestic", {"main_country": facts.shared_with}
     if facts.costly_network:
