@@ -1,8 +1,9 @@
 """The calling-code directory: every +code with its countries, searchable.
 
 Shared codes are split where it matters for scams: +1 is listed once for the USA and
-Canada and again for each Caribbean or Atlantic area code (+1 876 Jamaica…), worked out
-from phonenumbers' own leading-digit rules rather than a hand-kept list.
+Canada and again for each Caribbean or Atlantic area code (+1 876 Jamaica…), from the
+area-code table the checker places +1 numbers by (generated from phonenumbers' own data,
+not kept by hand).
 """
 
 from __future__ import annotations
@@ -60,14 +61,6 @@ def _row(digits: str, regions: tuple[str, ...], names: tuple[str, ...]) -> CodeR
     return CodeRow(digits, regions, names, risky is not None and risky.prefix == digits, note)
 
 
-def _nanp_area_codes(region: str) -> list[str]:
-    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if meta is None or not meta.leading_digits:
-        return []
-    pattern = re.compile(meta.leading_digits)
-    return [str(ac) for ac in range(200, 1000) if pattern.fullmatch(str(ac))]
-
-
 @cache
 def directory() -> tuple[CodeRow, ...]:
     """Every calling code phonenumbers knows, plus +1 area codes outside the USA/Canada."""
@@ -83,9 +76,9 @@ def directory() -> tuple[CodeRow, ...]:
             continue
         shown = tuple(r for r in regions if code != 1 or r in ("US", "CA"))
         rows.append(_row(digits, shown, tuple(names.get(r, r) for r in shown)))
-        if code == 1:
-            for region in regions:
-                for area in _nanp_area_codes(region):
+        if code == 1:  # the same area codes the checker places numbers by
+            for area, region in sorted(phonemeta.nanp_areas().items()):
+                if region not in shown:
                     rows.append(_row(f"1{area}", (region,), (names.get(region, region),)))
     return tuple(sorted(rows, key=lambda r: (len(r.digits) > 3 and r.digits[0] == "1", r.digits)))
 

@@ -337,7 +337,8 @@ def _places() -> PrefixTable[str]:
 
 
 @cache
-def _nanp_areas() -> dict[str, str]:
+def nanp_areas() -> dict[str, str]:
+    """+1 area code -> the region of its valid numbers (generated/nanp_areas.tsv)."""
     return _read_tsv("nanp_areas.tsv")
 
 
@@ -348,7 +349,7 @@ def nanp_region(nsn: str) -> str | None:
     >>> nanp_region("8761234567"), nanp_region("4161234567"), nanp_region("9991234567")
     ('JM', 'CA', None)
     """
-    return _nanp_areas().get(nsn[:3])
+    return nanp_areas().get(nsn[:3])
 
 
 def carrier(e164_digits: str) -> str | None:
