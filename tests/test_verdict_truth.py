@@ -18,7 +18,7 @@ from phonenumbers import PhoneNumberType
 
 from contract import LEVELS, assert_matches_contract
 from ringcheck import CallContext, CheckResult, check
-from ringcheck.phonemeta import nanp_region
+from ringcheck.phonemeta import nanp_region, region_by_prefix
 
 SEED = 20261201
 NANP_REGIONS = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]
@@ -113,6 +113,27 @@ def test_the_area_code_table_agrees_with_phonenumbers_on_valid_numbers() -> None
     for region in NANP_REGIONS:
         for number in [*examples(region), *random_valid(region, 10, rng)]:
             assert nanp_region(number[2:]) == region, number
+
+
+SHARED_CODES = sorted(
+    code for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1
+)
+
+
+@pytest.mark.parametrize("code", SHARED_CODES)
+def test_the_prefix_tables_place_valid_numbers_where_phonenumbers_does(code: int) -> None:
+    rng = random.Random(f"{SEED}-{code}")
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]:
+        for number in [*examples(region), *random_valid(region, 20, rng)]:
+            nsn = number[1 + len(str(code)) :]
+            assert region_by_prefix(code, nsn) == region, number
+
+
+def test_an_invalid_number_on_a_shared_code_is_placed_by_its_prefix() -> None:
+    assert check("+44 1481 12").number.region == "GG"
+    assert check("+44 7781 12345").number.region == "GG"
+    assert check("+44 20 7123 456").number.region == "GB"
+    assert check("+7 701 123 45").number.region == "KZ"
 
 
 def test_an_invalid_plus1_number_is_placed_by_its_area_code_or_nowhere() -> None:

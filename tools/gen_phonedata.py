@@ -14,9 +14,13 @@ Run after upgrading phonenumbers:
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 import phonenumbers
+from phonenumbers import PhoneMetadata
 from phonenumbers.carrierdata import CARRIER_DATA
 from phonenumbers.geodata import GEOCODE_DATA
 from phonenumbers.geodata.locale import LOCALE_DATA
@@ -100,6 +104,151 @@ def nanp_areas() -> list[tuple[str, str]]:
     return rows
 
 
+# phonenumbers' line types, each a pattern of the national numbers of that type.
+_TYPES = (
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "voicemail",
+)
+_PREFIX_DEPTH = 5  # national digits looked at to tell regions of one code apart
+
+
+class Begins:
+    """Whether a digit string can begin a full match of a pattern (phonenumbers' patterns
+    use digits, classes, groups, alternation and counted repeats only).
+
+    Python's ``re`` has no partial match, so the pattern's parse tree is walked: a string
+    "begins" a match when it runs out anywhere inside the pattern, or at its end.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.tree = list(sre_parser.parse(pattern))
+        self.text = ""
+
+    def __call__(self, text: str) -> bool:
+        self.text = text
+        return any(pos == len(text) for pos in self._seq(self.tree, 0, 0))
+
+    def _seq(self, items: list[tuple[object, object]], at: int, pos: int) -> Iterator[int]:
+        if pos == len(self.text) or at == len(items):
+            yield pos
+            return
+        for end in self._item(items[at], pos):
+            yield from self._seq(items, at + 1, end)
+
+    def _item(self, item: tuple[object, object], pos: int) -> Iterator[int]:
+        op, arg = item
+        ch = self.text[pos]
+        if op is sre_constants.LITERAL:
+            if ord(ch) == arg:
+                yield pos + 1
+        elif op is sre_constants.IN:
+            if _in_set(arg, ch):  # type: ignore[arg-type]
+                yield pos + 1
+        elif op is sre_constants.BRANCH:
+            for alternative in arg[1]:  # type: ignore[index]
+                yield from self._seq(list(alternative), 0, pos)
+        elif op is sre_constants.SUBPATTERN:
+            yield from self._seq(list(arg[3]), 0, pos)  # type: ignore[index]
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            low, high, sub = arg  # type: ignore[misc]
+            yield from self._repeat(list(sub), low, high, pos, 0)
+        else:
+            raise ValueError(f"pattern element {op} is not handled")
+
+    def _repeat(
+        self, sub: list[tuple[object, object]], low: int, high: int, pos: int, count: int
+    ) -> Iterator[int]:
+        if count >= low:
+            yield pos
+        if count < high:
+            for end in self._seq(sub, 0, pos):
+                if end == len(self.text):
+                    yield end
+                elif end > pos:
+                    yield from self._repeat(sub, low, high, end, count + 1)
+
+
+def _in_set(items: list[tuple[object, object]], ch: str) -> bool:
+    negate = hit = False
+    for op, arg in items:
+        if op is sre_constants.NEGATE:
+            negate = True
+        elif op is sre_constants.LITERAL:
+            hit = hit or ord(ch) == arg
+        elif op is sre_constants.RANGE:
+            hit = hit or arg[0] <= ord(ch) <= arg[1]  # type: ignore[index]
+        elif op is sre_constants.CATEGORY and arg is sre_constants.CATEGORY_DIGIT:
+            hit = hit or ch.isdigit()
+        else:
+            raise ValueError(f"class element {op} is not handled")
+    return hit != negate
+
+
+def region_prefixes() -> list[tuple[str, str]]:
+    """E.164 digit prefix -> region, where a calling code is shared by several regions
+    (but +1, placed by area code) and numbers starting so belong to one of the others.
+
+    phonenumbers gives a number the first of the code's regions whose leading digits
+    match it or, for a region without leading digits, whose patterns accept it. A prefix
+    is settled when the first region that could claim its numbers claims them by leading
+    digits, or when only one region's patterns can begin with it; prefixes are followed
+    digit by digit up to ``_PREFIX_DEPTH`` national digits. The main region is what
+    remains, so its prefixes are left out.
+    """
+    rows: list[tuple[str, str]] = []
+    for code, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
+        if len(regions) < 2 or code == 1:
+            continue
+        found = _settle(regions)
+        rows += [(f"{code}{prefix}", region) for prefix, region in found if region != regions[0]]
+    return rows
+
+
+def _settle(regions: tuple[str, ...]) -> list[tuple[str, str]]:
+    claimants = []
+    for region in regions:
+        meta = PhoneMetadata.metadata_for_region(region)
+        lead = meta.leading_digits
+        patterns = [getattr(meta, kind) for kind in _TYPES]
+        types = [
+            Begins(d.national_number_pattern) for d in patterns if d and d.national_number_pattern
+        ]
+        claimants.append(
+            (region, re.compile(lead) if lead else None, Begins(lead) if lead else None, types)
+        )
+    found: list[tuple[str, str]] = []
+
+    def visit(prefix: str) -> None:
+        possible: list[tuple[str, bool]] = []
+        for region, lead, lead_begins, types in claimants:
+            if lead is not None and lead_begins is not None:
+                if lead.match(prefix):
+                    possible.append((region, True))
+                    break
+                if lead_begins(prefix):
+                    possible.append((region, False))
+            elif any(begins(prefix) for begins in types):
+                possible.append((region, False))
+        if not possible:
+            return
+        if possible[0][1] or len(possible) == 1 or len(prefix) >= _PREFIX_DEPTH:
+            found.append((prefix, possible[0][0]))
+            return
+        for digit in "0123456789":
+            visit(prefix + digit)
+
+    visit("")
+    return found
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     counts = {
@@ -120,6 +269,11 @@ def main() -> int:
             "nanp_areas.tsv",
             _header("+1 area code -> region of its valid numbers"),
             nanp_areas(),
+        ),
+        "region_prefixes.tsv": _write(
+            "region_prefixes.tsv",
+            _header("E.164 digit prefix -> region, for codes several regions share (not +1)"),
+            region_prefixes(),
         ),
     }
     for name, count in counts.items():

@@ -476,10 +476,11 @@ def _describe(
     region: str | None = region_rules.region
     digits = f"{code}{nsn}"
     valid = kind is not None
-    if not valid and code == 1:
-        # phonenumbers places a +1 number that can't exist by its first digits (+1 800 1…
-        # in the Dominican Republic); its area code says where it claims to be, if anywhere.
-        region = phonemeta.nanp_region(nsn)
+    if not valid and len(rules.regions) > 1:
+        # phonenumbers places a number that can't exist on a shared code by a guess from
+        # its first digits (+1 800 1… in the Dominican Republic, +44 1481 12 in Britain);
+        # its area code or prefix says where it claims to be, if anywhere.
+        region = phonemeta.region_by_prefix(code, nsn)
     line_type = kind or "unknown"
     uk_range = None
     drama = data.fictional(code, nsn) if code in data.fiction_codes else None

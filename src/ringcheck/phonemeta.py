@@ -352,6 +352,32 @@ def nanp_region(nsn: str) -> str | None:
     return nanp_areas().get(nsn[:3])
 
 
+@cache
+def _region_prefixes() -> PrefixTable[str]:
+    return _read_tsv("region_prefixes.tsv")
+
+
+def region_by_prefix(code: int, nsn: str) -> str | None:
+    """The region a number on ``code`` belongs to by its first digits alone: on +1 by its
+    area code (None when no numbers there exist), on another code that several regions
+    share by the generated table of their prefixes (else the code's main region), on any
+    other code its one region.
+
+    >>> region_by_prefix(44, "1481256789"), region_by_prefix(44, "2071234567")
+    ('GG', 'GB')
+    """
+    if code == 1:
+        return nanp_region(nsn)
+    rules = country(code)
+    if rules is None:
+        return None
+    if len(rules.regions) > 1:
+        found = _region_prefixes().longest(f"{code}{nsn}")
+        if found is not None:
+            return found
+    return rules.regions[0].region
+
+
 def carrier(e164_digits: str) -> str | None:
     """The network a mobile range was first given to (numbers can since have moved)."""
     return _carriers().longest(e164_digits)
