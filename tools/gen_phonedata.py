@@ -101,6 +101,26 @@ def nanp_areas() -> list[tuple[str, str]]:
                 if region:
                     rows.append((str(area), region))
                 break
+    return rows + nanp_other_lengths()
+
+
+def nanp_other_lengths() -> list[tuple[str, str]]:
+    """+1 numbers with a national length other than 10 ('310' then 4 digits in Canada):
+    "area:length" -> the first region whose ranges of that length can begin so."""
+    rows = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]:
+        meta = PhoneMetadata.metadata_for_region(region)
+        for kind in _TYPES:
+            desc = getattr(meta, kind)
+            if desc is None or not desc.national_number_pattern:
+                continue
+            begins = Begins(desc.national_number_pattern)
+            for length in sorted(set(desc.possible_length or ()) - {10}):
+                rows += [
+                    (f"{area}:{length}", region)
+                    for area in range(200, 1000)
+                    if begins(str(area)) and all(key != f"{area}:{length}" for key, _ in rows)
+                ]
     return rows
 
 

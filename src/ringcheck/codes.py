@@ -78,7 +78,7 @@ def directory() -> tuple[CodeRow, ...]:
         rows.append(_row(digits, shown, tuple(names.get(r, r) for r in shown)))
         if code == 1:  # the same area codes the checker places numbers by
             for area, region in sorted(phonemeta.nanp_areas().items()):
-                if region not in shown:
+                if region not in shown and area.isdigit():
                     rows.append(_row(f"1{area}", (region,), (names.get(region, region),)))
     return tuple(sorted(rows, key=lambda r: (len(r.digits) > 3 and r.digits[0] == "1", r.digits)))
 

@@ -338,7 +338,8 @@ def _places() -> PrefixTable[str]:
 
 @cache
 def nanp_areas() -> dict[str, str]:
-    """+1 area code -> the region of its valid numbers (generated/nanp_areas.tsv)."""
+    """+1 area code -> the region of its valid numbers (generated/nanp_areas.tsv); keys
+    'area:length' for the few ranges whose national numbers aren't 10 digits long."""
     return _read_tsv("nanp_areas.tsv")
 
 
@@ -349,11 +350,17 @@ def nanp_region(nsn: str) -> str | None:
     >>> nanp_region("8761234567"), nanp_region("4161234567"), nanp_region("9991234567")
     ('JM', 'CA', None)
     """
-    return nanp_areas().get(nsn[:3])
+    areas = nanp_areas()
+    if len(nsn) != 10:  # a few ranges have other lengths: '310' then 4 digits in Canada
+        found = areas.get(f"{nsn[:3]}:{len(nsn)}")
+        if found is not None:
+            return found
+    return areas.get(nsn[:3])
 
 
 @cache
-def _region_prefixes() -> PrefixTable[str]:
+def region_prefixes() -> PrefixTable[str]:
+    """E.164 digit prefix -> region, for the codes several regions share (not +1)."""
     return _read_tsv("region_prefixes.tsv")
 
 
@@ -372,7 +379,7 @@ def region_by_prefix(code: int, nsn: str) -> str | None:
     if rules is None:
         return None
     if len(rules.regions) > 1:
-        found = _region_prefixes().longest(f"{code}{nsn}")
+        found = region_prefixes().longest(f"{code}{nsn}")
         if found is not None:
             return found
     return rules.regions[0].region

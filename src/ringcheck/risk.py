@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the catalogue loads only when a caller was named
 
 LEVELS = ("low", "caution", "high", "very_high")
 _BANDS = ((75, "very_high"), (50, "high"), (25, "caution"), (0, "low"))
-_COSTLY_NETWORKS = frozenset({"satellite", "global_network", "international_premium"})
+COSTLY_NETWORKS = frozenset({"satellite", "global_network", "international_premium"})
 # "Odd hours": calls from 23:00 up to (not including) 07:00 local time.
 NIGHT_START, NIGHT_END = dt.time(23, 0), dt.time(7, 0)
 
@@ -225,7 +225,7 @@ def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
         region=info.region,
         line_type=info.line_type,
         uk_reason=info.uk_range.reason if info.uk_range else None,
-        costly_network=info.network is not None and info.network.kind in _COSTLY_NETWORKS,
+        costly_network=info.network is not None and info.network.kind in COSTLY_NETWORKS,
         high_risk=info.high_risk.destination if info.high_risk else None,
         shared_with=info.shared_with,
         fictional=info.drama is not None,
@@ -406,6 +406,11 @@ def assess(
         score = max(0, min(100, sum(r.points for r in reasons)))
     reasons.sort(key=lambda r: -r.points)
     return reasons, score, level_for(score), org, params
+
+
+def number_reasons(facts: NumberFacts, data: Tables) -> tuple[Reason, ...]:
+    """The reasons a number's facts give, before anything about the call."""
+    return _number_part(facts, data)[0]
 
 
 @lru_cache(maxsize=4096)
