@@ -168,6 +168,13 @@ SETTINGS: tuple[Setting, ...] = (
         _megabytes,
     ),
     Setting(
+        "scan_allowlist",
+        (),
+        "Caller numbers or ranges 'ringcheck scan' never flags, such as your flash-call "
+        "verification providers' ranges (comma-separated, E.164 prefixes).",
+        _list,
+    ),
+    Setting(
         "environment",
         "development",
         "development or production; production refuses placeholder secrets.",
@@ -234,6 +241,7 @@ class Settings:
     comment_retention_days: int = 365
     community_cache_seconds: int = 30
     triage_max_upload_mb: int = 10
+    scan_allowlist: tuple[str, ...] = ()
     environment: str = "development"
     secret_key: str = field(default="", repr=False)
     admin_token: str = field(default="", repr=False)

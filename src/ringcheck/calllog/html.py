@@ -102,7 +102,7 @@ def _countries(counts: list[tuple[str, int]]) -> dict[str, Any] | None:
     return {"bars": bars, "height": len(bars) * row, "width": _CHART_WIDTH}
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"], default=True),
@@ -113,5 +113,5 @@ def _environment() -> Environment:
 
 def render_report(result: Triage, title: str = "Your call log") -> str:
     """The report as one self-contained HTML page."""
-    template = _environment().get_template("triage_report.html")
+    template = environment().get_template("triage_report.html")
     return template.render(report=report_view(result), title=title, data_version=tables().version)

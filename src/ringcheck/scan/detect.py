@@ -1,0 +1,350 @@
+"""From candidates' features to findings: the documented score, reasons and look-alikes.
+
+The points and every sentence are in ``data/scan.toml`` (with the caps that spare call
+centres, UK robo-diallers and, until somebody calls back, verification flash calls);
+the destination's risk is the checker's own (``ringcheck.bulk``), so the scan and the
+checker never disagree about where a number is or what calling it back costs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from ringcheck.bulk import classify
+from ringcheck.datatables import Tables, data_text
+from ringcheck.risk import LEVELS, at_least, level_for
+from ringcheck.scan.features import Aggregate, Thresholds, finish
+
+_DESTINATION_POINTS = {"very_high": "destination_very_high", "high": "destination_high"}
+
+
+@dataclass(frozen=True)
+class Wording:
+    points: dict[str, int]
+    reason: dict[str, str]
+    spared: dict[str, str]
+    headline: dict[str, str]
+
+
+@cache
+def wording() -> Wording:
+    data = tomllib.loads(data_text("scan.toml"))
+    return Wording(data["points"], data["reason"], data["spared"], data["headline"])
+
+
+@dataclass
+class Finding:
+    """A caller number or range worth an operator's look, with its evidence."""
+
+    kind: str
+    key: str
+    level: str
+    score: int
+    features: dict[str, Any]
+    destination: dict[str, Any]
+    reasons: list[dict[str, Any]]
+    headline: str
+    numbers: list[str]
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)  # who called back, when
+    timeline: list[tuple[int, int, int]] = field(default_factory=list)  # (5 min, calls, backs)
+    rotation: list[tuple[int, str]] = field(default_factory=list)  # (5 min, caller) seen
+    rings: list[int] = field(default_factory=list)  # ring seconds of unanswered calls
+    within: str | None = None  # the widest flagged range holding this finding
+
+    def sort_key(self) -> tuple[Any, ...]:
+        f = self.features
+        return (-LEVELS.index(self.level), -self.score, -f["callbacks"], -f["callees"], self.key)
+
+
+@dataclass
+class Spared:
+    """A candidate that looked like a campaign at first sight, and why it isn't one."""
+
+    kind: str
+    key: str
+    reason: str
+    text: str
+    callees: int
+    country: str | None
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def _pct(share: float) -> str:
+    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
+
+
+def _seconds(value: float | int | None) -> str:
+    if value is None:
+        return "an unknown time"
+    return f"{value:g} s"
+
+
+def _billed(seconds: int) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds} s"
+
+
+def _where(kind: str, key: str, drop: int) -> str:
+    return key + "x" * drop if kind == "range" else key
+
+
+def _local(moment: int, zone: str) -> str:
+    return dt.datetime.fromtimestamp(moment, ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+
+
+def score(
+    agg: Aggregate,
+    features: dict[str, Any],
+    destination: dict[str, Any],
+    limits: Thresholds,
+    zone: str,
+) -> tuple[int, list[dict[str, Any]], str | None]:
+    """(score, reasons, spared reason or None) for one candidate."""
+    words = wording()
+    points = 0
+    reasons: list[dict[str, Any]] = []  # {code, text, points}
+
+    def add(code: str, text: str) -> None:
+        nonlocal points
+        points += words.points[code]
+        reasons.append({"code": code, "text": text, "points": words.points[code]})
+
+    f = features
+    needed = limits.min_callees if agg.kind == "number" else limits.min_range_callees
+    values = _values(f, agg)
+    if f["callees"] >= needed:
+        add("fan_out", words.reason["fan_out"].format(**values))
+        if f["callees"] >= 10 * needed:
+            reasons[-1]["points"] += words.points["big_fan_out"]
+            points += words.points["big_fan_out"]
+    if f["calls"] and f["short_unanswered"] / f["calls"] >= 0.8:
+        add("one_ring", words.reason["one_ring"].format(**values))
+    if f["calls"] and f["unanswered"] / f["calls"] >= 0.95:
+        add("unanswered", words.reason["unanswered"].format(**values))
+    level = destination.get("level") or "low"
+    if level in _DESTINATION_POINTS or level == "caution":
+        code = _DESTINATION_POINTS.get(level, "destination_caution")
+        points += words.points[code]
+        text = " ".join(destination.get("texts", ())) or f"Its destination rates {level}."
+        reasons.append({"code": "destination", "text": text, "points": words.points[code]})
+    if f["callbacks"]:
+        add("callbacks", words.reason["callbacks"].format(**values))
+        if f["callback_rate"] >= 0.01:
+            reasons[-1]["points"] += words.points["callback_rate"]
+            points += words.points["callback_rate"]
+    if agg.kind == "range" and f["numbers_seen"] >= 5:
+        add("rotation", words.reason["rotation"].format(**values))
+    if f["sequential_share"] >= 0.5:
+        add("sequential", words.reason["sequential"].format(**values))
+    if f["night_share"] >= 0.5:
+        add("night", words.reason["night"].format(**values))
+    if f["repeat_share"] >= 0.2:
+        add("repeat", words.reason["repeat"].format(**values))
+    points = max(0, min(100, points))
+    if destination.get("domestic") and level == "low":
+        return points, reasons, "domestic"
+    if f["answered_share"] >= 0.3:
+        return points, reasons, "answered"
+    if not f["callbacks"] and level != "very_high":
+        points = min(points, 49)
+        reasons.append(
+            {"code": "no_callbacks_yet", "text": words.reason["no_callbacks_yet"], "points": 0}
+        )
+    return points, reasons, None
+
+
+def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
+    span = (
+        f"{f['ring_min']} s"
+        if f["ring_min"] == f["ring_max"]
+        else f"{f['ring_min']}-{f['ring_max']} s"
+    )
+    return {
+        "callees": _fmt(f["callees"]),
+        "calls": _fmt(f["calls"]),
+        "peak_hour": _fmt(f["peak_hour_callees"]),
+        "short": _fmt(f["short_unanswered"]),
+        "ring_span": span if f["ring_min"] is not None else "an unknown time",
+        "median": _seconds(f["ring_median"]),
+        "unanswered": _pct(f["unanswered"] / f["calls"]) if f["calls"] else "none",
+        "callbacks": _fmt(f["callbacks"]),
+        "rate": _pct(f["callback_rate"]),
+        "billed": _billed(f["callback_billsec"]),
+        "numbers": _fmt(f["numbers_seen"]),
+        "per_number": f"{f['calls_per_number']:.1f}",
+        "sequential": _pct(f["sequential_share"]),
+        "night": _pct(f["night_share"]),
+        "repeat": _pct(f["repeat_share"]),
+        "answered": _pct(f["answered_share"]),
+    }
+
+
+def _destinations(keys: list[str], home: str, data: Tables | None) -> dict[str, dict[str, Any]]:
+    """The checker's view of each entity's destination, by its number or range prefix."""
+    if not keys:
+        return {}
+    found = classify(pl.DataFrame({"key": keys}), "key", home=home, data=data)
+    out = {}
+    for row in found.iter_rows(named=True):
+        out[row["key"]] = {
+            "country": row["dest_country"],
+            "region": row["dest_region"],
+            "country_code": row["dest_country_code"],
+            "domestic": bool(row["dest_domestic"]),
+            "cost_band": row["dest_cost_band"],
+            "high_risk": row["dest_high_risk"],
+            "network": row["dest_network"],
+            "level": row["dest_level"],
+            "score": row["dest_score"],
+            "reasons": list(row["dest_reasons"] or ()),
+            "texts": list(row["dest_texts"] or ()),
+        }
+    return out
+
+
+def worth_a_look(candidates: pl.DataFrame, home: str, data: Tables | None = None) -> pl.DataFrame:
+    """The candidates worth counting in full: all but ordinary domestic callers (their
+    call-backs cost a normal call) that mostly didn't ring short and unanswered: a block
+    of subscribers calling their friends is no look-alike. Both engines ask this."""
+    if not candidates.height:
+        return candidates
+    found = classify(candidates, "key", home=home, data=data)
+    ordinary = (
+        pl.col("dest_domestic").fill_null(False)
+        & (pl.col("dest_level") == "low")
+        & (pl.col("short") * 2 < pl.col("calls"))
+    )
+    return found.filter(~ordinary).select(candidates.columns)
+
+
+def judge(
+    aggregates: list[Aggregate],
+    limits: Thresholds,
+    home: str,
+    zone: str,
+    allowlist: tuple[str, ...] = (),
+    data: Tables | None = None,
+) -> tuple[list[Finding], list[Spared]]:
+    """Findings, worst first, and the look-alikes spared (with why)."""
+    destinations = _destinations([a.key for a in aggregates], home, data)
+    findings, spared = [], []
+    drop_of = {}
+    for agg in aggregates:
+        features = finish(agg, limits)
+        destination = destinations.get(agg.key, {})
+        drop = 0 if agg.kind == "number" else _drop(agg)
+        drop_of[agg.key] = drop
+        if any(agg.key.startswith(prefix) for prefix in allowlist):
+            spared.append(_spare(agg, "allowlisted", features, destination))
+            continue
+        points, reasons, why = score(agg, features, destination, limits, zone)
+        if why is not None:
+            spared.append(_spare(agg, why, features, destination))
+            continue
+        level = level_for(points)
+        if not at_least(level, "caution"):
+            continue
+        findings.append(
+            Finding(
+                kind=agg.kind,
+                key=agg.key,
+                level=level,
+                score=points,
+                features=features,
+                destination={k: v for k, v in destination.items() if k != "texts"},
+                reasons=reasons,
+                headline=_headline(agg, features, drop, zone),
+                numbers=[n for n, _ in agg.numbers],
+                evidence=agg.evidence,
+                callbacks=_callbacks(agg, limits),
+                timeline=_timeline(agg, limits),
+                rotation=agg.rotation,
+                rings=agg.rings,
+            )
+        )
+    _nest(findings, drop_of)
+    findings.sort(key=Finding.sort_key)
+    spared.sort(key=lambda s: (-s.callees, s.key))
+    return findings, spared
+
+
+def _drop(agg: Aggregate) -> int:
+    """How many digits a range's key lacks, from its numbers' length."""
+    if not agg.numbers:
+        return 0
+    return len(agg.numbers[0][0]) - len(agg.key)
+
+
+def _spare(
+    agg: Aggregate, why: str, features: dict[str, Any], destination: dict[str, Any]
+) -> Spared:
+    text = wording().spared[why].format(answered=_pct(features["answered_share"]))
+    return Spared(agg.kind, agg.key, why, text, features["callees"], destination.get("country"))
+
+
+def _headline(agg: Aggregate, f: dict[str, Any], drop: int, zone: str) -> str:
+    words = wording().headline
+    values = _values(f, agg)
+    backs = words["callbacks_some"].format(**values) if f["callbacks"] else words["callbacks_none"]
+    return words["campaign"].format(
+        callees=values["callees"],
+        ring_span=values["ring_span"],
+        where=_where(agg.kind, agg.key, drop),
+        first=_local(f["first_seen"], zone),
+        last=_local(f["last_seen"], zone),
+        callbacks_text=backs,
+    )
+
+
+def _callbacks(agg: Aggregate, limits: Thresholds) -> list[dict[str, Any]]:
+    contacted = dict(zip(agg.callees_in_order, agg.first_contacts, strict=True))
+    window = limits.callback_hours * 3600
+    found: dict[str, dict[str, Any]] = {}
+    for who, when, billed in agg.callbacks:
+        rung = contacted.get(who)
+        if rung is None or not 0 < when - rung <= window:
+            continue
+        entry = found.setdefault(
+            who, {"number": who, "rung": rung, "first_call_back": when, "billsec": 0, "calls": 0}
+        )
+        entry["billsec"] += billed
+        entry["calls"] += 1
+    return sorted(found.values(), key=lambda e: (e["first_call_back"], e["number"]))
+
+
+def _timeline(agg: Aggregate, limits: Thresholds) -> list[tuple[int, int, int]]:
+    """(5-minute bucket start, calls, calls back) over the finding's active time."""
+    buckets: dict[int, list[int]] = {}
+    for start in agg.unanswered_starts:
+        buckets.setdefault(start // 300 * 300, [0, 0])[0] += 1
+    for entry in _callbacks(agg, limits):
+        buckets.setdefault(entry["first_call_back"] // 300 * 300, [0, 0])[1] += 1
+    return [(t, c, b) for t, (c, b) in sorted(buckets.items())]
+
+
+def _nest(findings: list[Finding], drop_of: dict[str, int]) -> None:
+    """Point each finding at the widest flagged range that holds it."""
+    ranges = sorted((f for f in findings if f.kind == "range"), key=lambda f: len(f.key))
+    for finding in findings:
+        for outer in ranges:
+            if (
+                outer is not finding
+                and finding.key.startswith(outer.key)
+                and len(outer.key) < len(finding.key)
+            ):
+                finding.within = outer.key
+                break

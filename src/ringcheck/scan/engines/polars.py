@@ -1,0 +1,304 @@
+"""The scan on one machine: Polars, streaming, in two passes over the call records.
+
+1. One streaming pass groups the usable records by (caller, callee): how many calls,
+   how many answered, first and last. Memory grows with the distinct pairs (the callers
+   and whom they ring), not with the records. The unreadable records and each file's
+   counts come from the same pass. Candidates (``features``) are picked from the pairs.
+2. A second streaming pass keeps only the records from or to a candidate's numbers, and
+   the candidates' ``Aggregate`` are counted from those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import polars as pl
+
+from ringcheck.scan.features import RANGE_DIGITS, Aggregate, Thresholds
+from ringcheck.scan.model import InputFile, ScanOptions, Unreadable
+from ringcheck.scan.readers import local_zone, open_all
+
+ENGINE = "polars"
+EVIDENCE_ROWS = 10
+
+
+class Scanned:
+    """What an engine hands to scoring: inputs, unreadable records, candidates."""
+
+    def __init__(
+        self,
+        inputs: list[InputFile],
+        unreadable: list[Unreadable],
+        records: int,
+        callers: int,
+        first: int | None,
+        last: int | None,
+        aggregates: list[Aggregate],
+        engine: str,
+        version: str,
+    ) -> None:
+        self.inputs = inputs
+        self.unreadable = unreadable
+        self.records = records
+        self.callers = callers
+        self.first = first
+        self.last = last
+        self.aggregates = aggregates
+        self.engine = engine
+        self.version = version
+
+
+def _key(column: str, drop: int) -> pl.Expr:
+    """The number in ``column`` without its last ``drop`` digits (0: the number)."""
+    if drop == 0:
+        return pl.col(column)
+    return pl.col(column).str.slice(0, pl.col(column).str.len_chars() - drop)
+
+
+def _in_period(calls: pl.LazyFrame, options: ScanOptions) -> pl.LazyFrame:
+    if options.since is not None:
+        calls = calls.filter(pl.col("start") >= int(options.since.timestamp()))
+    if options.until is not None:
+        calls = calls.filter(pl.col("start") < int(options.until.timestamp()))
+    return calls
+
+
+def run(
+    paths: Iterable[str],
+    options: ScanOptions,
+    limits: Thresholds,
+    keep: Callable[[pl.DataFrame], pl.DataFrame],
+) -> Scanned:
+    """Read, count and pick candidates (``keep`` says which are worth counting in
+    full: ``detect.worth_a_look``): everything but the scoring."""
+    calls, inputs = open_all(paths, options)
+    calls = _in_period(calls, options)
+    usable = calls.filter(pl.col("why").is_null())
+    short = (~pl.col("answered")) & (pl.col("ring") <= limits.short_ring)
+    pairs_plan = (
+        usable.filter(pl.col("caller").is_not_null())
+        .group_by("caller", "callee")
+        .agg(n=pl.len(), short=short.sum(), answered=pl.col("answered").sum())
+    )
+    files_plan = calls.group_by("file").agg(
+        records=pl.len(),
+        unreadable=pl.col("why").is_not_null().sum(),
+        first=pl.col("start").filter(pl.col("why").is_null()).min(),
+        last=pl.col("start").filter(pl.col("why").is_null()).max(),
+    )
+    bad_plan = calls.filter(pl.col("why").is_not_null()).select("file", "line", "why")
+    pairs, files, bad = pl.collect_all(
+        [pairs_plan, files_plan, bad_plan.head(options.max_unreadable)], engine="streaming"
+    )
+    inputs = _counted(inputs, files)
+    unreadable = [Unreadable(*row) for row in bad.sort("file", "line").iter_rows()]
+    candidates = keep(pick(pairs, limits))
+    aggregates = _aggregates(usable, candidates, limits, options) if candidates.height else []
+    e164_callers = pairs.filter(pl.col("caller").str.starts_with("+"))["caller"].n_unique()
+    return Scanned(
+        inputs,
+        unreadable,
+        records=int(files["records"].sum()) if files.height else 0,
+        callers=e164_callers,
+        first=_int(files["first"].min()) if files.height else None,
+        last=_int(files["last"].max()) if files.height else None,
+        aggregates=aggregates,
+        engine=ENGINE,
+        version=pl.__version__,
+    )
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _counted(inputs: list[InputFile], files: pl.DataFrame) -> list[InputFile]:
+    counts = {row[0]: row for row in files.iter_rows()}
+    for item in inputs:
+        found = counts.get(item.path)
+        if found is not None:
+            item.records, item.unreadable = int(found[1]), int(found[2])
+    return inputs
+
+
+def pick(pairs: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
+    """Candidate entities from the (caller, callee) pairs: ``kind``, ``key``, ``drop`` and
+    their ``callees``, ``calls``, ``short`` (short unanswered calls) and ``answered``."""
+    e164 = pairs.filter(pl.col("caller").str.starts_with("+"))
+    sums = [pl.col("n").sum().alias("calls"), pl.col("short").sum(), pl.col("answered").sum()]
+    numbers = (
+        e164.group_by("caller")
+        .agg(pl.len().alias("callees"), *sums)
+        .filter(pl.col("callees") >= limits.min_callees)
+        .select(
+            kind=pl.lit("number"),
+            key=pl.col("caller"),
+            drop=pl.lit(0, pl.Int32),
+            callees="callees",
+            calls="calls",
+            short="short",
+            answered="answered",
+        )
+    )
+    ranges = [
+        e164.with_columns(key=_key("caller", drop))
+        .group_by("key")
+        .agg(*sums, callees=pl.col("callee").n_unique(), numbers=pl.col("caller").n_unique())
+        .filter((pl.col("callees") >= limits.min_range_callees) & (pl.col("numbers") >= 2))
+        .select(
+            kind=pl.lit("range"),
+            key=pl.col("key"),
+            drop=pl.lit(drop, pl.Int32),
+            callees="callees",
+            calls="calls",
+            short="short",
+            answered="answered",
+        )
+        for drop in RANGE_DIGITS
+    ]
+    frame = pl.concat([numbers, *ranges]).sort("drop", "key")
+    return frame.cast(
+        {"callees": pl.Int64, "calls": pl.Int64, "short": pl.Int64, "answered": pl.Int64}
+    )
+
+
+def _touching(candidates: pl.DataFrame) -> pl.Expr:
+    """Records from or to any candidate's numbers."""
+    tests = []
+    for drop in (0, *RANGE_DIGITS):
+        keys = candidates.filter(pl.col("drop") == drop)["key"]
+        if len(keys):
+            listed = keys.to_list()
+            tests += [_key("caller", drop).is_in(listed), _key("callee", drop).is_in(listed)]
+    return pl.any_horizontal(tests)
+
+
+def _members(rows: pl.DataFrame, candidates: pl.DataFrame, side: str) -> pl.DataFrame:
+    """Each record once for every candidate whose number or range is its ``side``."""
+    parts = []
+    for drop in (0, *RANGE_DIGITS):
+        keys = candidates.filter(pl.col("drop") == drop).select("kind", "key")
+        if keys.height:
+            parts.append(rows.with_columns(key=_key(side, drop)).join(keys, on="key", how="inner"))
+    return pl.concat(parts) if parts else rows.head(0).with_columns(kind=pl.lit(""), key=pl.lit(""))
+
+
+def _aggregates(
+    usable: pl.LazyFrame, candidates: pl.DataFrame, limits: Thresholds, options: ScanOptions
+) -> list[Aggregate]:
+    rows = (
+        usable.filter(_touching(candidates))
+        .select("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
+        .collect(engine="streaming")
+    )
+    zone = options.tz or local_zone()
+    out = _members(rows, candidates, "caller")
+    local_hour = (
+        pl.from_epoch("start", time_unit="s")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(zone)
+        .dt.hour()
+    )
+    night = (local_hour >= limits.night_start) | (local_hour < limits.night_end)
+    entity = ["kind", "key"]
+    totals = out.group_by(entity).agg(
+        calls=pl.len(),
+        callees=pl.col("callee").n_unique(),
+        answered=pl.col("answered").sum(),
+        first=pl.col("start").min(),
+        last=pl.col("start").max(),
+        night=night.sum(),
+        rings=pl.col("ring").filter(~pl.col("answered")).sort(),
+        unanswered_starts=pl.col("start").filter(~pl.col("answered")).sort(),
+    )
+    per_callee = out.group_by([*entity, "callee"]).agg(n=pl.len(), first=pl.col("start").min())
+    contacts = (
+        per_callee.sort([*entity, "first", "callee"])
+        .group_by(entity, maintain_order=True)
+        .agg(
+            callees_in_order=pl.col("callee"),
+            first_contacts=pl.col("first"),
+            repeat_callees=(pl.col("n") > 1).sum(),
+        )
+    )
+    numbers = (
+        out.group_by([*entity, "caller"])
+        .agg(n=pl.len())
+        .sort([*entity, "caller"])
+        .group_by(entity, maintain_order=True)
+        .agg(numbers=pl.struct("caller", "n"))
+    )
+    hours = (
+        out.with_columns(hour=pl.col("start") // 3600)
+        .group_by([*entity, "hour"])
+        .agg(n=pl.col("callee").n_unique())
+        .sort([*entity, "hour"])
+        .group_by(entity, maintain_order=True)
+        .agg(hour_callees=pl.struct("hour", "n"))
+    )
+    evidence = (
+        out.sort([*entity, "start", "file", "line"])
+        .group_by(entity, maintain_order=True)
+        .head(EVIDENCE_ROWS)
+        .group_by(entity, maintain_order=True)
+        .agg(
+            evidence=pl.struct(
+                "file", "line", "caller", "callee", "start", "ring", "billsec", "answered"
+            )
+        )
+    )
+    rotation = (
+        out.select(*entity, bucket=pl.col("start") // 300 * 300, caller="caller")
+        .unique()
+        .sort([*entity, "bucket", "caller"])
+        .group_by(entity, maintain_order=True)
+        .agg(rotation=pl.struct("bucket", "caller"))
+    )
+    incoming = _members(rows, candidates, "callee")
+    backs = (
+        incoming.join(
+            per_callee.select(*entity, pl.col("callee").alias("caller"), contact=pl.col("first")),
+            on=[*entity, "caller"],
+            how="inner",
+        )
+        .filter(pl.col("start") > pl.col("contact"))
+        .sort([*entity, "caller", "start", "billsec"])
+        .group_by(entity, maintain_order=True)
+        .agg(callbacks=pl.struct("caller", "start", "billsec"))
+    )
+    table = (
+        totals.join(contacts, on=entity, how="left")
+        .join(numbers, on=entity, how="left")
+        .join(hours, on=entity, how="left")
+        .join(evidence, on=entity, how="left")
+        .join(rotation, on=entity, how="left")
+        .join(backs, on=entity, how="left")
+        .sort(entity)
+    )
+    return [_aggregate(row) for row in table.iter_rows(named=True)]
+
+
+def _aggregate(row: dict[str, Any]) -> Aggregate:
+    return Aggregate(
+        kind=row["kind"],
+        key=row["key"],
+        calls=int(row["calls"]),
+        callees=int(row["callees"]),
+        answered=int(row["answered"]),
+        first=int(row["first"]),
+        last=int(row["last"]),
+        night=int(row["night"]),
+        repeat_callees=int(row["repeat_callees"] or 0),
+        numbers=[(n["caller"], int(n["n"])) for n in row["numbers"] or ()],
+        rings=[int(r) for r in row["rings"] or ()],
+        unanswered_starts=[int(s) for s in row["unanswered_starts"] or ()],
+        callees_in_order=list(row["callees_in_order"] or ()),
+        first_contacts=[int(s) for s in row["first_contacts"] or ()],
+        hour_callees=[(int(h["hour"]), int(h["n"])) for h in row["hour_callees"] or ()],
+        callbacks=[
+            (c["caller"], int(c["start"]), int(c["billsec"])) for c in row["callbacks"] or ()
+        ],
+        rotation=[(int(r["bucket"]), r["caller"]) for r in row["rotation"] or ()],
+        evidence=[dict(e) for e in row["evidence"] or ()],
+    )

@@ -1,0 +1,172 @@
+"""What the scan measures about each caller number and caller range, defined once.
+
+An **entity** is a caller number (E.164), or a caller range: the number without its last
+2 digits ("+22507123456xx", a block of 100) or its last 3 (a block of 1,000). Campaigns
+rotate through near-identical numbers, so a range can show what no single number does.
+
+Both engines (``engines.polars``, ``engines.spark``) compute the same ``Aggregate`` for
+every candidate entity, in integers and sorted lists only; the ratios, medians and peaks
+below are then worked out here, in Python, from those integers, so both engines give
+identical findings. A **candidate** rang at least ``min_callees`` different numbers
+(``min_range_callees`` for a range, which must also hold at least two numbers).
+
+Features (``finish``):
+
+- ``calls``, ``callees`` (distinct numbers rung), ``answered_share``;
+- ``ring_median``, ``ring_p90``: seconds unanswered calls rang (linear interpolation
+  between the two nearest ranks, as Polars' and Spark's exact quantiles do);
+- ``peak_per_minute``: the most unanswered calls that began in one clock minute;
+- ``peak_hour_callees``: the most different numbers rung in one clock hour;
+- ``sequential_share``: of the numbers rung, taken in the order they were first rung,
+  the share whose number is 1 to 10 more or less than the one before (dialling down a
+  list);
+- ``numbers`` and ``calls_per_number`` (rotation inside a range);
+- ``repeat_share``: the share of numbers rung more than once;
+- ``night_share``: calls between 23:00 and 07:00 in the scan's time zone (the callees'
+  local time: they are the operator's own subscribers);
+- ``callbacks``, ``callback_rate``, ``callback_billsec``: numbers rung that then called
+  the entity (its number, or any number in its range) within ``callback_hours`` of
+  being rung, and the seconds billed on those calls back: the money at risk;
+- ``detected_at``: when, in the calls' own time, the entity had rung ``min_callees``
+  different numbers: the earliest a live scan could have flagged it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The numbers the scan judges by (all in one place; the report prints them)."""
+
+    min_callees: int = 30  # a caller number is looked at once it rang this many people
+    min_range_callees: int = 100  # a range, this many (across at least 2 of its numbers)
+    short_ring: int = 5  # seconds: an unanswered call this short is a one-ring call
+    callback_hours: int = 72  # a call back counts within this long of being rung
+    night_start: int = 23  # local hour
+    night_end: int = 7  # local hour (exclusive)
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+RANGE_DIGITS = (2, 3)  # a range is a number without its last 2, or its last 3, digits
+
+
+@dataclass
+class Aggregate:
+    """What an engine counts for one candidate entity (integers and sorted lists)."""
+
+    kind: str  # "number" or "range"
+    key: str  # the E.164 number, or the range's prefix with '+'
+    calls: int
+    callees: int
+    answered: int
+    first: int  # epoch seconds of its first call
+    last: int
+    night: int
+    repeat_callees: int  # numbers rung more than once
+    numbers: list[tuple[str, int]]  # (caller number, calls), by number
+    rings: list[int]  # ring seconds of its unanswered calls, sorted
+    unanswered_starts: list[int]  # start of each unanswered call, sorted
+    callees_in_order: list[str]  # numbers rung, by first call to them (then by number)
+    first_contacts: list[int]  # when each of callees_in_order was first rung
+    hour_callees: list[tuple[int, int]]  # (epoch hour, distinct numbers rung), by hour
+    # Calls to the entity from numbers it rang, after it first rang them: (who, start,
+    # billsec), sorted. ``finish`` keeps those within ``callback_hours``.
+    callbacks: list[tuple[str, int, int]]
+    rotation: list[tuple[int, str]] = field(default_factory=list)  # (5-min bucket, caller) seen
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # up to 10 raw records
+
+    def canonical(self) -> tuple[Any, ...]:
+        """Everything, in a fixed order (engines are compared on this)."""
+        return tuple(asdict(self).values())
+
+
+def quantile(values: list[int], q: float) -> float | None:
+    """The q-quantile of sorted ``values``, interpolating linearly between ranks.
+
+    >>> quantile([1, 2, 3, 4], 0.5), quantile([1, 2, 3, 4], 0.9), quantile([], 0.5)
+    (2.5, 3.7, None)
+    """
+    if not values:
+        return None
+    position = (len(values) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    value = values[low] + (values[high] - values[low]) * (position - low)
+    return round(value, 6)
+
+
+def _sequential(callees: list[str]) -> float:
+    """Share of consecutive first-rung numbers that are 1-10 apart (same length)."""
+    if len(callees) < 2:
+        return 0.0
+    close = 0
+    for before, after in itertools.pairwise(callees):
+        if (
+            len(before) == len(after)
+            and before[1:].isdigit()
+            and after[1:].isdigit()
+            and 1 <= abs(int(after[1:]) - int(before[1:])) <= 10
+        ):
+            close += 1
+    return round(close / (len(callees) - 1), 6)
+
+
+def _peak_minute(starts: list[int]) -> int:
+    best = run = 0
+    current = None
+    for start in starts:
+        minute = start // 60
+        run = run + 1 if minute == current else 1
+        current = minute
+        best = max(best, run)
+    return best
+
+
+def _detected_at(first_contacts: list[int], needed: int) -> int | None:
+    ordered = sorted(first_contacts)
+    return ordered[needed - 1] if len(ordered) >= needed else None
+
+
+def finish(agg: Aggregate, limits: Thresholds) -> dict[str, Any]:
+    """The features of ``agg`` by name (see the module docstring)."""
+    unanswered = agg.calls - agg.answered
+    numbers = len(agg.numbers)
+    contacted = dict(zip(agg.callees_in_order, agg.first_contacts, strict=True))
+    window = limits.callback_hours * 3600
+    backs: dict[str, int] = {}  # who called back -> seconds billed on those calls
+    for who, when, billed in agg.callbacks:
+        if who in contacted and 0 < when - contacted[who] <= window:
+            backs[who] = backs.get(who, 0) + billed
+    needed = limits.min_callees if agg.kind == "number" else limits.min_range_callees
+    return {
+        "calls": agg.calls,
+        "callees": agg.callees,
+        "answered": agg.answered,
+        "answered_share": round(agg.answered / agg.calls, 6) if agg.calls else 0.0,
+        "unanswered": unanswered,
+        "short_unanswered": sum(1 for r in agg.rings if r <= limits.short_ring),
+        "ring_median": quantile(agg.rings, 0.5),
+        "ring_p90": quantile(agg.rings, 0.9),
+        "ring_min": agg.rings[0] if agg.rings else None,
+        "ring_max": agg.rings[-1] if agg.rings else None,
+        "peak_per_minute": _peak_minute(agg.unanswered_starts),
+        "peak_hour_callees": max((n for _, n in agg.hour_callees), default=0),
+        "sequential_share": _sequential(agg.callees_in_order),
+        "numbers_seen": numbers,
+        "calls_per_number": round(agg.calls / numbers, 6) if numbers else 0.0,
+        "repeat_share": round(agg.repeat_callees / agg.callees, 6) if agg.callees else 0.0,
+        "night_share": round(agg.night / agg.calls, 6) if agg.calls else 0.0,
+        "callbacks": len(backs),
+        "callback_rate": round(len(backs) / agg.callees, 6) if agg.callees else 0.0,
+        "callback_billsec": sum(backs.values()),
+        "first_seen": agg.first,
+        "last_seen": agg.last,
+        "detected_at": _detected_at(agg.first_contacts, needed),
+    }

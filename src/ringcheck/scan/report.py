@@ -1,0 +1,268 @@
+"""A scan written out: JSON, CSV and Parquet for tools, a table for the terminal, block
+lists for switches and phones. (The HTML report for an analyst is ``scan.html``.)
+
+JSON is one document, ``{"summary": {...}, "findings": [...], "unreadable_rows": [...]}``;
+each finding has ``kind`` (``number`` or ``range``), ``number`` or ``prefix``, ``level``,
+``score``, every feature by name (``features.finish``), ``numbers`` (the caller numbers
+seen), ``first_seen``, ``last_seen``, ``detected_at`` (ISO 8601, UTC), ``country``,
+``reasons`` [{code, text}] and ``headline``, worst first. With ``mask``, subscriber
+numbers (the people rung) keep only their country code and last two digits.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+import orjson
+import polars as pl
+
+from ringcheck.calllog.outputs import callblocker, vcard
+from ringcheck.risk import at_least
+from ringcheck.scan import ScanResult, iso
+from ringcheck.scan.detect import Finding
+
+OUTPUTS = ("table", "json", "csv", "parquet", "html")
+BLOCKLISTS = ("csv", "vcard", "callblocker")
+_TIMES = ("first_seen", "last_seen", "detected_at")
+_CSV_FEATURES = (
+    "calls",
+    "callees",
+    "answered_share",
+    "ring_median",
+    "ring_p90",
+    "peak_per_minute",
+    "peak_hour_callees",
+    "sequential_share",
+    "numbers_seen",
+    "calls_per_number",
+    "repeat_share",
+    "night_share",
+    "callbacks",
+    "callback_rate",
+    "callback_billsec",
+)
+
+
+def mask_number(number: str) -> str:
+    """'+447400123456' -> '+44xxxxxxxx56': its calling code and its last two digits."""
+    if not number.startswith("+") or len(number) < 7:
+        return "x" * max(0, len(number) - 2) + number[-2:]
+    from ringcheck.phonemeta import calling_codes
+
+    codes = calling_codes()
+    keep = next((n for n in (1, 2, 3) if int(number[1 : 1 + n]) in codes), 2)
+    return number[: 1 + keep] + "x" * (len(number) - 3 - keep) + number[-2:]
+
+
+def finding_dict(finding: Finding, mask: bool = False) -> dict[str, Any]:
+    """One finding as the JSON document has it."""
+    f = finding.features
+    where = {"number": finding.key} if finding.kind == "number" else {"prefix": finding.key}
+    features = {k: (iso(v) if k in _TIMES else v) for k, v in f.items()}
+    hide = mask_number if mask else str
+    return {
+        "kind": finding.kind,
+        **where,
+        "level": finding.level,
+        "score": finding.score,
+        "country": finding.destination.get("country"),
+        "headline": finding.headline,
+        "within": finding.within,
+        **features,
+        "numbers": finding.numbers,
+        "destination": finding.destination,
+        "reasons": [{"code": r["code"], "text": r["text"]} for r in finding.reasons],
+        "called_back": [
+            {
+                **c,
+                "number": hide(c["number"]),
+                "rung": iso(c["rung"]),
+                "first_call_back": iso(c["first_call_back"]),
+            }
+            for c in finding.callbacks
+        ],
+        "evidence": [
+            {**e, "callee": hide(e["callee"]), "start": iso(e["start"])} for e in finding.evidence
+        ],
+    }
+
+
+def to_dict(result: ScanResult, mask: bool = False) -> dict[str, Any]:
+    return {
+        "summary": result.summary(),
+        "findings": [finding_dict(f, mask) for f in result.findings],
+        "unreadable_rows": [u.to_dict() for u in result.unreadable],
+    }
+
+
+def to_json(result: ScanResult, mask: bool = False) -> bytes:
+    body = orjson.dumps(to_dict(result, mask), option=orjson.OPT_INDENT_2)
+    # escaped like every JSON answer of ringcheck's: no reader takes it for markup
+    return body.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
+def rows(result: ScanResult) -> list[dict[str, Any]]:
+    """One flat row per finding (CSV and Parquet)."""
+    out = []
+    for finding in result.findings:
+        f = finding.features
+        out.append(
+            {
+                "kind": finding.kind,
+                "key": finding.key,
+                "level": finding.level,
+                "score": finding.score,
+                "country": finding.destination.get("country"),
+                **{k: f[k] for k in _CSV_FEATURES},
+                "first_seen": iso(f["first_seen"]),
+                "last_seen": iso(f["last_seen"]),
+                "detected_at": iso(f["detected_at"]),
+                "within": finding.within,
+                "numbers": " ".join(finding.numbers),
+                "headline": finding.headline,
+                "reasons": " ".join(r["text"] for r in finding.reasons),
+            }
+        )
+    return out
+
+
+_SCHEMA: dict[str, Any] = {
+    "kind": pl.String,
+    "key": pl.String,
+    "level": pl.String,
+    "score": pl.Int64,
+    "country": pl.String,
+    "calls": pl.Int64,
+    "callees": pl.Int64,
+    "answered_share": pl.Float64,
+    "ring_median": pl.Float64,
+    "ring_p90": pl.Float64,
+    "peak_per_minute": pl.Int64,
+    "peak_hour_callees": pl.Int64,
+    "sequential_share": pl.Float64,
+    "numbers_seen": pl.Int64,
+    "calls_per_number": pl.Float64,
+    "repeat_share": pl.Float64,
+    "night_share": pl.Float64,
+    "callbacks": pl.Int64,
+    "callback_rate": pl.Float64,
+    "callback_billsec": pl.Int64,
+    "first_seen": pl.String,
+    "last_seen": pl.String,
+    "detected_at": pl.String,
+    "within": pl.String,
+    "numbers": pl.String,
+    "headline": pl.String,
+    "reasons": pl.String,
+}
+
+
+def to_frame(result: ScanResult) -> pl.DataFrame:
+    return pl.DataFrame(rows(result), schema=_SCHEMA)
+
+
+def to_csv(result: ScanResult) -> str:
+    return to_frame(result).write_csv()
+
+
+def to_parquet(result: ScanResult, path: str) -> None:
+    to_frame(result).write_parquet(path)
+
+
+def blocked(result: ScanResult, level: str) -> list[Finding]:
+    """The widest findings at ``level`` or worse: a range covers the numbers inside it."""
+    chosen = result.at_least(level)
+    keys = {f.key for f in chosen if f.kind == "range"}
+    return [f for f in chosen if not any(f.key != k and f.key.startswith(k) for k in keys)]
+
+
+def blocklist(result: ScanResult, kind: str, level: str, now: dt.datetime | None = None) -> str:
+    """The block list in ``kind``: ``csv`` (ranges as prefixes), ``vcard`` (a range's
+    numbers one by one: phones match whole numbers) or ``callblocker`` (its lists match by
+    prefix, so a range is one entry)."""
+    chosen = blocked(result, level)
+    if kind == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(("kind", "number", "level", "country", "callees", "callbacks", "last_seen"))
+        for f in chosen:
+            writer.writerow(
+                (
+                    f.kind,
+                    f.key,
+                    f.level,
+                    f.destination.get("country") or "",
+                    f.features["callees"],
+                    f.features["callbacks"],
+                    iso(f.features["last_seen"]),
+                )
+            )
+        return out.getvalue()
+    entries = []
+    for f in chosen:
+        numbers = f.numbers if kind == "vcard" and f.kind == "range" else [f.key]
+        entries += [
+            {"e164": n, "verdict": {"level": f.level}, "country": f.destination.get("country")}
+            for n in numbers
+        ]
+    if kind == "vcard":
+        return vcard(entries)
+    if kind == "callblocker":
+        return callblocker(entries, now or dt.datetime.now(dt.UTC))
+    raise ValueError(f"unknown block list {kind!r}")
+
+
+def table(result: ScanResult, limit: int = 30) -> str:
+    """The findings as a table for the terminal, campaigns first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    shown = [f for f in result.findings if f.within is None][:limit]
+    grid = Table(title=None, show_lines=False)
+    for name in ("level", "caller", "country", "people", "called back", "billed", "when"):
+        grid.add_column(name)
+    for f in shown:
+        where = f.key + ("x" * _missing(f)) if f.kind == "range" else f.key
+        grid.add_row(
+            f.level.replace("_", " "),
+            where,
+            f.destination.get("country") or "",
+            f"{f.features['callees']:,}",
+            f"{f.features['callbacks']:,}",
+            _hours(f.features["callback_billsec"]),
+            iso(f.features["first_seen"]) or "",
+        )
+    console = Console(file=io.StringIO(), record=True, width=120, force_terminal=False)
+    console.print(_lead(result))
+    if shown:
+        console.print(grid)
+    for spared in result.spared[:10]:
+        console.print(f"spared {spared.key}: {spared.text}")
+    return console.export_text()
+
+
+def _missing(finding: Finding) -> int:
+    return len(finding.numbers[0]) - len(finding.key) if finding.numbers else 0
+
+
+def _hours(seconds: int) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds // 60} min"
+
+
+def _lead(result: ScanResult) -> str:
+    s = result.summary()
+    high = [f for f in result.campaigns("high")]
+    return (
+        f"Scanned {s['records']:,} call records ({s['unreadable']:,} unreadable) from "
+        f"{len(s['files'])} file(s): {len(high)} campaign(s) at high or very high, "
+        f"{s['victims']:,} people rung, {s['callbacks']:,} called back "
+        f"({_hours(s['callback_billsec'])} billed)."
+    )
+
+
+def at_level(result: ScanResult, level: str) -> bool:
+    """Whether any finding reaches ``level`` (for --fail-on)."""
+    return any(at_least(f.level, level) for f in result.findings)

@@ -1,0 +1,145 @@
+"""What the scan finds: planted campaigns at high or very high, look-alikes spared, and
+features counted exactly on a small hand-made set of calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from scan_support import ZONE
+
+from ringcheck.risk import at_least
+from ringcheck.scan import ScanOptions, Thresholds, scan
+from ringcheck.scan.demo import write
+from ringcheck.scan.features import quantile
+
+
+@pytest.fixture(scope="module")
+def result(demo_dir: Path) -> Any:
+    return scan([str(demo_dir / "demo.asterisk")], ScanOptions(tz=ZONE))
+
+
+def _covers(key: str, numbers: list[str]) -> bool:
+    return any(n.startswith(key) for n in numbers)
+
+
+def test_every_planted_campaign_of_200_victims_is_found_at_high_or_worse(
+    result: Any, labels: dict[str, Any]
+) -> None:
+    flagged = result.at_least("high")
+    big = [c for c in labels["campaigns"] if c["victims"] >= 200]
+    assert len(big) >= 3
+    for campaign in big:
+        hits = [f for f in flagged if _covers(f.key, campaign["numbers"])]
+        assert hits, campaign["prefix"]
+        assert any(f.features["callbacks"] > 0 for f in hits) or campaign["callbacks"] == 0
+
+
+def test_everything_flagged_high_is_a_planted_campaign(result: Any, labels: dict[str, Any]) -> None:
+    numbers = [n for c in labels["campaigns"] for n in c["numbers"]]
+    for finding in result.at_least("high"):
+        assert _covers(finding.key, numbers), finding.key
+
+
+def test_flash_calls_are_never_high_and_say_nobody_called_back(
+    result: Any, labels: dict[str, Any]
+) -> None:
+    prefixes = tuple(n["prefix"] for n in labels["negatives"] if n["kind"] == "flash_call")
+    found = [f for f in result.findings if f.key.startswith(prefixes)]
+    assert found
+    for finding in found:
+        assert not at_least(finding.level, "high"), finding.key
+        assert any(r["code"] == "no_callbacks_yet" for r in finding.reasons)
+
+
+def test_call_centres_robo_diallers_and_ivr_lines_are_not_findings(
+    result: Any, labels: dict[str, Any]
+) -> None:
+    keys = {f.key for f in result.findings}
+    for negative in labels["negatives"]:
+        if "number" in negative:
+            assert negative["number"] not in keys, negative
+    spared = {s.key: s.reason for s in result.spared}
+    assert spared.get("+441614961999") == "domestic"
+    assert spared.get("+912233445566") == "answered"
+
+
+def test_findings_are_ranked_worst_first_and_nested_under_their_range(result: Any) -> None:
+    order = [f.sort_key() for f in result.findings]
+    assert order == sorted(order)
+    for finding in result.findings:
+        if finding.within is not None:
+            assert finding.key.startswith(finding.within) and finding.key != finding.within
+
+
+def test_an_allowlisted_range_is_spared(demo_dir: Path) -> None:
+    options = ScanOptions(tz=ZONE, allowlist=("+46765432",))
+    found = scan([str(demo_dir / "demo.asterisk")], options)
+    assert not [f for f in found.findings if f.key.startswith("+46765432")]
+    assert "+46765432" in {s.key for s in found.spared if s.reason == "allowlisted"}
+
+
+def test_all_four_formats_give_the_same_findings(demo_dir: Path, result: Any) -> None:
+    expected = [(f.kind, f.key, f.level, f.score, f.features) for f in result.findings]
+    for fmt in ("freeswitch", "csv", "parquet"):
+        found = scan([str(demo_dir / f"demo.{fmt}")], ScanOptions(tz=ZONE))
+        assert [
+            (f.kind, f.key, f.level, f.score, f.features) for f in found.findings
+        ] == expected, fmt
+
+
+# --- features, counted exactly on a small set -----------------------------------------
+
+T0 = 1_793_671_800  # 2026-11-03 02:10:00 UTC (GMT in London)
+
+
+def _calls(rows: list[tuple[str, str, int, int, int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows, schema=["caller", "callee", "start", "ring", "billsec"], orient="row"
+    ).with_columns(label=pl.lit("test"))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """+225 07 12 34 56 01 rings six subscribers in number order at night (rings 1, 2, 2,
+    3, 4, 9 s, one answered); two call back: one after 2 h (counts), one after 80 h."""
+    victims = [f"+4474001000{i:02d}" for i in (10, 11, 12, 13, 14, 15)]
+    caller = "+2250712345601"
+    rings = [1, 2, 2, 3, 4, 9]
+    rows = [
+        (caller, v, T0 + 20 * i, r, 0) for i, (v, r) in enumerate(zip(victims, rings, strict=True))
+    ]
+    rows[5] = (caller, victims[5], T0 + 100, 9, 30)  # answered, 30 s
+    rows += [
+        (victims[0], caller, T0 + 7200, 3, 120),
+        (victims[1], caller, T0 + 80 * 3600, 3, 60),
+        (victims[2], victims[3], T0 + 500, 5, 200),  # subscribers among themselves
+    ]
+    path = tmp_path_factory.mktemp("small") / "Master.csv"
+    write(_calls(rows), path, "asterisk")
+    limits = Thresholds(min_callees=3, min_range_callees=50)
+    return scan([str(path)], ScanOptions(tz=ZONE), limits)
+
+
+def test_features_are_counted_exactly(small: Any) -> None:
+    (finding,) = [f for f in small.findings if f.key == "+2250712345601"]
+    f = finding.features
+    assert (f["calls"], f["callees"], f["answered"], f["unanswered"]) == (6, 6, 1, 5)
+    assert f["answered_share"] == round(1 / 6, 6)
+    assert f["ring_median"] == 2.0 and f["ring_p90"] == quantile([1, 2, 2, 3, 4], 0.9) == 3.6
+    assert (f["ring_min"], f["ring_max"], f["short_unanswered"]) == (1, 4, 5)
+    assert f["sequential_share"] == 1.0  # each victim 1 more than the one before
+    assert f["night_share"] == 1.0  # all between 02:10 and 02:12 London time
+    assert f["peak_per_minute"] == 3  # unanswered calls at :00, :20, :40 of 02:10
+    assert (f["callbacks"], f["callback_billsec"]) == (1, 120)  # the 80 h one is too late
+    assert f["callback_rate"] == round(1 / 6, 6)
+    assert f["detected_at"] == T0 + 40  # the third person rung (min_callees=3)
+    assert finding.callbacks[0]["number"] == "+447400100010"
+    assert [e["line"] for e in finding.evidence] == [1, 2, 3, 4, 5, 6]
+
+
+def test_quantiles_interpolate_between_ranks() -> None:
+    assert quantile([5], 0.5) == 5 and quantile([1, 3], 0.5) == 2.0
+    assert quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) == 9.1

@@ -1,0 +1,172 @@
+"""Reading real call-record formats: Asterisk Master.csv, FreeSWITCH cdr_csv, CSV/TSV with
+a header, Parquet; many files, folders, globs and gzip; bad records listed, never fatal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from scan_support import DATA, ZONE
+
+from ringcheck.scan.model import Columns, ScanError, ScanOptions
+from ringcheck.scan.readers import detect, expand, open_all, read, template_names
+
+OPTIONS = ScanOptions(tz=ZONE)
+TEMPLATE = (
+    '"${start_stamp}","${caller_id_number}","${destination_number}","${duration}",'
+    '"${billsec}","${hangup_cause}"'
+)
+
+
+def calls(name: str, options: ScanOptions = OPTIONS) -> pl.DataFrame:
+    path = DATA / name
+    return read(path, detect(path, options), options).collect()
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("Master.csv", "asterisk"),
+        ("Master-uniqueid.csv", "asterisk"),
+        ("freeswitch-example.csv", "freeswitch"),
+        ("freeswitch-13.csv", "freeswitch"),
+        ("cdr-header.csv", "csv"),
+        ("cdr-header.tsv", "csv"),
+    ],
+)
+def test_each_format_is_recognised_from_the_file(name: str, fmt: str) -> None:
+    assert detect(DATA / name, OPTIONS) == fmt
+
+
+def test_asterisk_records_read_with_doubled_quotes_empty_answers_and_local_times() -> None:
+    rows = calls("Master.csv")
+    first = rows.row(0, named=True)
+    assert first["caller"] == "+2250712345601" and first["callee"] == "+447400100001"
+    # 2026-11-03 02:10:05 in London (GMT in November) is 02:10:05 UTC
+    assert first["start"] == 1793671805
+    assert (first["ring"], first["billsec"], first["answered"]) == (2, 0, False)
+    answered = rows.row(2, named=True)
+    assert answered["answered"] and answered["ring"] == 6 and answered["billsec"] == 360
+    assert answered["caller"] == "+447400100003" and answered["callee"] == "+442071234567"
+
+
+def test_numbers_are_read_as_text_and_put_in_e164_without_losing_zeros() -> None:
+    rows = calls("Master.csv")
+    assert rows["caller"][3] == "+441614961234"  # written 0044 1614 961234
+    assert rows["caller"][4] is None  # Anonymous: a hidden caller
+    assert rows["caller"][6] == "1001" and rows["callee"][6] == "1002"  # extensions stay
+    assert calls("freeswitch-13.csv")["callee"][1] == "+447400100026"  # '0044 7400 100026'
+
+
+def test_bad_records_say_why_with_their_line_and_are_not_used() -> None:
+    rows = calls("Master.csv")
+    bad = rows.filter(pl.col("why").is_not_null()).select("line", "why").rows()
+    assert bad == [
+        (8, "the start time can't be read"),
+        (9, "its duration and billed seconds can't be read"),
+        (10, "it has no called number"),
+    ]
+
+
+def test_asterisk_with_uniqueid_and_userfield_columns() -> None:
+    rows = calls("Master-uniqueid.csv")
+    assert rows.height == 3 and rows["why"].null_count() == 3
+    assert rows["answered"].to_list() == [False, False, True]
+
+
+def test_freeswitch_example_and_older_13_field_records() -> None:
+    example = calls("freeswitch-example.csv")
+    assert example["ring"].to_list()[:4] == [2, 3, 5, 25]
+    assert example["answered"].to_list()[:4] == [False, False, True, False]
+    assert example["why"][4] == "the start time can't be read"
+    older = calls("freeswitch-13.csv")
+    assert older["answered"].to_list() == [False, True]
+
+
+def test_a_freeswitch_template_names_the_columns() -> None:
+    rows = calls("freeswitch-custom.csv", ScanOptions(tz=ZONE, template=TEMPLATE))
+    assert rows["caller"].to_list() == ["+2348034567005", "+447400100025"]
+    assert rows["billsec"].to_list() == [0, 60]
+
+
+def test_a_template_without_the_needed_fields_is_refused() -> None:
+    with pytest.raises(ScanError) as caught:
+        template_names('"${caller_id_name}","${uuid}"')
+    assert caught.value.code == "bad_template"
+
+
+def test_csv_and_tsv_with_a_header_find_their_columns_by_name() -> None:
+    rows = calls("cdr-header.csv")
+    assert rows["line"].to_list() == [2, 3, 4, 5]  # line 1 is the header
+    assert rows["start"][2] == 1793671860  # 03/11/2026 is read day first
+    assert rows["why"][3] == "it has no called number"
+    tsv = calls("cdr-header.tsv")
+    assert tsv["ring"].to_list() == [2, 6] and tsv["answered"].to_list() == [False, True]
+
+
+def test_columns_can_be_named_and_a_wrong_name_is_a_clear_error() -> None:
+    named = Columns(caller="Calling Number", callee="Called Number", start="Setup Time")
+    rows = calls("cdr-header.csv", ScanOptions(tz=ZONE, columns=named))
+    assert rows.height == 4
+    with pytest.raises(ScanError) as caught:
+        calls("cdr-header.csv", ScanOptions(tz=ZONE, columns=Columns(caller="nope")))
+    assert caught.value.code == "no_column" and "Calling Number" in caught.value.message
+
+
+def test_a_header_without_a_number_column_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("when,what\n2026-11-03 10:00:00,hello\n")
+    with pytest.raises(ScanError) as caught:
+        read(path, "csv", OPTIONS).collect()
+    assert caught.value.code == "no_column"
+
+
+def test_parquet_with_a_timestamp_column(tmp_path: Path) -> None:
+    path = tmp_path / "calls.parquet"
+    pl.DataFrame(
+        {
+            "caller": ["+2250712345601"],
+            "callee": ["+447400100001"],
+            "start": [dt.datetime(2026, 11, 3, 2, 10, 5, tzinfo=dt.UTC)],
+            "duration": [2],
+            "billsec": [0],
+        }
+    ).write_parquet(path)
+    assert detect(path, OPTIONS) == "parquet"
+    rows = read(path, "parquet", OPTIONS).collect()
+    assert rows["start"].to_list() == [1793671805] and rows["ring"].to_list() == [2]
+
+
+def test_many_files_folders_globs_and_gzip(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    shutil.copy(DATA / "Master.csv", tmp_path / "a" / "Master.csv")
+    with (
+        open(DATA / "freeswitch-example.csv", "rb") as src,
+        gzip.open(tmp_path / "a" / "fs.csv.gz", "wb") as out,
+    ):
+        out.write(src.read())
+    shutil.copy(DATA / "cdr-header.tsv", tmp_path / "b.tsv")
+    files = expand([str(tmp_path / "a"), str(tmp_path / "*.tsv")])
+    assert [f.name for f in files] == ["Master.csv", "fs.csv.gz", "b.tsv"]
+    frame, inputs = open_all([str(tmp_path / "a"), str(tmp_path / "*.tsv")], OPTIONS)
+    assert [i.format for i in inputs] == ["asterisk", "freeswitch", "csv"]
+    assert frame.collect().height == 10 + 5 + 2
+
+
+@pytest.mark.parametrize("given", ["/no/such/file.csv", "/no/such/*.csv"])
+def test_a_missing_file_or_glob_is_a_clear_error(given: str) -> None:
+    with pytest.raises(ScanError) as caught:
+        expand([given])
+    assert caught.value.code == "not_found"
+
+
+def test_a_file_that_is_not_call_records_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "photo.csv"
+    path.write_text("2026-11-03 10:00:00\n")
+    with pytest.raises(ScanError) as caught:
+        detect(path, OPTIONS)
+    assert caught.value.code == "unknown_format"

@@ -1,0 +1,115 @@
+"""Two engines, one answer: Spark (local mode, one session for this module) gives the same
+findings, unreadable records and counts as Polars on the same files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from scan_support import DATA, ZONE
+
+from ringcheck.bulk import longest_keys, prefix_table
+from ringcheck.scan import ScanOptions, scan
+from ringcheck.scan.demo import demo
+
+ROWS = 30_000
+
+
+def _spark_or_skip() -> None:
+    missing = []
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing.append("pyspark (pip install '.[spark]'; make test installs it)")
+    if shutil.which("java") is None:
+        missing.append("java (OpenJDK 17+; .ci/run installs openjdk-17-jre-headless)")
+    if missing:
+        reason = "Spark tests need " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    _spark_or_skip()
+    from ringcheck.scan.engines import spark as engine
+
+    session = engine.session()
+    yield session
+    engine.stop()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("spark-demo")
+    out = {}
+    for fmt in ("asterisk", "freeswitch", "parquet"):
+        out[fmt] = folder / f"cdr.{fmt}"
+        demo(ROWS, out[fmt], fmt, seed=7)
+    return out
+
+
+def canonical(result: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        (f.kind, f.key, f.level, f.score, sorted(f.features.items()), f.numbers, f.evidence,
+         f.callbacks, f.timeline, f.within)
+        for f in result.findings
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["asterisk", "freeswitch", "parquet"])
+def test_spark_and_polars_give_identical_findings(
+    spark: Any, files: dict[str, Path], fmt: str
+) -> None:
+    options = ScanOptions(tz=ZONE)
+    polars_result = scan([str(files[fmt])], options)
+    spark_result = scan([str(files[fmt])], options, engine="spark")
+    assert spark_result.engine == "spark" and polars_result.engine == "polars"
+    assert polars_result.findings, "the demo plants campaigns"
+    assert canonical(spark_result) == canonical(polars_result)
+    assert [(s.key, s.reason) for s in spark_result.spared] == [
+        (s.key, s.reason) for s in polars_result.spared
+    ]
+    assert (spark_result.records, spark_result.callers) == (
+        polars_result.records,
+        polars_result.callers,
+    )
+
+
+def test_spark_lists_the_same_unreadable_records(spark: Any) -> None:
+    paths = [
+        str(DATA / name) for name in ("Master.csv", "freeswitch-example.csv", "cdr-header.csv")
+    ]
+    options = ScanOptions(tz=ZONE)
+    polars_result = scan(paths, options)
+    spark_result = scan(paths, options, engine="spark")
+    assert spark_result.unreadable == polars_result.unreadable
+    assert [f.to_dict() for f in spark_result.inputs] == [f.to_dict() for f in polars_result.inputs]
+
+
+def test_spark_finds_the_longest_prefixes_as_polars_does(spark: Any) -> None:
+    from ringcheck.scan.engines.spark import longest_keys as spark_keys
+
+    numbers = [
+        "+18768123456", "+447400123456", "+447911123456", "+2348031234567", "+8816312345678",
+        "+4490612345678", "+19991234567", "+33612345678", "+7701123456", "+441481256789",
+    ]  # fmt: skip
+    table = prefix_table()
+    expected = (
+        longest_keys(pl.DataFrame({"n": numbers}).lazy(), pl.col("n").str.slice(1), table)
+        .collect()
+        .select("n", *(f"_k_{k}" for k in ("code", "region", "risk", "network", "uk")))
+        .sort("n")
+    )
+    frame = spark.createDataFrame([(n,) for n in numbers], "n string")
+    got = spark_keys(frame, "n").collect()
+    rows = sorted(
+        (r["n"], r["_k_code"], r["_k_region"], r["_k_risk"], r["_k_network"], r["_k_uk"])
+        for r in got
+    )
+    assert rows == expected.rows()
