@@ -62,8 +62,9 @@ def test_call_centres_robo_diallers_and_ivr_lines_are_not_findings(
         if "number" in negative:
             assert negative["number"] not in keys, negative
     spared = {s.key: s.reason for s in result.spared}
-    assert spared.get("+441614961999") == "domestic"
-    assert spared.get("+912233445566") == "answered"
+    assert spared.get("+441614961999") == "domestic"  # the UK robo-dialler rings short
+    # Call centres ring people who answer: too few one-ring calls to be looked at.
+    assert "+912233445566" not in spared and "+442071230000" not in spared
 
 
 def test_findings_are_ranked_worst_first_and_nested_under_their_range(result: Any) -> None:

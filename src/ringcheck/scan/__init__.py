@@ -51,7 +51,7 @@ class ScanResult:
     unreadable: list[Unreadable]
     inputs: list[InputFile]
     records: int
-    callers: int
+    callers: int  # caller numbers (E.164) that made at least one one-ring call
     first: int | None
     last: int | None
     engine: str
@@ -86,7 +86,7 @@ class ScanResult:
             "files": [f.to_dict() for f in self.inputs],
             "records": self.records,
             "unreadable": self.unreadable_count,
-            "callers": self.callers,
+            "one_ring_callers": self.callers,
             "first_call": iso(self.first),
             "last_call": iso(self.last),
             "time_zone": self.zone,

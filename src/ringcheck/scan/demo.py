@@ -219,9 +219,12 @@ def _fan_out(
     )
 
 
-def generate(rows: int, seed: int = 1) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """About ``rows`` calls, sorted by time, and the labels of what was planted."""
-    subs = subscribers_for(rows)
+def generate(
+    rows: int, seed: int = 1, subscribers: int | None = None
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """About ``rows`` calls, sorted by time, and the labels of what was planted. The
+    subscriber count follows the rows unless given (benchmarks keep it fixed)."""
+    subs = subscribers or subscribers_for(rows)
     parts: list[pl.DataFrame] = []
     labels: dict[str, Any] = {"seed": seed, "subscribers": subs, "campaigns": [], "negatives": []}
     for i, shape in enumerate(_CAMPAIGNS):
@@ -411,9 +414,11 @@ def write(calls: pl.DataFrame, out: Path, fmt: str) -> None:
         raise ValueError(f"unknown format {fmt!r}")
 
 
-def demo(rows: int, out: Path, fmt: str = "asterisk", seed: int = 1) -> dict[str, Any]:
+def demo(
+    rows: int, out: Path, fmt: str = "asterisk", seed: int = 1, subscribers: int | None = None
+) -> dict[str, Any]:
     """Write ``out`` and ``out.labels.json``; return the labels."""
-    calls, labels = generate(rows, seed)
+    calls, labels = generate(rows, seed, subscribers)
     write(calls, out, fmt)
     labels.update({"format": fmt, "zone": ZONE, "file": out.name})
     Path(f"{out}.labels.json").write_text(json.dumps(labels, indent=2) + "\n", encoding="utf-8")

@@ -217,16 +217,17 @@ def _destinations(keys: list[str], home: str, data: Tables | None) -> dict[str, 
 
 
 def worth_a_look(candidates: pl.DataFrame, home: str, data: Tables | None = None) -> pl.DataFrame:
-    """The candidates worth counting in full: all but ordinary domestic callers (their
-    call-backs cost a normal call) that mostly didn't ring short and unanswered: a block
-    of subscribers calling their friends is no look-alike. Both engines ask this."""
+    """The candidates worth counting in full: all but the ranges of ordinary domestic
+    numbers (their call-backs cost a normal call: a block of subscribers whose short calls
+    add up is no look-alike). A domestic *number* stays, to be listed as spared. Both
+    engines ask this."""
     if not candidates.height:
         return candidates
     found = classify(candidates, "key", home=home, data=data)
     ordinary = (
         pl.col("dest_domestic").fill_null(False)
         & (pl.col("dest_level") == "low")
-        & (pl.col("short") * 2 < pl.col("calls"))
+        & (pl.col("kind") == "range")
     )
     return found.filter(~ordinary).select(candidates.columns)
 

@@ -33,7 +33,6 @@ Features (``finish``):
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -70,6 +69,8 @@ class Aggregate:
     last: int
     night: int
     repeat_callees: int  # numbers rung more than once
+    # consecutive numbers rung (by first call to them) that are 1-10 apart, same length
+    sequential_pairs: int
     numbers: list[tuple[str, int]]  # (caller number, calls), by number
     rings: list[int]  # ring seconds of its unanswered calls, sorted
     unanswered_starts: list[int]  # start of each unanswered call, sorted
@@ -100,22 +101,6 @@ def quantile(values: list[int], q: float) -> float | None:
     high = min(low + 1, len(values) - 1)
     value = values[low] + (values[high] - values[low]) * (position - low)
     return round(value, 6)
-
-
-def _sequential(callees: list[str]) -> float:
-    """Share of consecutive first-rung numbers that are 1-10 apart (same length)."""
-    if len(callees) < 2:
-        return 0.0
-    close = 0
-    for before, after in itertools.pairwise(callees):
-        if (
-            len(before) == len(after)
-            and before[1:].isdigit()
-            and after[1:].isdigit()
-            and 1 <= abs(int(after[1:]) - int(before[1:])) <= 10
-        ):
-            close += 1
-    return round(close / (len(callees) - 1), 6)
 
 
 def _peak_minute(starts: list[int]) -> int:
@@ -158,7 +143,9 @@ def finish(agg: Aggregate, limits: Thresholds) -> dict[str, Any]:
         "ring_max": agg.rings[-1] if agg.rings else None,
         "peak_per_minute": _peak_minute(agg.unanswered_starts),
         "peak_hour_callees": max((n for _, n in agg.hour_callees), default=0),
-        "sequential_share": _sequential(agg.callees_in_order),
+        "sequential_share": (
+            round(agg.sequential_pairs / (agg.callees - 1), 6) if agg.callees > 1 else 0.0
+        ),
         "numbers_seen": numbers,
         "calls_per_number": round(agg.calls / numbers, 6) if numbers else 0.0,
         "repeat_share": round(agg.repeat_callees / agg.callees, 6) if agg.callees else 0.0,

@@ -11,11 +11,14 @@ line        Int64   its record number in that file (1 = first record)
 caller      Utf8    the calling number in E.164, or as written when it has no E.164
                     form (an extension); null when withheld
 callee      Utf8    the called number, the same way
+caller_text Utf8    the calling number as written (so a pass can group before reading)
+callee_text Utf8    the called number as written
 start       Int64   when the call began, in seconds since 1970 (UTC)
 ring        Int64   seconds it rang: duration minus billed seconds
 billsec     Int64   billed (talk) seconds; 0 when not answered
 answered    Bool    it was answered
-why         Utf8    null, or why the record can't be used (those rows are listed, not used)
+ok          Bool    the record can be used
+why         Utf8    null, or why it can't be (those records are listed, not used)
 ==========  ======  ================================================================
 
 Numbers and seconds are integers on purpose: both engines (Polars, Spark) then count the
@@ -37,10 +40,13 @@ CALLS: dict[str, Any] = {
     "line": pl.Int64,
     "caller": pl.String,
     "callee": pl.String,
+    "caller_text": pl.String,
+    "callee_text": pl.String,
     "start": pl.Int64,
     "ring": pl.Int64,
     "billsec": pl.Int64,
     "answered": pl.Boolean,
+    "ok": pl.Boolean,
     "why": pl.String,
 }
 FORMATS = ("asterisk", "freeswitch", "csv", "parquet")

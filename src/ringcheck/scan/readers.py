@@ -27,7 +27,6 @@ import io
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -361,14 +360,11 @@ def _named(raw: pl.LazyFrame, path: Path, options: ScanOptions) -> pl.LazyFrame:
     start = cols["start"]
     assert start is not None  # find_columns insists on it
     typed = _typed_time(pl.col(start), schema[start], options.tz or local_zone())
-    if typed is not None:  # a Parquet timestamp, or seconds since 1970
-        text["start"] = pl.from_epoch(typed, time_unit="s").dt.strftime(ASTERISK_TIME)
     frame = raw.select(
         "_line",
         *(expr.alias(f"_{k}") for k, expr in text.items()),
+        *([typed.alias("_start_epoch")] if typed is not None else []),
     )
-    if typed is not None:
-        options = replace(options, tz="UTC", time_format=ASTERISK_TIME)
     return _canonical(
         frame,
         path,
@@ -443,12 +439,16 @@ def _canonical(
     has_billsec: bool,
     answered: bool,
 ) -> pl.LazyFrame:
-    """Text columns ``_caller``, ``_callee``, ``_start``… into ``model.CALLS``."""
+    """Text columns ``_caller``, ``_callee``, ``_start``… into ``model.CALLS``
+    (``_start_epoch``, when present, holds the start already in seconds: Parquet)."""
     zone = options.tz or local_zone()
-    start = _times(pl.col("_start").str.strip_chars(), start_format, zone)
+    names = frame.collect_schema().names()
+    if "_start_epoch" in names:
+        start = pl.col("_start_epoch")
+    else:
+        start = _times(pl.col("_start").str.strip_chars(), start_format, zone)
     duration = _int("_duration") if has_duration else None
     billsec = _int("_billsec") if has_billsec else pl.lit(0, pl.Int64)
-    names = frame.collect_schema().names()
     if "_answered_flag" in names:
         answered_expr = pl.col("_answered_flag")
     elif answered:
@@ -476,16 +476,27 @@ def _canonical(
     for test, text in checks[1:]:
         why = why.when(test).then(pl.lit(text))
     why = why.otherwise(None)
+    # The same tests as one cheap flag: the reason is only spelled out for listing.
+    ok = (
+        pl.col("_callee").is_not_null()
+        & (pl.col("_callee").str.len_bytes() > 0)
+        & start.is_not_null()
+        & (ring_expr >= 0)
+        & (billsec >= 0)
+    ).fill_null(False)
     home = options.home
     return frame.select(
         pl.lit(str(path)).alias("file"),
         pl.col("_line").cast(pl.Int64).alias("line"),
         e164(pl.col("_caller"), home).alias("caller"),
         e164(pl.col("_callee"), home).alias("callee"),
+        pl.col("_caller").alias("caller_text"),
+        pl.col("_callee").alias("callee_text"),
         start.alias("start"),
         ring_expr.alias("ring"),
         billsec.alias("billsec"),
         answered_expr.fill_null(False).alias("answered"),
+        ok.alias("ok"),
         why.alias("why"),
     ).cast(CALLS)  # type: ignore[arg-type]
 

@@ -1,11 +1,13 @@
 """The scan on one machine: Polars, streaming, in two passes over the call records.
 
-1. One streaming pass groups the usable records by (caller, callee): how many calls,
-   how many answered, first and last. Memory grows with the distinct pairs (the callers
-   and whom they ring), not with the records. The unreadable records and each file's
-   counts come from the same pass. Candidates (``features``) are picked from the pairs.
-2. A second streaming pass keeps only the records from or to a candidate's numbers, and
-   the candidates' ``Aggregate`` are counted from those.
+1. One streaming pass groups the records by file and by (caller, callee) as written:
+   how many calls, short rings, answers, first and last. Memory grows with the distinct
+   pairs (the callers and whom they ring), not with the records. Each file's counts come
+   from it; each distinct spelling of a number is then put in E.164 once, and the pairs
+   counted again in E.164. Candidates (``features``) are picked from those pairs. (Only
+   when some records can't be used does a filtering pass list them.)
+2. A second streaming pass keeps only the records from or to a candidate's numbers, found
+   by their spellings, and the candidates' ``Aggregate`` are counted from those.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from ringcheck.bulk import e164
 from ringcheck.scan.features import RANGE_DIGITS, Aggregate, Thresholds
 from ringcheck.scan.model import InputFile, ScanOptions, Unreadable
 from ringcheck.scan.readers import local_zone, open_all
@@ -74,39 +77,97 @@ def run(
     full: ``detect.worth_a_look``): everything but the scoring."""
     calls, inputs = open_all(paths, options)
     calls = _in_period(calls, options)
-    usable = calls.filter(pl.col("why").is_null())
-    short = (~pl.col("answered")) & (pl.col("ring") <= limits.short_ring)
-    pairs_plan = (
-        usable.filter(pl.col("caller").is_not_null())
-        .group_by("caller", "callee")
-        .agg(n=pl.len(), short=short.sum(), answered=pl.col("answered").sum())
+    usable = pl.col("ok")
+    short = usable & (~pl.col("answered")) & (pl.col("ring") <= limits.short_ring)
+    # One pass: every record counted by file, and the one-ring calls (short, unanswered)
+    # grouped by their numbers as written, so that reading a number (e164) runs once per
+    # spelling, not once per record. Only callers that rang many people this way can be
+    # campaigns; their other calls are counted in the second pass.
+    grouped = (
+        calls.group_by(
+            "file",
+            usable.alias("ok"),
+            pl.when(short).then(pl.col("caller_text")).alias("caller_text"),
+            pl.when(short).then(pl.col("callee_text")).alias("callee_text"),
+            short.alias("short"),
+        )
+        .agg(n=pl.len(), first=pl.col("start").min(), last=pl.col("start").max())
+        .collect(engine="streaming")
     )
-    files_plan = calls.group_by("file").agg(
-        records=pl.len(),
-        unreadable=pl.col("why").is_not_null().sum(),
-        first=pl.col("start").filter(pl.col("why").is_null()).min(),
-        last=pl.col("start").filter(pl.col("why").is_null()).max(),
-    )
-    bad_plan = calls.filter(pl.col("why").is_not_null()).select("file", "line", "why")
-    pairs, files, bad = pl.collect_all(
-        [pairs_plan, files_plan, bad_plan.head(options.max_unreadable)], engine="streaming"
+    files = grouped.group_by("file").agg(
+        records=pl.col("n").sum(),
+        unreadable=pl.col("n").filter(~pl.col("ok")).sum(),
+        first=pl.col("first").filter(pl.col("ok")).min(),
+        last=pl.col("last").filter(pl.col("ok")).max(),
     )
     inputs = _counted(inputs, files)
-    unreadable = [Unreadable(*row) for row in bad.sort("file", "line").iter_rows()]
+    unreadable: list[Unreadable] = []
+    if files.height and files["unreadable"].sum():
+        bad = (
+            calls.filter(~usable)
+            .select("file", "line", "why")
+            .head(options.max_unreadable)
+            .collect(engine="streaming")
+        )
+        unreadable = [Unreadable(*row) for row in bad.sort("file", "line").iter_rows()]
+    one_ring = grouped.filter(pl.col("short"))
+    spellings = _spellings(one_ring, options.home)
+    pairs = _pairs(one_ring, spellings)
     candidates = keep(pick(pairs, limits))
-    aggregates = _aggregates(usable, candidates, limits, options) if candidates.height else []
-    e164_callers = pairs.filter(pl.col("caller").str.starts_with("+"))["caller"].n_unique()
+    aggregates: list[Aggregate] = []
+    if candidates.height:
+        texts = _texts_of(spellings, candidates)
+        rows = (
+            # the spellings first: only those records need their times and numbers read
+            calls.filter(pl.col("caller_text").is_in(texts) | pl.col("callee_text").is_in(texts))
+            .filter(usable)
+            .select("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
+            .collect(engine="streaming")
+        )
+        aggregates = _aggregates(rows, candidates, limits, options)
+    callers = pairs.filter(pl.col("caller").str.starts_with("+"))["caller"].n_unique()
     return Scanned(
         inputs,
         unreadable,
         records=int(files["records"].sum()) if files.height else 0,
-        callers=e164_callers,
+        callers=callers,
         first=_int(files["first"].min()) if files.height else None,
         last=_int(files["last"].max()) if files.height else None,
         aggregates=aggregates,
         engine=ENGINE,
         version=pl.__version__,
     )
+
+
+def _spellings(valid: pl.DataFrame, home: str) -> pl.DataFrame:
+    """Each number as written in the usable records, with its E.164 form (``number``)."""
+    texts = pl.concat(
+        [valid.select(text=pl.col("caller_text")), valid.select(text=pl.col("callee_text"))]
+    ).unique()
+    return texts.with_columns(number=e164(pl.col("text"), home))
+
+
+def _pairs(valid: pl.DataFrame, spellings: pl.DataFrame) -> pl.DataFrame:
+    """(caller, callee) pairs in E.164, with their one-ring calls (``n``)."""
+    named = spellings.rename({"text": "caller_text", "number": "caller"})
+    called = spellings.rename({"text": "callee_text", "number": "callee"})
+    return (
+        valid.join(named, on="caller_text", how="left", nulls_equal=True)
+        .join(called, on="callee_text", how="left", nulls_equal=True)
+        .filter(pl.col("caller").is_not_null())
+        .group_by("caller", "callee")
+        .agg(pl.col("n").sum())
+    )
+
+
+def _texts_of(spellings: pl.DataFrame, candidates: pl.DataFrame) -> list[str]:
+    """The spellings of every number in a candidate (its number, or within its range)."""
+    tests = [
+        _key("number", drop).is_in(candidates.filter(pl.col("drop") == drop)["key"].to_list())
+        for drop in (0, *RANGE_DIGITS)
+    ]
+    found = spellings.filter(pl.col("number").is_not_null() & pl.any_horizontal(tests))
+    return found["text"].drop_nulls().to_list()
 
 
 def _int(value: Any) -> int | None:
@@ -123,13 +184,12 @@ def _counted(inputs: list[InputFile], files: pl.DataFrame) -> list[InputFile]:
 
 
 def pick(pairs: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
-    """Candidate entities from the (caller, callee) pairs: ``kind``, ``key``, ``drop`` and
-    their ``callees``, ``calls``, ``short`` (short unanswered calls) and ``answered``."""
+    """Candidate entities from the one-ring (caller, callee) pairs: ``kind``, ``key``,
+    ``drop``, and how many people (``callees``) they rang with one-ring calls (``calls``)."""
     e164 = pairs.filter(pl.col("caller").str.starts_with("+"))
-    sums = [pl.col("n").sum().alias("calls"), pl.col("short").sum(), pl.col("answered").sum()]
     numbers = (
         e164.group_by("caller")
-        .agg(pl.len().alias("callees"), *sums)
+        .agg(callees=pl.len(), calls=pl.col("n").sum())
         .filter(pl.col("callees") >= limits.min_callees)
         .select(
             kind=pl.lit("number"),
@@ -137,14 +197,16 @@ def pick(pairs: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
             drop=pl.lit(0, pl.Int32),
             callees="callees",
             calls="calls",
-            short="short",
-            answered="answered",
         )
     )
     ranges = [
         e164.with_columns(key=_key("caller", drop))
         .group_by("key")
-        .agg(*sums, callees=pl.col("callee").n_unique(), numbers=pl.col("caller").n_unique())
+        .agg(
+            callees=pl.col("callee").n_unique(),
+            numbers=pl.col("caller").n_unique(),
+            calls=pl.col("n").sum(),
+        )
         .filter((pl.col("callees") >= limits.min_range_callees) & (pl.col("numbers") >= 2))
         .select(
             kind=pl.lit("range"),
@@ -152,26 +214,11 @@ def pick(pairs: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
             drop=pl.lit(drop, pl.Int32),
             callees="callees",
             calls="calls",
-            short="short",
-            answered="answered",
         )
         for drop in RANGE_DIGITS
     ]
     frame = pl.concat([numbers, *ranges]).sort("drop", "key")
-    return frame.cast(
-        {"callees": pl.Int64, "calls": pl.Int64, "short": pl.Int64, "answered": pl.Int64}
-    )
-
-
-def _touching(candidates: pl.DataFrame) -> pl.Expr:
-    """Records from or to any candidate's numbers."""
-    tests = []
-    for drop in (0, *RANGE_DIGITS):
-        keys = candidates.filter(pl.col("drop") == drop)["key"]
-        if len(keys):
-            listed = keys.to_list()
-            tests += [_key("caller", drop).is_in(listed), _key("callee", drop).is_in(listed)]
-    return pl.any_horizontal(tests)
+    return frame.cast({"callees": pl.Int64, "calls": pl.Int64})
 
 
 def _members(rows: pl.DataFrame, candidates: pl.DataFrame, side: str) -> pl.DataFrame:
@@ -185,13 +232,8 @@ def _members(rows: pl.DataFrame, candidates: pl.DataFrame, side: str) -> pl.Data
 
 
 def _aggregates(
-    usable: pl.LazyFrame, candidates: pl.DataFrame, limits: Thresholds, options: ScanOptions
+    rows: pl.DataFrame, candidates: pl.DataFrame, limits: Thresholds, options: ScanOptions
 ) -> list[Aggregate]:
-    rows = (
-        usable.filter(_touching(candidates))
-        .select("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
-        .collect(engine="streaming")
-    )
     zone = options.tz or local_zone()
     out = _members(rows, candidates, "caller")
     local_hour = (
@@ -213,13 +255,20 @@ def _aggregates(
         unanswered_starts=pl.col("start").filter(~pl.col("answered")).sort(),
     )
     per_callee = out.group_by([*entity, "callee"]).agg(n=pl.len(), first=pl.col("start").min())
+    digits = pl.col("callee").str.slice(1).cast(pl.Int64, strict=False)
+    gap = (digits - digits.shift(1).over(entity)).abs()
+    same_length = pl.col("callee").str.len_chars() == pl.col("callee").str.len_chars().shift(
+        1
+    ).over(entity)
     contacts = (
         per_callee.sort([*entity, "first", "callee"])
+        .with_columns(step=((gap >= 1) & (gap <= 10) & same_length).fill_null(False))
         .group_by(entity, maintain_order=True)
         .agg(
             callees_in_order=pl.col("callee"),
             first_contacts=pl.col("first"),
             repeat_callees=(pl.col("n") > 1).sum(),
+            sequential_pairs=pl.col("step").sum(),
         )
     )
     numbers = (
@@ -290,6 +339,7 @@ def _aggregate(row: dict[str, Any]) -> Aggregate:
         last=int(row["last"]),
         night=int(row["night"]),
         repeat_callees=int(row["repeat_callees"] or 0),
+        sequential_pairs=int(row["sequential_pairs"] or 0),
         numbers=[(n["caller"], int(n["n"])) for n in row["numbers"] or ()],
         rings=[int(r) for r in row["rings"] or ()],
         unanswered_starts=[int(s) for s in row["unanswered_starts"] or ()],

@@ -351,14 +351,10 @@ def run(
         .collect()
     )
     short = (~F.col("answered")) & (F.col("ring") <= limits.short_ring)
-    pairs = (
-        usable.filter(F.col("caller").isNotNull())
+    pairs = (  # the one-ring calls only, as engines.polars counts candidates
+        usable.filter(F.col("caller").isNotNull() & short)
         .groupBy("caller", "callee")
-        .agg(
-            F.count(F.lit(1)).alias("n"),
-            F.sum(F.when(short, 1).otherwise(0)).alias("short"),
-            F.sum(F.when(F.col("answered"), 1).otherwise(0)).alias("answered"),
-        )
+        .agg(F.count(F.lit(1)).alias("n"))
         .cache()
     )
     candidates = keep(_pick(pairs, limits))
@@ -390,14 +386,9 @@ def _pick(pairs: Any, limits: Thresholds) -> pl.DataFrame:
     from pyspark.sql import functions as F
 
     e164 = pairs.filter(F.col("caller").startswith("+"))
-    sums = [
-        F.sum("n").alias("calls"),
-        F.sum("short").alias("short"),
-        F.sum("answered").alias("answered"),
-    ]
     numbers = (
         e164.groupBy("caller")
-        .agg(F.count(F.lit(1)).alias("callees"), *sums)
+        .agg(F.count(F.lit(1)).alias("callees"), F.sum("n").alias("calls"))
         .filter(F.col("callees") >= limits.min_callees)
         .select(
             F.lit("number").alias("kind"),
@@ -405,8 +396,6 @@ def _pick(pairs: Any, limits: Thresholds) -> pl.DataFrame:
             F.lit(0).alias("drop"),
             "callees",
             "calls",
-            "short",
-            "answered",
         )
     )
     parts = [numbers]
@@ -417,33 +406,24 @@ def _pick(pairs: Any, limits: Thresholds) -> pl.DataFrame:
             .agg(
                 F.countDistinct("callee").alias("callees"),
                 F.countDistinct("caller").alias("numbers"),
-                *sums,
+                F.sum("n").alias("calls"),
             )
             .filter((F.col("callees") >= limits.min_range_callees) & (F.col("numbers") >= 2))
             .select(
-                F.lit("range").alias("kind"),
-                "key",
-                F.lit(drop).alias("drop"),
-                "callees",
-                "calls",
-                "short",
-                "answered",
+                F.lit("range").alias("kind"), "key", F.lit(drop).alias("drop"), "callees", "calls"
             )
         )
     frame = parts[0]
     for part in parts[1:]:
         frame = frame.unionByName(part)
-    rows = frame.collect()
     table = pl.DataFrame(
-        [r.asDict() for r in rows],
+        [r.asDict() for r in frame.collect()],
         schema={
             "kind": pl.String,
             "key": pl.String,
             "drop": pl.Int32,
             "callees": pl.Int64,
             "calls": pl.Int64,
-            "short": pl.Int64,
-            "answered": pl.Int64,
         },
         orient="row",
     )
@@ -505,9 +485,20 @@ def _aggregates(
         .agg(F.count(F.lit(1)).alias("n"), F.min("start").alias("first"))
         .cache()
     )
-    contacts = per_callee.groupBy(*entity).agg(
-        F.sort_array(F.collect_list(F.struct("first", "callee"))).alias("contacts"),
-        F.sum(F.when(F.col("n") > 1, 1).otherwise(0)).alias("repeat_callees"),
+    in_order = Window.partitionBy(*entity).orderBy("first", "callee")
+    digits = F.expr("try_cast(substring(callee, 2) as bigint)")
+    before = F.lag(digits).over(in_order)
+    gap = F.abs(digits - before)
+    same_length = F.length("callee") == F.lag(F.length("callee")).over(in_order)
+    step = F.coalesce((gap >= 1) & (gap <= 10) & same_length, F.lit(False))
+    contacts = (
+        per_callee.withColumn("step", step)
+        .groupBy(*entity)
+        .agg(
+            F.sort_array(F.collect_list(F.struct("first", "callee"))).alias("contacts"),
+            F.sum(F.when(F.col("n") > 1, 1).otherwise(0)).alias("repeat_callees"),
+            F.sum(F.when(F.col("step"), 1).otherwise(0)).alias("sequential_pairs"),
+        )
     )
     numbers = (
         out.groupBy(*entity, "caller")
@@ -591,6 +582,7 @@ def _aggregate(row: dict[str, Any]) -> Aggregate:
         last=int(row["last"]),
         night=int(row["night"]),
         repeat_callees=int(row["repeat_callees"] or 0),
+        sequential_pairs=int(row["sequential_pairs"] or 0),
         numbers=[(n["caller"], int(n["n"])) for n in row["numbers"] or ()],
         rings=[int(r) for r in row["rings"] or ()],
         unanswered_starts=[int(s) for s in row["unanswered_starts"] or ()],
