@@ -1,0 +1,196 @@
+"""Operator-scan throughput: ``ringcheck scan`` on generated call records, against reading
+the same file alone with Polars, in the same run.
+
+    .venv/bin/python benchmarks/scan.py                    # 10M rows, Asterisk CSV and Parquet
+    .venv/bin/python benchmarks/scan.py --quick            # 1M rows
+    .venv/bin/python benchmarks/scan.py --big-rows 50000000 --spark-rows 1000000
+
+Measures, each in a fresh process (so peak memory is that run's own):
+
+1. read alone: Polars scanning the file and reading the six columns the scan uses
+   (caller, callee, start, duration, billed seconds, answered) as text, to a sum;
+2. scan: ``ringcheck.scan.scan`` end to end (both passes, scoring), Polars engine;
+3. with ``--big-rows``: a Parquet file of that many rows with the same subscribers, to
+   show memory grows with the callers, not the rows;
+4. with ``--spark-rows``: the Spark engine in local mode on a file of that many rows.
+
+Each measure runs ``--runs`` times, alternating with its baseline; medians are kept.
+Goals (issue 11): Asterisk CSV >= 2M rows/s and Parquet >= 5M rows/s, each >= 0.5x the
+read-alone rate. The script prints figures and whether goals are met; it never fails on
+a goal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROWS = 10_000_000
+SUBSCRIBERS = 250_000  # fixed, so a bigger file has more calls from the same people
+CSV_GOAL, PARQUET_GOAL, RATIO_GOAL = 2_000_000, 5_000_000, 0.5
+
+_CHILD = r"""
+import json, resource, sys, time
+import polars as pl
+from ringcheck.scan import ScanOptions, scan
+from ringcheck.scan.readers import ASTERISK
+mode, path, fmt = sys.argv[1], sys.argv[2], sys.argv[3]
+if mode == "spark":
+    from ringcheck.scan.engines import spark
+    spark.session()  # started before the clock: its start-up is reported apart
+began = time.perf_counter()
+if mode == "read":
+    cols = ["src", "dst", "start", "duration", "billsec", "disposition"]
+    if fmt == "parquet":
+        frame = pl.scan_parquet(path)
+        cols = ["caller", "callee", "start", "duration", "billsec", "answered"]
+        exprs = [pl.col(c).cast(pl.String).str.len_bytes().sum() for c in cols]
+    else:
+        frame = pl.scan_csv(path, has_header=False, schema={c: pl.String for c in ASTERISK},
+                            truncate_ragged_lines=True, missing_columns="insert")
+        exprs = [pl.col(c).str.len_bytes().sum() for c in cols]
+    frame.select(exprs).collect(engine="streaming")
+    found = None
+else:
+    engine = "spark" if mode == "spark" else "polars"
+    result = scan([path], ScanOptions(tz="Europe/London"), engine=engine)
+    found = {"records": result.records, "findings": len(result.findings),
+             "campaigns": len(result.campaigns("high"))}
+seconds = time.perf_counter() - began
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "found": found}))
+"""
+
+
+def child(mode: str, path: Path, fmt: str) -> dict[str, Any]:
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, mode, str(path), fmt],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def generate(folder: Path, rows: int, fmt: str) -> Path:
+    """Demo records in a child process: the measuring processes are forked from this one,
+    and a child's peak memory counts what its parent held when it was forked."""
+    path = folder / f"cdr-{rows}.{'parquet' if fmt == 'parquet' else 'csv'}"
+    if not path.exists():
+        began = time.perf_counter()
+        subs = min(SUBSCRIBERS, max(1000, rows // 40))
+        code = (
+            "import sys; from pathlib import Path; from ringcheck.scan.demo import demo; "
+            f"demo({rows}, Path(sys.argv[1]), {fmt!r}, subscribers={subs})"
+        )
+        subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+        print(f"  wrote {path.name}: {path.stat().st_size / 1e6:,.0f} MB in "
+              f"{time.perf_counter() - began:.0f} s", file=sys.stderr)  # fmt: skip
+    return path
+
+
+def measure(path: Path, fmt: str, runs: int, rows: int) -> dict[str, Any]:
+    scans, reads = [], []
+    for _ in range(runs):
+        reads.append(child("read", path, fmt))
+        scans.append(child("scan", path, fmt))
+    scan_s = statistics.median(r["seconds"] for r in scans)
+    read_s = statistics.median(r["seconds"] for r in reads)
+    return {
+        "format": fmt,
+        "rows": rows,
+        "bytes": path.stat().st_size,
+        "scan_seconds": round(scan_s, 2),
+        "read_seconds": round(read_s, 2),
+        "scan_rows_per_s": round(rows / scan_s),
+        "read_rows_per_s": round(rows / read_s),
+        "ratio": round(read_s / scan_s, 3),
+        "scan_peak_mb": round(max(r["peak_mb"] for r in scans)),
+        "read_peak_mb": round(max(r["peak_mb"] for r in reads)),
+        "found": scans[-1]["found"],
+        "runs": [round(r["seconds"], 2) for r in scans],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--quick", action="store_true", help="1M rows, one run each")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--big-rows", type=int, default=0, help="also a Parquet file this big")
+    parser.add_argument("--spark-rows", type=int, default=0, help="also Spark on this many rows")
+    parser.add_argument("--keep", type=Path, help="folder for the generated files (kept)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rows, args.runs = 1_000_000, 1
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="ringcheck-scan-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, Any] = {
+        "machine": f"Python {platform.python_version()} on {platform.platform()}, "
+        f"{os.cpu_count()} CPUs",
+        "results": [],
+    }
+    for fmt in ("asterisk", "parquet"):
+        path = generate(folder, args.rows, fmt)
+        figures["results"].append(measure(path, fmt, args.runs, args.rows))
+    if args.big_rows:
+        path = generate(folder, args.big_rows, "parquet")
+        figures["big"] = measure(path, "parquet", 1, args.big_rows)
+    if args.spark_rows:
+        path = generate(folder, args.spark_rows, "asterisk")
+        began = time.perf_counter()
+        run = child("spark", path, "asterisk")
+        figures["spark"] = {
+            "rows": args.spark_rows,
+            "seconds": round(run["seconds"], 1),
+            "rows_per_s": round(args.spark_rows / run["seconds"]),
+            "wall_seconds": round(time.perf_counter() - began, 1),
+            "found": run["found"],
+        }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for line in report(figures):
+            print(line)
+    return 0
+
+
+def report(figures: dict[str, Any]) -> list[str]:
+    lines = [figures["machine"], ""]
+    lines.append(
+        "format    rows        scan s  rows/s      read-alone rows/s  ratio  peak MB  goal"
+    )
+    for r in figures["results"] + ([figures["big"]] if "big" in figures else []):
+        goal = CSV_GOAL if r["format"] == "asterisk" else PARQUET_GOAL
+        met = r["scan_rows_per_s"] >= goal and r["ratio"] >= RATIO_GOAL
+        lines.append(
+            f"{r['format']:<9} {r['rows']:>11,} {r['scan_seconds']:>7.2f}  "
+            f"{r['scan_rows_per_s']:>10,}  {r['read_rows_per_s']:>17,}  {r['ratio']:>5.2f}  "
+            f"{r['scan_peak_mb']:>7,}  >= {goal / 1e6:g}M rows/s and 0.5x: "
+            f"{'met' if met else 'not met'}"
+        )
+    for r in figures["results"]:
+        lines.append(f"  {r['format']}: {r['found']}; runs {r['runs']}")
+    if "spark" in figures:
+        s = figures["spark"]
+        lines.append(
+            f"spark local[2]: {s['rows']:,} rows in {s['seconds']} s = {s['rows_per_s']:,} rows/s "
+            f"(after the session started); {s['found']}"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
