@@ -53,7 +53,18 @@ class Thresholds:
         return asdict(self)
 
 
-RANGE_DIGITS = (2, 3)  # a range is a number without its last 2, or its last 3, digits
+RANGE_DIGITS = (2, 3)
+# What an evidence record holds, in this order.
+EVIDENCE = (
+    "file",
+    "line",
+    "caller",
+    "callee",
+    "start",
+    "ring",
+    "billsec",
+    "answered",
+)  # a range is a number without its last 2, or its last 3, digits
 
 
 @dataclass
@@ -82,6 +93,33 @@ class Aggregate:
     callbacks: list[tuple[str, int, int]]
     rotation: list[tuple[int, str]] = field(default_factory=list)  # (5-min bucket, caller) seen
     evidence: list[dict[str, Any]] = field(default_factory=list)  # up to 10 raw records
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Aggregate:
+        """An aggregate from an engine's result row (lists of structs as dicts)."""
+        return cls(
+            kind=row["kind"],
+            key=row["key"],
+            calls=int(row["calls"]),
+            callees=int(row["callees"]),
+            answered=int(row["answered"]),
+            first=int(row["first"]),
+            last=int(row["last"]),
+            night=int(row["night"]),
+            repeat_callees=int(row["repeat_callees"] or 0),
+            sequential_pairs=int(row["sequential_pairs"] or 0),
+            numbers=[(n["caller"], int(n["n"])) for n in row["numbers"] or ()],
+            rings=[int(r) for r in row["rings"] or ()],
+            unanswered_starts=[int(s) for s in row["unanswered_starts"] or ()],
+            callees_in_order=list(row["callees_in_order"] or ()),
+            first_contacts=[int(s) for s in row["first_contacts"] or ()],
+            hour_callees=[(int(h["hour"]), int(h["n"])) for h in row["hour_callees"] or ()],
+            callbacks=[
+                (c["caller"], int(c["start"]), int(c["billsec"])) for c in row["callbacks"] or ()
+            ],
+            rotation=[(int(r["bucket"]), r["caller"]) for r in row["rotation"] or ()],
+            evidence=[{k: e[k] for k in EVIDENCE} for e in row["evidence"] or ()],
+        )
 
     def canonical(self) -> tuple[Any, ...]:
         """Everything, in a fixed order (engines are compared on this)."""

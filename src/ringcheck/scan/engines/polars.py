@@ -325,30 +325,4 @@ def _aggregates(
         .join(backs, on=entity, how="left")
         .sort(entity)
     )
-    return [_aggregate(row) for row in table.iter_rows(named=True)]
-
-
-def _aggregate(row: dict[str, Any]) -> Aggregate:
-    return Aggregate(
-        kind=row["kind"],
-        key=row["key"],
-        calls=int(row["calls"]),
-        callees=int(row["callees"]),
-        answered=int(row["answered"]),
-        first=int(row["first"]),
-        last=int(row["last"]),
-        night=int(row["night"]),
-        repeat_callees=int(row["repeat_callees"] or 0),
-        sequential_pairs=int(row["sequential_pairs"] or 0),
-        numbers=[(n["caller"], int(n["n"])) for n in row["numbers"] or ()],
-        rings=[int(r) for r in row["rings"] or ()],
-        unanswered_starts=[int(s) for s in row["unanswered_starts"] or ()],
-        callees_in_order=list(row["callees_in_order"] or ()),
-        first_contacts=[int(s) for s in row["first_contacts"] or ()],
-        hour_callees=[(int(h["hour"]), int(h["n"])) for h in row["hour_callees"] or ()],
-        callbacks=[
-            (c["caller"], int(c["start"]), int(c["billsec"])) for c in row["callbacks"] or ()
-        ],
-        rotation=[(int(r["bucket"]), r["caller"]) for r in row["rotation"] or ()],
-        evidence=[dict(e) for e in row["evidence"] or ()],
-    )
+    return [Aggregate.from_row(row) for row in table.iter_rows(named=True)]

@@ -564,36 +564,17 @@ def _aggregates(
 
 
 def _aggregate(row: dict[str, Any]) -> Aggregate:
+    """Spark's row in the shape ``Aggregate.from_row`` reads: contacts split in two,
+    evidence in time order (Spark sorted its structs with the start first)."""
     contacts = row["contacts"] or []
-    evidence = [
+    evidence = sorted(row["evidence"] or [], key=lambda e: (e["start"], e["file"], e["line"]))
+    return Aggregate.from_row(
         {
-            k: e[k]
-            for k in ("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
+            **row,
+            "callees_in_order": [c["callee"] for c in contacts],
+            "first_contacts": [c["first"] for c in contacts],
+            "evidence": evidence,
         }
-        for e in sorted(row["evidence"] or [], key=lambda e: (e["start"], e["file"], e["line"]))
-    ]
-    return Aggregate(
-        kind=row["kind"],
-        key=row["key"],
-        calls=int(row["calls"]),
-        callees=int(row["callees"]),
-        answered=int(row["answered"]),
-        first=int(row["first"]),
-        last=int(row["last"]),
-        night=int(row["night"]),
-        repeat_callees=int(row["repeat_callees"] or 0),
-        sequential_pairs=int(row["sequential_pairs"] or 0),
-        numbers=[(n["caller"], int(n["n"])) for n in row["numbers"] or ()],
-        rings=[int(r) for r in row["rings"] or ()],
-        unanswered_starts=[int(s) for s in row["unanswered_starts"] or ()],
-        callees_in_order=[c["callee"] for c in contacts],
-        first_contacts=[int(c["first"]) for c in contacts],
-        hour_callees=[(int(h["hour"]), int(h["n"])) for h in row["hour_callees"] or ()],
-        callbacks=[
-            (c["caller"], int(c["start"]), int(c["billsec"])) for c in row["callbacks"] or ()
-        ],
-        rotation=[(int(r["bucket"]), r["caller"]) for r in row["rotation"] or ()],
-        evidence=evidence,
     )
 
 
