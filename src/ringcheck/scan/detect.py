@@ -20,7 +20,7 @@ import polars as pl
 from ringcheck.bulk import classify
 from ringcheck.datatables import Tables, data_text
 from ringcheck.risk import LEVELS, at_least, level_for
-from ringcheck.scan.features import Aggregate, Thresholds, finish
+from ringcheck.scan.features import Aggregate, Thresholds, called_back, finish, written
 
 _DESTINATION_POINTS = {"very_high": "destination_very_high", "high": "destination_high"}
 
@@ -96,10 +96,6 @@ def _billed(seconds: int) -> str:
     if seconds >= 60:
         return f"{seconds / 60:.0f} min"
     return f"{seconds} s"
-
-
-def _where(kind: str, key: str, drop: int) -> str:
-    return key + "x" * drop if kind == "range" else key
 
 
 def _local(moment: int, zone: str) -> str:
@@ -243,12 +239,9 @@ def judge(
     """Findings, worst first, and the look-alikes spared (with why)."""
     destinations = _destinations([a.key for a in aggregates], home, data)
     findings, spared = [], []
-    drop_of = {}
     for agg in aggregates:
         features = finish(agg, limits)
         destination = destinations.get(agg.key, {})
-        drop = 0 if agg.kind == "number" else _drop(agg)
-        drop_of[agg.key] = drop
         if any(agg.key.startswith(prefix) for prefix in allowlist):
             spared.append(_spare(agg, "allowlisted", features, destination))
             continue
@@ -268,26 +261,19 @@ def judge(
                 features=features,
                 destination={k: v for k, v in destination.items() if k != "texts"},
                 reasons=reasons,
-                headline=_headline(agg, features, drop, zone),
+                headline=_headline(agg, features, zone),
                 numbers=[n for n, _ in agg.numbers],
                 evidence=agg.evidence,
-                callbacks=_callbacks(agg, limits),
+                callbacks=called_back(agg, limits),
                 timeline=_timeline(agg, limits),
                 rotation=agg.rotation,
                 rings=agg.rings,
             )
         )
-    _nest(findings, drop_of)
+    _nest(findings)
     findings.sort(key=Finding.sort_key)
     spared.sort(key=lambda s: (-s.callees, s.key))
     return findings, spared
-
-
-def _drop(agg: Aggregate) -> int:
-    """How many digits a range's key lacks, from its numbers' length."""
-    if not agg.numbers:
-        return 0
-    return len(agg.numbers[0][0]) - len(agg.key)
 
 
 def _spare(
@@ -297,34 +283,18 @@ def _spare(
     return Spared(agg.kind, agg.key, why, text, features["callees"], destination.get("country"))
 
 
-def _headline(agg: Aggregate, f: dict[str, Any], drop: int, zone: str) -> str:
+def _headline(agg: Aggregate, f: dict[str, Any], zone: str) -> str:
     words = wording().headline
     values = _values(f, agg)
     backs = words["callbacks_some"].format(**values) if f["callbacks"] else words["callbacks_none"]
     return words["campaign"].format(
         callees=values["callees"],
         ring_span=values["ring_span"],
-        where=_where(agg.kind, agg.key, drop),
+        where=written(agg.kind, agg.key, [n for n, _ in agg.numbers]),
         first=_local(f["first_seen"], zone),
         last=_local(f["last_seen"], zone),
         callbacks_text=backs,
     )
-
-
-def _callbacks(agg: Aggregate, limits: Thresholds) -> list[dict[str, Any]]:
-    contacted = dict(zip(agg.callees_in_order, agg.first_contacts, strict=True))
-    window = limits.callback_hours * 3600
-    found: dict[str, dict[str, Any]] = {}
-    for who, when, billed in agg.callbacks:
-        rung = contacted.get(who)
-        if rung is None or not 0 < when - rung <= window:
-            continue
-        entry = found.setdefault(
-            who, {"number": who, "rung": rung, "first_call_back": when, "billsec": 0, "calls": 0}
-        )
-        entry["billsec"] += billed
-        entry["calls"] += 1
-    return sorted(found.values(), key=lambda e: (e["first_call_back"], e["number"]))
 
 
 def _timeline(agg: Aggregate, limits: Thresholds) -> list[tuple[int, int, int]]:
@@ -332,12 +302,12 @@ def _timeline(agg: Aggregate, limits: Thresholds) -> list[tuple[int, int, int]]:
     buckets: dict[int, list[int]] = {}
     for start in agg.unanswered_starts:
         buckets.setdefault(start // 300 * 300, [0, 0])[0] += 1
-    for entry in _callbacks(agg, limits):
+    for entry in called_back(agg, limits):
         buckets.setdefault(entry["first_call_back"] // 300 * 300, [0, 0])[1] += 1
     return [(t, c, b) for t, (c, b) in sorted(buckets.items())]
 
 
-def _nest(findings: list[Finding], drop_of: dict[str, int]) -> None:
+def _nest(findings: list[Finding]) -> None:
     """Point each finding at the widest flagged range that holds it."""
     ranges = sorted((f for f in findings if f.kind == "range"), key=lambda f: len(f.key))
     for finding in findings:

@@ -157,16 +157,37 @@ def _detected_at(first_contacts: list[int], needed: int) -> int | None:
     return ordered[needed - 1] if len(ordered) >= needed else None
 
 
+def called_back(agg: Aggregate, limits: Thresholds) -> list[dict[str, Any]]:
+    """The people ``agg`` rang who called it back within ``callback_hours`` of being rung:
+    number, when rung, first call back, calls and seconds billed; by first call back."""
+    contacted = dict(zip(agg.callees_in_order, agg.first_contacts, strict=True))
+    window = limits.callback_hours * 3600
+    found: dict[str, dict[str, Any]] = {}
+    for who, when, billed in agg.callbacks:
+        rung = contacted.get(who)
+        if rung is None or not 0 < when - rung <= window:
+            continue
+        entry = found.setdefault(
+            who, {"number": who, "rung": rung, "first_call_back": when, "billsec": 0, "calls": 0}
+        )
+        entry["billsec"] += billed
+        entry["calls"] += 1
+    return sorted(found.values(), key=lambda e: (e["first_call_back"], e["number"]))
+
+
+def written(kind: str, key: str, numbers: list[str]) -> str:
+    """An entity as people read it: a number, or a range with an x for each digit its key
+    leaves out (by its numbers' length): '+18768123xxx'."""
+    if kind != "range" or not numbers:
+        return key
+    return key + "x" * (len(numbers[0]) - len(key))
+
+
 def finish(agg: Aggregate, limits: Thresholds) -> dict[str, Any]:
     """The features of ``agg`` by name (see the module docstring)."""
     unanswered = agg.calls - agg.answered
     numbers = len(agg.numbers)
-    contacted = dict(zip(agg.callees_in_order, agg.first_contacts, strict=True))
-    window = limits.callback_hours * 3600
-    backs: dict[str, int] = {}  # who called back -> seconds billed on those calls
-    for who, when, billed in agg.callbacks:
-        if who in contacted and 0 < when - contacted[who] <= window:
-            backs[who] = backs.get(who, 0) + billed
+    backs = called_back(agg, limits)
     needed = limits.min_callees if agg.kind == "number" else limits.min_range_callees
     return {
         "calls": agg.calls,
@@ -190,7 +211,7 @@ def finish(agg: Aggregate, limits: Thresholds) -> dict[str, Any]:
         "night_share": round(agg.night / agg.calls, 6) if agg.calls else 0.0,
         "callbacks": len(backs),
         "callback_rate": round(len(backs) / agg.callees, 6) if agg.callees else 0.0,
-        "callback_billsec": sum(backs.values()),
+        "callback_billsec": sum(b["billsec"] for b in backs),
         "first_seen": agg.first,
         "last_seen": agg.last,
         "detected_at": _detected_at(agg.first_contacts, needed),

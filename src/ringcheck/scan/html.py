@@ -19,6 +19,7 @@ from ringcheck.calllog.html import environment
 from ringcheck.datatables import tables
 from ringcheck.scan import ScanResult, iso
 from ringcheck.scan.detect import Finding
+from ringcheck.scan.features import written
 from ringcheck.scan.report import mask_number
 
 WIDTH, HEIGHT = 720, 160
@@ -157,7 +158,7 @@ def _campaign(finding: Finding, zone: str, mask: bool) -> dict[str, Any]:
     return {
         "finding": finding,
         "id": "c-" + finding.key.lstrip("+"),
-        "where": finding.key + ("x" * _missing(finding) if finding.kind == "range" else ""),
+        "where": written(finding.kind, finding.key, finding.numbers),
         "first": _time(finding.features["first_seen"], zone),
         "last": _time(finding.features["last_seen"], zone),
         "detected": _time(finding.features["detected_at"], zone),
@@ -168,10 +169,6 @@ def _campaign(finding: Finding, zone: str, mask: bool) -> dict[str, Any]:
         "evidence": evidence,
         "billed": _after(finding.features["callback_billsec"]),
     }
-
-
-def _missing(finding: Finding) -> int:
-    return len(finding.numbers[0]) - len(finding.key) if finding.numbers else 0
 
 
 def _after(seconds: int) -> str:

@@ -23,6 +23,7 @@ from ringcheck.calllog.outputs import callblocker, vcard
 from ringcheck.risk import at_least
 from ringcheck.scan import ScanResult, iso
 from ringcheck.scan.detect import Finding
+from ringcheck.scan.features import written
 
 OUTPUTS = ("table", "json", "csv", "parquet", "html")
 BLOCKLISTS = ("csv", "vcard", "callblocker")
@@ -225,7 +226,7 @@ def table(result: ScanResult, limit: int = 30) -> str:
     for name in ("level", "caller", "country", "people", "called back", "billed", "when"):
         grid.add_column(name)
     for f in shown:
-        where = f.key + ("x" * _missing(f)) if f.kind == "range" else f.key
+        where = written(f.kind, f.key, f.numbers)
         grid.add_row(
             f.level.replace("_", " "),
             where,
@@ -242,10 +243,6 @@ def table(result: ScanResult, limit: int = 30) -> str:
     for spared in result.spared[:10]:
         console.print(f"spared {spared.key}: {spared.text}")
     return console.export_text()
-
-
-def _missing(finding: Finding) -> int:
-    return len(finding.numbers[0]) - len(finding.key) if finding.numbers else 0
 
 
 def _hours(seconds: int) -> str:
