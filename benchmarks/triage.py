@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable
 
 from ringcheck import CallContext, check
-from ringcheck.calllog.callers import MIN_SHARED
 from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings
 
@@ -128,8 +127,7 @@ def write_log(rows: int, distinct: int, seed: int = 7) -> bytes:
 
 
 def run_triage(data: bytes, settings: Settings) -> tuple[float, int, dict[str, float]]:
-    # Imported here, as `ringcheck triage` does: triage's helper processes import this
-    # script again (spawn) and need none of Polars.
+    # Imported here, as `ringcheck triage` does (Polars loads with them).
     from ringcheck.calllog import read_log, triage
     from ringcheck.calllog.outputs import to_json
 
@@ -181,9 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     print(f"generating {rows:,} rows, ~{distinct:,} distinct numbers…", file=sys.stderr)
     data = write_log(rows, distinct)
-    # The first triage in this process starts the helper processes and compiles each
-    # calling code's rules on first use: reported, but the ratios use warm runs, as the
-    # loops are warmed up too.
+    # The first triage in this process compiles each calling code's rules on first use:
+    # reported, but the ratios use warm runs, as the loops are warmed up too.
     cold, _, _ = run_triage(data, settings)
     runs = sorted((run_triage(data, settings) for _ in range(RUNS)), key=lambda run: run[0])
     seconds, numbers, stages = runs[len(runs) // 2]
@@ -194,8 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     rate = rows / seconds
     print(f"log: {rows:,} rows, {len(data) / 1e6:.1f} MB CSV, {numbers:,} distinct callers")
     print(
-        f"cores: {os.cpu_count()}; triage uses all of them (helper processes when a log has "
-        f"more than {MIN_SHARED:,} distinct numbers), the per-row loops one; "
+        f"cores: {os.cpu_count()}; Polars' grouping in triage uses all of them, reading and "
+        "judging the numbers one, as do the per-row loops; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     print(
@@ -205,8 +202,7 @@ def main(argv: list[str] | None = None) -> None:
         f"runs {', '.join(f'{run[0]:.2f}' for run in runs)} s"
     )
     print(
-        f"first triage in this process (helpers starting, rules compiling): {cold:.2f} s "
-        f"= {rows / cold:,.0f} rows/s"
+        f"first triage in this process (rules compiling): {cold:.2f} s = {rows / cold:,.0f} rows/s"
     )
     for label, loop in (
         ("per-row check(number, CallContext(rang_seconds=…))", loop_ctx),

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import pickle
 import random
 
-import pytest
-
-import ringcheck.calllog.core as core
-from ringcheck.calllog import read_log, triage
 from ringcheck.calllog.callers import judge_all, key_of, read_callers
 from ringcheck.checker import check, judge, prepared
 from ringcheck.datatables import tables
@@ -88,41 +83,3 @@ def test_each_verdict_is_the_one_judge_gives() -> None:
             called_at=NIGHT_START if night else None,
         )
         assert verdict == judge(facts, context, settings, tables(), None).to_dict()
-
-
-def big_log(rows: int, distinct: int) -> bytes:
-    r = random.Random(11)
-    numbers = many_numbers(distinct, seed=12)
-    lines = ["number,time,duration,status"]
-    for i in range(rows):
-        number = r.choice(numbers) if r.random() > 0.02 else ""
-        hour = r.choice((2, 9, 14, 23))
-        status = r.choice(("missed", "answered", "missed"))
-        lines.append(
-            f"{number},2024-03-{1 + i % 28:02d} {hour:02d}:{i % 60:02d},{r.randint(1, 30)},{status}"
-        )
-    return ("\n".join(lines) + "\n").encode()
-
-
-def test_a_big_log_triages_the_same_with_and_without_helpers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    log = read_log(big_log(30_000, core.MIN_SHARED + 1_500))
-    settings = Settings(trusted=(log.calls.get_column("number")[5],))
-    shared = triage(log, settings=settings).to_dict()
-    monkeypatch.setattr(core, "MIN_SHARED", 10**9)
-    alone = triage(log, settings=settings).to_dict()
-    assert shared == alone
-    assert any(
-        r["code"] == "trusted_number" for n in alone["numbers"] for r in n["verdict"]["reasons"]
-    )
-
-
-def test_callers_cross_to_another_process_unchanged() -> None:
-    found = read_callers(SPELLINGS + many_numbers(2_000), "GB", Settings())
-    assert any(isinstance(item, str) for item in found)
-    back = pickle.loads(pickle.dumps(found))
-    assert back == found
-    assert [type(item) for item in back] == [type(item) for item in found]
-    facts = {id(item.facts) for item in back if not isinstance(item, str)}
-    assert len(facts) < 100  # each distinct set of facts crossed once

@@ -7,8 +7,7 @@
 "1 missed call from 1 country; 1 number looks like a call-back scam; don't call it back."
 
 The names below load on first use: Polars comes with them, so the ``ringcheck check``
-command and triage's helper processes (which only read numbers and judge them, with
-``ringcheck.calllog.callers``; see ``ringcheck.calllog.helpers``) start without it.
+command starts without it.
 """
 
 from __future__ import annotations

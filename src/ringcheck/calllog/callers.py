@@ -1,9 +1,7 @@
 """Each distinct caller read once, each distinct verdict judged once.
 
 Triage reads every distinct spelling of a number in a log (``read_callers``) and judges
-every distinct pair of number facts and call details (``judge_all``). Both are plain
-functions of their inputs, so a big log shares them with helper processes
-(``ringcheck.calllog.helpers``); these functions are what the helpers run.
+every distinct pair of number facts and call details (``judge_all``).
 """
 
 from __future__ import annotations
@@ -18,11 +16,9 @@ from ringcheck.numbers import NumberInfo, parse_number
 from ringcheck.risk import NIGHT_START, CallContext, NumberFacts, number_facts
 from ringcheck.settings import Settings
 
-MIN_SHARED = 5_000  # fewer distinct numbers than this are read faster without helpers
-
 
 class Caller(NamedTuple):
-    """What triage shows and weighs about one number (compact, to cross processes)."""
+    """What triage shows and weighs about one number."""
 
     key: str  # the E.164 number, "withheld", or "national:…" for numbers with no E.164
     e164: str | None
@@ -50,31 +46,7 @@ def key_of(info: NumberInfo) -> str:
     return info.e164 or f"national:{info.national_format or info.input}"
 
 
-class Callers(list[Caller | str]):
-    """``read_callers``' answer. It crosses from a helper process compactly: each distinct
-    set of facts once and the callers as plain tuples (unpickling 500 ``Caller`` named
-    tuples, each with its own ``NumberFacts``, took about four times as long)."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        facts: dict[NumberFacts, int] = {}
-        rows = [
-            item
-            if isinstance(item, str)
-            else (*item[:-1], facts.setdefault(item.facts, len(facts)))
-            for item in self
-        ]
-        return _unpack, ([tuple(f) for f in facts], rows)
-
-
-def _unpack(facts: list[tuple[Any, ...]], rows: list[str | tuple[Any, ...]]) -> Callers:
-    shared = [NumberFacts._make(f) for f in facts]
-    make = Caller._make
-    return Callers(
-        item if isinstance(item, str) else make((*item[:-1], shared[item[-1]])) for item in rows
-    )
-
-
-def read_callers(texts: Sequence[str], home: str, settings: Settings) -> Callers:
+def read_callers(texts: Sequence[str], home: str, settings: Settings) -> list[Caller | str]:
     """Each spelling read as ``check()`` reads it: a ``Caller``, or why it can't be read.
 
     ``settings`` are the user's (``prepared`` puts trusted numbers in E.164 and adds their
@@ -86,8 +58,8 @@ def read_callers(texts: Sequence[str], home: str, settings: Settings) -> Callers
     try:
         settings, data = prepared(settings, home)
     except RingcheckError as exc:  # a bad trusted number: check() refuses every number
-        return Callers([exc.message] * len(texts))
-    found = Callers()
+        return [exc.message] * len(texts)
+    found: list[Caller | str] = []
     for text in texts:
         try:
             info = parse_number(text, home, data, brief=True)
@@ -134,9 +106,3 @@ def judge_all(keys: Sequence[VerdictKey], settings: Settings) -> list[dict[str, 
         )
         verdicts.append(judge(facts, context, settings, data, None).to_dict())
     return verdicts
-
-
-def warm_up() -> None:
-    """Warm a helper up: the tables load and the commonest codes' rules compile."""
-    for text in ("+447700900000", "+12025550123", "+33612345678", "+2348031234567"):
-        parse_number(text, "GB")

@@ -14,9 +14,10 @@ A log without times can't say, so there the shared prefix alone counts.
 Speed: Polars groups the calls (a million rows take about a tenth of a second); each
 distinct spelling is parsed once, and a verdict is computed once per distinct (number
 facts, call details the rules act on) pair, since the same facts and details always give
-the same verdict. Logs with many distinct numbers share both steps with helper processes
-on the other cores (``ringcheck.calllog.helpers``); ranking and the summary run on a
-Polars table of the callers.
+the same verdict. Grouping, ranking and the summary run in Polars (on every core); the
+numbers are read and judged in this process: whether a number can exist, its line type
+and how it is written need all its digits, which the prefix lookup that classifies an
+operator's millions of numbers (``ringcheck.bulk``) can't give.
 """
 
 from __future__ import annotations
@@ -26,20 +27,11 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import polars as pl
 
-from ringcheck.calllog.callers import (
-    MIN_SHARED,
-    Caller,
-    VerdictKey,
-    judge_all,
-    read_callers,
-    warm_up,
-)
-from ringcheck.calllog.helpers import Helpers, Shared
+from ringcheck.calllog.callers import Caller, VerdictKey, judge_all, read_callers
 from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.summary import country_counts, summary, timeline
 from ringcheck.checker import prepared
@@ -82,9 +74,6 @@ def triage(
 ) -> Triage:
     """Rank the callers in ``log``.
 
-    A log with more than ``MIN_SHARED`` distinct numbers is read and judged on every core
-    (see ``ringcheck.calllog.helpers``); the answer is the same either way.
-
     >>> from ringcheck.calllog import read_log
     >>> log = read_log(b"number,time\\n+2348031234567,2024-03-01 02:10\\n")
     >>> triage(log, settings=Settings()).numbers[0]["verdict"]["level"]
@@ -124,12 +113,9 @@ def _triage(
 ) -> Triage:
     calls = log.calls
     texts = calls.get_column("number").unique().drop_nulls().to_list()
-    with Helpers(wanted=len(texts) > MIN_SHARED, warm_up=warm_up) as helpers:
-        reading = helpers.start(partial(read_callers, home=home, settings=settings), texts)
-        spellings = _by_spelling(calls)  # while the helpers read the first numbers
-        parsed = _parse(texts, reading, progress)
-        groups, incoming = _groups(spellings, parsed.keys, window)
-        numbers, table = _judge(groups, parsed, settings, home, helpers)
+    parsed = _parse(texts, home, settings, progress)
+    groups, incoming = _groups(_by_spelling(calls), parsed.keys, window)
+    numbers, table = _judge(groups, parsed, settings, home)
     unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
     numbers = [numbers[i] for i in _ranked(table)]
     span = (groups.get_column("first").min(), groups.get_column("last").max())
@@ -153,24 +139,27 @@ class _Parsed:
     facts_of: dict[str, int] = field(default_factory=dict)  # key -> index in facts
 
 
-def _parse(
-    texts: list[str], reading: Shared[str, Caller | str], progress: Progress | None
-) -> _Parsed:
+_READ_AT_ONCE = 2_000  # numbers read between two progress reports (~30 ms)
+
+
+def _read(
+    texts: list[str], home: str, settings: Settings, progress: Progress | None
+) -> Iterator[tuple[str, Caller | str]]:
+    for start in range(0, len(texts), _READ_AT_ONCE):
+        chunk = texts[start : start + _READ_AT_ONCE]
+        yield from zip(chunk, read_callers(chunk, home, settings), strict=True)
+        if progress is not None:
+            progress(start + len(chunk), len(texts))
+
+
+def _parse(texts: list[str], home: str, settings: Settings, progress: Progress | None) -> _Parsed:
     """Each distinct spelling read once, as ``check()`` reads it with the user's settings.
 
     The first spelling of a number stands for it (they differ only in how it was written).
     """
-    done = 0
-
-    def step(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress is not None:
-            progress(done, len(texts))
-
     parsed = _Parsed()
     seen: dict[NumberFacts, int] = {}
-    for text, found in zip(texts, reading.finish(step), strict=True):
+    for text, found in _read(texts, home, settings, progress):
         if isinstance(found, str):
             parsed.problems[text] = found
             continue
@@ -283,7 +272,6 @@ def _similar(groups: pl.DataFrame, window: dt.timedelta) -> pl.DataFrame:
     return pairs.group_by("key").agg(similar=pl.len())
 
 
-_VERDICTS_AT_ONCE = 300  # ~6 ms of work, ~55 KB of verdicts to send back
 _ROW = (
     "key",
     "calls",
@@ -300,7 +288,7 @@ _ROW = (
 
 
 def _judge(
-    groups: pl.DataFrame, parsed: _Parsed, settings: Settings, home: str, helpers: Helpers
+    groups: pl.DataFrame, parsed: _Parsed, settings: Settings, home: str
 ) -> tuple[list[dict[str, Any]], pl.DataFrame]:
     """Each caller's entry, with the verdict on its facts and the call details the log gives,
     and a table of what ranking and the summary need (one row per entry, in step).
@@ -322,8 +310,6 @@ def _judge(
         (parsed.facts[facts], rang, times, similar, night)
         for facts, rang, times, similar, night in index
     ]
-    judging = helpers.start(partial(judge_all, settings=rules), pairs, chunk=_VERDICTS_AT_ONCE)
-    # While the helpers judge: the entries, and what ranking needs from each caller.
     found = [parsed.callers[row[0]] for row in rows]
     costs: dict[tuple[str, str], dict[str, str]] = {}  # one block per distinct cost, shared
     entries = []
@@ -337,7 +323,7 @@ def _judge(
         country=pl.Series([c.country for c in found], dtype=pl.Utf8),
         withheld=pl.Series([c.withheld for c in found], dtype=pl.Boolean),
     )
-    verdicts = judging.finish()
+    verdicts = judge_all(pairs, rules)
     for entry, at in zip(entries, wanted, strict=True):
         entry["verdict"] = verdicts[at]
     level_of = [_LEVEL_RANK[verdict["level"]] for verdict in verdicts]

@@ -23,7 +23,6 @@ OUTPUTS = ("table", "json", "csv", "html")
 BLOCKLISTS = ("csv", "vcard", "callblocker")
 TABLE_ROWS = 40
 _PROGRESS_BYTES = 2_000_000
-_HELPERS_BYTES = 1_000_000  # ~20,000 rows of a typical CSV log
 _COLUMN_OPTIONS = ("number", "time", "ring", "duration", "direction", "status")
 
 
@@ -104,13 +103,6 @@ def triage_command(
 
     settings = settings_from(config, home)
     data = _read(file)
-    if len(data) >= _HELPERS_BYTES:
-        # A log this size may hold thousands of numbers: the helper processes start (on
-        # the other cores) while this one reads it.
-        from ringcheck.calllog.callers import warm_up
-        from ringcheck.calllog.helpers import start_early
-
-        start_early(warm_up)
     names = {role: columns.get(f"{role}_column") for role in _COLUMN_OPTIONS}
     with _progress(len(data)) as step:
         try:
