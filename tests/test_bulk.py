@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from phonenumbers import PhoneNumberType
 
-from ringcheck import NotAPhoneNumber, Settings, check, tables
+from ringcheck import NotAPhoneNumber, Settings, check, phonemeta, tables
 from ringcheck.bulk import FIELDS, PREFIX_REASONS, classify, prefix_table
 from ringcheck.checker import prepared
 
@@ -178,3 +178,10 @@ def test_the_prefix_table_holds_every_prefix_of_the_checker_once() -> None:
     data = tables()
     assert set(data.high_risk) <= set(table["prefix"])
     assert set(data.networks) <= set(table["prefix"])
+
+
+def test_the_prefix_table_names_each_code_by_the_region_its_rules_start_with() -> None:
+    # main_region answers without compiling a code's rules; it must say what they say.
+    for code in phonemeta.calling_codes():
+        rules = phonemeta.country(code)
+        assert phonemeta.main_region(code) == (rules.regions[0].region if rules else None)

@@ -91,13 +91,12 @@ def _prefix_table(data: Tables) -> PrefixTable:
         rows.setdefault(prefix, {})[key] = value
 
     for code in phonemeta.calling_codes():
-        rules = phonemeta.country(code)
-        if rules is None:
+        main = phonemeta.main_region(code)  # None: a code not in use
+        if main is None:
             continue
         put(str(code), "code", code)
         # +1 has two main countries, so a +1 number outside every area code is nowhere.
-        main = None if code == 1 else rules.regions[0].region
-        if main is not None:
+        if code != 1:
             put(str(code), "region", main)
     for area, region in phonemeta.nanp_areas().items():
         if area.isdigit():  # 'area:length' keys: see _nanp_other_lengths

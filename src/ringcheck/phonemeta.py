@@ -284,6 +284,19 @@ def _metadata(code: int, region: str) -> PhoneMetadata | None:
     return PhoneMetadata.metadata_for_region(region)
 
 
+def main_region(code: int) -> str | None:
+    """The first region of a calling code in use (``country(code).regions[0].region``),
+    without compiling its rules: the bulk prefix table asks this for every code.
+
+    >>> main_region(44), main_region(1), main_region(999)
+    ('GB', 'US', None)
+    """
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code)
+    if not regions or _metadata(code, regions[0]) is None:
+        return None
+    return regions[0]
+
+
 @cache
 def country(code: int) -> CountryRules | None:
     """Compiled rules for a calling code, or None for a code not in use."""

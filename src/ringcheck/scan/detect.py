@@ -240,7 +240,8 @@ def judge(
     destinations = _destinations([a.key for a in aggregates], home, data)
     findings, spared = [], []
     for agg in aggregates:
-        features = finish(agg, limits)
+        backs = called_back(agg, limits)
+        features = finish(agg, limits, backs)
         destination = destinations.get(agg.key, {})
         if any(agg.key.startswith(prefix) for prefix in allowlist):
             spared.append(_spare(agg, "allowlisted", features, destination))
@@ -264,8 +265,8 @@ def judge(
                 headline=_headline(agg, features, zone),
                 numbers=[n for n, _ in agg.numbers],
                 evidence=agg.evidence,
-                callbacks=called_back(agg, limits),
-                timeline=_timeline(agg, limits),
+                callbacks=backs,
+                timeline=_timeline(agg, backs),
                 rotation=agg.rotation,
                 rings=agg.rings,
             )
@@ -297,12 +298,12 @@ def _headline(agg: Aggregate, f: dict[str, Any], zone: str) -> str:
     )
 
 
-def _timeline(agg: Aggregate, limits: Thresholds) -> list[tuple[int, int, int]]:
-    """(5-minute bucket start, calls, calls back) over the finding's active time."""
+def _timeline(agg: Aggregate, backs: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    """(5-minute bucket start, calls, calls back: ``backs``) over the finding's active time."""
     buckets: dict[int, list[int]] = {}
     for start in agg.unanswered_starts:
         buckets.setdefault(start // 300 * 300, [0, 0])[0] += 1
-    for entry in called_back(agg, limits):
+    for entry in backs:
         buckets.setdefault(entry["first_call_back"] // 300 * 300, [0, 0])[1] += 1
     return [(t, c, b) for t, (c, b) in sorted(buckets.items())]
 

@@ -183,11 +183,15 @@ def written(kind: str, key: str, numbers: list[str]) -> str:
     return key + "x" * (len(numbers[0]) - len(key))
 
 
-def finish(agg: Aggregate, limits: Thresholds) -> dict[str, Any]:
-    """The features of ``agg`` by name (see the module docstring)."""
+def finish(
+    agg: Aggregate, limits: Thresholds, backs: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The features of ``agg`` by name (see the module docstring); ``backs`` is
+    ``called_back(agg, limits)`` when the caller has it already."""
     unanswered = agg.calls - agg.answered
     numbers = len(agg.numbers)
-    backs = called_back(agg, limits)
+    if backs is None:
+        backs = called_back(agg, limits)
     needed = limits.min_callees if agg.kind == "number" else limits.min_range_callees
     return {
         "calls": agg.calls,

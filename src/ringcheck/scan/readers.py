@@ -448,7 +448,8 @@ def _canonical(
     else:
         start = _times(pl.col("_start").str.strip_chars(), start_format, zone)
     duration = _int("_duration") if has_duration else None
-    billsec = _int("_billsec") if has_billsec else pl.lit(0, pl.Int64)
+    frame = frame.with_columns(_billsec_s=_int("_billsec") if has_billsec else pl.lit(0, pl.Int64))
+    billsec = pl.col("_billsec_s")  # read once: the ring time and the checks use it too
     if "_answered_flag" in names:
         answered_expr = pl.col("_answered_flag")
     elif answered:
@@ -463,6 +464,10 @@ def _canonical(
         ring_expr = duration - billsec
     else:
         ring_expr = pl.lit(None, pl.Int64)
+    # Each field read once (a column of its own), then the checks read those columns:
+    # written as one select, the query would parse every start time twice.
+    frame = frame.with_columns(_start_s=start, _ring_s=ring_expr, _answered_b=answered_expr)
+    start, ring_expr = pl.col("_start_s"), pl.col("_ring_s")
     no_callee = pl.col("_callee").is_null() | (pl.col("_callee").str.strip_chars() == "")
     empty = pl.col("_callee").is_null() & pl.col("_start").is_null() & pl.col("_caller").is_null()
     checks = [
@@ -495,7 +500,7 @@ def _canonical(
         start.alias("start"),
         ring_expr.alias("ring"),
         billsec.alias("billsec"),
-        answered_expr.fill_null(False).alias("answered"),
+        pl.col("_answered_b").fill_null(False).alias("answered"),
         ok.alias("ok"),
         why.alias("why"),
     ).cast(CALLS)  # type: ignore[arg-type]

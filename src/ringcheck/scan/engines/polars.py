@@ -84,12 +84,13 @@ def run(
     # spelling, not once per record. Only callers that rang many people this way can be
     # campaigns; their other calls are counted in the second pass.
     grouped = (
-        calls.group_by(
+        calls.with_columns(short=short)
+        .group_by(
             "file",
-            usable.alias("ok"),
-            pl.when(short).then(pl.col("caller_text")).alias("caller_text"),
-            pl.when(short).then(pl.col("callee_text")).alias("callee_text"),
-            short.alias("short"),
+            "ok",
+            pl.when("short").then(pl.col("caller_text")).alias("caller_text"),
+            pl.when("short").then(pl.col("callee_text")).alias("callee_text"),
+            "short",
         )
         .agg(n=pl.len(), first=pl.col("start").min(), last=pl.col("start").max())
         .collect(engine="streaming")
@@ -221,21 +222,24 @@ def pick(pairs: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
     return frame.cast({"callees": pl.Int64, "calls": pl.Int64})
 
 
-def _members(rows: pl.DataFrame, candidates: pl.DataFrame, side: str) -> pl.DataFrame:
+def _members(rows: pl.LazyFrame, candidates: pl.DataFrame, side: str) -> pl.LazyFrame:
     """Each record once for every candidate whose number or range is its ``side``."""
     parts = []
     for drop in (0, *RANGE_DIGITS):
         keys = candidates.filter(pl.col("drop") == drop).select("kind", "key")
         if keys.height:
-            parts.append(rows.with_columns(key=_key(side, drop)).join(keys, on="key", how="inner"))
+            parts.append(
+                rows.with_columns(key=_key(side, drop)).join(keys.lazy(), on="key", how="inner")
+            )
     return pl.concat(parts) if parts else rows.head(0).with_columns(kind=pl.lit(""), key=pl.lit(""))
 
 
 def _aggregates(
     rows: pl.DataFrame, candidates: pl.DataFrame, limits: Thresholds, options: ScanOptions
 ) -> list[Aggregate]:
+    """Every candidate's ``Aggregate``, from its records (``rows``), in one lazy query."""
     zone = options.tz or local_zone()
-    out = _members(rows, candidates, "caller")
+    out = _members(rows.lazy(), candidates, "caller")
     local_hour = (
         pl.from_epoch("start", time_unit="s")
         .dt.replace_time_zone("UTC")
@@ -286,16 +290,12 @@ def _aggregates(
         .group_by(entity, maintain_order=True)
         .agg(hour_callees=pl.struct("hour", "n"))
     )
-    evidence = (
-        out.sort([*entity, "start", "file", "line"])
-        .group_by(entity, maintain_order=True)
-        .head(EVIDENCE_ROWS)
-        .group_by(entity, maintain_order=True)
-        .agg(
-            evidence=pl.struct(
-                "file", "line", "caller", "callee", "start", "ring", "billsec", "answered"
-            )
+    evidence = out.group_by(entity).agg(
+        evidence=pl.struct(
+            "file", "line", "caller", "callee", "start", "ring", "billsec", "answered"
         )
+        .sort_by("start", "file", "line")
+        .head(EVIDENCE_ROWS)
     )
     rotation = (
         out.select(*entity, bucket=pl.col("start") // 300 * 300, caller="caller")
@@ -304,7 +304,7 @@ def _aggregates(
         .group_by(entity, maintain_order=True)
         .agg(rotation=pl.struct("bucket", "caller"))
     )
-    incoming = _members(rows, candidates, "callee")
+    incoming = _members(rows.lazy(), candidates, "callee")
     backs = (
         incoming.join(
             per_callee.select(*entity, pl.col("callee").alias("caller"), contact=pl.col("first")),
@@ -324,5 +324,6 @@ def _aggregates(
         .join(rotation, on=entity, how="left")
         .join(backs, on=entity, how="left")
         .sort(entity)
+        .collect()
     )
     return [Aggregate.from_row(row) for row in table.iter_rows(named=True)]
