@@ -91,6 +91,13 @@ def _environment(text: str) -> str:
     return value
 
 
+def _level(text: str) -> str:
+    value = text.strip().lower().replace("-", "_").replace(" ", "_")
+    if value not in ("low", "caution", "high", "very_high"):
+        raise ValueError("use low, caution, high or very_high")
+    return value
+
+
 def _list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -175,6 +182,18 @@ SETTINGS: tuple[Setting, ...] = (
         _list,
     ),
     Setting(
+        "lookup_block_at",
+        "very_high",
+        "Phone-system lookups answer 'block' from this level up (low, caution, high, very_high).",
+        _level,
+    ),
+    Setting(
+        "lookup_warn_at",
+        "caution",
+        "Phone-system lookups answer 'warn' from this level up, below lookup_block_at.",
+        _level,
+    ),
+    Setting(
         "environment",
         "development",
         "development or production; production refuses placeholder secrets.",
@@ -242,6 +261,8 @@ class Settings:
     community_cache_seconds: int = 30
     triage_max_upload_mb: int = 10
     scan_allowlist: tuple[str, ...] = ()
+    lookup_block_at: str = "very_high"
+    lookup_warn_at: str = "caution"
     environment: str = "development"
     secret_key: str = field(default="", repr=False)
     admin_token: str = field(default="", repr=False)

@@ -34,6 +34,8 @@ def test_schema_lists_every_api_operation():
         ("GET", "/api/v1/numbers/{e164}/reports"),
         ("GET", "/api/v1/recent"),
         ("POST", "/api/v1/triage"),
+        ("GET", "/api/v1/lookup/{number}"),
+        ("GET", "/api/v1/cid/{number}"),
     }
 
 

@@ -125,7 +125,7 @@ class RateLimitMiddleware:
             client = (scope.get("client") or ("unknown", 0))[0]
             wait = await self.limiter.take(client)
             if wait > 0:
-                await _too_many(send, wait, not scope.get("path", "").startswith("/api/"))
+                await _too_many(send, wait, _answer_form(scope.get("path", "")))
                 return
         await self.app(scope, receive, send)
 
@@ -135,12 +135,27 @@ def _limited(scope: Scope) -> bool:
     return path.startswith("/api/") or scope.get("method") == "POST"
 
 
-async def _too_many(send: Send, wait: float, for_person: bool = False) -> None:
+CALLER_NAME_PATH = "/api/v1/cid/"
+CALLER_NAME_WHEN_LIMITED = b"Unknown"
+
+
+def _answer_form(path: str) -> str:
+    """How a 429 is written for ``path``: a page for a person, JSON for the API, and a
+    neutral caller name where a PBX puts the whole body on the handset's display."""
+    if path.startswith(CALLER_NAME_PATH):
+        return "name"
+    return "json" if path.startswith("/api/") else "page"
+
+
+async def _too_many(send: Send, wait: float, form: str = "json") -> None:
     seconds = max(1, math.ceil(wait))
     message = f"Too many requests. Please wait {seconds} seconds and try again."
-    if for_person:  # a form post from a page: answer with a page, not JSON
+    if form == "page":  # a form post from a page: answer with a page, not JSON
         body = _PAGE_429.format(message=message).encode()
         kind = b"text/html; charset=utf-8"
+    elif form == "name":  # Asterisk's CURL() shows any body, whatever the status
+        body = CALLER_NAME_WHEN_LIMITED
+        kind = b"text/plain; charset=us-ascii"
     else:
         body = json.dumps({"error": {"code": "rate_limited", "message": message}}).encode()
         kind = b"application/json"

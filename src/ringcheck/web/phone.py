@@ -1,0 +1,152 @@
+"""Routes phone systems call while a call rings: views of ``ringcheck.lookup``.
+
+- ``GET /api/v1/lookup/{number}``: the machine verdict as JSON, for Superfecta's and
+  SpamBlocker's regular expressions and for scripts.
+- ``GET /api/v1/cid/{number}``: a caller name as plain ASCII text (FreePBX Caller ID
+  Lookup, Asterisk ``CURL()``): the whole body becomes CALLERID(name) whatever the status,
+  so every answer is 200 with a short text, never an error page; ``?format=hash`` answers
+  ``action=block&score9=9&...`` for ``CURLOPT(hashcompat)`` and ``HASH()``.
+
+Both accept a number as phone systems send it: ``+`` as ``%2B`` or as a space, a bare
+international number (``lookup.caller_id``). Answers carry ``Cache-Control`` and an ETag
+so a PBX may keep them for as long as the reports cache would (``If-None-Match`` -> 304).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from ringcheck.lookup import ACTIONS, CATEGORIES, DEFAULT_LABEL_CHARS, Lookup, lookup
+from ringcheck.settings import Settings
+from ringcheck.web.api import _ERRORS
+
+log = logging.getLogger("ringcheck.web")
+router = APIRouter(prefix="/api/v1", tags=["phone systems"])
+MAX_NUMBER_CHARS = 200  # longer text is no caller ID: answered as unreadable
+MAX_LABEL_CHARS = 60  # Superfecta's longest caller name
+_MIN_CACHE_SECONDS = 60
+
+
+class LookupModel(BaseModel):
+    number: str = Field(description="The number as received, tidied ('+' restored).")
+    e164: str | None
+    action: str = Field(description=f"One of {', '.join(ACTIONS)}.")
+    category: str = Field(description=f"One of {', '.join(CATEGORIES)}.")
+    level: str | None = Field(description="low, caution, high, very_high; null if unreadable.")
+    score: int | None = Field(description="The checker's 0-100 score.")
+    score9: int = Field(description="0-9, 9 worst (bands follow the levels).")
+    label: str = Field(description="ASCII caller name, verdict first, 15 characters at most.")
+    reasons: list[str] = Field(description="The verdict's reason codes.")
+    community: dict[str, Any] | None
+    data_version: str
+
+
+async def find(request: Request, number: str) -> Lookup:
+    """The lookup for ``number`` with what people reported about it, if anyone did."""
+    settings: Settings = request.app.state.settings
+    if len(number) > MAX_NUMBER_CHARS:
+        number = ""
+    found = lookup(number, settings=settings)
+    cache = getattr(request.app.state, "community", None)
+    if found.e164 and cache is not None:
+        reported = await cache.find(found.e164)
+        if reported is not None and not reported.empty:
+            found = lookup(number, settings=settings, community=reported)
+    return found
+
+
+def cached(request: Request, body: bytes, media_type: str) -> Response:
+    """``body`` with cache headers, or 304 when the client holds it already."""
+    settings: Settings = request.app.state.settings
+    tag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+    seconds = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
+    headers = {"Cache-Control": f"public, max-age={seconds}", "ETag": tag}
+    held = request.headers.get("if-none-match", "")
+    if tag in (part.strip() for part in held.split(",")) or held.strip() == "*":
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@router.get(
+    "/lookup/{number:path}",
+    summary="Machine verdict for a phone system",
+    response_model=LookupModel,
+    responses={status: _ERRORS[status] for status in (422, 429)},
+    description=(
+        "Never an error for a bad number: it answers action 'unknown', category "
+        "'unreadable'. '+' may arrive as %2B or as a space; bare international numbers "
+        "(447700900123) are read as such."
+    ),
+)
+async def get_lookup(
+    request: Request,
+    number: Annotated[str, Path(description="The caller ID as the phone system has it.")],
+    max: Annotated[str | None, Query(description="Label length, 1-60 (default 15).")] = None,
+) -> Response:
+    found = await find(request, number)
+    body = orjson.dumps(found.to_dict(_chars(_int(max))))
+    return cached(request, body, "application/json")
+
+
+@router.get(
+    "/cid/{number:path}",
+    summary="Caller name as plain text (FreePBX, Asterisk CURL)",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"example": "SPAM Wangiri"}}},
+        **{status: _ERRORS[status] for status in (422, 429)},
+    },
+    description=(
+        "Always 200 with a short ASCII caller name (even for a bad number); when rate "
+        "limited, 429 with the name 'Unknown', since the PBX shows any body."
+    ),
+)
+async def get_cid(
+    request: Request,
+    number: str,
+    max: Annotated[str | None, Query(description="Longest name, 1-60 (default 15).")] = None,
+    format: Annotated[str | None, Query(description="'hash' for HASH() in Asterisk.")] = None,
+) -> Response:
+    # Query values are read by hand: a bad one must still answer 200 with a name.
+    chars = _chars(_int(max))
+    try:
+        found = await find(request, number)
+    except Exception:  # the body becomes the caller's name: never a traceback
+        log.exception("caller-name lookup failed")
+        return Response(b"Unknown", media_type="text/plain; charset=us-ascii")
+    text = hash_text(found, chars) if format == "hash" else found.label(chars)
+    return cached(request, text.encode("ascii"), "text/plain; charset=us-ascii")
+
+
+def hash_text(found: Lookup, chars: int = DEFAULT_LABEL_CHARS) -> str:
+    """``action=block&score9=9&level=…&category=…&label=SPAM%20Wangiri`` (URL-encoded
+    pairs, as Asterisk's ``CURLOPT(hashcompat)`` reads them into ``HASH()``)."""
+    pairs = {
+        "action": found.action,
+        "score9": str(found.score9),
+        "level": found.level or "",
+        "category": found.category,
+        "label": found.label(chars),
+    }
+    return urlencode(pairs, quote_via=quote)
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _chars(value: int | None) -> int:
+    if value is None or value < 1:
+        return DEFAULT_LABEL_CHARS
+    return min(value, MAX_LABEL_CHARS)
