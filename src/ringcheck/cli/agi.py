@@ -1,0 +1,97 @@
+"""``ringcheck agi``: answer Asterisk while a call rings (FastAGI over TCP, or plain AGI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+
+from ringcheck.cli.base import BadInput, config_option, settings_from
+from ringcheck.errors import RingcheckError
+from ringcheck.settings import Settings, default_sqlite_path
+
+
+@click.command("agi")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=4573, show_default=True)
+@click.option(
+    "--stdio",
+    is_flag=True,
+    help="Speak plain AGI on standard input and output, for AGI(ringcheck-agi): one call.",
+)
+@click.option(
+    "--no-name", "no_name", is_flag=True, help="Leave CALLERID(name) as it is (set variables only)."
+)
+@click.option(
+    "--reports/--no-reports",
+    default=True,
+    show_default=True,
+    help="Add what people reported, from the reports database, when there is one.",
+)
+@click.option("--home", help="Your country, as two letters. [default: GB]")
+@config_option
+def agi_command(
+    host: str,
+    port: int,
+    stdio: bool,
+    no_name: bool,
+    reports: bool,
+    home: str | None,
+    config: str | None,
+) -> None:
+    """Check each incoming call for Asterisk and set RINGCHECK_ACTION and a caller name.
+
+    \b
+    In the dialplan (extensions.conf), before the call rings through:
+      same => n,AGI(agi://127.0.0.1:4573/ringcheck,${CALLERID(num)})
+      same => n,GotoIf($["${RINGCHECK_ACTION}" = "block"]?blocked)
+    RINGCHECK_ACTION is block, warn, allow or unknown; RINGCHECK_LEVEL, RINGCHECK_SCORE
+    (0-9) and RINGCHECK_CATEGORY are set too. See README, "Use it from your phone system".
+    """
+    from ringcheck.agi import Agi
+
+    try:
+        settings = settings_from(config, home)
+    except RingcheckError as exc:
+        raise BadInput(exc.message) from None
+    with _reports(settings, reports) as community:
+        agi = Agi(settings, reports=community, set_name=not no_name)
+        if stdio:
+            # Asterisk reads our standard output as commands: log lines go to stderr only.
+            logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+            sys.exit(agi.stdio(sys.stdin, sys.stdout))
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+
+        def ready() -> None:
+            click.echo(f"ringcheck: FastAGI on {host}:{port}. Press Ctrl+C to stop.", err=True)
+
+        try:
+            asyncio.run(agi.serve(host, port, ready))
+        except OSError as exc:
+            raise BadInput(f"can't listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def _reports(settings: Settings, wanted: bool) -> Iterator[Callable[[str], Any] | None]:
+    if not wanted or not (settings.database_url or os.path.exists(default_sqlite_path())):
+        yield None
+        return
+    from ringcheck.store import Store
+
+    try:
+        store = Store.open(settings)
+    except RingcheckError as exc:
+        click.echo(f"ringcheck: reports not used: {exc.message}", err=True)
+        yield None
+        return
+    with store:
+        yield store.community
+
+
+COMMANDS = (agi_command,)
