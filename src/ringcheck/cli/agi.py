@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -54,6 +53,8 @@ def agi_command(
     RINGCHECK_ACTION is block, warn, allow or unknown; RINGCHECK_LEVEL, RINGCHECK_SCORE
     (0-9) and RINGCHECK_CATEGORY are set too. See README, "Use it from your phone system".
     """
+    import asyncio
+
     from ringcheck.agi import Agi
 
     try:
