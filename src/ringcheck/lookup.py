@@ -120,7 +120,7 @@ class Lookup:
         info = self.result.number
         origin = _origin(self.result)
         if self.action == "block":
-            return [f"SPAM {word}".strip() for word in _SPAM_WORDS[self.category]] + ["SPAM"]
+            return [spam_name(self.category, 60), "SPAM"]
         if self.action == "warn":
             words = _SPAM_WORDS[self.category]
             if self.category in ("wangiri", "international") and origin:
@@ -144,6 +144,11 @@ class Lookup:
             "community": self.community,
             "data_version": self.data_version,
         }
+
+
+def spam_name(category: str, max_chars: int = DEFAULT_LABEL_CHARS) -> str:
+    """The caller name of a blocked number of this category: 'SPAM Wangiri'."""
+    return _fit([f"SPAM {word}".strip() for word in _SPAM_WORDS[category]] + ["SPAM"], max_chars)
 
 
 def caller_id(text: str, home: str = "GB") -> str:

@@ -36,6 +36,7 @@ def test_schema_lists_every_api_operation():
         ("POST", "/api/v1/triage"),
         ("GET", "/api/v1/lookup/{number}"),
         ("GET", "/api/v1/cid/{number}"),
+        ("GET", "/api/v1/blocklist"),
     }
 
 

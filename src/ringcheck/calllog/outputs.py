@@ -18,16 +18,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from typing import Any, Final
 
 import orjson
 
+from ringcheck import blockfiles
+from ringcheck.blockfiles import CONTACT_NAME
 from ringcheck.calllog.core import Triage
 from ringcheck.risk import LEVELS, at_least
 
 BLOCKLISTS: Final = ("csv", "vcard", "callblocker")
-CONTACT_NAME: Final = "Scam – do not answer"
 _CSV_COLUMNS: Final = (
     "number", "display", "country", "line_type", "level", "score", "calls", "missed",
     "first_seen", "last_seen", "headline", "what_to_do",
@@ -105,52 +105,12 @@ def vcard(numbers: list[dict[str, Any]]) -> str:
         "Numbers ringcheck found in your call log that look like scams. "
         "Block this contact, and don't call these numbers back."
     )
-    lines = [
-        "BEGIN:VCARD",
-        "VERSION:3.0",
-        f"FN:{_escape(CONTACT_NAME)}",
-        f"N:{_escape(CONTACT_NAME)};;;;",
-        *(f"TEL;TYPE=VOICE:{n['e164']}" for n in numbers),
-        f"NOTE:{_escape(note)}",
-        "END:VCARD",
-    ]
-    return "".join(_fold(line) + "\r\n" for line in lines)
-
-
-def _escape(text: str) -> str:
-    """RFC 2426 text value: backslash, comma, semicolon and newlines escaped."""
-    text = text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
-    return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
-
-
-def _fold(line: str, limit: int = 75) -> str:
-    """Lines longer than 75 octets split with CRLF + space, never inside a character."""
-    parts: list[str] = []
-    current, size = "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        room = limit if not parts else limit - 1  # continuation lines start with a space
-        if size + width > room:
-            parts.append(current)
-            current, size = "", 0
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
+    return blockfiles.vcard(CONTACT_NAME, (n["e164"] for n in numbers), note)
 
 
 def callblocker(numbers: list[dict[str, Any]], now: dt.datetime) -> str:
-    stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
-    entries = [
-        {
-            "name": _entry_name(n),
-            "number": n["e164"],
-            "date_created": stamp,
-            "date_modified": stamp,
-        }
-        for n in numbers
-    ]
-    return json.dumps({"name": "ringcheck scam numbers", "entries": entries}, indent=2) + "\n"
+    entries = ((_entry_name(n), n["e164"], now, now) for n in numbers)
+    return blockfiles.callblocker_json("ringcheck scam numbers", entries)
 
 
 def _entry_name(n: dict[str, Any]) -> str:

@@ -172,6 +172,28 @@ def recent(session: Session, days: int, limit: int, now: dt.datetime) -> list[Re
     ]
 
 
+def widely_reported(
+    session: Session, min_reporters: int, since: dt.datetime | None, limit: int
+) -> list[tuple[str, int, dt.datetime]]:
+    """(number, distinct reporters, latest report) for numbers that at least
+    ``min_reporters`` people reported (visible reports; changed since ``since``), most
+    reporters first."""
+    reporters = func.count(Report.reporter.distinct())
+    latest = func.max(Report.updated_at)
+    query = (
+        select(Report.e164, reporters.label("reporters"), latest.label("last_seen"))
+        .where(Report.hidden.is_(False))
+        .group_by(Report.e164)
+        .having(reporters >= min_reporters)
+    )
+    if since is not None:
+        query = query.having(latest >= since)
+    rows = session.execute(
+        query.order_by(reporters.desc(), latest.desc(), Report.e164).limit(limit)
+    ).all()
+    return [(row.e164, int(row.reporters), _aware(row.last_seen)) for row in rows]
+
+
 def _top(counts: Counter[str]) -> str:
     # Most reported first; ties go to the more serious category (CATEGORIES order).
     return min(counts, key=lambda c: (-counts[c], CATEGORIES.index(c)))

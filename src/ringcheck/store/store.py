@@ -219,6 +219,16 @@ class Store:
         with self._read() as session:
             return reads.recent(session, days, limit, checks.utc(now))
 
+    def widely_reported(
+        self, *, min_reporters: int = 3, since: dt.datetime | None = None, limit: int = 2000
+    ) -> list[tuple[str, int, dt.datetime]]:
+        """Numbers at least ``min_reporters`` different people reported: (number,
+        reporters, latest report), most reporters first (block lists)."""
+        with self._read() as session:
+            return reads.widely_reported(
+                session, min_reporters, None if since is None else checks.utc(since), limit
+            )
+
     def hide(
         self, report_id: int, *, moderator: str, reason: str, now: dt.datetime | None = None
     ) -> ReportView:

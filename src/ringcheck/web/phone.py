@@ -14,6 +14,7 @@ so a PBX may keep them for as long as the reports cache would (``If-None-Match``
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from typing import Annotated, Any
@@ -150,3 +151,82 @@ def _chars(value: int | None) -> int:
     if value is None or value < 1:
         return DEFAULT_LABEL_CHARS
     return min(value, MAX_LABEL_CHARS)
+
+
+_BLOCKLIST_TYPES = {
+    "callblocker": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "vcard": "text/vcard; charset=utf-8",
+    "spamblocker": "text/csv; charset=utf-8",
+}
+
+
+@router.get(
+    "/blocklist",
+    summary="Block list for routers, call blockers and phones",
+    response_class=Response,
+    responses={
+        200: {"content": {media: {} for media in sorted(set(_BLOCKLIST_TYPES.values()))}},
+        304: {"description": "The list has not changed since the ETag sent."},
+        **{status: _ERRORS[status] for status in (422, 429)},
+    },
+    description=(
+        "Numbers at least 3 different people reported, and the curated high-risk, "
+        "satellite and premium ranges, worst first. Formats: callblocker (its JSON list; "
+        "ranges as prefixes), csv, vcard (one contact, whole numbers only), spamblocker "
+        "(pattern,description CSV). Poll it daily; send If-None-Match with the ETag."
+    ),
+)
+async def get_blocklist(
+    request: Request,
+    format: Annotated[str, Query(description="callblocker, csv, vcard or spamblocker.")] = (
+        "callblocker"
+    ),
+    level: Annotated[str, Query(description="The least level listed.")] = "high",
+    limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many.")] = 2_000,
+    since: Annotated[
+        str | None, Query(description="Only entries changed since (ISO date or time).")
+    ] = None,
+) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    from ringcheck import blocklist
+
+    if format not in blocklist.FORMATS:
+        return _invalid(f"format must be one of {', '.join(blocklist.FORMATS)}.")
+    if level not in ("low", "caution", "high", "very_high"):
+        return _invalid("level must be low, caution, high or very_high.")
+    moment = _moment(since) if since is not None else None
+    if since is not None and moment is None:
+        return _invalid("since must be a date or time such as 2026-11-01 or 2026-11-01T12:00Z.")
+    settings: Settings = request.app.state.settings
+    store = getattr(request.app.state, "store", None)
+
+    def made() -> blocklist.BlockList:
+        return blocklist.build(
+            settings,
+            level=level,
+            limit=limit,
+            since=moment,
+            reported=store.widely_reported if store is not None else None,
+            community=store.community if store is not None else None,
+        )
+
+    found = await run_in_threadpool(made)
+    body, media = blocklist.write(found, format, settings.home)
+    answer = cached(request, body.encode("utf-8"), media)
+    answer.headers["Last-Modified"] = found.date.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return answer
+
+
+def _invalid(message: str) -> Response:
+    body = orjson.dumps({"error": {"code": "invalid_request", "message": message}})
+    return Response(body, status_code=422, media_type="application/json")
+
+
+def _moment(text: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
