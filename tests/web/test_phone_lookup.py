@@ -153,3 +153,20 @@ def test_a_rate_limited_pbx_still_gets_a_caller_name_not_json(make_client: Any) 
     assert limited.status_code == 429 and limited.text == "Unknown"
     assert limited.headers["content-type"].startswith("text/plain")
     assert client.get(f"/api/v1/lookup/{JAMAICA}").json()["error"]["code"] == "rate_limited"
+
+
+def spamblocker_signature(kind: str) -> str:
+    return re.search(rf"{kind}\s+match\s+`(.+?)`", README).group(1)  # type: ignore[union-attr]
+
+
+def test_spamblocker_reads_the_verdict_with_the_readme_expressions(client: Any) -> None:
+    # Its instant query sends {cc}{domestic}: the number bare, without '+'.
+    negative, positive = spamblocker_signature("negative"), spamblocker_signature("positive")
+    category = spamblocker_signature("category")
+    spam = client.get("/api/v1/lookup/18768123456").text
+    assert re.search(negative, spam) and not re.search(positive, spam)
+    assert re.search(category, spam).group(1) == "wangiri"  # type: ignore[union-attr]
+    fine = client.get("/api/v1/lookup/447400123456").text
+    assert re.search(positive, fine) and not re.search(negative, fine)
+    unsure = client.get("/api/v1/lookup/33612345678").text  # warn: neither
+    assert not re.search(positive, unsure) and not re.search(negative, unsure)
