@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from live_server import free_port, serving
 from ringcheck.callblocker import SCRIPT, answer, install
 from ringcheck.lookup import lookup
 from ringcheck.settings import Settings
@@ -89,33 +88,14 @@ def test_names_never_hold_quotes_or_backslashes() -> None:
     assert json.loads(line) == {"spam": False, "score": 4, "name": "abc"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ringcheck server (uvicorn, in a thread) with its own reports database."""
-    import uvicorn
-
+    """A real ringcheck server with its own reports database."""
     from ringcheck.web.app import create_app
 
     folder = tmp_path_factory.mktemp("server")
-    app = create_app(Settings(database_url=f"sqlite:///{folder}/r.db", home="GB"))
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with serving(create_app(Settings(database_url=f"sqlite:///{folder}/r.db"))) as url:
+        yield url
 
 
 def test_the_server_answers_when_given(script: Path, server: str) -> None:

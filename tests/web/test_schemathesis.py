@@ -37,6 +37,7 @@ def test_schema_lists_every_api_operation():
         ("GET", "/api/v1/lookup/{number}"),
         ("GET", "/api/v1/cid/{number}"),
         ("GET", "/api/v1/blocklist"),
+        ("GET", "/api/v1/range/{prefix}"),
     }
 
 

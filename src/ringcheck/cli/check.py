@@ -101,6 +101,16 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
     is_flag=True,
     help="Also show what people reported (from the reports database; slower to start).",
 )
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Also ask a ringcheck server what people reported (e.g. http://host:8000).",
+)
+@click.option(
+    "--private",
+    is_flag=True,
+    help="With --server: send only the start of the number's hash, never the number.",
+)
 def check_command(
     numbers: tuple[str, ...],
     claimed: str | None,
@@ -116,13 +126,20 @@ def check_command(
     fail_on: str | None,
     config: str | None,
     with_reports: bool,
+    server: str | None,
+    private: bool,
 ) -> None:
     """Check one or more NUMBERS, written any way you like.
 
     Quote a number with spaces in it, or give - to read one number per line from
     standard input. With --reports, what people reported about a number is added from
-    the reports database (see `ringcheck report`).
+    the reports database (see `ringcheck report`). With --server URL --private, a
+    ringcheck server is asked what people reported without being told the number: only
+    the first 5 hex digits of its SHA-256 are sent (the server answers every reported
+    number in that bucket, with decoys); its answer is shown beside the local check.
     """
+    if private and not server:
+        raise BadInput("--private needs --server URL: the server to ask.")
     if not numbers:
         raise BadInput("give at least one number, or - to read numbers from standard input.")
     settings = settings_from(config, home)
@@ -140,7 +157,9 @@ def check_command(
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
     texts = _expand(numbers)
-    show = _print_json if as_json else _print_human
+    show: Show = _print_json if as_json else _print_human
+    if server:
+        show = _with_server(show, server, private, as_json)
     with _reports_lookup(settings, with_reports) as lookup:
         outcome = _run(texts, context, settings, show, fail_on, lookup)
     if outcome:
@@ -239,6 +258,66 @@ def _check_one(
 
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+Show = Callable[[str, "CheckResult | RingcheckError"], None]
+
+
+def _with_server(show: Show, url: str, private: bool, as_json: bool) -> Show:
+    """``show``, with the server's answer about each number after it."""
+    from ringcheck import privacy
+
+    def both(text: str, result: CheckResult | RingcheckError) -> None:
+        if isinstance(result, RingcheckError) or not result.number.e164:
+            show(text, result)
+            return
+        try:
+            said: dict[str, Any] | None = privacy.ask(url, result.number.e164, private)
+        except (OSError, ValueError) as exc:
+            click.echo(f"ringcheck: the server at {url} didn't answer: {_why(exc)}", err=True)
+            said = None
+        if as_json:
+            payload = {**result.to_dict(), "server": _server_block(said, private)}
+            sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+            return
+        show(text, result)
+        if said is not None:
+            click.echo(_server_line(said, private) + "\n")
+
+    return both
+
+
+def _why(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None)
+    return str(reason or exc)
+
+
+def _server_block(said: dict[str, Any] | None, private: bool) -> dict[str, Any] | None:
+    if said is None:
+        return None
+    if private:
+        return {"private": True, **said}
+    keep = ("action", "category", "level", "score9", "community")
+    return {
+        "private": False,
+        "reported": said.get("community") is not None,
+        **{k: said.get(k) for k in keep},
+    }
+
+
+def _server_line(said: dict[str, Any], private: bool) -> str:
+    how = "asked privately" if private else "asked"
+    if private and not said["reported"]:
+        return f"  Server ({how}): nobody there reported this number."
+    action = said.get("action")
+    advice = {
+        "block": "people there reported it as a scam: block it",
+        "warn": "treat it with care",
+        "allow": "nothing known against it there",
+        "unknown": "it couldn't judge it",
+    }.get(str(action), str(action))
+    return f"  Server ({how}): {advice} (score {said.get('score9')}/9)."
 
 
 def _print_json(text: str, result: CheckResult | RingcheckError) -> None:

@@ -172,6 +172,14 @@ def recent(session: Session, days: int, limit: int, now: dt.datetime) -> list[Re
     ]
 
 
+def reported_numbers(session: Session) -> list[str]:
+    """Every number with a visible report."""
+    rows = session.execute(
+        select(Report.e164).where(Report.hidden.is_(False)).distinct().order_by(Report.e164)
+    )
+    return [row[0] for row in rows]
+
+
 def widely_reported(
     session: Session, min_reporters: int, since: dt.datetime | None, limit: int
 ) -> list[tuple[str, int, dt.datetime]]:

@@ -219,6 +219,11 @@ class Store:
         with self._read() as session:
             return reads.recent(session, days, limit, checks.utc(now))
 
+    def reported_numbers(self) -> list[str]:
+        """Every number with a visible report (the private lookup's index)."""
+        with self._read() as session:
+            return reads.reported_numbers(session)
+
     def widely_reported(
         self, *, min_reporters: int = 3, since: dt.datetime | None = None, limit: int = 2000
     ) -> list[tuple[str, int, dt.datetime]]:

@@ -230,3 +230,69 @@ def _moment(text: str) -> dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+class _Buckets:
+    """Reported numbers by the first hex digits of their hash, rebuilt when older than
+    the reports cache (``community_cache_seconds``, at least a few seconds)."""
+
+    def __init__(self) -> None:
+        self.built_at = -1e18
+        self.by_prefix: dict[str, list[str]] = {}
+
+    def get(self, store: Any, ttl: float) -> dict[str, list[str]]:
+        import time
+
+        from ringcheck import privacy
+
+        now = time.monotonic()
+        if now - self.built_at > ttl:
+            buckets: dict[str, list[str]] = {}
+            for e164 in store.reported_numbers():
+                buckets.setdefault(privacy.split(e164)[0], []).append(e164)
+            self.by_prefix, self.built_at = buckets, now
+        return self.by_prefix
+
+
+@router.get(
+    "/range/{prefix}",
+    summary="Private lookup: reported numbers by hash prefix (k-anonymity)",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"example": "0A1B…(59 hex digits):block:9\n"}}},
+        **{status: _ERRORS[status] for status in (422, 429)},
+    },
+    description=(
+        "Send the first 5 hex digits of the SHA-256 of the number's E.164 form (with '+'); "
+        "the answer lists every reported number whose hash starts so, as "
+        "SUFFIX:action:score9 lines, padded with decoys. Never send a full hash: phone "
+        "numbers are few enough that a full hash is easily turned back into the number."
+    ),
+)
+async def get_range(request: Request, prefix: str) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    from ringcheck import privacy
+
+    wanted = privacy.valid_prefix(prefix)
+    if wanted is None:
+        return _invalid("Send the first 5 hex digits of the SHA-256 of the E.164 number.")
+    settings: Settings = request.app.state.settings
+    store = getattr(request.app.state, "store", None)
+    ttl = max(5.0, float(settings.community_cache_seconds))
+    buckets = getattr(request.app.state, "range_buckets", None)
+    if buckets is None:  # one index per app (each is a worker with its own store)
+        buckets = request.app.state.range_buckets = _Buckets()
+
+    def listed() -> list[tuple[str, str, int]]:
+        if store is None:
+            return []
+        entries = []
+        for e164 in buckets.get(store, ttl).get(wanted, []):
+            found = lookup(e164, settings=settings, community=store.community(e164))
+            entries.append((privacy.split(e164)[1], found.action, found.score9))
+        return entries
+
+    body = privacy.answer(await run_in_threadpool(listed))
+    headers = {"Cache-Control": "no-store"}  # padding differs on every answer
+    return Response(body, media_type="text/plain; charset=us-ascii", headers=headers)
