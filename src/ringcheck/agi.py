@@ -25,7 +25,6 @@ breaks any of these is closed while the others go on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -166,13 +165,11 @@ class Agi:
         except Exception:  # one broken session must not stop the server
             log.exception("AGI session failed")
         finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            writer.close()  # not waited for: the peer needs nothing more from us
 
     async def _line(self, reader: asyncio.StreamReader) -> str:
         try:
-            raw = await asyncio.wait_for(reader.readuntil(b"\n"), self.timeout)
+            raw = await reader.readuntil(b"\n")
         except asyncio.LimitOverrunError as exc:
             raise ProtocolError("a line longer than the limit") from exc
         except asyncio.IncompleteReadError as exc:
@@ -181,16 +178,21 @@ class Agi:
 
     async def _header(self, reader: asyncio.StreamReader) -> list[str]:
         lines: list[str] = []
-        while True:
-            line = await self._line(reader)
-            if not line.strip():
-                return lines
-            lines.append(line)
-            if len(lines) > MAX_HEADER_LINES:
-                raise ProtocolError("a header with no end")
+        async with asyncio.timeout(self.timeout):  # the whole header (cheaper than per line)
+            while True:
+                line = await self._line(reader)
+                if not line.strip():
+                    return lines
+                lines.append(line)
+                if len(lines) > MAX_HEADER_LINES:
+                    raise ProtocolError("a header with no end")
 
     async def _reply(self, reader: asyncio.StreamReader) -> Reply | None:
         """The reply to the last command; None once the caller has hung up."""
+        async with asyncio.timeout(self.timeout):
+            return await self._next_reply(reader)
+
+    async def _next_reply(self, reader: asyncio.StreamReader) -> Reply | None:
         hung_up = False
         while True:
             reply = parse_reply(await self._line(reader))

@@ -20,9 +20,6 @@ import json
 import os
 import stat
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +45,9 @@ def answer(found: dict[str, Any]) -> str:
 def ask_server(url: str, number: str, timeout: float = TIMEOUT) -> dict[str, Any]:
     """The lookup for ``number`` from the ringcheck server at ``url`` (raises OSError or
     ValueError when it can't be had)."""
+    import urllib.parse
+    import urllib.request  # here: it loads ssl and email, which the local check never needs
+
     base = url.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ValueError("the server's URL must start with http:// or https://")

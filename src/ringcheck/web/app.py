@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.community = community = CommunityCache(store, settings.community_cache_seconds)
     app.state.check_answers = answers = CheckAnswers(settings, community.find)
     community.on_invalidate.append(answers.forget)
+    app.state.phone_answers = phones = phone.PhoneAnswers(settings, community.find)
+    community.on_invalidate.append(phones.forget)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(reports.router)
@@ -81,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     _add_error_handlers(app)
-    app.add_middleware(FastLane, answers=answers, health=_health_body())
+    app.add_middleware(FastLane, answers=answers, health=_health_body(), phones=phones)
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(EdgeMiddleware)
     return app

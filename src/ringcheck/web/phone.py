@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
+from collections import OrderedDict
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -50,30 +52,105 @@ class LookupModel(BaseModel):
     data_version: str
 
 
-async def find(request: Request, number: str) -> Lookup:
-    """The lookup for ``number`` with what people reported about it, if anyone did."""
-    settings: Settings = request.app.state.settings
-    if len(number) > MAX_NUMBER_CHARS:
-        number = ""
-    found = lookup(number, settings=settings)
-    cache = getattr(request.app.state, "community", None)
-    if found.e164 and cache is not None:
-        reported = await cache.find(found.e164)
-        if reported is not None and not reported.empty:
-            found = lookup(number, settings=settings, community=reported)
-    return found
+Headers = list[tuple[bytes, bytes]]
+JSON = b"application/json"
+TEXT = b"text/plain; charset=us-ascii"
+MAX_ANSWERS = 20_000  # kept per worker, oldest dropped first
+_Key = tuple[str, str, str | None, str | None]
+
+
+class PhoneAnswers:
+    """Answers to /api/v1/lookup and /api/v1/cid, for the routes and the fast lane alike.
+
+    An answer depends only on the route, the number as sent, ``max`` and ``format``, the
+    data version and what people reported; reports are read through the worker's
+    reports cache, so an answer is kept for as long (``community_cache_seconds``).
+    Phone systems ask about the same few campaign numbers many times a second.
+    """
+
+    def __init__(self, settings: Settings, community: Any = None) -> None:
+        self.settings = settings
+        self.community = community
+        self.ttl = float(settings.community_cache_seconds)
+        self.max_age = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
+        self._kept: OrderedDict[_Key, tuple[float, bytes, bytes, bytes]] = OrderedDict()
+
+    def forget(self) -> None:
+        self._kept.clear()
+
+    async def find(self, number: str) -> Lookup:
+        """The lookup for ``number`` with what people reported about it, if anyone did."""
+        if len(number) > MAX_NUMBER_CHARS:
+            number = ""
+        found = lookup(number, settings=self.settings)
+        if found.e164 and self.community is not None:
+            reported = await self.community(found.e164)
+            if reported is not None and not reported.empty:
+                found = lookup(number, settings=self.settings, community=reported)
+        return found
+
+    async def answer(
+        self, route: str, number: str, max_text: str | None, form: str | None, held: str
+    ) -> tuple[int, Headers, bytes]:
+        """(status, headers, body) for ``route`` ("lookup" or "cid")."""
+        key = (route, number, max_text, form)
+        now = time.monotonic()
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] > now:
+            _, media, body, tag = kept
+        else:
+            media, body = await self._make(route, number, _chars(_int(max_text)), form)
+            tag = etag(body)
+            if self.ttl > 0 and len(number) <= MAX_NUMBER_CHARS:
+                self._kept[key] = (now + self.ttl, media, body, tag)
+                self._kept.move_to_end(key)
+                while len(self._kept) > MAX_ANSWERS:
+                    self._kept.popitem(last=False)
+        return conditional(body, media, held, self.max_age, tag)
+
+    async def _make(
+        self, route: str, number: str, chars: int, form: str | None
+    ) -> tuple[bytes, bytes]:
+        if route == "lookup":
+            return JSON, orjson.dumps((await self.find(number)).to_dict(chars))
+        try:  # the body becomes the caller's name: never a traceback
+            found = await self.find(number)
+        except Exception:
+            log.exception("caller-name lookup failed")
+            return TEXT, b"Unknown"
+        text = hash_text(found, chars) if form == "hash" else found.label(chars)
+        return TEXT, text.encode("ascii")
+
+
+def etag(body: bytes) -> bytes:
+    return b'"' + hashlib.sha256(body).hexdigest()[:20].encode() + b'"'
+
+
+def conditional(
+    body: bytes, media: bytes, held: str, max_age: int, tag: bytes | None = None
+) -> tuple[int, Headers, bytes]:
+    """``body`` with cache headers, or 304 when ``held`` (If-None-Match) names it."""
+    tag = tag or etag(body)
+    headers = [(b"cache-control", b"public, max-age=%d" % max_age), (b"etag", tag)]
+    if held and (held.strip() == "*" or tag.decode() in (p.strip() for p in held.split(","))):
+        return 304, headers, b""
+    return 200, [(b"content-type", media), *headers], body
 
 
 def cached(request: Request, body: bytes, media_type: str) -> Response:
-    """``body`` with cache headers, or 304 when the client holds it already."""
+    """``body`` as a Response with cache headers, or 304 when the client holds it."""
     settings: Settings = request.app.state.settings
-    tag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-    seconds = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
-    headers = {"Cache-Control": f"public, max-age={seconds}", "ETag": tag}
-    held = request.headers.get("if-none-match", "")
-    if tag in (part.strip() for part in held.split(",")) or held.strip() == "*":
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=media_type, headers=headers)
+    max_age = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
+    status, headers, out = conditional(
+        body, media_type.encode(), request.headers.get("if-none-match", ""), max_age
+    )
+    return _response(status, headers, out)
+
+
+def _response(status: int, headers: Headers, body: bytes) -> Response:
+    named = {k.decode(): v.decode() for k, v in headers if k != b"content-type"}
+    media = next((v.decode() for k, v in headers if k == b"content-type"), None)
+    return Response(body, status_code=status, headers=named, media_type=media)
 
 
 @router.get(
@@ -92,9 +169,9 @@ async def get_lookup(
     number: Annotated[str, Path(description="The caller ID as the phone system has it.")],
     max: Annotated[str | None, Query(description="Label length, 1-60 (default 15).")] = None,
 ) -> Response:
-    found = await find(request, number)
-    body = orjson.dumps(found.to_dict(_chars(_int(max))))
-    return cached(request, body, "application/json")
+    answers: PhoneAnswers = request.app.state.phone_answers
+    held = request.headers.get("if-none-match", "")
+    return _response(*await answers.answer("lookup", number, max, None, held))
 
 
 @router.get(
@@ -117,14 +194,9 @@ async def get_cid(
     format: Annotated[str | None, Query(description="'hash' for HASH() in Asterisk.")] = None,
 ) -> Response:
     # Query values are read by hand: a bad one must still answer 200 with a name.
-    chars = _chars(_int(max))
-    try:
-        found = await find(request, number)
-    except Exception:  # the body becomes the caller's name: never a traceback
-        log.exception("caller-name lookup failed")
-        return Response(b"Unknown", media_type="text/plain; charset=us-ascii")
-    text = hash_text(found, chars) if format == "hash" else found.label(chars)
-    return cached(request, text.encode("ascii"), "text/plain; charset=us-ascii")
+    answers: PhoneAnswers = request.app.state.phone_answers
+    held = request.headers.get("if-none-match", "")
+    return _response(*await answers.answer("cid", number, max, format, held))
 
 
 def hash_text(found: Lookup, chars: int = DEFAULT_LABEL_CHARS) -> str:
