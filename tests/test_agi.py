@@ -203,3 +203,34 @@ def test_plain_agi_on_standard_input_and_output(tmp_path: Path) -> None:
         env=env, timeout=60,
     )  # fmt: skip
     assert broken.returncode == 1 and b"Traceback" not in broken.stderr
+
+
+async def leaves_after_one_command(port: int) -> list[str]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(header())
+    first = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()  # hangs up mid-session, without answering
+    return [first.decode()]
+
+
+async def later(port: int) -> list[str]:
+    await asyncio.sleep(0.3)
+    return await asterisk(port, header())
+
+
+def test_a_peer_that_leaves_mid_session_doesnt_disturb_the_next() -> None:
+    gone, fine = with_server(
+        Agi(Settings(), timeout=1.0),
+        leaves_after_one_command,
+        later,
+    )
+    assert gone == ['SET VARIABLE RINGCHECK_ACTION "block"\n']
+    assert len(fine) == 5
+
+
+def test_hostile_caller_ids_are_quoted_safely() -> None:
+    for hostile in ('"; HANGUP', "+44\\n20", "\x00\x01", "9" * 5000, "😀"):
+        for line in commands(lookup(hostile)):
+            assert line.endswith('"\n') and line.count("\n") == 1
+            value = line.split(" ", 3)[3][1:-2]
+            assert '"' not in value.replace('\\"', "")
