@@ -203,6 +203,11 @@ def test_plain_agi_on_standard_input_and_output(tmp_path: Path) -> None:
         env=env, timeout=60,
     )  # fmt: skip
     assert broken.returncode == 1 and b"Traceback" not in broken.stderr
+    linked = Path(sys.executable).with_name("ringcheck-agi")  # AGI(ringcheck-agi)
+    same = subprocess.run(
+        [str(linked)], input=head + OK * 5, capture_output=True, env=env, timeout=60
+    )
+    assert same.returncode == 0 and same.stdout == run.stdout
 
 
 async def leaves_after_one_command(port: int) -> list[str]:

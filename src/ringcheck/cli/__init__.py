@@ -23,4 +23,12 @@ def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="ringcheck")
 
 
-__all__ = ["cli", "main"]
+def agi_stdio() -> None:
+    """``ringcheck-agi``: plain AGI for Asterisk's ``AGI(ringcheck-agi)`` (link it into
+    agi-bin); the same as ``ringcheck agi --stdio`` with the arguments given."""
+    import sys
+
+    cli.main(args=["agi", "--stdio", *sys.argv[1:]], prog_name="ringcheck-agi")
+
+
+__all__ = ["agi_stdio", "cli", "main"]
