@@ -8,10 +8,10 @@ their commands, so ``ringcheck check`` starts fast.
 
 from __future__ import annotations
 
-from ringcheck.cli import agi, callblocker, check, reports, scan, serve, triage
+from ringcheck.cli import agi, callblocker, check, reports, scan, serve, triage, watch
 from ringcheck.cli.base import cli
 
-FAMILIES = (check, serve, reports, triage, scan, agi, callblocker)
+FAMILIES = (check, serve, reports, triage, scan, agi, callblocker, watch)
 
 for _family in FAMILIES:
     for _command in _family.COMMANDS:

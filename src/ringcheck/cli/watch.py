@@ -1,0 +1,129 @@
+"""``ringcheck watch fritzbox``: warn as a call rings, from the FRITZ!Box call monitor."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ringcheck.cli.base import BadInput, config_option, settings_from
+from ringcheck.errors import RingcheckError
+
+
+@click.group("watch")
+def watch_group() -> None:
+    """Watch calls as they ring, and warn about scam callers."""
+
+
+@watch_group.command("fritzbox")
+@click.option("--host", default="fritz.box", show_default=True, help="The box's address.")
+@click.option("--port", type=click.IntRange(1, 65535), default=1012, show_default=True)
+@click.option("--home", help="Your country, as two letters (DE, AT, GB…). [default: GB]")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per call event.")
+@click.option(
+    "--notify",
+    metavar="CMD",
+    help="Run CMD for each worrying call, with RINGCHECK_ACTION, RINGCHECK_NUMBER, "
+    "RINGCHECK_LABEL… in its environment.",
+)
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the call log here (CSV that 'ringcheck triage' reads). "
+    "[default: ~/.local/share/ringcheck/fritzbox-calls.csv]",
+)
+@click.option("--no-log", is_flag=True, help="Keep no call log.")
+@config_option
+def fritzbox_command(
+    host: str,
+    port: int,
+    home: str | None,
+    as_json: bool,
+    notify: str | None,
+    log_path: Path | None,
+    no_log: bool,
+    config: str | None,
+) -> None:
+    """Warn while a call rings, from a FRITZ!Box's call monitor.
+
+    \b
+    Switch the call monitor on first: dial #96*5* on a phone connected to the box
+    (#96*4* switches it off). ringcheck reconnects when the box restarts.
+    """
+    import asyncio
+
+    from ringcheck import callmonitor
+
+    try:
+        settings = settings_from(config, home)
+    except RingcheckError as exc:
+        raise BadInput(exc.message) from None
+    calllog = (
+        None if no_log else callmonitor.CallLogFile(log_path or callmonitor.default_log_path())
+    )
+
+    def emit(event: dict[str, Any]) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(event) + "\n")
+        else:
+            text = _sentence(event)
+            if text:
+                click.echo(text)
+        sys.stdout.flush()
+
+    async def run_notify(found: Any, event: dict[str, Any]) -> None:
+        import os
+
+        if notify is None:
+            return
+        env = {**os.environ, **callmonitor.environment(found, event)}
+        try:
+            process = await asyncio.create_subprocess_shell(notify, env=env)
+        except OSError as exc:
+            click.echo(f"ringcheck: --notify failed: {exc}", err=True)
+            return
+        asyncio.get_running_loop().create_task(_reap(process))
+
+    watcher = callmonitor.Watcher(settings, emit, calllog, run_notify if notify else None)
+
+    def say(text: str) -> None:
+        click.echo(f"ringcheck: {text}", err=True)
+
+    if calllog is not None:
+        say(f"keeping the call log in {calllog.path}")
+    asyncio.run(watcher.run(host, port, say=say))  # Ctrl+C: the group's exit 130
+
+
+async def _reap(process: Any) -> None:
+    import asyncio
+
+    try:
+        await asyncio.wait_for(process.wait(), 60)
+    except TimeoutError:
+        process.kill()
+
+
+def _sentence(event: dict[str, Any]) -> str:
+    who = event.get("e164") or event.get("number") or "A withheld number"
+    when = str(event["at"])[11:16]
+    label = event.get("label") or ""
+    if event["event"] == "ring":
+        if event.get("action") == "block":
+            return (
+                f"{when}  WARNING: {who} is ringing ({label}). Don't answer it. Don't call it back."
+            )
+        if event.get("action") == "warn":
+            return (
+                f"{when}  Careful: {who} is ringing ({label}). Don't call it back if you miss it."
+            )
+        return f"{when}  {who} is ringing ({label})."
+    if event["event"] == "missed" and event.get("action") in ("warn", "block"):
+        return f"{when}  Missed call from {who} ({label}). Don't call it back."
+    return ""
+
+
+COMMANDS = (watch_group,)
