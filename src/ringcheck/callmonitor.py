@@ -174,6 +174,7 @@ def default_log_path() -> Path:
 
 Emit = Callable[[dict[str, Any]], None]
 Notify = Callable[[Lookup, dict[str, Any]], Awaitable[None]]
+Block = Callable[[str, Lookup], Awaitable[None]]
 
 
 @dataclass
@@ -184,6 +185,7 @@ class Watcher:
     emit: Emit
     calllog: CallLogFile | None = None
     notify: Notify | None = None
+    block: Block | None = None  # bars a very-high-risk caller on the box (its next call)
     calls: Calls = field(default_factory=Calls)
 
     async def handle(self, text: str, received: dt.datetime | None = None) -> None:
@@ -199,6 +201,8 @@ class Watcher:
             self.emit(event)
             if self.notify is not None and found.action in WORRYING:
                 await self.notify(found, event)
+            if self.block is not None and found.action == "block" and call.number:
+                await self.block(call.number, found)
         elif line.kind == "CONNECT" and call is not None and call.direction == "incoming":
             self.emit(_event("connect", line.at, call.verdict))
         if done is not None and call is not None:

@@ -37,6 +37,15 @@ def watch_group() -> None:
     "[default: ~/.local/share/ringcheck/fritzbox-calls.csv]",
 )
 @click.option("--no-log", is_flag=True, help="Keep no call log.")
+@click.option(
+    "--block",
+    is_flag=True,
+    help="Add very-high-risk callers to the box's call barring list (TR-064; user and "
+    "password from FRITZ_USERNAME and FRITZ_PASSWORD), so their next call never rings.",
+)
+@click.option(
+    "--tr064-port", type=click.IntRange(1, 65535), default=49000, show_default=True, hidden=True
+)
 @config_option
 def fritzbox_command(
     host: str,
@@ -46,6 +55,8 @@ def fritzbox_command(
     notify: str | None,
     log_path: Path | None,
     no_log: bool,
+    block: bool,
+    tr064_port: int,
     config: str | None,
 ) -> None:
     """Warn while a call rings, from a FRITZ!Box's call monitor.
@@ -88,14 +99,38 @@ def fritzbox_command(
             return
         asyncio.get_running_loop().create_task(_reap(process))
 
-    watcher = callmonitor.Watcher(settings, emit, calllog, run_notify if notify else None)
-
     def say(text: str) -> None:
         click.echo(f"ringcheck: {text}", err=True)
+
+    bar = _barring(host, tr064_port, say) if block else None
+    watcher = callmonitor.Watcher(settings, emit, calllog, run_notify if notify else None, bar)
 
     if calllog is not None:
         say(f"keeping the call log in {calllog.path}")
     asyncio.run(watcher.run(host, port, say=say))  # Ctrl+C: the group's exit 130
+
+
+def _barring(host: str, port: int, say: Any) -> Any:
+    """The ``Watcher.block`` callback: bars a number on the box, in a thread."""
+    import asyncio
+
+    from ringcheck.fritzbarring import BarringError, CallBarring
+
+    try:
+        barring = CallBarring.connect(host, port)
+    except BarringError as exc:
+        raise BadInput(exc.message) from None
+
+    async def bar(number: str, found: Any) -> None:
+        try:
+            added = await asyncio.to_thread(barring.block, number, found)
+        except BarringError as exc:
+            say(exc.message)
+            return
+        if added:
+            say(f"added {number} to the box's call barring list: its next call won't ring")
+
+    return bar
 
 
 async def _reap(process: Any) -> None:
