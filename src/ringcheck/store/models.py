@@ -116,3 +116,22 @@ class Audit(Base):
     moderator: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Device(Base):
+    """A phone system allowed to read the CardDAV block list (added by revision 0003).
+
+    Each has its own user name and password (only a scrypt hash of it is kept), so one
+    can be revoked without touching the others.
+    """
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    home: Mapped[str] = mapped_column(String(2))
+    level: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)  # the most numbers its book holds
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from ringcheck.community import Community
 from ringcheck.settings import Settings
-from ringcheck.store import checks, engine, reads, transfer, writes
+from ringcheck.store import checks, devices, engine, reads, transfer, writes
+from ringcheck.store.devices import DeviceView
 from ringcheck.store.errors import BadReport, StoreError
 from ringcheck.store.models import Meta
 from ringcheck.store.views import (
@@ -223,6 +224,33 @@ class Store:
         """Every number with a visible report (the private lookup's index)."""
         with self._read() as session:
             return reads.reported_numbers(session)
+
+    def add_device(
+        self,
+        name: str,
+        *,
+        home: str,
+        level: str = "high",
+        size: int = 2000,
+        now: dt.datetime | None = None,
+    ) -> tuple[DeviceView, str]:
+        """A new device allowed to read the CardDAV block list, and its password (shown
+        once; only its hash is kept)."""
+        with self._write() as session:
+            return devices.add(session, name, home, level, size, checks.utc(now))
+
+    def devices(self) -> list[DeviceView]:
+        with self._read() as session:
+            return devices.listed(session)
+
+    def revoke_device(self, key: str, *, now: dt.datetime | None = None) -> DeviceView:
+        with self._write() as session:
+            return devices.revoke(session, key, checks.utc(now))
+
+    def device(self, username: str, password: str) -> DeviceView | None:
+        """The active device these credentials sign in as, or None."""
+        with self._read() as session:
+            return devices.signed_in(session, username, password)
 
     def widely_reported(
         self, *, min_reporters: int = 3, since: dt.datetime | None = None, limit: int = 2000
