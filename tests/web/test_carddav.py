@@ -252,3 +252,101 @@ read_only = true
     parsed = [vobject.readOne(f.read_text()) for f in files]
     assert any(card.fn.value.startswith("ringcheck list, updated") for card in parsed)
     assert "07400765432" in {tel.value for card in parsed for tel in getattr(card, "tel_list", [])}
+
+
+def _names_and_cards(listing: str, report: str) -> tuple[set[str], dict[str, str]]:
+    names = {h.rsplit("/", 1)[-1] for h in re.findall(r"<(?:D|d|):?href>([^<]+\.vcf)</", listing)}
+    cards = {}
+    for block in re.findall(r"<(?:\w+:)?response>(.*?)</(?:\w+:)?response>", report, re.S):
+        href = re.search(r"<(?:\w+:)?href>([^<]+)</", block)
+        data = re.search(r"<(?:\w+:)?address-data[^>]*>(.*?)</(?:\w+:)?address-data>", block, re.S)
+        if href and data:
+            text = data.group(1).replace("&#13;", "\r").replace("&amp;", "&")
+            cards[href.group(1).rsplit("/", 1)[-1]] = text
+    return names, cards
+
+
+def _normal(card: str) -> str:
+    parsed = vobject.readOne(card)
+    return "\n".join(sorted(f"{c.name}:{c.value}" for c in parsed.getChildren()))
+
+
+def test_radicale_serving_the_same_cards_answers_the_same(
+    client: Any, device: dict[str, str], tmp_path: Path
+) -> None:
+    """Differential: Radicale (the reference CardDAV server) holding our cards as files
+    answers a box's PROPFIND and multiget with the same hrefs and card contents."""
+    import socket
+    import time
+    import urllib.request
+
+    user, auth = device["username"], device["auth"]
+    book = f"/carddav/addressbooks/{user}/blocklist/"
+    ours_listing = dav(client, "PROPFIND", book, auth).text
+    names = re.findall(r"<D:href>[^<]+/blocklist/([^<]+\.vcf)</D:href>", ours_listing)
+    ours_report = dav(
+        client, "REPORT", book, auth, multiget([book + n for n in names] + [book + "missing.vcf"])
+    ).text
+    our_names, our_cards = _names_and_cards(ours_listing, ours_report)
+    folder = tmp_path / "collections" / "collection-root" / user / "blocklist"
+    folder.mkdir(parents=True)
+    (folder / ".Radicale.props").write_text('{"tag": "VADDRESSBOOK"}')
+    for name, text in our_cards.items():
+        (folder / name).write_bytes(text.encode())
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "radicale",
+            "--server-hosts",
+            f"127.0.0.1:{port}",
+            "--auth-type",
+            "none",
+            "--rights-type",
+            "owner_only",
+            "--storage-filesystem-folder",
+            str(tmp_path / "collections"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/{user}/blocklist/"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/.web/", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+        def ask(method: str, body: bytes) -> str:
+            request = urllib.request.Request(
+                base,
+                data=body,
+                method=method,
+                headers={"Depth": "1", "Content-Type": "application/xml", "Authorization": auth},
+            )
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert answer.status == 207
+                return str(answer.read().decode())
+
+        theirs_listing = ask("PROPFIND", b"")
+        hrefs = [f"/{user}/blocklist/{n}" for n in names] + [f"/{user}/blocklist/missing.vcf"]
+        theirs_report = ask("REPORT", multiget(hrefs))
+    finally:
+        process.terminate()
+        process.wait(10)
+    their_names, their_cards = _names_and_cards(theirs_listing, theirs_report)
+    assert their_names == our_names and len(our_names) >= 40
+    assert set(their_cards) == set(our_cards)
+    assert {n: _normal(t) for n, t in their_cards.items()} == {
+        n: _normal(t) for n, t in our_cards.items()
+    }
+    assert "404" in theirs_report.split("missing.vcf", 1)[1][:300]
+    assert "404" in ours_report.split("missing.vcf", 1)[1][:300]
