@@ -127,10 +127,10 @@ def test_import_lists_bad_lines_and_fails_only_when_nothing_was_usable(run, tmp_
 
 
 def test_db_status_upgrade_purge_and_backup(run, db_url: str, tmp_path: Path):
-    assert "Revision: none (this ringcheck: 0002), empty" in run("db", "status").stdout
-    assert "from revision none to 0002" in run("db", "upgrade").stdout
-    assert "Revision: 0002 (this ringcheck: 0002), up to date." in run("db", "status").stdout
-    assert "up to date (revision 0002)" in run("db", "upgrade").stdout
+    assert "Revision: none (this ringcheck: 0003), empty" in run("db", "status").stdout
+    assert "from revision none to 0003" in run("db", "upgrade").stdout
+    assert "Revision: 0003 (this ringcheck: 0003), up to date." in run("db", "status").stdout
+    assert "up to date (revision 0003)" in run("db", "upgrade").stdout
     run("report", "02079460000", "--category", "silent", "--comment", "hello")
     assert "Removed the comments of 0 reports older than 365 days." in run("db", "purge").stdout
     backup = run("db", "backup", str(tmp_path / "backup.db"))
@@ -150,3 +150,29 @@ def test_reading_the_database_url_from_the_environment(tmp_path: Path, monkeypat
     result = CliRunner().invoke(cli, ["report", "02079460000", "--category", "silent"])
     assert result.exit_code == 0
     assert (tmp_path / "env.db").is_file()
+
+
+def test_devices_add_list_and_revoke(run, db_url: str):
+    import json
+
+    from ringcheck.settings import Settings
+    from ringcheck.store import Store
+
+    added = run("devices", "add", "Kitchen FRITZ!Box", "--home", "de", "--json")
+    assert added.exit_code == 0, added.output
+    made = json.loads(added.stdout)
+    assert set(made) == {"username", "password", "url"} and made["url"].endswith("/carddav/")
+    assert made["username"].startswith("rc-") and " " not in made["password"]
+    with Store.open(Settings(database_url=db_url)) as store:
+        assert store.device(made["username"], made["password"]).home == "DE"
+        assert store.device(made["username"], "wrong") is None
+    listed = run("devices", "list")
+    assert "Kitchen FRITZ!Box  DE high 2000  active" in listed.stdout
+    assert "Password" not in listed.stdout and made["password"] not in listed.stdout
+    assert run("devices", "revoke", made["username"]).exit_code == 0
+    assert "revoked" in run("devices", "list").stdout
+    gone = run("devices", "revoke", made["username"])
+    assert gone.exit_code == 2 and "No active device" in one_line_error(gone)
+    assert run("devices", "add", "x", "--home", "ZZ").exit_code == 2
+    with Store.open(Settings(database_url=db_url)) as store:
+        assert store.device(made["username"], made["password"]) is None
