@@ -4,7 +4,7 @@ The call monitor can't stop a call that is ringing. The box's call barring list 
 the next one: TR-064 service ``X_AVM-DE_OnTel:1``, actions ``GetCallBarringEntryByNum``
 (UPnP error 714 when the number isn't listed) and ``SetCallBarringEntry`` (a contact as
 XML, answering ``NewPhonebookEntryUniqueID``), spoken by the ``fritzconnection`` library
-(an optional dependency: ``pip install fritzconnection``). Credentials come from the
+(an optional dependency: ``pip install 'ringcheck[fritzbox]'``). Credentials come from the
 environment as fritzconnection reads them: ``FRITZ_USERNAME``, ``FRITZ_PASSWORD``.
 
 A number is never added twice (the box is asked first, and this process remembers what
@@ -60,7 +60,7 @@ class CallBarring:
             from fritzconnection.core.exceptions import FritzConnectionException
         except ImportError:
             raise BarringError(
-                "--block needs the fritzconnection library: pip install fritzconnection"
+                "--block needs the fritzconnection library: pip install 'ringcheck[fritzbox]'"
             ) from None
         try:
             return cls(FritzConnection(address=address, port=port, **options))
