@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -100,12 +99,12 @@ def build(
 
 
 def tables_date(data: Tables) -> dt.datetime:
-    """The tables' date, from their version (``2026.12.1`` -> 1 December 2026)."""
-    found = re.fullmatch(r"(\d{4})\.(\d{1,2})\.(\d{1,2})", data.version)
-    if not found:
+    """The day the tables were last reviewed (``reviewed`` in manifest.toml), midnight UTC."""
+    try:
+        day = dt.date.fromisoformat(data.reviewed)
+    except ValueError:
         return dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    year, month, day = (int(part) for part in found.groups())
-    return dt.datetime(year, month, day, tzinfo=dt.UTC)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def curated(home: str, data: Tables) -> list[Entry]:

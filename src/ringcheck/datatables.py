@@ -144,6 +144,7 @@ class Tables:
     wording: Wording
     sources: tuple[Source, ...] = field(default=())
     inbound_only: Mapping[str, InboundOnly] = field(default_factory=dict)
+    reviewed: str = ""  # the day the tables were last reviewed (manifest.toml), ISO
     # Filled in by ringcheck.numbers: one call-back cost value per band.
     callback_costs: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -338,4 +339,5 @@ def tables() -> Tables:
         wording=_wording(),
         sources=tuple(Source(t["file"], t["what"], tuple(t["sources"])) for t in manifest["table"]),
         inbound_only=_inbound_only(),
+        reviewed=str(manifest.get("reviewed", "")),
     )
