@@ -23,12 +23,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ringcheck.lookup import lookup
+from ringcheck.lookup import ask_server, lookup
 from ringcheck.settings import Settings
 
 TIMEOUT = 2.5  # seconds for the server; callblocker's own scripts allow 3
 SCRIPT = "onlinecheck_ringcheck.py"
-USER_AGENT = "ringcheck-callblocker"
 
 
 def answer(found: dict[str, Any]) -> str:
@@ -42,30 +41,12 @@ def answer(found: dict[str, Any]) -> str:
     return json.dumps({**line, "name": name}, ensure_ascii=True)
 
 
-def ask_server(url: str, number: str, timeout: float = TIMEOUT) -> dict[str, Any]:
-    """The lookup for ``number`` from the ringcheck server at ``url`` (raises OSError or
-    ValueError when it can't be had)."""
-    import urllib.parse
-    import urllib.request  # here: it loads ssl and email, which the local check never needs
-
-    base = url.rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise ValueError("the server's URL must start with http:// or https://")
-    target = f"{base}/api/v1/lookup/{urllib.parse.quote(number, safe='')}"
-    request = urllib.request.Request(target, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        found = json.loads(response.read(65_536))
-    if not isinstance(found, dict) or "action" not in found:
-        raise ValueError("the server's answer is not a ringcheck lookup")
-    return found
-
-
 def check(number: str, url: str | None, settings: Settings) -> str:
     """The daemon's line for ``number``: from the server at ``url`` if it answers, else
     from the local check."""
     if url:
         try:
-            return answer(ask_server(url, number))
+            return answer(ask_server(url, number, TIMEOUT))
         except (OSError, ValueError):
             pass  # offline, slow or wrong: the local check answers instead
     return answer(lookup(number, settings=settings).to_dict())

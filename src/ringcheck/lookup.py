@@ -224,6 +224,25 @@ def lookup(
     )
 
 
+def ask_server(url: str, number: str, timeout: float) -> dict[str, Any]:
+    """The lookup JSON for ``number`` from the ringcheck server at ``url``
+    (``/api/v1/lookup``); raises OSError or ValueError when it can't be had."""
+    import json
+    import urllib.parse
+    import urllib.request  # here: it loads ssl and email, which a local lookup never needs
+
+    base = url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ValueError("the server's URL must start with http:// or https://")
+    target = f"{base}/api/v1/lookup/{urllib.parse.quote(number, safe='')}"
+    request = urllib.request.Request(target, headers={"User-Agent": "ringcheck"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        found = json.loads(response.read(65_536))
+    if not isinstance(found, dict) or "action" not in found:
+        raise ValueError("the server's answer is not a ringcheck lookup")
+    return found
+
+
 def score9(score: int) -> int:
     """A 0-100 score on a 0-9 scale, in bands that follow the levels.
 
@@ -305,7 +324,7 @@ def _ascii(text: str) -> str:
 
 def _fit(candidates: list[str], max_chars: int) -> str:
     """The first candidate that fits, else the last one cut to fit."""
-    cleaned = [_ascii(c) for c in candidates if _ascii(c)]
+    cleaned = [name for name in map(_ascii, candidates) if name]
     for name in cleaned:
         if len(name) <= max_chars:
             return name

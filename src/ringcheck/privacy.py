@@ -17,14 +17,11 @@ number hides nothing: whoever holds it can find the number. Never send one.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 
-from ringcheck.lookup import ACTIONS
+from ringcheck.lookup import ACTIONS, ask_server
 
 PREFIX_CHARS = 5
 SUFFIX_CHARS = 64 - PREFIX_CHARS
@@ -92,13 +89,12 @@ def ask(url: str, e164: str, private: bool = True, timeout: float = TIMEOUT) -> 
         if found is None:
             return {"reported": False, "action": None, "score9": None}
         return {"reported": True, "action": found[0], "score9": found[1]}
-    body = json.loads(_get(f"{base}/api/v1/lookup/{urllib.parse.quote(e164, safe='')}", timeout))
-    if not isinstance(body, dict) or "action" not in body:
-        raise ValueError("the server's answer is not a ringcheck lookup")
-    return body
+    return ask_server(base, e164, timeout)
 
 
 def _get(url: str, timeout: float) -> str:
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "ringcheck"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return str(response.read(1_000_000).decode("utf-8", "replace"))

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import sys
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, settings_from
+from ringcheck.cli.base import BadInput, config_option, reports_lookup, settings_from
 from ringcheck.errors import RingcheckError
-from ringcheck.settings import Settings, default_sqlite_path
 
 
 @click.command("agi")
@@ -61,7 +56,7 @@ def agi_command(
         settings = settings_from(config, home)
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
-    with _reports(settings, reports) as community:
+    with reports_lookup(settings, reports, "reports not used") as community:
         agi = Agi(settings, reports=community, set_name=not no_name)
         if stdio:
             # Asterisk reads our standard output as commands: log lines go to stderr only.
@@ -76,23 +71,6 @@ def agi_command(
             asyncio.run(agi.serve(host, port, ready))
         except OSError as exc:
             raise BadInput(f"can't listen on {host}:{port}: {exc.strerror or exc}") from None
-
-
-@contextlib.contextmanager
-def _reports(settings: Settings, wanted: bool) -> Iterator[Callable[[str], Any] | None]:
-    if not wanted or not (settings.database_url or os.path.exists(default_sqlite_path())):
-        yield None
-        return
-    from ringcheck.store import Store
-
-    try:
-        store = Store.open(settings)
-    except RingcheckError as exc:
-        click.echo(f"ringcheck: reports not used: {exc.message}", err=True)
-        yield None
-        return
-    with store:
-        yield store.community
 
 
 COMMANDS = (agi_command,)

@@ -13,13 +13,16 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ringcheck import __version__
 from ringcheck.errors import RingcheckError
-from ringcheck.settings import Settings, load_settings
+from ringcheck.settings import Settings, default_sqlite_path, load_settings
+
+if TYPE_CHECKING:
+    from ringcheck.community import Community
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +45,32 @@ class OutputClosed(Exception):
     Not an OSError on purpose: click turns a broken pipe into exit status 1, which
     would read as "a verdict reached --fail-on".
     """
+
+
+@contextlib.contextmanager
+def reports_lookup(
+    settings: Settings, wanted: bool, unused: str
+) -> Iterator[Callable[[str], Community | None] | None]:
+    """What people reported (``store.community``), from the reports database when asked
+    and there is one; None otherwise.
+
+    Opt-in: the database code (SQLAlchemy, Alembic) triples the start-up time of a
+    one-number check, so a command never loads it unasked. A database that can't be used
+    costs a warning (``ringcheck: <unused>: why``), not the command.
+    """
+    if not wanted or not (settings.database_url or os.path.exists(default_sqlite_path())):
+        yield None
+        return
+    from ringcheck.store import Store
+
+    try:
+        store = Store.open(settings)
+    except RingcheckError as exc:
+        click.echo(f"ringcheck: {unused}: {exc.message}", err=True)
+        yield None
+        return
+    with store:
+        yield store.community
 
 
 def settings_from(config: str | None, home: str | None) -> Settings:

@@ -6,7 +6,6 @@ and format what comes back.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -23,12 +22,13 @@ from ringcheck.cli.base import (
     BadInput,
     OutputClosed,
     config_option,
+    reports_lookup,
     settings_from,
 )
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import LEVELS, CallContext, at_least, ring_seconds
-from ringcheck.settings import SETTINGS, Settings, default_config_path, default_sqlite_path
+from ringcheck.settings import SETTINGS, Settings, default_config_path
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
@@ -160,33 +160,10 @@ def check_command(
     show: Show = _print_json if as_json else _print_human
     if server:
         show = _with_server(show, server, private, as_json)
-    with _reports_lookup(settings, with_reports) as lookup:
+    with reports_lookup(settings, with_reports, "reports not shown") as lookup:
         outcome = _run(texts, context, settings, show, fail_on, lookup)
     if outcome:
         sys.exit(outcome)
-
-
-@contextlib.contextmanager
-def _reports_lookup(settings: Settings, wanted: bool) -> Iterator[Lookup | None]:
-    """What people reported, read from the reports database when asked and there is one.
-
-    Opt-in: the database code (SQLAlchemy, Alembic) triples the start-up time of a
-    one-number check, so a plain check never loads it. A database that can't be used
-    costs a warning, not the check.
-    """
-    if not wanted or not (settings.database_url or os.path.exists(default_sqlite_path())):
-        yield None
-        return
-    from ringcheck.store import Store
-
-    try:
-        store = Store.open(settings)
-    except RingcheckError as exc:
-        click.echo(f"ringcheck: reports not shown: {exc.message}", err=True)
-        yield None
-        return
-    with store:
-        yield store.community
 
 
 def _expand(numbers: Iterable[str]) -> Iterator[str]:

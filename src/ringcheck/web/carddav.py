@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import hashlib
 import re
 import time
@@ -87,7 +86,7 @@ class _Books:
 
     def __init__(self) -> None:
         self.signed_in: dict[tuple[str, str], tuple[float, Any]] = {}
-        self.cards: dict[tuple[str, str, int], tuple[float, list[Card], dt.datetime]] = {}
+        self.cards: dict[tuple[str, str, int], tuple[float, list[Card]]] = {}
 
 
 def _books(request: Request) -> _Books:
@@ -120,17 +119,17 @@ async def _device(request: Request) -> Any:
     return device
 
 
-async def _cards(request: Request, device: Any) -> tuple[list[Card], dt.datetime]:
+async def _cards(request: Request, device: Any) -> list[Card]:
     books = _books(request)
     key = (device.home, device.level, device.size)
     kept = books.cards.get(key)
     if kept is not None and kept[0] > time.monotonic():
-        return kept[1], kept[2]
+        return kept[1]
     settings: Settings = request.app.state.settings
     store = request.app.state.store
     mine = settings.updated({"home": device.home}, "device")
 
-    def build() -> tuple[list[Card], dt.datetime]:
+    def build() -> list[Card]:
         found = blocklists.build(
             mine,
             level=device.level,
@@ -138,10 +137,10 @@ async def _cards(request: Request, device: Any) -> tuple[list[Card], dt.datetime
             reported=store.widely_reported,
             community=store.community,
         )
-        return cards(found, device.home), found.date
+        return cards(found, device.home)
 
     made = await run_in_threadpool(build)
-    books.cards[key] = (time.monotonic() + CARDS_SECONDS, *made)
+    books.cards[key] = (time.monotonic() + CARDS_SECONDS, made)
     return made
 
 
@@ -343,7 +342,7 @@ async def carddav(request: Request, rest: str) -> Response:
         return _error(404, "There is nothing here.")
     if method not in METHODS.split(", "):
         return _error(405, "This address book can't be changed that way.", {"Allow": METHODS})
-    items, date = await _cards(request, device)
+    items = await _cards(request, device)
     by_file = {f"{c.uid}.vcf": c for c in items}
     user = device.username
     if method in ("GET", "HEAD"):
@@ -425,7 +424,6 @@ async def carddav(request: Request, rest: str) -> Response:
             continue
         have = {**_props(request, "card", user, items, card), q(CARD, "address-data"): card.text}
         _response(multi, href, have, wanted)
-    del date
     return _multistatus(multi)
 
 
