@@ -21,9 +21,10 @@ Polars here, Spark in ``ringcheck.scan.engines.spark`` (broadcast, equi-join on 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -167,14 +168,21 @@ def e164_rules(home: str = "GB") -> list[tuple[str, str]]:
 
 def e164(text: pl.Expr, home: str = "GB") -> pl.Expr:
     """Numbers as a switch writes them, in E.164 where they have a sure form (see
-    ``e164_rules``); a hidden caller ("Anonymous", empty) is null."""
+    ``e164_rules``); a hidden caller ("Anonymous", empty) is null.
+
+    The rules are tried as one regex, their patterns as alternatives in order (the first
+    that matches the whole number wins, as in the list), so each number is matched once.
+    """
     tidy = text.str.replace_all(r"\(0\)", "").str.replace_all(r"[\s()\-./]", "")
-    out: Any = pl.when(
-        tidy.is_null() | (tidy == "") | tidy.str.to_lowercase().is_in(WITHHELD_WORDS)
-    ).then(pl.lit(None, pl.String))
-    for pattern, replacement in e164_rules(home):
-        out = out.when(tidy.str.contains(pattern)).then(tidy.str.replace(pattern, replacement))
-    return cast(pl.Expr, out.otherwise(tidy))
+    alternatives, heads = [], []
+    for group, (pattern, replacement) in enumerate(e164_rules(home), start=1):
+        assert pattern[0] == "^" and pattern[-1] == "$" and re.compile(pattern).groups == 1
+        alternatives.append(pattern[1:-1])  # each rule has one group: its number is its place
+        heads.append((str(group), replacement.removesuffix("$1")))
+    groups = tidy.str.extract_groups(f"^(?:{'|'.join(alternatives)})$")
+    found = pl.coalesce([pl.lit(head) + groups.struct.field(name) for name, head in heads])
+    withheld = tidy.is_null() | (tidy == "") | tidy.str.to_lowercase().is_in(WITHHELD_WORDS)
+    return pl.when(withheld).then(pl.lit(None, pl.String)).otherwise(pl.coalesce(found, tidy))
 
 
 def longest_keys(frame: pl.LazyFrame, digits: pl.Expr, table: PrefixTable) -> pl.LazyFrame:
