@@ -20,7 +20,15 @@ import polars as pl
 from ringcheck.bulk import classify
 from ringcheck.datatables import Tables, data_text
 from ringcheck.risk import LEVELS, at_least, level_for
-from ringcheck.scan.features import Aggregate, Thresholds, called_back, finish, written
+from ringcheck.scan.features import (
+    BUCKET,
+    Aggregate,
+    Thresholds,
+    called_back,
+    finish,
+    written,
+)
+from ringcheck.scan.features import needed as needed_callees
 
 _DESTINATION_POINTS = {"very_high": "destination_very_high", "high": "destination_high"}
 
@@ -56,7 +64,8 @@ class Finding:
     callbacks: list[dict[str, Any]] = field(default_factory=list)  # who called back, when
     timeline: list[tuple[int, int, int]] = field(default_factory=list)  # (5 min, calls, backs)
     rotation: list[tuple[int, str]] = field(default_factory=list)  # (5 min, caller) seen
-    rings: list[int] = field(default_factory=list)  # ring seconds of unanswered calls
+    # (ring seconds, unanswered calls), by seconds
+    ring_counts: list[tuple[int, int]] = field(default_factory=list)
     within: str | None = None  # the widest flagged range holding this finding
 
     def sort_key(self) -> tuple[Any, ...]:
@@ -120,7 +129,7 @@ def score(
         reasons.append({"code": code, "text": text, "points": words.points[code]})
 
     f = features
-    needed = limits.min_callees if agg.kind == "number" else limits.min_range_callees
+    needed = needed_callees(agg.kind, limits)
     values = _values(f, agg)
     if f["callees"] >= needed:
         add("fan_out", words.reason["fan_out"].format(**values))
@@ -268,7 +277,7 @@ def judge(
                 callbacks=backs,
                 timeline=_timeline(agg, backs),
                 rotation=agg.rotation,
-                rings=agg.rings,
+                ring_counts=agg.ring_counts,
             )
         )
     _nest(findings)
@@ -300,11 +309,9 @@ def _headline(agg: Aggregate, f: dict[str, Any], zone: str) -> str:
 
 def _timeline(agg: Aggregate, backs: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
     """(5-minute bucket start, calls, calls back: ``backs``) over the finding's active time."""
-    buckets: dict[int, list[int]] = {}
-    for start in agg.unanswered_starts:
-        buckets.setdefault(start // 300 * 300, [0, 0])[0] += 1
+    buckets = {start: [calls, 0] for start, calls in agg.buckets}
     for entry in backs:
-        buckets.setdefault(entry["first_call_back"] // 300 * 300, [0, 0])[1] += 1
+        buckets.setdefault(entry["first_call_back"] // BUCKET * BUCKET, [0, 0])[1] += 1
     return [(t, c, b) for t, (c, b) in sorted(buckets.items())]
 
 

@@ -54,6 +54,7 @@ class Thresholds:
 
 
 RANGE_DIGITS = (2, 3)
+BUCKET = 300  # seconds: the timeline's and the rotation's step
 # What an evidence record holds, in this order.
 EVIDENCE = (
     "file",
@@ -69,7 +70,11 @@ EVIDENCE = (
 
 @dataclass
 class Aggregate:
-    """What an engine counts for one candidate entity (integers and sorted lists)."""
+    """What an engine counts for one candidate entity (integers and sorted lists).
+
+    Per-call lists are summed up by the engine (ring seconds as counts, calls per 5
+    minutes, the peak minute), so what crosses from an engine to Python grows with the
+    entity's people and minutes, not with its calls."""
 
     kind: str  # "number" or "range"
     key: str  # the E.164 number, or the range's prefix with '+'
@@ -82,21 +87,26 @@ class Aggregate:
     repeat_callees: int  # numbers rung more than once
     # consecutive numbers rung (by first call to them) that are 1-10 apart, same length
     sequential_pairs: int
+    peak_per_minute: int  # most unanswered calls begun in one clock minute
+    # when the entity had first rung its ``min_callees``-th (a range: ``min_range_callees``)
+    # different number; None if it never rang that many
+    detected_at: int | None
     numbers: list[tuple[str, int]]  # (caller number, calls), by number
-    rings: list[int]  # ring seconds of its unanswered calls, sorted
-    unanswered_starts: list[int]  # start of each unanswered call, sorted
-    callees_in_order: list[str]  # numbers rung, by first call to them (then by number)
-    first_contacts: list[int]  # when each of callees_in_order was first rung
+    ring_counts: list[tuple[int, int]]  # (ring seconds, unanswered calls), by seconds
+    buckets: list[tuple[int, int]]  # (5-minute bucket start, unanswered calls), by time
     hour_callees: list[tuple[int, int]]  # (epoch hour, distinct numbers rung), by hour
     # Calls to the entity from numbers it rang, after it first rang them: (who, start,
-    # billsec), sorted. ``finish`` keeps those within ``callback_hours``.
-    callbacks: list[tuple[str, int, int]]
-    rotation: list[tuple[int, str]] = field(default_factory=list)  # (5-min bucket, caller) seen
+    # billsec, when it first rang them), sorted. ``finish`` keeps those within
+    # ``callback_hours``.
+    callbacks: list[tuple[str, int, int, int]]
+    # (5-min bucket, caller) seen, for a range (a number's would only repeat itself)
+    rotation: list[tuple[int, str]] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)  # up to 10 raw records
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Aggregate:
         """An aggregate from an engine's result row (lists of structs as dicts)."""
+        detected = row["detected_at"]
         return cls(
             kind=row["kind"],
             key=row["key"],
@@ -108,14 +118,15 @@ class Aggregate:
             night=int(row["night"]),
             repeat_callees=int(row["repeat_callees"] or 0),
             sequential_pairs=int(row["sequential_pairs"] or 0),
+            peak_per_minute=int(row["peak_per_minute"] or 0),
+            detected_at=None if detected is None else int(detected),
             numbers=[(n["caller"], int(n["n"])) for n in row["numbers"] or ()],
-            rings=[int(r) for r in row["rings"] or ()],
-            unanswered_starts=[int(s) for s in row["unanswered_starts"] or ()],
-            callees_in_order=list(row["callees_in_order"] or ()),
-            first_contacts=[int(s) for s in row["first_contacts"] or ()],
+            ring_counts=[(int(r["ring"]), int(r["n"])) for r in row["ring_counts"] or ()],
+            buckets=[(int(b["bucket"]), int(b["n"])) for b in row["buckets"] or ()],
             hour_callees=[(int(h["hour"]), int(h["n"])) for h in row["hour_callees"] or ()],
             callbacks=[
-                (c["caller"], int(c["start"]), int(c["billsec"])) for c in row["callbacks"] or ()
+                (c["caller"], int(c["start"]), int(c["billsec"]), int(c["rung"]))
+                for c in row["callbacks"] or ()
             ],
             rotation=[(int(r["bucket"]), r["caller"]) for r in row["rotation"] or ()],
             evidence=[{k: e[k] for k in EVIDENCE} for e in row["evidence"] or ()],
@@ -126,46 +137,52 @@ class Aggregate:
         return tuple(asdict(self).values())
 
 
+def needed(kind: str, limits: Thresholds) -> int:
+    """How many different people an entity of ``kind`` must ring to be looked at."""
+    return limits.min_callees if kind == "number" else limits.min_range_callees
+
+
 def quantile(values: list[int], q: float) -> float | None:
     """The q-quantile of sorted ``values``, interpolating linearly between ranks.
 
     >>> quantile([1, 2, 3, 4], 0.5), quantile([1, 2, 3, 4], 0.9), quantile([], 0.5)
     (2.5, 3.7, None)
     """
-    if not values:
+    return counted_quantile([(v, 1) for v in values], q)
+
+
+def counted_quantile(counts: list[tuple[int, int]], q: float) -> float | None:
+    """``quantile`` of the values that ``counts`` ((value, how many), by value) hold.
+
+    >>> counted_quantile([(1, 1), (2, 2), (9, 1)], 0.5), counted_quantile([], 0.9)
+    (2.0, None)
+    """
+    total = sum(n for _, n in counts)
+    if not total:
         return None
-    position = (len(values) - 1) * q
+    position = (total - 1) * q
     low = math.floor(position)
-    high = min(low + 1, len(values) - 1)
-    value = values[low] + (values[high] - values[low]) * (position - low)
-    return round(value, 6)
-
-
-def _peak_minute(starts: list[int]) -> int:
-    best = run = 0
-    current = None
-    for start in starts:
-        minute = start // 60
-        run = run + 1 if minute == current else 1
-        current = minute
-        best = max(best, run)
-    return best
-
-
-def _detected_at(first_contacts: list[int], needed: int) -> int | None:
-    ordered = sorted(first_contacts)
-    return ordered[needed - 1] if len(ordered) >= needed else None
+    high = min(low + 1, total - 1)
+    low_value = high_value = None
+    seen = 0
+    for value, n in counts:
+        seen += n
+        if low_value is None and low < seen:
+            low_value = value
+        if high < seen:
+            high_value = value
+            break
+    assert low_value is not None and high_value is not None
+    return round(low_value + (high_value - low_value) * (position - low), 6)
 
 
 def called_back(agg: Aggregate, limits: Thresholds) -> list[dict[str, Any]]:
     """The people ``agg`` rang who called it back within ``callback_hours`` of being rung:
     number, when rung, first call back, calls and seconds billed; by first call back."""
-    contacted = dict(zip(agg.callees_in_order, agg.first_contacts, strict=True))
     window = limits.callback_hours * 3600
     found: dict[str, dict[str, Any]] = {}
-    for who, when, billed in agg.callbacks:
-        rung = contacted.get(who)
-        if rung is None or not 0 < when - rung <= window:
+    for who, when, billed, rung in agg.callbacks:
+        if not 0 < when - rung <= window:
             continue
         entry = found.setdefault(
             who, {"number": who, "rung": rung, "first_call_back": when, "billsec": 0, "calls": 0}
@@ -192,19 +209,18 @@ def finish(
     numbers = len(agg.numbers)
     if backs is None:
         backs = called_back(agg, limits)
-    needed = limits.min_callees if agg.kind == "number" else limits.min_range_callees
     return {
         "calls": agg.calls,
         "callees": agg.callees,
         "answered": agg.answered,
         "answered_share": round(agg.answered / agg.calls, 6) if agg.calls else 0.0,
         "unanswered": unanswered,
-        "short_unanswered": sum(1 for r in agg.rings if r <= limits.short_ring),
-        "ring_median": quantile(agg.rings, 0.5),
-        "ring_p90": quantile(agg.rings, 0.9),
-        "ring_min": agg.rings[0] if agg.rings else None,
-        "ring_max": agg.rings[-1] if agg.rings else None,
-        "peak_per_minute": _peak_minute(agg.unanswered_starts),
+        "short_unanswered": sum(n for r, n in agg.ring_counts if r <= limits.short_ring),
+        "ring_median": counted_quantile(agg.ring_counts, 0.5),
+        "ring_p90": counted_quantile(agg.ring_counts, 0.9),
+        "ring_min": agg.ring_counts[0][0] if agg.ring_counts else None,
+        "ring_max": agg.ring_counts[-1][0] if agg.ring_counts else None,
+        "peak_per_minute": agg.peak_per_minute,
         "peak_hour_callees": max((n for _, n in agg.hour_callees), default=0),
         "sequential_share": (
             round(agg.sequential_pairs / (agg.callees - 1), 6) if agg.callees > 1 else 0.0
@@ -218,5 +234,5 @@ def finish(
         "callback_billsec": sum(b["billsec"] for b in backs),
         "first_seen": agg.first,
         "last_seen": agg.last,
-        "detected_at": _detected_at(agg.first_contacts, needed),
+        "detected_at": agg.detected_at,
     }

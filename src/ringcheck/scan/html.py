@@ -115,11 +115,11 @@ def _rotation(finding: Finding, zone: str) -> dict[str, Any] | None:
 
 
 def _rings(finding: Finding) -> dict[str, Any] | None:
-    if not finding.rings:
+    if not finding.ring_counts:
         return None
     counts = [0] * (MAX_RING + 1)
-    for ring in finding.rings:
-        counts[min(ring, MAX_RING)] += 1
+    for ring, n in finding.ring_counts:
+        counts[min(ring, MAX_RING)] += n
     most = max(counts) or 1
     w = WIDTH / len(counts)
     top = HEIGHT - 20

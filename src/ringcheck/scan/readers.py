@@ -356,7 +356,14 @@ def _named(raw: pl.LazyFrame, path: Path, options: ScanOptions) -> pl.LazyFrame:
     schema = raw.collect_schema()
     names = [n for n in schema.names() if n != "_line"]
     cols = find_columns(names, options.columns)
-    text = {k: pl.col(v).cast(pl.String) for k, v in cols.items() if v is not None}
+    # Numbers always as text; counts and answered flags as the file types them (Parquet's
+    # integers and booleans need no reading), anything else as text to be read.
+    kept = {"ring", "duration", "billsec", "answered"}
+    text = {
+        k: pl.col(v) if k in kept and _typed(schema[v]) else pl.col(v).cast(pl.String)
+        for k, v in cols.items()
+        if v is not None
+    }
     start = cols["start"]
     assert start is not None  # find_columns insists on it
     typed = _typed_time(pl.col(start), schema[start], options.tz or local_zone())
@@ -375,6 +382,10 @@ def _named(raw: pl.LazyFrame, path: Path, options: ScanOptions) -> pl.LazyFrame:
         has_billsec="billsec" in text,
         answered="answered" in text,
     )
+
+
+def _typed(dtype: pl.DataType) -> bool:
+    return dtype.is_integer() or dtype == pl.Boolean
 
 
 def _typed_time(column: pl.Expr, dtype: pl.DataType, zone: str) -> pl.Expr | None:
@@ -424,7 +435,9 @@ def _calls(
     )
 
 
-def _int(column: str) -> pl.Expr:
+def _int(column: str, schema: pl.Schema) -> pl.Expr:
+    if schema[column] != pl.String:  # already a number: Parquet
+        return pl.col(column).cast(pl.Int64, strict=False)
     return pl.col(column).str.strip_chars().cast(pl.Int64, strict=False)
 
 
@@ -442,16 +455,23 @@ def _canonical(
     """Text columns ``_caller``, ``_callee``, ``_start``… into ``model.CALLS``
     (``_start_epoch``, when present, holds the start already in seconds: Parquet)."""
     zone = options.tz or local_zone()
-    names = frame.collect_schema().names()
+    schema = frame.collect_schema()
+    names = schema.names()
     if "_start_epoch" in names:
         start = pl.col("_start_epoch")
     else:
         start = _times(pl.col("_start").str.strip_chars(), start_format, zone)
-    duration = _int("_duration") if has_duration else None
-    frame = frame.with_columns(_billsec_s=_int("_billsec") if has_billsec else pl.lit(0, pl.Int64))
+    duration = _int("_duration", schema) if has_duration else None
+    frame = frame.with_columns(
+        _billsec_s=_int("_billsec", schema) if has_billsec else pl.lit(0, pl.Int64)
+    )
     billsec = pl.col("_billsec_s")  # read once: the ring time and the checks use it too
     if "_answered_flag" in names:
         answered_expr = pl.col("_answered_flag")
+    elif answered and schema["_answered"] == pl.Boolean:
+        answered_expr = pl.col("_answered") | (billsec > 0)
+    elif answered and schema["_answered"] != pl.String:  # 1 or 0
+        answered_expr = (pl.col("_answered") == 1) | (billsec > 0)
     elif answered:
         answered_expr = pl.col("_answered").str.strip_chars().str.to_lowercase().is_in(
             _ANSWERED_WORDS
@@ -459,7 +479,7 @@ def _canonical(
     else:
         answered_expr = billsec > 0
     if ring:
-        ring_expr = _int("_ring")
+        ring_expr = _int("_ring", schema)
     elif duration is not None:
         ring_expr = duration - billsec
     else:

@@ -12,13 +12,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import polars as pl
 
 from ringcheck.bulk import e164
-from ringcheck.scan.features import RANGE_DIGITS, Aggregate, Thresholds
+from ringcheck.scan.features import BUCKET, EVIDENCE, RANGE_DIGITS, Aggregate, Thresholds
 from ringcheck.scan.model import InputFile, ScanOptions, Unreadable
 from ringcheck.scan.readers import local_zone, open_all
 
@@ -223,23 +224,34 @@ def pick(pairs: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
 
 
 def _members(rows: pl.LazyFrame, candidates: pl.DataFrame, side: str) -> pl.LazyFrame:
-    """Each record once for every candidate whose number or range is its ``side``."""
+    """Each record once for every candidate whose number or range is its ``side``,
+    with the candidate's ``id`` (see ``_aggregates``)."""
     parts = []
     for drop in (0, *RANGE_DIGITS):
-        keys = candidates.filter(pl.col("drop") == drop).select("kind", "key")
+        keys = candidates.filter(pl.col("drop") == drop).select("key", "id")
         if keys.height:
             parts.append(
-                rows.with_columns(key=_key(side, drop)).join(keys.lazy(), on="key", how="inner")
+                rows.with_columns(key=_key(side, drop))
+                .join(keys.lazy(), on="key", how="inner")
+                .drop("key")
             )
-    return pl.concat(parts) if parts else rows.head(0).with_columns(kind=pl.lit(""), key=pl.lit(""))
+    return pl.concat(parts) if parts else rows.head(0).with_columns(id=pl.lit(0, pl.UInt32))
 
 
 def _aggregates(
     rows: pl.DataFrame, candidates: pl.DataFrame, limits: Thresholds, options: ScanOptions
 ) -> list[Aggregate]:
-    """Every candidate's ``Aggregate``, from its records (``rows``), in one lazy query."""
+    """Every candidate's ``Aggregate``, from its records (``rows``): each candidate's
+    calls gathered once, then every measure of them counted side by side. A candidate
+    is known by a number (``id``, in (kind, key) order) while it is counted: grouping by
+    one integer is quicker than by two strings."""
     zone = options.tz or local_zone()
-    out = _members(rows.lazy(), candidates, "caller")
+    candidates = candidates.sort("kind", "key").with_row_index("id")
+    ranges = candidates.filter(pl.col("kind") == "range")["id"]
+    entity = ["id"]
+    out = _members(rows.lazy(), candidates, "caller").collect()
+    calls = out.lazy()
+    unanswered = calls.filter(~pl.col("answered"))
     local_hour = (
         pl.from_epoch("start", time_unit="s")
         .dt.replace_time_zone("UTC")
@@ -247,83 +259,132 @@ def _aggregates(
         .dt.hour()
     )
     night = (local_hour >= limits.night_start) | (local_hour < limits.night_end)
-    entity = ["kind", "key"]
-    totals = out.group_by(entity).agg(
+    totals = calls.group_by(entity).agg(
         calls=pl.len(),
         callees=pl.col("callee").n_unique(),
         answered=pl.col("answered").sum(),
         first=pl.col("start").min(),
         last=pl.col("start").max(),
         night=night.sum(),
-        rings=pl.col("ring").filter(~pl.col("answered")).sort(),
-        unanswered_starts=pl.col("start").filter(~pl.col("answered")).sort(),
     )
-    per_callee = out.group_by([*entity, "callee"]).agg(n=pl.len(), first=pl.col("start").min())
+    per_callee = (
+        calls.group_by([*entity, "callee"])
+        .agg(n=pl.len(), first=pl.col("start").min())
+        .sort([*entity, "first", "callee"])
+        .collect()
+    )
     digits = pl.col("callee").str.slice(1).cast(pl.Int64, strict=False)
     gap = (digits - digits.shift(1).over(entity)).abs()
-    same_length = pl.col("callee").str.len_chars() == pl.col("callee").str.len_chars().shift(
-        1
-    ).over(entity)
+    length = pl.col("callee").str.len_chars()
+    same_length = length == length.shift(1).over(entity)
+    need = pl.when(pl.col("id").is_in(ranges.to_list())).then(limits.min_range_callees)
     contacts = (
-        per_callee.sort([*entity, "first", "callee"])
-        .with_columns(step=((gap >= 1) & (gap <= 10) & same_length).fill_null(False))
-        .group_by(entity, maintain_order=True)
+        per_callee.lazy()
+        .with_columns(
+            step=((gap >= 1) & (gap <= 10) & same_length).fill_null(False),
+            rank=pl.int_range(pl.len()).over(entity) + 1,
+            need=need.otherwise(limits.min_callees),
+        )
+        .group_by(entity)
         .agg(
-            callees_in_order=pl.col("callee"),
-            first_contacts=pl.col("first"),
             repeat_callees=(pl.col("n") > 1).sum(),
             sequential_pairs=pl.col("step").sum(),
+            detected_at=pl.col("first").filter(pl.col("rank") == pl.col("need")).first(),
         )
     )
-    numbers = (
-        out.group_by([*entity, "caller"])
+
+    def listed(frame: pl.LazyFrame, by: str, name: str, n: pl.Expr | None = None) -> pl.LazyFrame:
+        """(``by``, n) pairs per entity, in ``by`` order, as the list column ``name``."""
+        return (
+            frame.group_by([*entity, by])
+            .agg(n=pl.len() if n is None else n)
+            .sort([*entity, by])
+            .group_by(entity, maintain_order=True)
+            .agg(pl.struct(by, "n").alias(name))
+        )
+
+    bucketed = pl.col("start") // BUCKET * BUCKET
+    rings = listed(unanswered, "ring", "ring_counts")
+    buckets = listed(unanswered.with_columns(bucket=bucketed), "bucket", "buckets")
+    numbers = listed(calls, "caller", "numbers")
+    hours = listed(
+        calls.with_columns(hour=pl.col("start") // 3600), "hour", "hour_callees",
+        pl.col("callee").n_unique(),
+    )  # fmt: skip
+    peaks = (
+        unanswered.group_by([*entity, pl.col("start") // 60])
         .agg(n=pl.len())
-        .sort([*entity, "caller"])
-        .group_by(entity, maintain_order=True)
-        .agg(numbers=pl.struct("caller", "n"))
+        .group_by(entity)
+        .agg(peak_per_minute=pl.col("n").max())
     )
-    hours = (
-        out.with_columns(hour=pl.col("start") // 3600)
-        .group_by([*entity, "hour"])
-        .agg(n=pl.col("callee").n_unique())
-        .sort([*entity, "hour"])
-        .group_by(entity, maintain_order=True)
-        .agg(hour_callees=pl.struct("hour", "n"))
+    evidence = calls.group_by(entity).agg(
+        evidence=pl.struct(*EVIDENCE).sort_by("start", "file", "line").head(EVIDENCE_ROWS)
     )
-    evidence = out.group_by(entity).agg(
-        evidence=pl.struct(
-            "file", "line", "caller", "callee", "start", "ring", "billsec", "answered"
-        )
-        .sort_by("start", "file", "line")
-        .head(EVIDENCE_ROWS)
-    )
-    rotation = (
-        out.select(*entity, bucket=pl.col("start") // 300 * 300, caller="caller")
+    rotation = (  # which of a range's numbers rang when (a number is always itself)
+        calls.filter(pl.col("id").is_in(ranges.to_list()))
+        .select(*entity, bucket=bucketed, caller="caller")
         .unique()
         .sort([*entity, "bucket", "caller"])
         .group_by(entity, maintain_order=True)
         .agg(rotation=pl.struct("bucket", "caller"))
     )
-    incoming = _members(rows.lazy(), candidates, "callee")
     backs = (
-        incoming.join(
-            per_callee.select(*entity, pl.col("callee").alias("caller"), contact=pl.col("first")),
+        _members(rows.lazy(), candidates, "callee")
+        .join(
+            per_callee.lazy().select(*entity, caller="callee", rung="first"),
             on=[*entity, "caller"],
             how="inner",
         )
-        .filter(pl.col("start") > pl.col("contact"))
+        .filter(pl.col("start") > pl.col("rung"))
         .sort([*entity, "caller", "start", "billsec"])
         .group_by(entity, maintain_order=True)
-        .agg(callbacks=pl.struct("caller", "start", "billsec"))
+        .agg(callbacks=pl.struct("caller", "start", "billsec", "rung"))
     )
-    table = (
-        totals.join(contacts, on=entity, how="left")
-        .join(numbers, on=entity, how="left")
-        .join(hours, on=entity, how="left")
-        .join(evidence, on=entity, how="left")
-        .join(rotation, on=entity, how="left")
-        .join(backs, on=entity, how="left")
-        .sort(entity)
-        .collect()
+    parts = pl.collect_all(
+        [totals, contacts, peaks, rings, buckets, numbers, hours, evidence, rotation, backs]
     )
-    return [Aggregate.from_row(row) for row in table.iter_rows(named=True)]
+    table = candidates.select("id", "kind", "key").join(parts[0], on="id", how="inner")
+    for part in parts[1:]:
+        table = table.join(part, on="id", how="left")
+    return _built(table.sort("id"))
+
+
+# The list columns of an aggregate whose items are tuples, and their fields in order.
+_TUPLES = {
+    "numbers": ("caller", "n"),
+    "ring_counts": ("ring", "n"),
+    "buckets": ("bucket", "n"),
+    "hour_callees": ("hour", "n"),
+    "rotation": ("bucket", "caller"),
+    "callbacks": ("caller", "start", "billsec", "rung"),
+}
+_COUNTS = ("repeat_callees", "sequential_pairs", "peak_per_minute")
+_FIELDS = tuple(f.name for f in dataclasses.fields(Aggregate))
+
+
+def _built(table: pl.DataFrame) -> list[Aggregate]:
+    """``Aggregate.from_row`` for every row of ``table``, column by column: Python gets
+    each list of tuples as plain lists of its fields (no dict made per item)."""
+    plain = {
+        name: table.get_column(name).to_list()
+        for name in table.columns
+        if name not in _TUPLES and name != "evidence"
+    }
+    tuples = {}
+    for name, fields in _TUPLES.items():
+        parts = table.select(
+            pl.col(name).list.eval(pl.element().struct.field(f)).alias(f) for f in fields
+        )
+        tuples[name] = [
+            list(zip(*items, strict=True)) if items[0] is not None else []
+            for items in zip(*(parts.get_column(f).to_list() for f in fields), strict=True)
+        ]
+    evidence = table.get_column("evidence").to_list()
+    found = []
+    for i in range(table.height):
+        value: dict[str, Any] = {name: column[i] for name, column in plain.items()}
+        value.update({k: value[k] or 0 for k in _COUNTS})
+        value.update({name: column[i] for name, column in tuples.items()})
+        value["evidence"] = [{k: e[k] for k in EVIDENCE} for e in evidence[i] or ()]
+        found.append(Aggregate(**{k: value[k] for k in _FIELDS}))
+    return found

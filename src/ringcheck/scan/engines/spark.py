@@ -24,7 +24,7 @@ import polars as pl
 
 from ringcheck.bulk import WITHHELD_WORDS, e164_rules, prefix_table
 from ringcheck.scan.engines.polars import EVIDENCE_ROWS, Scanned
-from ringcheck.scan.features import RANGE_DIGITS, Aggregate, Thresholds
+from ringcheck.scan.features import BUCKET, RANGE_DIGITS, Aggregate, Thresholds
 from ringcheck.scan.model import InputFile, ScanError, ScanOptions, Unreadable
 from ringcheck.scan.readers import (
     _ANSWERED_WORDS,
@@ -475,10 +475,24 @@ def _aggregates(
         F.min("start").alias("first"),
         F.max("start").alias("last"),
         F.sum(F.when(night, 1).otherwise(0)).alias("night"),
-        F.sort_array(F.collect_list(F.when(~F.col("answered"), F.col("ring")))).alias("rings"),
-        F.sort_array(F.collect_list(F.when(~F.col("answered"), F.col("start")))).alias(
-            "unanswered_starts"
-        ),
+    )
+    unanswered = out.filter(~F.col("answered"))
+
+    def listed(frame: Any, by: str, name: str, n: Any = None) -> Any:
+        """(``by``, n) pairs per entity, in ``by`` order, as the list column ``name``."""
+        counted = frame.groupBy(*entity, by).agg((F.count(F.lit(1)) if n is None else n).alias("n"))
+        return counted.groupBy(*entity).agg(
+            F.sort_array(F.collect_list(F.struct(by, "n"))).alias(name)
+        )
+
+    bucketed = (F.floor(F.col("start") / BUCKET) * BUCKET).cast("bigint")
+    rings = listed(unanswered, "ring", "ring_counts")
+    buckets = listed(unanswered.withColumn("bucket", bucketed), "bucket", "buckets")
+    peaks = (
+        unanswered.groupBy(*entity, F.floor(F.col("start") / 60).alias("minute"))
+        .agg(F.count(F.lit(1)).alias("n"))
+        .groupBy(*entity)
+        .agg(F.max("n").alias("peak_per_minute"))
     )
     per_callee = (
         out.groupBy(*entity, "callee")
@@ -491,13 +505,15 @@ def _aggregates(
     gap = F.abs(digits - before)
     same_length = F.length("callee") == F.lag(F.length("callee")).over(in_order)
     step = F.coalesce((gap >= 1) & (gap <= 10) & same_length, F.lit(False))
+    need = F.when(F.col("kind") == "number", limits.min_callees).otherwise(limits.min_range_callees)
     contacts = (
         per_callee.withColumn("step", step)
+        .withColumn("rank", F.row_number().over(in_order))
         .groupBy(*entity)
         .agg(
-            F.sort_array(F.collect_list(F.struct("first", "callee"))).alias("contacts"),
             F.sum(F.when(F.col("n") > 1, 1).otherwise(0)).alias("repeat_callees"),
             F.sum(F.when(F.col("step"), 1).otherwise(0)).alias("sequential_pairs"),
+            F.max(F.when(F.col("rank") == need, F.col("first"))).alias("detected_at"),
         )
     )
     numbers = (
@@ -506,12 +522,11 @@ def _aggregates(
         .groupBy(*entity)
         .agg(F.sort_array(F.collect_list(F.struct("caller", "n"))).alias("numbers"))
     )
-    hours = (
-        out.withColumn("hour", F.floor(F.col("start") / 3600).cast("bigint"))
-        .groupBy(*entity, "hour")
-        .agg(F.countDistinct("callee").alias("n"))
-        .groupBy(*entity)
-        .agg(F.sort_array(F.collect_list(F.struct("hour", "n"))).alias("hour_callees"))
+    hours = listed(
+        out.withColumn("hour", F.floor(F.col("start") / 3600).cast("bigint")),
+        "hour",
+        "hour_callees",
+        F.countDistinct("callee"),
     )
     order = Window.partitionBy(*entity).orderBy("start", "file", "line")
     evidence = (
@@ -528,28 +543,32 @@ def _aggregates(
             ).alias("evidence")
         )
     )
-    rotation = (
-        out.select(
-            *entity, (F.floor(F.col("start") / 300) * 300).cast("bigint").alias("bucket"), "caller"
-        )
+    rotation = (  # which of a range's numbers rang when (a number is always itself)
+        out.filter(F.col("kind") == "range")
+        .select(*entity, bucketed.alias("bucket"), "caller")
         .distinct()
         .groupBy(*entity)
         .agg(F.sort_array(F.collect_list(F.struct("bucket", "caller"))).alias("rotation"))
     )
     incoming = _members(rows, cands, "callee")
     contacted = per_callee.select(
-        *entity, F.col("callee").alias("caller"), F.col("first").alias("contact")
+        *entity, F.col("callee").alias("caller"), F.col("first").alias("rung")
     )
     backs = (
         incoming.join(contacted, on=[*entity, "caller"])
-        .filter(F.col("start") > F.col("contact"))
+        .filter(F.col("start") > F.col("rung"))
         .groupBy(*entity)
         .agg(
-            F.sort_array(F.collect_list(F.struct("caller", "start", "billsec"))).alias("callbacks")
+            F.sort_array(F.collect_list(F.struct("caller", "start", "billsec", "rung"))).alias(
+                "callbacks"
+            )
         )
     )
     table = (
         totals.join(contacts, on=entity, how="left")
+        .join(peaks, on=entity, how="left")
+        .join(rings, on=entity, how="left")
+        .join(buckets, on=entity, how="left")
         .join(numbers, on=entity, how="left")
         .join(hours, on=entity, how="left")
         .join(evidence, on=entity, how="left")
@@ -564,18 +583,10 @@ def _aggregates(
 
 
 def _aggregate(row: dict[str, Any]) -> Aggregate:
-    """Spark's row in the shape ``Aggregate.from_row`` reads: contacts split in two,
-    evidence in time order (Spark sorted its structs with the start first)."""
-    contacts = row["contacts"] or []
+    """Spark's row in the shape ``Aggregate.from_row`` reads: evidence in time order
+    (Spark sorted its structs with the start first)."""
     evidence = sorted(row["evidence"] or [], key=lambda e: (e["start"], e["file"], e["line"]))
-    return Aggregate.from_row(
-        {
-            **row,
-            "callees_in_order": [c["callee"] for c in contacts],
-            "first_contacts": [c["first"] for c in contacts],
-            "evidence": evidence,
-        }
-    )
+    return Aggregate.from_row({**row, "evidence": evidence})
 
 
 def longest_keys(frame: Any, column: str) -> Any:
