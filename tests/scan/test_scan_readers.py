@@ -141,6 +141,45 @@ def test_parquet_with_a_timestamp_column(tmp_path: Path) -> None:
     assert rows["start"].to_list() == [1793671805] and rows["ring"].to_list() == [2]
 
 
+@pytest.mark.parametrize(
+    ("answered", "typed"),
+    [
+        (pl.Series([False, True, None, True]), pl.Boolean),
+        (pl.Series([0, 1, None, 2]), pl.Int8),
+    ],
+)
+def test_parquet_counts_and_flags_read_as_typed_read_as_their_text_would(
+    tmp_path: Path, answered: pl.Series, typed: pl.DataType
+) -> None:
+    """Integer seconds and a boolean or 0/1 answered flag are used as the file types them
+    (nothing cast to text and parsed back), with the same answers as the same file in text;
+    a negative count is still a record that can't be used."""
+    columns = {
+        "caller": ["+2250712345601", "00447400100003", "+2250712345602", "+2250712345603"],
+        "callee": ["+447400100001", "02071234567", "+447400100006", "+447400100007"],
+        "start": ["2026-11-03 02:10:05"] * 4,
+        "duration": [2, 366, 4, 9],
+        "billsec": [0, 0, 3, -1],
+    }
+    frames = {
+        "typed": pl.DataFrame({**columns, "answered": answered.cast(typed)}),
+        "text": pl.DataFrame(
+            {**columns, "answered": answered.cast(typed).cast(pl.String)}
+        ).with_columns(pl.col("duration", "billsec").cast(pl.String)),
+    }
+    read_back = {}
+    for name, frame in frames.items():
+        path = tmp_path / f"{name}.parquet"
+        frame.write_parquet(path)
+        read_back[name] = read(path, "parquet", OPTIONS).collect().drop("file")
+    assert read_back["typed"].schema == read_back["text"].schema
+    assert read_back["typed"].equals(read_back["text"])
+    rows = read_back["typed"]
+    assert rows["answered"].to_list()[:3] == [False, True, True]  # billed seconds count too
+    assert rows["ring"].to_list()[:3] == [2, 366, 1]
+    assert rows["why"][3] == "its billed seconds can't be read"
+
+
 def test_many_files_folders_globs_and_gzip(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     shutil.copy(DATA / "Master.csv", tmp_path / "a" / "Master.csv")
