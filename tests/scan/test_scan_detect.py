@@ -144,3 +144,27 @@ def test_features_are_counted_exactly(small: Any) -> None:
 def test_quantiles_interpolate_between_ranks() -> None:
     assert quantile([5], 0.5) == 5 and quantile([1, 3], 0.5) == 2.0
     assert quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) == 9.1
+
+
+def test_look_alikes_are_spared_in_words_true_of_any_home_country(tmp_path: Path) -> None:
+    """A German robo-dialler scanned with --home DE is a home-country number (Germany, not
+    'UK'); a caller with a third of its calls answered is not said to have 'most'."""
+    robo = "+4930123456789"
+    busy = "+2250712345699"
+    rows = [(robo, f"+491701234{i:03d}", T0 + 30 * i, 2, 0) for i in range(5)]
+    rows += [(busy, f"+491701235{i:03d}", T0 + 30 * i, 2, 60 if i < 2 else 0) for i in range(6)]
+    path = tmp_path / "Master.csv"
+    write(_calls(rows), path, "asterisk")
+    result = scan(
+        [str(path)],
+        ScanOptions(tz=ZONE, home="DE"),
+        Thresholds(min_callees=3, min_range_callees=50),
+    )
+    texts = {s.key: (s.reason, s.text) for s in result.spared}
+    assert texts[robo][0] == "domestic" and "(Germany)" in texts[robo][1]
+    assert "UK" not in texts[robo][1]
+    assert texts[busy] == (
+        "answered",
+        "33% of its calls were answered, as a call centre's or a business's calls are. "
+        "A one-ring scam hangs up before anyone answers.",
+    )

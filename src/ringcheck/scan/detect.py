@@ -289,7 +289,14 @@ def judge(
 def _spare(
     agg: Aggregate, why: str, features: dict[str, Any], destination: dict[str, Any]
 ) -> Spared:
-    text = wording().spared[why].format(answered=_pct(features["answered_share"]))
+    text = (
+        wording()
+        .spared[why]
+        .format(
+            answered=_pct(features["answered_share"]),
+            country=destination.get("country") or "unknown",
+        )
+    )
     return Spared(agg.kind, agg.key, why, text, features["callees"], destination.get("country"))
 
 
