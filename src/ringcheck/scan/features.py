@@ -34,7 +34,7 @@ Features (``finish``):
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -106,35 +106,40 @@ class Aggregate:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Aggregate:
         """An aggregate from an engine's result row (lists of structs as dicts)."""
-        detected = row["detected_at"]
-        return cls(
-            kind=row["kind"],
-            key=row["key"],
-            calls=int(row["calls"]),
-            callees=int(row["callees"]),
-            answered=int(row["answered"]),
-            first=int(row["first"]),
-            last=int(row["last"]),
-            night=int(row["night"]),
-            repeat_callees=int(row["repeat_callees"] or 0),
-            sequential_pairs=int(row["sequential_pairs"] or 0),
-            peak_per_minute=int(row["peak_per_minute"] or 0),
-            detected_at=None if detected is None else int(detected),
-            numbers=[(n["caller"], int(n["n"])) for n in row["numbers"] or ()],
-            ring_counts=[(int(r["ring"]), int(r["n"])) for r in row["ring_counts"] or ()],
-            buckets=[(int(b["bucket"]), int(b["n"])) for b in row["buckets"] or ()],
-            hour_callees=[(int(h["hour"]), int(h["n"])) for h in row["hour_callees"] or ()],
-            callbacks=[
-                (c["caller"], int(c["start"]), int(c["billsec"]), int(c["rung"]))
-                for c in row["callbacks"] or ()
-            ],
-            rotation=[(int(r["bucket"]), r["caller"]) for r in row["rotation"] or ()],
-            evidence=[{k: e[k] for k in EVIDENCE} for e in row["evidence"] or ()],
-        )
+        tuples = {
+            name: [tuple(item[f] for f in names) for item in row[name] or ()]
+            for name, names in TUPLES.items()
+        }
+        return cls.from_parts({**row, **tuples})
+
+    @classmethod
+    def from_parts(cls, values: dict[str, Any]) -> Aggregate:
+        """An aggregate from its fields' values, the ``TUPLES`` lists already as tuples:
+        counts of nothing (a left join's null) as 0, evidence in ``EVIDENCE``' fields."""
+        given = {name: values[name] for name in _FIELDS}
+        given.update({name: given[name] or 0 for name in MAYBE_EMPTY})
+        given.update({name: given[name] or [] for name in TUPLES})
+        given["evidence"] = [{k: e[k] for k in EVIDENCE} for e in given["evidence"] or ()]
+        return cls(**given)
 
     def canonical(self) -> tuple[Any, ...]:
         """Everything, in a fixed order (engines are compared on this)."""
         return tuple(asdict(self).values())
+
+
+_FIELDS = tuple(f.name for f in fields(Aggregate))
+# The list fields of an ``Aggregate`` whose items are tuples, and their fields in order
+# (an engine sends each item as a struct of these names).
+TUPLES = {
+    "numbers": ("caller", "n"),
+    "ring_counts": ("ring", "n"),
+    "buckets": ("bucket", "n"),
+    "hour_callees": ("hour", "n"),
+    "callbacks": ("caller", "start", "billsec", "rung"),
+    "rotation": ("bucket", "caller"),
+}
+# Counts an engine leaves null when there was nothing to count.
+MAYBE_EMPTY = ("repeat_callees", "sequential_pairs", "peak_per_minute")
 
 
 def needed(kind: str, limits: Thresholds) -> int:

@@ -12,14 +12,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import polars as pl
 
 from ringcheck.bulk import e164
-from ringcheck.scan.features import BUCKET, EVIDENCE, RANGE_DIGITS, Aggregate, Thresholds
+from ringcheck.scan.features import (
+    BUCKET,
+    EVIDENCE,
+    RANGE_DIGITS,
+    TUPLES,
+    Aggregate,
+    Thresholds,
+    needed,
+)
 from ringcheck.scan.model import InputFile, ScanOptions, Unreadable
 from ringcheck.scan.readers import local_zone, open_all
 
@@ -247,7 +254,8 @@ def _aggregates(
     one integer is quicker than by two strings."""
     zone = options.tz or local_zone()
     candidates = candidates.sort("kind", "key").with_row_index("id")
-    ranges = candidates.filter(pl.col("kind") == "range")["id"]
+    ranges = candidates.filter(pl.col("kind") == "range")["id"].to_list()
+    is_range = pl.col("id").is_in(ranges)
     entity = ["id"]
     out = _members(rows.lazy(), candidates, "caller").collect()
     calls = out.lazy()
@@ -277,13 +285,13 @@ def _aggregates(
     gap = (digits - digits.shift(1).over(entity)).abs()
     length = pl.col("callee").str.len_chars()
     same_length = length == length.shift(1).over(entity)
-    need = pl.when(pl.col("id").is_in(ranges.to_list())).then(limits.min_range_callees)
+    need = pl.when(is_range).then(needed("range", limits)).otherwise(needed("number", limits))
     contacts = (
         per_callee.lazy()
         .with_columns(
             step=((gap >= 1) & (gap <= 10) & same_length).fill_null(False),
             rank=pl.int_range(pl.len()).over(entity) + 1,
-            need=need.otherwise(limits.min_callees),
+            need=need,
         )
         .group_by(entity)
         .agg(
@@ -321,7 +329,7 @@ def _aggregates(
         evidence=pl.struct(*EVIDENCE).sort_by("start", "file", "line").head(EVIDENCE_ROWS)
     )
     rotation = (  # which of a range's numbers rang when (a number is always itself)
-        calls.filter(pl.col("id").is_in(ranges.to_list()))
+        calls.filter(is_range)
         .select(*entity, bucket=bucketed, caller="caller")
         .unique()
         .sort([*entity, "bucket", "caller"])
@@ -349,42 +357,20 @@ def _aggregates(
     return _built(table.sort("id"))
 
 
-# The list columns of an aggregate whose items are tuples, and their fields in order.
-_TUPLES = {
-    "numbers": ("caller", "n"),
-    "ring_counts": ("ring", "n"),
-    "buckets": ("bucket", "n"),
-    "hour_callees": ("hour", "n"),
-    "rotation": ("bucket", "caller"),
-    "callbacks": ("caller", "start", "billsec", "rung"),
-}
-_COUNTS = ("repeat_callees", "sequential_pairs", "peak_per_minute")
-_FIELDS = tuple(f.name for f in dataclasses.fields(Aggregate))
-
-
 def _built(table: pl.DataFrame) -> list[Aggregate]:
-    """``Aggregate.from_row`` for every row of ``table``, column by column: Python gets
-    each list of tuples as plain lists of its fields (no dict made per item)."""
-    plain = {
-        name: table.get_column(name).to_list()
-        for name in table.columns
-        if name not in _TUPLES and name != "evidence"
-    }
-    tuples = {}
-    for name, fields in _TUPLES.items():
+    """``Aggregate.from_row`` for every row of ``table``, read column by column: each list
+    of tuples comes to Python as plain lists of its fields (no dict made per item)."""
+    columns = {n: table.get_column(n).to_list() for n in table.columns if n not in TUPLES}
+    for name, fields in TUPLES.items():
         parts = table.select(
             pl.col(name).list.eval(pl.element().struct.field(f)).alias(f) for f in fields
         )
-        tuples[name] = [
-            list(zip(*items, strict=True)) if items[0] is not None else []
+        columns[name] = [
+            list(zip(*items, strict=True)) if items[0] is not None else None
             for items in zip(*(parts.get_column(f).to_list() for f in fields), strict=True)
         ]
-    evidence = table.get_column("evidence").to_list()
-    found = []
-    for i in range(table.height):
-        value: dict[str, Any] = {name: column[i] for name, column in plain.items()}
-        value.update({k: value[k] or 0 for k in _COUNTS})
-        value.update({name: column[i] for name, column in tuples.items()})
-        value["evidence"] = [{k: e[k] for k in EVIDENCE} for e in evidence[i] or ()]
-        found.append(Aggregate(**{k: value[k] for k in _FIELDS}))
-    return found
+    names = list(columns)
+    return [
+        Aggregate.from_parts(dict(zip(names, values, strict=True)))
+        for values in zip(*columns.values(), strict=True)
+    ]

@@ -24,7 +24,7 @@ import polars as pl
 
 from ringcheck.bulk import WITHHELD_WORDS, e164_rules, prefix_table
 from ringcheck.scan.engines.polars import EVIDENCE_ROWS, Scanned
-from ringcheck.scan.features import BUCKET, RANGE_DIGITS, Aggregate, Thresholds
+from ringcheck.scan.features import BUCKET, RANGE_DIGITS, Aggregate, Thresholds, needed
 from ringcheck.scan.model import InputFile, ScanError, ScanOptions, Unreadable
 from ringcheck.scan.readers import (
     _ANSWERED_WORDS,
@@ -505,7 +505,9 @@ def _aggregates(
     gap = F.abs(digits - before)
     same_length = F.length("callee") == F.lag(F.length("callee")).over(in_order)
     step = F.coalesce((gap >= 1) & (gap <= 10) & same_length, F.lit(False))
-    need = F.when(F.col("kind") == "number", limits.min_callees).otherwise(limits.min_range_callees)
+    need = F.when(F.col("kind") == "number", needed("number", limits)).otherwise(
+        needed("range", limits)
+    )
     contacts = (
         per_callee.withColumn("step", step)
         .withColumn("rank", F.row_number().over(in_order))
