@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -57,7 +58,29 @@ def daemon_reads(output: bytes) -> dict[str, object]:
 def test_install_writes_an_executable_script_the_daemon_can_run(script: Path) -> None:
     assert script.name == SCRIPT == "onlinecheck_ringcheck.py"
     assert os.access(script, os.X_OK)
-    assert script.read_text().startswith(f"#!{sys.executable}\n")
+    text = script.read_text()
+    assert text.startswith("#!/bin/sh\n")
+    assert f"PY={shlex.quote(sys.executable)}\n" in text
+
+
+def test_a_script_whose_python_is_gone_uses_a_python3_that_has_ringcheck(
+    tmp_path: Path,
+) -> None:
+    moved = install(tmp_path, python=str(tmp_path / "old checkout" / "python"))
+    # The venv's bin folder holds a python3 that can import ringcheck.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    done = run(moved, "--number", "+447400123456", env={"PATH": path})
+    assert done.returncode == 0, done.stdout
+    assert daemon_reads(done.stdout)["spam"] is False
+
+
+def test_a_script_with_no_ringcheck_left_says_what_to_run_again(tmp_path: Path) -> None:
+    moved = install(tmp_path, python=str(tmp_path / "gone" / "python"))
+    done = run(moved, "--number", "+447400123456", env={"PATH": "/nonexistent"})
+    assert done.returncode == 1
+    message = done.stdout.decode()
+    assert "ringcheck callblocker install" in message and "gone" in message
+    assert "Traceback" not in message
 
 
 @pytest.mark.parametrize(

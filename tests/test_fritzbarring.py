@@ -158,3 +158,40 @@ def test_the_watcher_bars_a_ringing_wangiri_number(box: tuple[Box, CallBarring])
 
     asyncio.run(main())
     assert list(state.barred) == ["+18768123401"]
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_block_without_credentials_names_the_settings_to_give(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from ringcheck.cli import cli
+
+    monkeypatch.delenv("FRITZ_USERNAME", raising=False)
+    monkeypatch.delenv("FRITZ_PASSWORD", raising=False)
+    result = CliRunner().invoke(cli, ["watch", "fritzbox", "--block", "--host", "127.0.0.1"])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert "FRITZ_USERNAME" in line and "FRITZ_PASSWORD" in line
+
+
+def test_an_unreachable_box_is_said_once_in_plain_words(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from ringcheck.fritzbarring import BarringError
+
+    monkeypatch.setenv("FRITZ_PASSWORD", "secret")
+    with pytest.raises(BarringError) as caught:
+        CallBarring.connect("127.0.0.1", _closed_port(), timeout=2)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""  # fritzconnection's own copy of the error stays quiet
+    assert "connection refused" in caught.value.message
+    assert "HTTPConnectionPool" not in caught.value.message

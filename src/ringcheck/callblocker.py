@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import stat
 import sys
 from pathlib import Path
@@ -78,24 +79,48 @@ def main(argv: list[str] | None = None) -> int:
 def install(folder: Path, python: str | None = None) -> Path:
     """Write ``onlinecheck_ringcheck.py`` into callblocker's script folder: it runs
     ``ringcheck callblocker-check`` with the daemon's arguments, in the Python that has
-    ringcheck installed (this one, by default)."""
+    ringcheck installed (this one, by default).
+
+    The script starts as a shell script that runs that Python, so a moved or rebuilt
+    environment doesn't end in the shell's "bad interpreter": it falls back to a
+    ``python3`` on the PATH that can import ringcheck, and otherwise says in one line which
+    Python it looked for and what to run again.
+    """
     interpreter = python or sys.executable
     script = folder / SCRIPT
-    text = f'''#!{interpreter}
-"""callblocker's online check, answered by ringcheck (written by `ringcheck callblocker
-install`). In callblocker's settings.json, under "online_credentials", add
-    {{"name": "ringcheck", "url": "http://127.0.0.1:8000"}}
-(the url of a ringcheck server is optional: without it, or when it doesn't answer,
-the number is checked here, offline)."""
+    text = _SCRIPT.replace("@PYTHON@", shlex.quote(interpreter))
+    script.write_text(text, encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return script
+
+
+# A shell and Python polyglot: the shell runs the part between the quotes (Python reads it
+# as a string) and never gets past its exec or exit.
+_SCRIPT = '''#!/bin/sh
+"""":
+PY=@PYTHON@
+[ -x "$PY" ] && exec "$PY" "$0" "$@"
+for other in python3 python; do
+  if command -v "$other" >/dev/null 2>&1 && "$other" -c 'import ringcheck' 2>/dev/null; then
+    exec "$other" "$0" "$@"
+  fi
+done
+echo "onlinecheck_ringcheck.py: ringcheck's Python ($PY) is gone, and no python3" \\
+  "on the PATH has ringcheck. Run 'ringcheck callblocker install FOLDER' again." >&2
+exit 1
+"""
+# callblocker's online check, answered by ringcheck (written by `ringcheck callblocker
+# install`; it runs ringcheck from the Python named above). In callblocker's
+# settings.json, under "online_credentials", add
+#     {"name": "ringcheck", "url": "http://127.0.0.1:8000"}
+# (the url of a ringcheck server is optional: without it, or when it doesn't answer, the
+# number is checked here, offline).
 import sys
 
 from ringcheck.callblocker import main
 
 sys.exit(main(sys.argv[1:]))
 '''
-    script.write_text(text, encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return script
 
 
 def script_folder_problem(folder: Path) -> str | None:

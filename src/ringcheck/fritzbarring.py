@@ -13,6 +13,9 @@ it added) and a number the user trusts is never added.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
@@ -29,6 +32,20 @@ class BarringError(RingcheckError):
 
     def __init__(self, message: str) -> None:
         super().__init__("fritzbox_barring", message)
+
+
+def _why(exc: BaseException) -> str:
+    """A connection failure in a few words, not urllib3's nested dump."""
+    text = str(exc)
+    for needle, words in (
+        ("refused", "connection refused"),
+        ("timed out", "no answer in time"),
+        ("Name or service not known", "no such host"),
+        ("401", "user name or password not accepted"),
+    ):
+        if needle in text:
+            return words
+    return type(exc).__name__
 
 
 def contact_xml(name: str, number: str) -> str:
@@ -62,10 +79,22 @@ class CallBarring:
             raise BarringError(
                 "--block needs the fritzconnection library: pip install 'ringcheck[fritzbox]'"
             ) from None
+        if not (options.get("password") or os.environ.get("FRITZ_PASSWORD")):
+            raise BarringError(
+                "--block needs a FRITZ!Box user that may change settings: set FRITZ_USERNAME "
+                "and FRITZ_PASSWORD (make the user under System > FRITZ!Box Users)"
+            )
+        # fritzconnection prints its own copy of a connection error; ours says it once.
+        quiet = io.StringIO()
         try:
-            return cls(FritzConnection(address=address, port=port, **options))
+            with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+                return cls(FritzConnection(address=address, port=port, **options))
         except (FritzConnectionException, OSError) as exc:
-            raise BarringError(f"can't reach the FRITZ!Box's TR-064 at {address}: {exc}") from exc
+            raise BarringError(
+                f"can't reach the FRITZ!Box's TR-064 at {address}:{port} ({_why(exc)}). "
+                "Check the address, and that 'Allow access for applications' is on "
+                "(Home Network > Network > Network Settings)"
+            ) from exc
 
     def block(self, number: str, found: Lookup) -> bool:
         """Bar ``number`` (as the box wrote it) if ``found`` says block; True if added."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -89,10 +90,14 @@ def settings_from(config: str | None, home: str | None) -> Settings:
 
 
 class RingcheckGroup(click.Group):
-    """click's group, with ringcheck's promise: one-line errors, never a traceback."""
+    """click's group, with ringcheck's promise: one-line errors, never a traceback
+    (unless ``--debug`` or ``RINGCHECK_DEBUG=1`` asks for one)."""
+
+    debug = False
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
+        self.debug = False
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
@@ -111,16 +116,47 @@ class RingcheckGroup(click.Group):
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
-        except Exception as exc:  # a bug of ours: one line, never a traceback
-            click.echo(
-                f"ringcheck: internal error ({type(exc).__name__}). Please report it.", err=True
-            )
+        except Exception as exc:  # a bug of ours: one line, unless asked for the traceback
+            if self.debug or _debug_env():
+                traceback.print_exc()
+                click.echo(f"ringcheck: internal error ({type(exc).__name__}).", err=True)
+            else:
+                click.echo(
+                    f"ringcheck: internal error ({type(exc).__name__}: {_short(exc)}). "
+                    "Run again with --debug (or RINGCHECK_DEBUG=1) to see where, and please "
+                    "report it with that output.",
+                    err=True,
+                )
             sys.exit(3)
         sys.exit(code if isinstance(code, int) else 0)
 
 
+def _debug_env() -> bool:
+    return os.environ.get("RINGCHECK_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _short(exc: BaseException) -> str:
+    """The exception's message on one line, cut short: enough to report, never a dump."""
+    text = "".join(c if c.isprintable() else "?" for c in " ".join(str(exc).split()))
+    text = text or "no message"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and isinstance(ctx.command, RingcheckGroup):
+        ctx.command.debug = True
+
+
 @click.group(cls=RingcheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ringcheck")
+@click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_debug,
+    help="On an internal error, print the full traceback (also RINGCHECK_DEBUG=1).",
+)
 def cli() -> None:
     """Check a number that called you: where it is from, what calling back could cost,
     how risky it looks and what to do.

@@ -62,6 +62,10 @@ def install_command(folder: Path) -> None:
     script = callblocker.install(folder)
     click.echo(f"Wrote {script}.")
     click.echo(
+        f"It runs ringcheck from {sys.executable}; if that moves, it tries a python3 on the "
+        "PATH, and otherwise says to run this command again."
+    )
+    click.echo(
         'Now add {"name": "ringcheck"} to "online_credentials" in callblocker\'s '
         "settings.json and choose ringcheck as its online check."
     )
