@@ -1,16 +1,20 @@
 """The command line is a package without import cycles: each command family imports only
-``ringcheck.cli.base``, and every command is registered in ``ringcheck.cli`` alone."""
+``ringcheck.cli.base``, every command is registered in ``ringcheck.cli`` alone, and a
+command loads only its own family."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import click
 
 import ringcheck.cli as cli_package
-from ringcheck.cli import FAMILIES, cli
+from ringcheck.cli import COMMANDS, all_commands
 
 CLI_DIR = Path(cli_package.__file__).parent
 
@@ -43,7 +47,28 @@ def test_the_shared_base_module_imports_no_command_family() -> None:
 
 
 def test_every_family_module_is_registered_and_every_command_comes_from_one() -> None:
-    assert sorted(f.__name__.rsplit(".", 1)[1] for f in FAMILIES) == family_modules()
-    registered = [command for family in FAMILIES for command in family.COMMANDS]
-    assert all(isinstance(c, click.Command) for c in registered)
-    assert sorted(c.name or "" for c in registered) == sorted(cli.commands)
+    families = {where.split(":")[0] for where in COMMANDS.values()}
+    assert sorted(families) == family_modules()
+    for family in families:
+        module = importlib.import_module(f"ringcheck.cli.{family}")
+        for command in module.COMMANDS:
+            assert isinstance(command, click.Command)
+            assert COMMANDS[command.name or ""].split(":")[0] == family, command.name
+    assert sorted(all_commands()) == sorted(COMMANDS)
+
+
+def test_a_check_loads_only_its_own_family_and_no_heavy_library() -> None:
+    code = (
+        "import sys\n"
+        "from ringcheck.cli import main\n"
+        "try:\n    main(['check', '+447400123456', '--json'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(done.stderr.split())
+    families = {f"ringcheck.cli.{name}" for name in family_modules()} - {"ringcheck.cli.check"}
+    assert not loaded & families
+    assert not {"polars", "sqlalchemy", "uvicorn", "fastapi", "jinja2", "pyspark"} & loaded

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ringcheck.cli import cli
+from ringcheck.cli import all_commands
 from ringcheck.settings import SETTINGS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -18,13 +18,13 @@ def test_every_setting_and_its_environment_variable_is_in_the_readme(setting):
     assert setting.env in README
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
+@pytest.mark.parametrize("command", sorted(all_commands()))
 def test_every_command_is_in_the_readme(command):
     assert f"ringcheck {command}" in README
 
 
 @pytest.mark.parametrize(
-    "option", sorted(p.opts[0] for p in cli.commands["check"].params if p.opts)
+    "option", sorted(p.opts[0] for p in all_commands()["check"].params if p.opts)
 )
 def test_every_check_option_is_in_the_readme(option):
     if option.startswith("--"):

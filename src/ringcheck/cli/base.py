@@ -10,6 +10,7 @@ on stderr says what was wrong); 3 a bug of ours; 130 interrupted. Never a traceb
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import traceback
@@ -94,6 +95,19 @@ class RingcheckGroup(click.Group):
     (unless ``--debug`` or ``RINGCHECK_DEBUG=1`` asks for one)."""
 
     debug = False
+    # Command name -> "module:attribute" of a command family, imported on first use, so
+    # `ringcheck check` never loads the server, the database or the scan engines.
+    lazy: dict[str, str] = {}  # noqa: RUF012 (filled once, by ringcheck.cli)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, attribute = self.lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(f"ringcheck.cli.{module}"), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
