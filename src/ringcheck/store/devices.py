@@ -143,3 +143,12 @@ def signed_in(session: Session, username: str, password: str) -> DeviceView | No
         hash_secret(password, b"0" * 16)  # the same work either way: no timing hint
         return None
     return view(device) if secret_matches(password, device.secret_hash) else None
+
+
+def active(session: Session, username: str) -> tuple[str, DeviceView] | None:
+    """An active device's password hash and view, by user name (no hashing: cheap enough
+    to ask on every request, so a revoked device is locked out at once)."""
+    device = session.scalars(select(Device).where(Device.username == username)).first()
+    if device is None or device.revoked_at is not None:
+        return None
+    return device.secret_hash, view(device)

@@ -252,6 +252,11 @@ class Store:
         with self._read() as session:
             return devices.signed_in(session, username, password)
 
+    def active_device(self, username: str) -> tuple[str, DeviceView] | None:
+        """An active device's password hash and view, or None (revoked or unknown)."""
+        with self._read() as session:
+            return devices.active(session, username)
+
     def widely_reported(
         self, *, min_reporters: int = 3, since: dt.datetime | None = None, limit: int = 2000
     ) -> list[tuple[str, int, dt.datetime]]:

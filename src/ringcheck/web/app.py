@@ -26,6 +26,7 @@ from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
 from ringcheck.web.middleware import EdgeMiddleware
 from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
+from ringcheck.web.signin import SignInGuard
 
 log = logging.getLogger("ringcheck.web")
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings = replace(settings, secret_key=secrets.token_urlsafe(32))
     store = Store.open(settings)
     limiter = make_limiter(settings.redis_url, settings.rate_per_minute, settings.rate_burst)
+    sign_in = SignInGuard(settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await limiter.close()
+            await sign_in.close()
             store.close()
 
     app = FastAPI(
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.sign_in = sign_in
     app.state.community = community = CommunityCache(store, settings.community_cache_seconds)
     app.state.check_answers = answers = CheckAnswers(settings, community.find)
     community.on_invalidate.append(answers.forget)
@@ -120,9 +124,12 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
-            code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-                exc.status_code, "error"
-            )
+            code = {
+                404: "not_found",
+                405: "method_not_allowed",
+                401: "unauthorized",
+                429: "rate_limited",
+            }.get(exc.status_code, "error")
             response = _error_json(exc.status_code, code, str(exc.detail))
             response.headers.update(exc.headers or {})  # WWW-Authenticate on a 401
             return response

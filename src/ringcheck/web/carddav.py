@@ -36,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from ringcheck import blocklist as blocklists
 from ringcheck.carddav import Card, cards
 from ringcheck.settings import Settings
+from ringcheck.web.signin import SignInGuard, refusal_text
 
 router = APIRouter()
 DAV, CARD, CS = "DAV:", "urn:ietf:params:xml:ns:carddav", "http://calendarserver.org/ns/"
@@ -82,10 +83,11 @@ def _target(path: str) -> _Target:
 
 
 class _Books:
-    """Per app: signed-in devices (for a few minutes) and each device's cards."""
+    """Per app: passwords already checked (so scrypt runs once per device and password,
+    not per request) and each device's cards."""
 
     def __init__(self) -> None:
-        self.signed_in: dict[tuple[str, str], tuple[float, Any]] = {}
+        self.checked: dict[tuple[str, str, str], float] = {}
         self.cards: dict[tuple[str, str, int], tuple[float, list[Card]]] = {}
 
 
@@ -96,8 +98,7 @@ def _books(request: Request) -> _Books:
     return found
 
 
-async def _device(request: Request) -> Any:
-    """The device the request signs in as, or None."""
+def _credentials(request: Request) -> tuple[str, str] | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("basic "):
         return None
@@ -105,18 +106,33 @@ async def _device(request: Request) -> Any:
         username, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
+    return (username, password) if username and password else None
+
+
+async def _device(request: Request) -> Any:
+    """The device the request signs in as, or None.
+
+    The device's row is read on every request (one indexed query, no hashing), so a device
+    revoked with ``ringcheck devices revoke`` is locked out at once in every worker; only
+    the scrypt check of its password is remembered, for ``SIGN_IN_SECONDS``.
+    """
+    given = _credentials(request)
     store = getattr(request.app.state, "store", None)
-    if store is None or not username or not password:
+    if store is None or given is None:
         return None
+    username, password = given
+    found = await run_in_threadpool(store.active_device, username)
     books = _books(request)
-    key = (username, hashlib.sha256(password.encode()).hexdigest())
-    kept = books.signed_in.get(key)
-    if kept is not None and kept[0] > time.monotonic():
-        return kept[1]
-    device = await run_in_threadpool(store.device, username, password)
-    if device is not None:
-        books.signed_in[key] = (time.monotonic() + SIGN_IN_SECONDS, device)
-    return device
+    stored = found[0] if found else ""
+    key = (username, hashlib.sha256(password.encode()).hexdigest(), stored)
+    if found is not None and books.checked.get(key, 0.0) > time.monotonic():
+        return found[1]
+    if await run_in_threadpool(store.device, username, password) is None or found is None:
+        return None
+    if len(books.checked) > 10_000:
+        books.checked.clear()
+    books.checked[key] = time.monotonic() + SIGN_IN_SECONDS
+    return found[1]
 
 
 async def _cards(request: Request, device: Any) -> list[Card]:
@@ -334,8 +350,16 @@ async def carddav(request: Request, rest: str) -> Response:
     dav = {"DAV": "1, 3, addressbook", "Allow": METHODS}
     if method == "OPTIONS":
         return Response(status_code=200, headers=dav)
+    guard: SignInGuard = request.app.state.sign_in
+    client = request.client.host if request.client else "unknown"
+    wait = await guard.wait(client)
+    if wait:
+        return _error(429, refusal_text(wait), {"Retry-After": str(wait)})
     device = await _device(request)
     if device is None:
+        if request.headers.get("authorization"):
+            given = _credentials(request)
+            await guard.failed(client, "CardDAV", given[0] if given else "")
         return _unauthorized()
     target = _target(request.url.path)
     if target.kind == "unknown" or (target.user is not None and target.user != device.username):

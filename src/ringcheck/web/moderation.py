@@ -22,18 +22,26 @@ from ringcheck.web.api import json_response
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.reports import MAX_PAGE, MAX_PER_PAGE, number_reports, store_error_response
 from ringcheck.web.reports import store_of as _store
+from ringcheck.web.signin import SignInGuard, refusal_text
 
 MAX_MODERATOR_CHARS = 100
 
 
-def require_admin(request: Request) -> None:
-    """Let the request through only with the configured admin token."""
+async def require_admin(request: Request) -> None:
+    """Let the request through only with the configured admin token; an address that
+    keeps sending a wrong one is told to wait (429) before its token is even looked at."""
     settings: Settings = request.app.state.settings
     if not settings.admin_token:
         raise HTTPException(404, "Not Found")
+    guard: SignInGuard = request.app.state.sign_in
+    client = request.client.host if request.client else "unknown"
+    wait = await guard.wait(client)
+    if wait:
+        raise HTTPException(429, refusal_text(wait), headers={"Retry-After": str(wait)})
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     expected = settings.admin_token.encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        await guard.failed(client, "moderation token")
         raise HTTPException(
             401,
             "This needs the admin token: send Authorization: Bearer <token>.",

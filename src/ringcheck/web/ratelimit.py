@@ -25,6 +25,9 @@ class Limiter(Protocol):
     async def take(self, client: str) -> float:
         """0 when the request may go ahead, else the seconds until a token is free."""
 
+    async def peek(self, client: str) -> float:
+        """What ``take`` would answer, without taking a token."""
+
     async def close(self) -> None: ...
 
 
@@ -39,13 +42,20 @@ class MemoryLimiter:
 
     async def take(self, client: str) -> float:
         now = time.monotonic()
-        tokens, stamp = self.buckets.get(client, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
+        tokens = self._tokens(client, now)
         if tokens >= 1.0:
             self._store(client, tokens - 1.0, now)
             return 0.0
         self._store(client, tokens, now)
         return (1.0 - tokens) / self.rate
+
+    async def peek(self, client: str) -> float:
+        tokens = self._tokens(client, time.monotonic())
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
+    def _tokens(self, client: str, now: float) -> float:
+        tokens, stamp = self.buckets.get(client, (self.burst, now))
+        return min(self.burst, tokens + (now - stamp) * self.rate)
 
     def _store(self, client: str, tokens: float, now: float) -> None:
         if len(self.buckets) >= self.max_clients and client not in self.buckets:
@@ -68,10 +78,14 @@ local tokens = tonumber(state[1]) or burst
 local stamp = tonumber(state[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
 local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-else
+if tokens < 1 then
   wait = (1 - tokens) / rate
+end
+if ARGV[3] == 'peek' then
+  return tostring(wait)
+end
+if wait == 0 then
+  tokens = tokens - 1
 end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
@@ -93,8 +107,16 @@ class RedisLimiter:
         self._warned = False
 
     async def take(self, client: str) -> float:
+        return await self._run(client, "take")
+
+    async def peek(self, client: str) -> float:
+        return await self._run(client, "peek")
+
+    async def _run(self, client: str, mode: str) -> float:
         try:
-            wait = await self.script(keys=[self.prefix + client], args=[self.rate, self.burst])
+            wait = await self.script(
+                keys=[self.prefix + client], args=[self.rate, self.burst, mode]
+            )
         except Exception as exc:  # Redis down or slow: let the request through
             if not self._warned:
                 log.warning("rate limiter: Redis unavailable (%s); not limiting", exc)
@@ -107,9 +129,11 @@ class RedisLimiter:
         await self.client.aclose()
 
 
-def make_limiter(redis_url: str, rate_per_minute: int, burst: int) -> Limiter:
+def make_limiter(
+    redis_url: str, rate_per_minute: int, burst: int, prefix: str = "rc:rl:"
+) -> Limiter:
     if redis_url:
-        return RedisLimiter(redis_url, rate_per_minute, burst)
+        return RedisLimiter(redis_url, rate_per_minute, burst, prefix)
     return MemoryLimiter(rate_per_minute, burst)
 
 
