@@ -4,7 +4,10 @@ The log supplies the call details the core rules already know how to weigh
 (``ringcheck.risk``): how often a number rang (``repeated_attempts``), how many
 near-identical numbers rang close in time (``rotating_numbers``), whether it rang at
 night (``odd_hours``) and the shortest time it rang before giving up (``one_ring``). No
-rule lives here; this module only counts.
+rule lives here; this module only counts, and passes on only what the log knows: ring
+times only from a log that records them (``CallLog.ring_time``: a missed call's duration
+in an Android or FRITZ!Box export is talk time, 0), and neither ring time nor a count for
+the hidden callers' entry (many callers, none of whom can be called back).
 
 *Near-identical, close in time*: two numbers of the same length that differ only in their
 last one or two digits, whose calls came within ``window`` of each other (default 24
@@ -112,6 +115,8 @@ def _triage(
     log: CallLog, settings: Settings, home: str, window: dt.timedelta, progress: Progress | None
 ) -> Triage:
     calls = log.calls
+    if not log.ring_time:  # its seconds are talk time, or nothing: never "it rang once"
+        calls = calls.with_columns(ring=pl.lit(None, pl.Float64))
     texts = calls.get_column("number").unique().drop_nulls().to_list()
     parsed = _parse(texts, home, settings, progress)
     groups, incoming = _groups(_by_spelling(calls), parsed.keys, window)
@@ -303,6 +308,10 @@ def _judge(
     facts_of = parsed.facts_of
     rules, _ = prepared(settings, home)
     for key, calls, _, _, _, _, _, similar, night, ring, _ in rows:
+        if parsed.callers[key].withheld:
+            # One entry for every hidden caller, who may be many people and can't be
+            # called back: neither how often "it" rang nor how briefly says anything.
+            ring = calls = None
         rang, times = telling(ring, calls, rules)
         pair = (facts_of[key], rang, times, similar, bool(night))
         wanted.append(index.setdefault(pair, len(index)))

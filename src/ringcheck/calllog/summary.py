@@ -42,6 +42,8 @@ def summary(
     return {
         "text": summary_line(calls, missed, countries, scams, int(counts["called_back"])),
         "format": log.format,
+        "source": log.source,
+        "ring_time": log.ring_time,
         "rows": log.calls.height,
         "calls": calls,
         "missed": missed,

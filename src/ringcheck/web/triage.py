@@ -189,9 +189,21 @@ async def triage_submit(request: Request) -> Response:
 # API -----------------------------------------------------------------------------------
 
 
+# The keys of ``calllog.source.SOURCES`` (a test holds them equal).
+Sources = Literal["android-xml", "fritzbox", "fritzbox-monitor", "cdr", "csv-ring", "csv"]
+
+
 class SummaryModel(BaseModel):
     text: str = Field(description="One plain sentence: what happened and what to do.")
     format: Literal["android-xml", "fritzbox", "csv"]
+    source: Sources = Field(
+        description="The kind of log: android-xml, fritzbox, fritzbox-monitor (the log "
+        "'ringcheck watch fritzbox' keeps), cdr (duration and billsec), csv-ring or csv."
+    )
+    ring_time: bool = Field(
+        description="Whether the log records how long calls rang. Only then can a short "
+        "ring count as a one-ring call."
+    )
     rows: int
     calls: int
     missed: int
