@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -314,21 +315,47 @@ def _action(level: str, settings: Settings) -> str:
 
 
 def _category(result: CheckResult, codes: tuple[str, ...]) -> str:
-    found = set(codes)
     info = result.number
-    if info.withheld:
+    reported = result.community.by_category if result.community is not None else None
+    return category_of(
+        codes,
+        level=result.verdict.level,
+        withheld=info.withheld,
+        domestic=info.domestic,
+        cost_band=info.callback_cost.band,
+        reported=reported,
+    )
+
+
+def category_of(
+    codes: Iterable[str],
+    *,
+    level: str,
+    withheld: bool,
+    domestic: bool,
+    cost_band: str,
+    reported: Mapping[str, int] | None = None,
+) -> str:
+    """The main kind of trouble (``CATEGORIES``) of a verdict with these reason ``codes``,
+    for a number of this kind; ``reported`` is what people reported it as, by category.
+
+    >>> category_of(["international"], level="high", withheld=False, domestic=False,
+    ...             cost_band="international")
+    'international'
+    """
+    found = set(codes)
+    if withheld:
         return "withheld"
     if found & _IMPERSONATION:
         return "impersonation"
-    costly = found & _PREMIUM or info.callback_cost.band in ("premium", "service")
-    if costly and result.verdict.level != "low":
+    costly = found & _PREMIUM or cost_band in ("premium", "service")
+    if costly and level != "low":
         return "premium_callback"
-    if found & _WANGIRI or ("one_ring" in found and not info.domestic):
+    if found & _WANGIRI or ("one_ring" in found and not domestic):
         return "wangiri"  # a short ring from abroad is the call-back trick itself
     if found & _FAKE:
         return "fake_caller_id"
-    if "community_reports" in found and result.community is not None:
-        reported = result.community.by_category
+    if "community_reports" in found and reported is not None:
         top = max(reported, key=lambda c: reported[c], default=None)
         return _REPORTED_AS.get(top or "", "reported")
     if "international" in found:

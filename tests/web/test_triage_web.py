@@ -34,7 +34,7 @@ def test_page_has_an_upload_form_with_a_csrf_token(client):
 def test_upload_shows_the_report(client):
     page = client.post("/triage", data={"csrf_token": token(client)}, files=upload("generic.csv"))
     assert page.status_code == 200
-    assert "What we found" in page.text and "look like call-back scams" in page.text
+    assert "What we found" in page.text and "look like scams" in page.text
     assert "<svg" in page.text
 
 

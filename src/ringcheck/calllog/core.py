@@ -38,6 +38,7 @@ from ringcheck.calllog.callers import Caller, VerdictKey, judge_all, read_caller
 from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.summary import country_counts, summary, timeline
 from ringcheck.checker import prepared
+from ringcheck.lookup import category_of, says_scam
 from ringcheck.risk import LEVELS, NIGHT_END, NIGHT_START, NumberFacts, telling
 from ringcheck.settings import Settings
 
@@ -333,11 +334,37 @@ def _judge(
         withheld=pl.Series([c.withheld for c in found], dtype=pl.Boolean),
     )
     verdicts = judge_all(pairs, rules)
-    for entry, at in zip(entries, wanted, strict=True):
-        entry["verdict"] = verdicts[at]
+    scam = _categorise(entries, wanted, [p[0] for p in pairs], verdicts)
     level_of = [_LEVEL_RANK[verdict["level"]] for verdict in verdicts]
     level = pl.Series([level_of[at] for at in wanted], dtype=pl.Int8)
-    return entries, table.with_columns(level=level)
+    return entries, table.with_columns(level=level, scam=pl.Series(scam, dtype=pl.Boolean))
+
+
+def _categorise(
+    entries: list[dict[str, Any]],
+    wanted: list[int],
+    facts: list[NumberFacts],
+    verdicts: list[dict[str, Any]],
+) -> list[bool]:
+    """Give each entry its verdict and its category, as ``lookup`` names them; and whether
+    that verdict says scam (``lookup.says_scam``), for the summary."""
+    found: dict[tuple[int, str], str] = {}  # (verdict, cost band) -> category
+    scam = []
+    for entry, at in zip(entries, wanted, strict=True):
+        verdict = entry["verdict"] = verdicts[at]
+        band = entry["callback_cost"]["band"]
+        category = found.get((at, band))
+        if category is None:
+            category = found[at, band] = category_of(
+                (reason["code"] for reason in verdict["reasons"]),
+                level=verdict["level"],
+                withheld=facts[at].withheld,
+                domestic=facts[at].domestic,
+                cost_band=band,
+            )
+        entry["category"] = category
+        scam.append(says_scam(verdict["level"], category))
+    return scam
 
 
 def _cost(caller: Caller) -> dict[str, str]:
@@ -361,6 +388,7 @@ def _entry(row: tuple[Any, ...], caller: Caller, cost: dict[str, str]) -> dict[s
         "first_seen": first,
         "last_seen": last,
         "verdict": None,
+        "category": None,
         "country": caller.country,
         "region": caller.region,
         "flag": caller.flag,

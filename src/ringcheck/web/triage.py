@@ -209,7 +209,10 @@ class SummaryModel(BaseModel):
     missed: int
     numbers: int
     countries: int
-    scam_numbers: int
+    scam_numbers: int = Field(
+        description="Numbers whose verdict says scam: level high or above with evidence "
+        "of a scam, not just a call from abroad."
+    )
     by_level: dict[str, int]
     withheld_calls: int
     first_call: str | None
@@ -227,6 +230,10 @@ class TriageNumberModel(BaseModel):
     first_seen: str | None
     last_seen: str | None
     verdict: VerdictModel
+    category: str = Field(
+        description="The main kind of trouble, as /api/v1/lookup names it (wangiri, "
+        "premium_callback, international, withheld, none…)."
+    )
     country: str | None
     region: str | None
     flag: str
