@@ -98,7 +98,12 @@ def spelling(number: str, r: random.Random) -> str:
 
 
 def write_log(rows: int, distinct: int, seed: int = 7) -> bytes:
-    """The CSV log: caller,start,duration,direction,status."""
+    """The CSV log: caller,start,ring,direction,status.
+
+    Ring seconds (how long a call rang before it was answered or given up) in a ring
+    column, as the call monitor's log and call records give them: a ``duration`` column
+    is talk time, which triage rightly never reads as a short ring.
+    """
     r = random.Random(seed)
     numbers = make_numbers(distinct, r)
     respelled = {n: spelling(n, r) for n in r.sample(numbers, len(numbers) // 50)}
@@ -106,7 +111,7 @@ def write_log(rows: int, distinct: int, seed: int = 7) -> bytes:
     order = numbers[:]
     r.shuffle(order)
     picks = r.choices(order, weights=weights, k=rows)
-    lines = ["caller,start,duration,direction,status"]
+    lines = ["caller,start,ring,direction,status"]
     for i, number in enumerate(picks):
         if r.random() < 0.03:
             number = ""
@@ -118,9 +123,9 @@ def write_log(rows: int, distinct: int, seed: int = 7) -> bytes:
         out = r.random() < 0.15
         missed = not out and r.random() < 0.45
         status = "answered" if out else ("missed" if missed else "answered")
-        duration = r.randint(1, 25) if missed else r.randint(20, 900)
+        ring = r.randint(1, 25) if missed else r.randint(20, 900)
         lines.append(
-            f"{number},{moment:%Y-%m-%d %H:%M:%S},{duration},"
+            f"{number},{moment:%Y-%m-%d %H:%M:%S},{ring},"
             f"{'outgoing' if out else 'incoming'},{status}"
         )
     return ("\n".join(lines) + "\n").encode()
@@ -149,9 +154,9 @@ def loop_rows(data: bytes, sample: int) -> list[tuple[str, float | None]]:
     step = max(1, len(rows) // sample)
     picked = []
     for line in rows[::step][:sample]:
-        number, _, duration, direction, status = line.split(",")
+        number, _, ring, direction, status = line.split(",")
         missed = direction == "incoming" and status == "missed"
-        picked.append((number or "Withheld", float(duration) if missed else None))
+        picked.append((number or "Withheld", float(ring) if missed else None))
     return picked
 
 

@@ -125,7 +125,7 @@ def test_the_server_answers_when_given(script: Path, server: str) -> None:
     # A setting only this process's server has: the server's answer must be the one used.
     done = run(script, "--number", "+33612345678", f"--url={server}")
     assert done.returncode == 0
-    assert daemon_reads(done.stdout) == {"spam": False, "score": 5, "name": "SPAM? +33 FR"}
+    assert daemon_reads(done.stdout) == {"spam": False, "score": 5, "name": "Intl +33 FR"}
     strict = run(
         script, "--number", "+33612345678", f"--url={server}",
         env={"RINGCHECK_LOOKUP_BLOCK_AT": "high"},
@@ -143,6 +143,6 @@ def test_the_local_check_answers_when_the_server_does_not(script: Path) -> None:
     )  # fmt: skip
     assert time.monotonic() - started < 30  # never the daemon's wait without end
     assert done.returncode == 0
-    assert daemon_reads(done.stdout) == {"spam": True, "score": 5, "name": "SPAM Abroad"}
+    assert daemon_reads(done.stdout) == {"spam": True, "score": 5, "name": "Intl +33 FR"}
     junk = run(script, "--number", "+18768123456", "--url=not-a-url")
     assert daemon_reads(junk.stdout)["spam"] is True

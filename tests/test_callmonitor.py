@@ -171,3 +171,61 @@ def test_the_command_prints_json_events_and_notifies(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert b"Traceback" not in err
     assert (tmp_path / "ringcheck" / "fritzbox-calls.csv").exists()
+
+
+# A German box sends numbers as its owner dials them: national at home, 00… abroad.
+GERMAN_EVENING = [
+    "02.12.26 18:00:00;RING;0;030123456;03012345678;SIP0;",
+    "02.12.26 18:00:20;DISCONNECT;0;0;",
+    "02.12.26 18:05:00;RING;1;00442079460123;03012345678;SIP0;",
+    "02.12.26 18:05:30;DISCONNECT;1;0;",
+    "02.12.26 18:10:00;CALL;2;4;03012345678;08912345678;SIP0;",
+    "02.12.26 18:10:05;CONNECT;2;4;08912345678;",
+    "02.12.26 18:11:05;DISCONNECT;2;60;",
+    "02.12.26 18:20:00;RING;3;;03012345678;SIP0;",
+    "02.12.26 18:20:09;DISCONNECT;3;0;",
+]
+
+
+def test_the_call_log_keeps_numbers_in_e164_read_with_the_watchers_home(tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+
+    async def main() -> None:
+        watcher = Watcher(Settings(home="DE"), lambda event: None, CallLogFile(path))
+        for line in GERMAN_EVENING:
+            await watcher.handle(line)
+
+    asyncio.run(main())
+    rows = [line.split(",")[0] for line in path.read_text().splitlines()[1:]]
+    assert rows == ["+4930123456", "+442079460123", "+498912345678", "Withheld"]
+    # Triage reads the same numbers whatever its home; the home only says what is domestic.
+    for home, domestic in (("DE", "+4930123456"), ("GB", "+442079460123")):
+        result = triage(read_log(path.read_bytes(), home=home), settings=Settings(home=home))
+        found = {n["e164"]: n for n in result.numbers}
+        assert set(found) == {"+4930123456", "+442079460123", None}
+        assert "international" not in {r["code"] for r in found[domestic]["verdict"]["reasons"]}
+
+
+def test_the_watchers_lines_say_dont_call_back_only_to_a_scam(tmp_path: Path) -> None:
+    from ringcheck.cli.watch import _sentence
+
+    lines = [
+        "02.12.26 18:00:00;RING;0;+33142685300;03012345678;SIP0;",  # a landline in France
+        "02.12.26 18:00:20;DISCONNECT;0;0;",
+        "02.12.26 18:01:00;RING;1;+18768123456;03012345678;SIP0;",  # Jamaica
+        "02.12.26 18:01:20;DISCONNECT;1;0;",
+    ]
+    events: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        watcher = Watcher(Settings(home="DE"), events.append, None)
+        for line in lines:
+            await watcher.handle(line)
+
+    asyncio.run(main())
+    said = [_sentence(e) for e in events]
+    assert "Intl +33 FR" in said[0] and "call back only if you expected a call" in said[0]
+    assert "don't call it back" not in said[0].lower() and "SPAM" not in said[1]
+    assert said[1].endswith("Call back only if you expected a call.")
+    assert "SPAM Wangiri" in said[2] and "Don't call it back." in said[2]
+    assert said[3].endswith("Don't call it back.")

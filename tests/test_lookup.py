@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ringcheck import check
 from ringcheck.errors import ConfigError
-from ringcheck.lookup import ACTIONS, CATEGORIES, caller_id, lookup, score9
+from ringcheck.lookup import ACTIONS, CATEGORIES, caller_id, lookup, says_scam, score9
 from ringcheck.risk import LEVELS, level_for
 from ringcheck.settings import Settings
 
@@ -60,7 +60,7 @@ def test_each_lookup_is_a_view_of_check() -> None:
         else:
             want = {"very_high": "block", "high": "warn", "caution": "warn", "low": "allow"}
             assert found.action == want[result.verdict.level]
-            assert found.label().startswith("SPAM") == (found.action != "allow")
+            assert found.label().startswith("SPAM") == says_scam(found.level, found.category)
 
 
 def test_the_action_thresholds_are_settings() -> None:

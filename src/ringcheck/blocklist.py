@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from ringcheck import blockfiles, phonemeta
 from ringcheck.blockfiles import CONTACT_NAME
 from ringcheck.datatables import Tables, tables
-from ringcheck.lookup import lookup, score9, spam_name
+from ringcheck.lookup import describe, lookup, says_scam, score9, spam_name
 from ringcheck.risk import LEVELS, at_least
 from ringcheck.settings import Settings
 
@@ -130,7 +130,7 @@ def curated(home: str, data: Tables) -> list[Entry]:
         if level is None:
             continue
         category = prefixes[number]
-        name = spam_name(category)
+        name = spam_name(category) if says_scam(level, category) else describe(category)
         out.append(Entry("prefix", number, name, category, level, score, score9(score), 0, date))
     return out
 

@@ -14,7 +14,9 @@ then DISCONNECT in the same second. After a reboot without a clock the box may s
 date that can't be read (``01.01.-30 03:10:5``): the time the line arrived is used then.
 The monitor can't stop a call; it can warn while it rings, and keep the log that
 ``ringcheck triage`` reads (a missed call is RING then DISCONNECT with no CONNECT; the
-ring time is the gap between them).
+ring time is the gap between them). The box sends numbers as its owner dials them
+(``030…`` at home in Germany); the log keeps them in E.164 (``+4930…``), read with the
+watcher's home as the warning read them, so triage reads them right with any home.
 
 Every verdict is ``ringcheck.lookup``'s.
 """
@@ -32,14 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ringcheck.lookup import Lookup, lookup
+from ringcheck.calllog.source import MONITOR_LOG_COLUMNS
+from ringcheck.errors import RingcheckError
+from ringcheck.lookup import Lookup, caller_id, lookup
+from ringcheck.numbers import parse_number
 from ringcheck.settings import Settings
 
 log = logging.getLogger("ringcheck.watch")
 PORT = 1012
 KINDS = ("RING", "CALL", "CONNECT", "DISCONNECT")
 MAX_LINE = 4_096
-LOG_COLUMNS = ("number", "time", "direction", "status", "ring", "duration")
+LOG_COLUMNS = MONITOR_LOG_COLUMNS  # triage knows this header: its ring column is ring time
 WORRYING = frozenset({"warn", "block"})
 
 
@@ -144,7 +149,8 @@ class CallLogFile:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def write(self, call: Finished) -> None:
+    def write(self, call: Finished, e164: str | None = None) -> None:
+        """Append ``call``; its number as ``e164`` when given (else as the box sent it)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists() or self.path.stat().st_size == 0
         with self.path.open("a", newline="", encoding="utf-8") as out:
@@ -153,7 +159,7 @@ class CallLogFile:
                 writer.writerow(LOG_COLUMNS)
             writer.writerow(
                 (
-                    call.number or "Withheld",
+                    (e164 or call.number) if call.number else "Withheld",
                     call.started.strftime("%Y-%m-%d %H:%M:%S"),
                     call.direction,
                     "answered" if call.answered else "missed",
@@ -205,12 +211,24 @@ class Watcher:
             self.emit(_event("connect", line.at, call.verdict))
         if done is not None and call is not None:
             if self.calllog is not None:
-                self.calllog.write(done)
+                self.calllog.write(done, self._e164(call))
             if done.direction == "incoming":
                 kind = "ended" if done.answered else "missed"
                 self.emit(
                     {**_event(kind, line.at, call.verdict), "ring_seconds": done.ring_seconds}
                 )
+
+    def _e164(self, call: _Call) -> str | None:
+        """The call's number in E.164: as its warning read it, or read with the same home."""
+        if call.verdict is not None:
+            return call.verdict.e164
+        if not call.number:
+            return None
+        home = self.settings.home
+        try:
+            return parse_number(caller_id(call.number, home), home, brief=True).e164
+        except RingcheckError:
+            return None
 
     async def follow(self, reader: asyncio.StreamReader) -> None:
         """Every line until the box closes the connection."""

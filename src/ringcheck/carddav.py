@@ -4,7 +4,9 @@ A FRITZ!Box can use an online phone book over CardDAV and block every number in 
 (haumacher/phoneblock serves its community list so). ``cards`` turns a block list
 (``ringcheck.blocklist``) into vCard 3.0 cards the way such a box takes them:
 
-- ``FN:SPAM: <what it is> <first number>``, ``CATEGORIES:SPAM``;
+- ``FN:SPAM: <what it is> <first number>`` (``Blocked:`` when the verdict doesn't say
+  scam, ``lookup.says_scam``), ``CATEGORIES:SPAM``; "what it is" from the entry's
+  category, never from its label;
 - up to ``MAX_TEL`` ``TEL`` lines per card, the numbers of one range (the number less its
   last two digits) together, most worrying first;
 - a range of the tables (+1 876, UK 09…) as one card with a wildcard ``TEL`` (``+1876*``);
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from ringcheck import phonemeta
 from ringcheck.blockfiles import escape, fold
 from ringcheck.blocklist import BlockList, Entry
+from ringcheck.lookup import describe, says_scam
 
 MAX_TEL = 9
 UPDATED_UID = "rc-list-updated"
@@ -67,18 +70,17 @@ def national(e164: str, home: str) -> str:
     return e164
 
 
-def _card(uid_key: str, what: str, numbers: list[str], note: str) -> Card:
-    name = f"SPAM: {what} {numbers[0]}".strip()
+def _card(uid_key: str, entry: Entry, numbers: list[str], note: str) -> Card:
+    name = f"{_lead(entry)}: {describe(entry.category)} {numbers[0]}".replace("  ", " ")
     tag = hashlib.sha1((name + "|" + "|".join(numbers)).encode()).hexdigest()[:12]
     uid = "rc-" + hashlib.sha1(uid_key.encode()).hexdigest()[:16]
     return Card(uid, name, tuple(numbers), note, f'"{tag}"')
 
 
-def _what(entry: Entry) -> str:
-    for lead in ("SPAM? ", "SPAM "):
-        if entry.name.startswith(lead):
-            return entry.name[len(lead) :]
-    return "" if entry.name in ("SPAM", "SPAM?") else entry.name
+def _lead(entry: Entry) -> str:
+    """'SPAM' only for a verdict that says scam (``says_scam``); else 'Blocked', as the
+    book blocks every number in it."""
+    return "SPAM" if says_scam(entry.level, entry.category) else "Blocked"
 
 
 def cards(blocklist: BlockList, home: str) -> list[Card]:
@@ -96,9 +98,7 @@ def cards(blocklist: BlockList, home: str) -> list[Card]:
     for entry in blocklist.entries:
         if entry.kind == "prefix":
             note = f"Every number starting {entry.e164}: {entry.level.replace('_', ' ')} risk."
-            out.append(
-                _card("p" + entry.e164, _what(entry), [national(entry.e164, home) + "*"], note)
-            )
+            out.append(_card("p" + entry.e164, entry, [national(entry.e164, home) + "*"], note))
             continue
         groups.setdefault(entry.e164[:-2], []).append(entry)
     for key, members in groups.items():
@@ -106,5 +106,5 @@ def cards(blocklist: BlockList, home: str) -> list[Card]:
             part = members[start : start + MAX_TEL]
             note = f"Reported by at least {min(e.reporters for e in part)} people each."
             numbers = [national(e.e164, home) for e in part]
-            out.append(_card(f"n{key}:{start // MAX_TEL}", _what(part[0]), numbers, note))
+            out.append(_card(f"n{key}:{start // MAX_TEL}", part[0], numbers, note))
     return out

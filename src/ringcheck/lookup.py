@@ -14,9 +14,12 @@ callblocker…) is a view of this one result and holds no rule of its own.
   low 0-2, caution 3-4, high 5-6, very high 7-9. 0 means "nothing known against it",
   never "safe".
 - **category**: the main kind of trouble, from the verdict's reasons (``CATEGORIES``).
-- **label**: ASCII, verdict first, at most ``max_chars`` (15 by default, what most
-  handsets and caller-name services show): "SPAM Wangiri", "SPAM? +876 JM",
-  "Manchester", "UK mobile".
+- **label**: ASCII, at most ``max_chars`` (15 by default, what most handsets and
+  caller-name services show), saying what is known. "SPAM" and the category
+  ("SPAM Wangiri", "SPAM Premium") only when the verdict says scam (``says_scam``: level
+  ``high`` or above *and* a category that is evidence of a scam); otherwise what the
+  number is: "Intl +49 DE", "Intl +1 876 JM", "Invalid number", "Manchester", "UK mobile".
+  A number from abroad with nothing else against it is never "SPAM".
 
 >>> found = lookup("+1 876 812 3456")
 >>> found.action, found.category, found.score9, found.label()
@@ -27,13 +30,14 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ringcheck import phonemeta
 from ringcheck.checker import CheckResult, check
 from ringcheck.errors import RingcheckError
-from ringcheck.risk import LEVELS, CallContext
+from ringcheck.risk import LEVELS, CallContext, at_least
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
@@ -52,14 +56,25 @@ CATEGORIES = (
     "international",  # abroad, nothing else known against it
     "none",  # nothing known against it
 )
+# Categories that are evidence of a scam. "international" (abroad, nothing else known
+# against it), "none", "withheld" and "unreadable" never are.
+SCAM_CATEGORIES = frozenset(
+    {"impersonation", "premium_callback", "wangiri", "fake_caller_id", "reported"}
+)
+# The lowest level whose verdict says scam: its headline says "don't call back" without
+# "unless you were expecting it" once there is evidence (SCAM_CATEGORIES).
+SPAM_FROM = "high"
 DEFAULT_LABEL_CHARS = 15
 _MIN_BARE_INTERNATIONAL = 10  # shorter bare digits are extensions or short codes
 _PREMIUM = frozenset({"premium_rate", "directory_enquiries", "personal_number"})
-_WANGIRI = frozenset({"high_risk_destination", "satellite_or_global_network", "looks_domestic"})
+# A destination the tables list for call-back scams, or a costly network. Sharing the +1
+# code (``looks_domestic``) alone is a cost fact, not scam evidence.
+_WANGIRI = frozenset({"high_risk_destination", "satellite_or_global_network"})
 _FAKE = frozenset({"not_in_service", "wrong_length", "inbound_only", "fictional_number"})
 _IMPERSONATION = frozenset({"claimed_uk_organisation_from_abroad"})
-# What a category is called on a handset after "SPAM " (short: displays show 15 characters).
-_SPAM_WORDS = {
+# What a category is, shortest last (handsets show 15 characters): after "SPAM " on a
+# scam verdict, and on block-list cards.
+_WORDS = {
     "impersonation": ("Impersonator", "Fake caller"),
     "premium_callback": ("Premium rate", "Premium"),
     "wangiri": ("Wangiri",),
@@ -67,6 +82,23 @@ _SPAM_WORDS = {
     "reported": ("Reported",),
     "international": ("Abroad",),
     "none": ("",),
+    "withheld": ("Withheld",),
+    "unreadable": ("Unknown",),
+}
+# What a line is, after its country: "UK mobile", "DE premium rate".
+_LINE_WORDS = {
+    "mobile": "mobile",
+    "fixed_line": "landline",
+    "fixed_line_or_mobile": "number",
+    "freephone": "freephone",
+    "premium_rate": "premium rate",
+    "pager": "pager",
+    "service": "service no.",
+}
+_UK_LINE_WORDS = {
+    "non_geographic": "03 number",
+    "personal": "070 number",
+    "directory_enquiries": "118 number",
 }
 # Community categories people pick, as lookup categories.
 _REPORTED_AS = {
@@ -113,22 +145,18 @@ class Lookup:
         return _fit(self._labels(), max(1, max_chars))
 
     def _labels(self) -> list[str]:
+        """Every candidate label, best first (``label`` takes the first that fits)."""
         if self.category == "withheld":
             return ["Withheld number", "Withheld"]
         if self.result is None:
             return ["Unknown number", "Unknown"]
-        info = self.result.number
-        origin = _origin(self.result)
-        if self.action == "block":
-            return [spam_name(self.category, 60), "SPAM"]
-        if self.action == "warn":
-            words = _SPAM_WORDS[self.category]
-            if self.category in ("wangiri", "international") and origin:
-                return [f"SPAM? {origin}", "SPAM?"]
-            return [f"SPAM? {word}".strip() for word in words] + ["SPAM?"]
-        kind = _kind(self.result)
-        place = info.location if info.domestic and info.location != info.country else None
-        return [name for name in (_ascii(place or ""), kind, origin, "Checked") if name]
+        if says_scam(self.level, self.category):
+            return _spam_names(self.category)
+        known = {
+            "fake_caller_id": ["Invalid number", "Invalid no."],
+            "reported": ["Reported number", "Reported"],
+        }.get(self.category, [])
+        return known + _what_it_is(self.result)
 
     def to_dict(self, max_chars: int = DEFAULT_LABEL_CHARS) -> dict[str, Any]:
         return {
@@ -146,9 +174,29 @@ class Lookup:
         }
 
 
+def says_scam(level: str | None, category: str) -> bool:
+    """Whether a verdict says scam: the only verdicts whose labels and cards say "SPAM".
+
+    >>> says_scam("very_high", "wangiri"), says_scam("high", "international")
+    (True, False)
+    >>> says_scam("caution", "premium_callback")
+    False
+    """
+    return level is not None and category in SCAM_CATEGORIES and at_least(level, SPAM_FROM)
+
+
+def describe(category: str) -> str:
+    """A category in a word or two, for people: 'Wangiri', 'Premium rate', '' for none."""
+    return _WORDS[category][0]
+
+
 def spam_name(category: str, max_chars: int = DEFAULT_LABEL_CHARS) -> str:
-    """The caller name of a blocked number of this category: 'SPAM Wangiri'."""
-    return _fit([f"SPAM {word}".strip() for word in _SPAM_WORDS[category]] + ["SPAM"], max_chars)
+    """The caller name of a scam of this category (``says_scam``): 'SPAM Wangiri'."""
+    return _fit(_spam_names(category), max_chars)
+
+
+def _spam_names(category: str) -> list[str]:
+    return [f"SPAM {word}".strip() for word in _WORDS[category]] + ["SPAM"]
 
 
 def caller_id(text: str, home: str = "GB") -> str:
@@ -267,20 +315,47 @@ def _action(level: str, settings: Settings) -> str:
 
 
 def _category(result: CheckResult, codes: tuple[str, ...]) -> str:
+    info = result.number
+    reported = result.community.by_category if result.community is not None else None
+    return category_of(
+        codes,
+        level=result.verdict.level,
+        withheld=info.withheld,
+        domestic=info.domestic,
+        cost_band=info.callback_cost.band,
+        reported=reported,
+    )
+
+
+def category_of(
+    codes: Iterable[str],
+    *,
+    level: str,
+    withheld: bool,
+    domestic: bool,
+    cost_band: str,
+    reported: Mapping[str, int] | None = None,
+) -> str:
+    """The main kind of trouble (``CATEGORIES``) of a verdict with these reason ``codes``,
+    for a number of this kind; ``reported`` is what people reported it as, by category.
+
+    >>> category_of(["international"], level="high", withheld=False, domestic=False,
+    ...             cost_band="international")
+    'international'
+    """
     found = set(codes)
-    if result.number.withheld:
+    if withheld:
         return "withheld"
     if found & _IMPERSONATION:
         return "impersonation"
-    costly = found & _PREMIUM or result.number.callback_cost.band in ("premium", "service")
-    if costly and result.verdict.level != "low":
+    costly = found & _PREMIUM or cost_band in ("premium", "service")
+    if costly and level != "low":
         return "premium_callback"
-    if found & _WANGIRI:
-        return "wangiri"
+    if found & _WANGIRI or ("one_ring" in found and not domestic):
+        return "wangiri"  # a short ring from abroad is the call-back trick itself
     if found & _FAKE:
         return "fake_caller_id"
-    if "community_reports" in found and result.community is not None:
-        reported = result.community.by_category
+    if "community_reports" in found and reported is not None:
         top = max(reported, key=lambda c: reported[c], default=None)
         return _REPORTED_AS.get(top or "", "reported")
     if "international" in found:
@@ -288,33 +363,39 @@ def _category(result: CheckResult, codes: tuple[str, ...]) -> str:
     return "none"
 
 
+def _what_it_is(result: CheckResult) -> list[str]:
+    """Labels that say only what the number is: 'Intl +49 DE' for one from abroad;
+    the place, the kind of line or the country for one from home."""
+    info = result.number
+    origin = _origin(result)
+    if not info.domestic:
+        return [f"Intl {origin}", origin, "Intl"] if origin else ["Intl"]
+    place = info.location if info.location != info.country else None
+    return [name for name in (_ascii(place or ""), _kind(result), origin, "Checked") if name]
+
+
 def _origin(result: CheckResult) -> str:
-    """Where a number is from, shortly: '+876 JM' (a +1 area code), '+234 NG', 'UK'."""
+    """Where a number is from, shortly: '+1 876 JM' (a +1 area code), '+234 NG', 'UK'."""
     info = result.number
     if info.domestic:
         return "UK" if info.country_code == 44 else (info.region or "")
     code = str(info.country_code or "")
-    if info.country_code == 1 and info.e164:
-        code = info.e164[2:5]
+    if info.country_code == 1 and info.e164 and info.region != "US":
+        code = f"1 {info.e164[2:5]}"  # the area code names the member country
     region = info.region if info.region and info.region != "001" else ""
     return f"+{code} {region}".strip() if code else region
 
 
 def _kind(result: CheckResult) -> str:
+    """'UK mobile', 'DE premium rate': the kind of line, after its country."""
     info = result.number
-    words = {
-        "mobile": "mobile",
-        "fixed_line": "landline",
-        "fixed_line_or_mobile": "number",
-        "freephone": "freephone",
-        "non_geographic": "03 number",
-    }
-    word = words.get(info.line_type)
+    uk = info.country_code == 44
+    word = _LINE_WORDS.get(info.line_type) or (_UK_LINE_WORDS.get(info.line_type) if uk else None)
     if word is None:
         return ""
-    if info.domestic and info.country_code == 44:
+    if info.domestic and uk:
         return f"UK {word}"
-    return f"{info.region} {word}" if info.region else ""
+    return f"{info.region} {word}" if info.region and info.region != "001" else ""
 
 
 def _ascii(text: str) -> str:

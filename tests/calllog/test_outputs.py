@@ -11,7 +11,7 @@ import re
 import html5lib
 
 from ringcheck.calllog.html import render_report
-from ringcheck.calllog.outputs import CONTACT_NAME, blocklist, to_csv, to_json
+from ringcheck.calllog.outputs import BLOCKED_NAME, CONTACT_NAME, blocklist, to_csv, to_json
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
 
@@ -97,3 +97,25 @@ def test_html_report_timeline_and_country_chart_are_labelled_in_text(run, sample
     assert "When they rang" in page and "Where the calls came from" in page
     assert "Very high risk" in page  # the legend names the levels
     assert "Jamaica" in page
+
+
+def test_a_block_list_calls_scams_only_the_numbers_whose_verdict_says_scam(run):
+    # A call-back scam destination, and an ordinary landline abroad (high: unexpected).
+    data = b"number,time,status\n+18768123456,2024-03-01 10:00,missed\n"
+    data += b"+33142685300,2024-03-02 10:00,missed\n"
+    result = run(data)
+    names = {
+        e["number"]: e["name"]
+        for e in json.loads(blocklist(result, "callblocker", "high", now=NOW))["entries"]
+    }
+    assert names["+18768123456"].startswith(CONTACT_NAME)
+    assert names["+33142685300"].startswith(BLOCKED_NAME)
+    both = dict(parse_vcard(blocklist(result, "vcard", "high")))
+    assert both["FN"] == BLOCKED_NAME and "look like scams" not in both["NOTE"]
+    scams = dict(parse_vcard(blocklist(result, "vcard", "very_high")))
+    assert scams["FN"] == CONTACT_NAME
+    rows = list(csv.DictReader(io.StringIO(blocklist(result, "csv", "high"))))
+    assert {r["number"]: r["category"] for r in rows} == {
+        "+18768123456": "wangiri",
+        "+33142685300": "international",
+    }

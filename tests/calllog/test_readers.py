@@ -104,14 +104,15 @@ def test_generic_csv_with_utf8_bom_semicolons_and_iso_times(sample):
     rows = read_log(sample("generic_bom.csv")).calls.to_dicts()
     assert rows[0]["number"] == "+2348031234567"
     assert rows[0]["time"] == dt.datetime(2024, 3, 1, 23, 30)
-    assert rows[0]["ring"] == 3  # duration of a missed call is how long it rang
-    assert rows[1]["ring"] is None
+    # A duration is talk time: it says nothing about rings, and talk means answered.
+    assert rows[0]["ring"] is None and rows[0]["missed"]
+    assert rows[1]["ring"] is None and rows[1]["missed"] is False
 
 
 def test_generic_utf16_tsv_from_windows(sample):
     rows = read_log(sample("generic_utf16.tsv")).calls.to_dicts()
     assert rows[0]["time"] == dt.datetime(2024, 3, 1, 2, 10)
-    assert rows[1]["missed"] is None and not rows[1]["outgoing"]
+    assert rows[1]["missed"] is False and not rows[1]["outgoing"]  # 95 s of talk: answered
 
 
 def test_ragged_rows_blank_lines_and_huge_lines_are_reported_not_fatal(sample):
@@ -199,9 +200,9 @@ def test_generic_csv_in_utf16_without_a_mark_is_read():
     assert calls.get_column("missed").to_list() == [True]
 
 
-def test_generic_csv_reads_times_and_durations_with_spaces_around_them():
+def test_generic_csv_reads_times_and_ring_times_with_spaces_around_them():
     data = (
-        b"number,time,duration,status\n"
+        b"number,time,ring time,status\n"
         b"+447700900123, 2024-03-01T14:05:09+01:00 , 12 ,missed\n"
         b"+447700900124,2024-03-01 02:00:00,0:25,missed\n"
         b"+447700900125,  ,5,missed\n"

@@ -102,14 +102,30 @@ def test_fritzbox_log_triaged_with_a_german_home(run, sample):
 
 def test_summary_sentence_reads_plainly():
     assert summary_line(12, 12, 5, 3, 0) == (
-        "12 missed calls from 5 countries; 3 numbers look like call-back scams; "
-        "don't call them back."
+        "12 missed calls from 5 countries; 3 numbers look like scams; don't call them back."
     )
-    assert "1 number looks like a call-back scam; don't call it back." in summary_line(
-        1, 1, 1, 1, 0
-    )
+    assert "1 number looks like a scam; don't call it back." in summary_line(1, 1, 1, 1, 0)
     assert summary_line(0, 0, 0, 0, 0).startswith("There are no calls")
     assert "none of the numbers" in summary_line(4, 0, 1, 0, 0)
+    assert summary_line(3, 3, 1, 1, 0, careful=2) == (
+        "3 missed calls from 1 country; 1 number looks like a scam; don't call it back. "
+        "2 more numbers need care: don't call back unless you were expecting a call."
+    )
+
+
+def test_the_summary_calls_scams_only_what_the_verdicts_call_scams(run):
+    # Ordinary landlines abroad: high because unexpected, but nothing says scam.
+    data = b"number,time,status\n+33142685300,2024-03-01 10:00,missed\n"
+    data += b"+4930123456,2024-03-02 10:00,missed\n+18768123456,2024-03-03 10:00,missed\n"
+    result = run(data)
+    assert result.summary["scam_numbers"] == 1
+    assert "1 number looks like a scam" in result.summary["text"]
+    assert "2 more numbers need care" in result.summary["text"]
+    assert {n["e164"]: n["category"] for n in result.numbers} == {
+        "+18768123456": "wangiri",
+        "+33142685300": "international",
+        "+4930123456": "international",
+    }
 
 
 def test_a_log_of_only_outgoing_calls_has_nothing_to_rank(run):

@@ -99,7 +99,7 @@ def test_the_caller_name_is_short_ascii_text_verdict_first(client: Any) -> None:
     answer = client.get("/api/v1/cid/%2B18768123456")
     assert answer.headers["content-type"] == "text/plain; charset=us-ascii"
     assert answer.text == "SPAM Wangiri"
-    assert client.get("/api/v1/cid/%2B33612345678").text == "SPAM? +33 FR"
+    assert client.get("/api/v1/cid/%2B33612345678").text == "Intl +33 FR"
     assert client.get("/api/v1/cid/%2B18768123456?max=4").text == "SPAM"
     assert client.get("/api/v1/cid/%2B18768123456?max=nonsense").text == "SPAM Wangiri"
     for number in ("%2B2348031234567", "%2B441614960000", "09098765432", "%2B88216123456"):
@@ -129,6 +129,9 @@ def test_superfecta_reads_name_and_spam_flag_with_the_readme_expressions(client:
     fine = client.get(f"/api/v1/lookup/{UK_MOBILE}").text
     assert re.search(SUPERFECTA_NAME, fine).group(1) == "UK mobile"  # type: ignore[union-attr]
     assert re.search(SUPERFECTA_SPAM, fine, re.S) is None
+    abroad = client.get("/api/v1/lookup/%2B4930123456").text  # an ordinary German landline
+    assert re.search(SUPERFECTA_NAME, abroad).group(1) == "Intl +49 DE"  # type: ignore[union-attr]
+    assert re.search(SUPERFECTA_SPAM, abroad, re.S) is None
 
 
 def test_reports_from_three_people_show_in_the_lookup(make_client: Any) -> None:

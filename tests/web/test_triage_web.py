@@ -34,7 +34,7 @@ def test_page_has_an_upload_form_with_a_csrf_token(client):
 def test_upload_shows_the_report(client):
     page = client.post("/triage", data={"csrf_token": token(client)}, files=upload("generic.csv"))
     assert page.status_code == 200
-    assert "What we found" in page.text and "look like call-back scams" in page.text
+    assert "What we found" in page.text and "look like scams" in page.text
     assert "<svg" in page.text
 
 
@@ -120,3 +120,29 @@ def test_api_is_documented_in_openapi(client):
 def test_report_stylesheet_is_served(client):
     answer = client.get("/triage/report.css")
     assert answer.status_code == 200 and ".tr-bar" in answer.text
+
+
+def test_the_api_says_whether_the_log_records_ring_times(client):
+    from typing import get_args
+
+    from ringcheck.calllog.source import SOURCES
+    from ringcheck.web.triage import Sources
+
+    assert set(get_args(Sources)) == set(SOURCES)
+    android = client.post("/api/v1/triage", files=upload("android_calls.xml")).json()
+    assert (android["summary"]["source"], android["summary"]["ring_time"]) == (
+        "android-xml",
+        False,
+    )
+    rings = client.post("/api/v1/triage", files=upload("generic.csv")).json()["summary"]
+    assert (rings["source"], rings["ring_time"]) == ("csv-ring", True)
+
+
+def test_the_report_page_says_when_the_log_cannot_show_one_ring_calls(client):
+    page = client.post(
+        "/triage", data={"csrf_token": token(client)}, files=upload("android_calls.xml")
+    )
+    assert page.status_code == 200
+    assert "doesn't record how long a call rang" in page.text
+    page = client.post("/triage", data={"csrf_token": token(client)}, files=upload("generic.csv"))
+    assert "doesn't record how long a call rang" not in page.text

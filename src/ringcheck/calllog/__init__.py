@@ -4,7 +4,7 @@
 >>> from ringcheck.settings import Settings
 >>> log = read_log(b"number,time,status\\n+18768123456,2024-03-01 02:10,missed\\n")
 >>> triage(log, settings=Settings()).summary["text"]
-"1 missed call from 1 country; 1 number looks like a call-back scam; don't call it back."
+"1 missed call from 1 country; 1 number looks like a scam; don't call it back."
 
 The names below load on first use: Polars comes with them, so the ``ringcheck check``
 command starts without it.

@@ -4,7 +4,10 @@ The log supplies the call details the core rules already know how to weigh
 (``ringcheck.risk``): how often a number rang (``repeated_attempts``), how many
 near-identical numbers rang close in time (``rotating_numbers``), whether it rang at
 night (``odd_hours``) and the shortest time it rang before giving up (``one_ring``). No
-rule lives here; this module only counts.
+rule lives here; this module only counts, and passes on only what the log knows: ring
+times only from a log that records them (``CallLog.ring_time``: a missed call's duration
+in an Android or FRITZ!Box export is talk time, 0), and neither ring time nor a count for
+the hidden callers' entry (many callers, none of whom can be called back).
 
 *Near-identical, close in time*: two numbers of the same length that differ only in their
 last one or two digits, whose calls came within ``window`` of each other (default 24
@@ -35,6 +38,7 @@ from ringcheck.calllog.callers import Caller, VerdictKey, judge_all, read_caller
 from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.summary import country_counts, summary, timeline
 from ringcheck.checker import prepared
+from ringcheck.lookup import category_of, says_scam
 from ringcheck.risk import LEVELS, NIGHT_END, NIGHT_START, NumberFacts, telling
 from ringcheck.settings import Settings
 
@@ -112,6 +116,8 @@ def _triage(
     log: CallLog, settings: Settings, home: str, window: dt.timedelta, progress: Progress | None
 ) -> Triage:
     calls = log.calls
+    if not log.ring_time:  # its seconds are talk time, or nothing: never "it rang once"
+        calls = calls.with_columns(ring=pl.lit(None, pl.Float64))
     texts = calls.get_column("number").unique().drop_nulls().to_list()
     parsed = _parse(texts, home, settings, progress)
     groups, incoming = _groups(_by_spelling(calls), parsed.keys, window)
@@ -303,6 +309,10 @@ def _judge(
     facts_of = parsed.facts_of
     rules, _ = prepared(settings, home)
     for key, calls, _, _, _, _, _, similar, night, ring, _ in rows:
+        if parsed.callers[key].withheld:
+            # One entry for every hidden caller, who may be many people and can't be
+            # called back: neither how often "it" rang nor how briefly says anything.
+            ring = calls = None
         rang, times = telling(ring, calls, rules)
         pair = (facts_of[key], rang, times, similar, bool(night))
         wanted.append(index.setdefault(pair, len(index)))
@@ -324,11 +334,37 @@ def _judge(
         withheld=pl.Series([c.withheld for c in found], dtype=pl.Boolean),
     )
     verdicts = judge_all(pairs, rules)
-    for entry, at in zip(entries, wanted, strict=True):
-        entry["verdict"] = verdicts[at]
+    scam = _categorise(entries, wanted, [p[0] for p in pairs], verdicts)
     level_of = [_LEVEL_RANK[verdict["level"]] for verdict in verdicts]
     level = pl.Series([level_of[at] for at in wanted], dtype=pl.Int8)
-    return entries, table.with_columns(level=level)
+    return entries, table.with_columns(level=level, scam=pl.Series(scam, dtype=pl.Boolean))
+
+
+def _categorise(
+    entries: list[dict[str, Any]],
+    wanted: list[int],
+    facts: list[NumberFacts],
+    verdicts: list[dict[str, Any]],
+) -> list[bool]:
+    """Give each entry its verdict and its category, as ``lookup`` names them; and whether
+    that verdict says scam (``lookup.says_scam``), for the summary."""
+    found: dict[tuple[int, str], str] = {}  # (verdict, cost band) -> category
+    scam = []
+    for entry, at in zip(entries, wanted, strict=True):
+        verdict = entry["verdict"] = verdicts[at]
+        band = entry["callback_cost"]["band"]
+        category = found.get((at, band))
+        if category is None:
+            category = found[at, band] = category_of(
+                (reason["code"] for reason in verdict["reasons"]),
+                level=verdict["level"],
+                withheld=facts[at].withheld,
+                domestic=facts[at].domestic,
+                cost_band=band,
+            )
+        entry["category"] = category
+        scam.append(says_scam(verdict["level"], category))
+    return scam
 
 
 def _cost(caller: Caller) -> dict[str, str]:
@@ -352,6 +388,7 @@ def _entry(row: tuple[Any, ...], caller: Caller, cost: dict[str, str]) -> dict[s
         "first_seen": first,
         "last_seen": last,
         "verdict": None,
+        "category": None,
         "country": caller.country,
         "region": caller.region,
         "flag": caller.flag,

@@ -6,8 +6,12 @@ underscores don't matter); the time, ring-time or duration, direction and status
 likewise (see ``COLUMN_NAMES``), or named outright with ``columns``. Separate date and time
 columns are read together.
 
-A duration says how long a *missed* call rang (there was no talk time), so it fills in the
-ring time of missed calls only; a ring-time column counts for every call.
+How long a call rang comes only from a ring-time column (the log ``ringcheck watch
+fritzbox`` keeps has one), or from call records with both a duration and a billed-seconds
+column (Asterisk, FreeSWITCH: ``duration - billsec`` is the time before answer). A
+duration on its own is talk time, 0 for a missed call whatever the ring time was
+(Android, FRITZ!Box): it says a call with talk time was answered, and nothing about
+rings. Which of these a file is, is its ``source`` (``source.SOURCES``).
 
 Read with Polars in one pass; a file Polars can't take as it is (ragged rows, blank lines)
 is read line by line instead, so each bad line is reported and the rest still counts.
@@ -23,7 +27,7 @@ import polars as pl
 
 from ringcheck.calllog.model import SCHEMA, WITHHELD, CallLog, Unreadable
 from ringcheck.calllog.rows import lines, parse_seconds, rows, split
-from ringcheck.calllog.source import CallLogError
+from ringcheck.calllog.source import MONITOR_LOG_COLUMNS, CallLogError
 from ringcheck.calllog.times import parse_times
 
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
@@ -34,6 +38,8 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
         "caller",
         "caller id",
         "callerid",
+        "caller id number",
+        "src",
         "from",
         "msisdn",
         "a number",
@@ -51,6 +57,9 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
         "timestamp",
         "start",
         "start time",
+        "start stamp",
+        "calldate",
+        "setup time",
         "call date",
         "call time",
         "started",
@@ -76,6 +85,16 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
         "call duration",
         "length",
         "secs",
+    ),
+    # The scan's reader knows the same words (``scan.readers.NAMES``).
+    "billsec": (
+        "billsec",
+        "billed",
+        "billable",
+        "billed seconds",
+        "billable seconds",
+        "talk time",
+        "answered duration",
     ),
     "direction": ("direction", "call direction", "type", "call type", "calltype"),
     "status": ("status", "call status", "result", "disposition", "outcome", "call result"),
@@ -167,7 +186,18 @@ def read_csv(
         cells, bad = _slow(body, separator, skip, len(header))
     cells = cells.rename({old: f"c{i}" for i, old in enumerate(cells.columns[1:])})
     calls, more_bad = _calls(cells, roles, home)
-    return CallLog(calls, "csv", sorted(bad + more_bad))
+    return CallLog(calls, "csv", sorted(bad + more_bad), source_of(header, roles))
+
+
+def source_of(header: list[str], roles: Mapping[str, int]) -> str:
+    """Which kind of CSV log (a key of ``SOURCES``) a header with these columns is."""
+    if tuple(normal(name) for name in header) == MONITOR_LOG_COLUMNS:
+        return "fritzbox-monitor"
+    if "ring" in roles:
+        return "csv-ring"
+    if "duration" in roles and "billsec" in roles:
+        return "cdr"
+    return "csv"
 
 
 def _bytes(text: str, body: str, raw: bytes | None) -> bytes:
@@ -292,10 +322,17 @@ def _calls(
         *_direction(cells, roles),
         _seconds(cells, roles, "ring").alias("ring_col"),
         _seconds(cells, roles, "duration").alias("duration"),
+        _seconds(cells, roles, "billsec").alias("billsec"),
     )
     times, bad = parse_times(frame.select("line", "time_text"), home)
+    before_answer = (pl.col("duration") - pl.col("billsec")).clip(0)
+    talk = pl.col("billsec") if "billsec" in roles else pl.col("duration")
     frame = frame.with_columns(time=times).with_columns(
-        ring=pl.coalesce(pl.col("ring_col"), pl.when(pl.col("missed")).then(pl.col("duration"))),
+        ring=pl.col("ring_col") if "ring" in roles else before_answer,
+        # Talk time means it was answered; none (0) may be a missed call or a short one.
+        missed=pl.coalesce(
+            pl.col("missed"), pl.when(~pl.col("outgoing") & (talk > 0)).then(pl.lit(False))
+        ),
         name=pl.lit(None, pl.Utf8),
     )
     if bad:

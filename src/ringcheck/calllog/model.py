@@ -8,7 +8,8 @@ column      type      meaning
 line        Int64     the line of the file the call is on (for messages)
 number      Utf8      the caller's number as written; "Withheld" for no caller ID
 time        Datetime  local time of the call (null when the log has none)
-ring        Float64   seconds it rang before it stopped (null when not known)
+ring        Float64   seconds it rang before it stopped or was answered (null when
+                      not known; only logs whose source records ring time fill it)
 outgoing    Boolean   a call the person made, not one they received
 missed      Boolean   not answered (missed, rejected, blocked); null when not known
 name        Utf8      the name the phone or router shows for it (null if none)
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import polars as pl
+
+from ringcheck.calllog.source import SOURCES
 
 WITHHELD = "Withheld"
 SCHEMA: dict[str, Any] = {
@@ -61,11 +64,24 @@ class Call(NamedTuple):
 
 @dataclass
 class CallLog:
-    """A read call log: the calls, the unreadable rows and the format it was read as."""
+    """A read call log: the calls, the unreadable rows, the format it was read as and the
+    kind of log it is (``source``, a key of ``source.SOURCES``; the format when not given)."""
 
     calls: pl.DataFrame
     format: str
     unreadable: list[Unreadable] = field(default_factory=list)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        self.source = self.source or self.format
+        if self.source not in SOURCES:
+            raise ValueError(f"unknown call-log source {self.source!r}")
+
+    @property
+    def ring_time(self) -> bool:
+        """Whether the log records how long calls rang (``SOURCES``): only then is the
+        ``ring`` column evidence."""
+        return SOURCES[self.source].ring_time
 
 
 def frame(calls: Iterable[Call]) -> pl.DataFrame:

@@ -3,9 +3,10 @@
 Block lists hold the numbers at or above a level, in E.164 (hidden callers and numbers
 without an international form can't be blocked by number, so they are left out):
 
-- ``csv``: ``number,level,country,calls,last_seen``.
-- ``vcard``: one vCard 3.0 contact, "Scam – do not answer", with every number as a TEL
-  line. Import it, then block the contact (or send it to voicemail).
+- ``csv``: ``number,level,country,calls,last_seen,category``.
+- ``vcard``: one vCard 3.0 contact, "Scam – do not answer" (or "Blocked – do not
+  answer" when some of its numbers' verdicts don't say scam, ``lookup.says_scam``), with
+  every number as a TEL line. Import it, then block the contact (or send it to voicemail).
 - ``callblocker``: the JSON list the Raspberry Pi "callblocker" project
   (github.com/pamapa/callblocker) reads from its ``blocklists`` folder:
   ``{"name": …, "entries": [{"name", "number", "date_created", "date_modified"}]}``, dates
@@ -25,6 +26,7 @@ import orjson
 from ringcheck import blockfiles
 from ringcheck.blockfiles import CONTACT_NAME
 from ringcheck.calllog.core import Triage
+from ringcheck.lookup import says_scam
 from ringcheck.risk import LEVELS, at_least
 
 BLOCKLISTS: Final = ("csv", "vcard", "callblocker")
@@ -91,21 +93,43 @@ def blocklist(result: Triage, kind: str, level: str, now: dt.datetime | None = N
 def blocklist_csv(numbers: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(("number", "level", "country", "calls", "last_seen"))
+    writer.writerow(("number", "level", "country", "calls", "last_seen", "category"))
     for n in numbers:
         writer.writerow(
-            (n["e164"], n["verdict"]["level"], n["country"] or "", n["calls"], n["last_seen"] or "")
+            (
+                n["e164"],
+                n["verdict"]["level"],
+                n["country"] or "",
+                n["calls"],
+                n["last_seen"] or "",
+                n["category"],
+            )
         )
     return out.getvalue()
 
 
+BLOCKED_NAME: Final = "Blocked – do not answer"
+
+
+def _scam(n: dict[str, Any]) -> bool:
+    return says_scam(n["verdict"]["level"], n["category"])
+
+
 def vcard(numbers: list[dict[str, Any]]) -> str:
     """One vCard 3.0 contact holding every number (CRLF lines, escaped, folded at 75)."""
-    note = (
-        "Numbers ringcheck found in your call log that look like scams. "
-        "Block this contact, and don't call these numbers back."
-    )
-    return blockfiles.vcard(CONTACT_NAME, (n["e164"] for n in numbers), note)
+    if all(_scam(n) for n in numbers):
+        name = CONTACT_NAME
+        note = (
+            "Numbers ringcheck found in your call log that look like scams. "
+            "Block this contact, and don't call these numbers back."
+        )
+    else:
+        name = BLOCKED_NAME
+        note = (
+            "Numbers ringcheck found in your call log at the risk level you chose to block. "
+            "Block this contact. Call one back only if you were expecting a call."
+        )
+    return blockfiles.vcard(name, (n["e164"] for n in numbers), note)
 
 
 def callblocker(numbers: list[dict[str, Any]], now: dt.datetime) -> str:
@@ -116,4 +140,4 @@ def callblocker(numbers: list[dict[str, Any]], now: dt.datetime) -> str:
 def _entry_name(n: dict[str, Any]) -> str:
     level = n["verdict"]["level"].replace("_", " ")
     where = f", {n['country']}" if n["country"] else ""
-    return f"{CONTACT_NAME} ({level} risk{where})"
+    return f"{CONTACT_NAME if _scam(n) else BLOCKED_NAME} ({level} risk{where})"

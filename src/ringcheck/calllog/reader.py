@@ -27,8 +27,9 @@ def read_log(
 
     ``tz`` is the zone for logs that store moments rather than wall-clock times (Android
     backups); ``columns`` names a generic CSV's columns by role (``number``, ``time``,
-    ``ring``, ``duration``, ``direction``, ``status``). Raises ``CallLogError`` for a file
-    that can't be read at all; rows that can't be read are listed in ``unreadable``.
+    ``ring``, ``duration``, ``billsec``, ``direction``, ``status``). Raises
+    ``CallLogError`` for a file that can't be read at all; rows that can't be read are
+    listed in ``unreadable``.
     """
     text = decode(data)
     kind = check_format(format) or detect(text)

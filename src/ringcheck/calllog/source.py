@@ -10,11 +10,54 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import Final
+from typing import Final, NamedTuple
 
 from ringcheck.errors import RingcheckError
 
 FORMATS: Final = ("android-xml", "fritzbox", "csv")
+
+
+class Source(NamedTuple):
+    """A kind of call log, and whether it records how long each call rang."""
+
+    name: str  # for people: "an Android call log"
+    ring_time: bool  # True: a short ring in it is evidence of a one-ring call
+    why: str  # what its seconds mean (domain.md, "Call logs: what 'duration' means")
+
+
+# Every kind of log ringcheck reads, by the name a reader gives it (``CallLog.source``).
+# Only these entries say whether a log knows ring time: triage asks them, never the
+# columns. A missed call's duration is talk time (0), whatever the ring time was.
+SOURCES: Final[dict[str, Source]] = {
+    "android-xml": Source(
+        "an Android call log (SMS Backup & Restore)",
+        False,
+        "duration is talk time (CallLog.Calls.DURATION): 0 for a missed call",
+    ),
+    "fritzbox": Source(
+        "a FRITZ!Box call list",
+        False,
+        "Dauer is talk time (0:00 for a missed call); the box exports no ring time",
+    ),
+    "fritzbox-monitor": Source(
+        "the FRITZ!Box call monitor's log (ringcheck watch fritzbox)",
+        True,
+        "ring is the time from RING to CONNECT, or to DISCONNECT for a missed call",
+    ),
+    "cdr": Source(
+        "call records with duration and billsec (Asterisk, FreeSWITCH)",
+        True,
+        "duration - billsec is the time before the call was answered",
+    ),
+    "csv-ring": Source("a call log with a ring-time column", True, "the column is ring time"),
+    "csv": Source(
+        "a call log without ring times",
+        False,
+        "a duration is talk time, as in Android's and the FRITZ!Box's logs",
+    ),
+}
+# The header of the log ``ringcheck watch fritzbox`` keeps (``callmonitor.CallLogFile``).
+MONITOR_LOG_COLUMNS: Final = ("number", "time", "direction", "status", "ring", "duration")
 
 
 class CallLogError(RingcheckError, ValueError):

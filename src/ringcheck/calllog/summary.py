@@ -20,11 +20,13 @@ def summary(
     """The ``summary`` block: counts and a plain sentence saying what to do.
 
     ``table`` has a row per caller: ``calls``, ``missed``, ``called_back``, ``country``,
-    ``withheld`` and ``level`` (its index in ``LEVELS``). ``span`` is the first and last
-    time of the calls to the numbers (None when untimed).
+    ``withheld``, ``level`` (its index in ``LEVELS``) and ``scam`` (its verdict says scam:
+    ``lookup.says_scam``). ``span`` is the first and last time of the calls to the numbers
+    (None when untimed).
     """
     named = ~pl.col("withheld")
     risky = named & (pl.col("level") >= LEVELS.index("high"))
+    scam = named & pl.col("scam")
     counts = table.select(
         calls=pl.col("calls").sum(),
         missed=pl.col("missed").sum(),
@@ -33,15 +35,19 @@ def summary(
         # any call came from when none was missed.
         places=pl.col("country").filter(named & (pl.col("missed") > 0)).drop_nulls().n_unique(),
         everywhere=pl.col("country").filter(named).drop_nulls().n_unique(),
-        scams=risky.sum(),
+        scams=scam.sum(),
+        careful=(risky & ~scam).sum(),
         called_back=(risky & (pl.col("called_back") > 0)).sum(),
     ).row(0, named=True)
     calls, missed, scams = int(counts["calls"]), int(counts["missed"]), int(counts["scams"])
     countries = int(counts["places"] if missed else counts["everywhere"])
     by_level = dict(table.group_by("level").len().iter_rows())
+    careful, called_back = int(counts["careful"]), int(counts["called_back"])
     return {
-        "text": summary_line(calls, missed, countries, scams, int(counts["called_back"])),
+        "text": summary_line(calls, missed, countries, scams, called_back, careful),
         "format": log.format,
+        "source": log.source,
+        "ring_time": log.ring_time,
         "rows": log.calls.height,
         "calls": calls,
         "missed": missed,
@@ -64,9 +70,13 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"
 
 
-def summary_line(calls: int, missed: int, countries: int, scams: int, called_back: int) -> str:
-    """'12 missed calls from 5 countries; 3 numbers look like call-back scams; don't call
-    them back.' Written for a worried reader: what happened, then what to do."""
+def summary_line(
+    calls: int, missed: int, countries: int, scams: int, called_back: int, careful: int = 0
+) -> str:
+    """'12 missed calls from 5 countries; 3 numbers look like scams; don't call them back.'
+    Written for a worried reader: what happened, then what to do. ``scams`` count the
+    verdicts that say scam (``lookup.says_scam``); ``careful`` the other high ones (a call
+    from abroad with nothing else known against it)."""
     if not calls:
         return "There are no calls to you in this log, so there is nothing to check."
     what = (
@@ -76,14 +86,19 @@ def summary_line(calls: int, missed: int, countries: int, scams: int, called_bac
     )
     where = f" from {_plural(countries, 'country', 'countries')}" if countries else ""
     if scams == 1:
-        verdict = "1 number looks like a call-back scam; don't call it back."
+        verdict = "1 number looks like a scam; don't call it back."
     elif scams:
-        verdict = f"{scams:,} numbers look like call-back scams; don't call them back."
-    else:
+        verdict = f"{scams:,} numbers look like scams; don't call them back."
+    elif not careful:
         verdict = (
-            "none of the numbers look like call-back scams. "
+            "none of the numbers look like scams. "
             "Still, let callers you don't know leave a message."
         )
+    if careful:
+        more = "more " if scams else ""
+        who = f"{careful:,} {more}" + ("number needs" if careful == 1 else "numbers need")
+        care = f"{who} care: don't call back unless you were expecting a call."
+        verdict = f"{verdict} {care[:1].upper()}{care[1:]}" if scams else care
     line = f"{what}{where}; {verdict}"
     if called_back:
         line += (

@@ -23,7 +23,7 @@ OUTPUTS = ("table", "json", "csv", "html")
 BLOCKLISTS = ("csv", "vcard", "callblocker")
 TABLE_ROWS = 40
 _PROGRESS_BYTES = 2_000_000
-_COLUMN_OPTIONS = ("number", "time", "ring", "duration", "direction", "status")
+_COLUMN_OPTIONS = ("number", "time", "ring", "duration", "billsec", "direction", "status")
 
 
 @click.command("triage")
@@ -70,7 +70,16 @@ _COLUMN_OPTIONS = ("number", "time", "ring", "duration", "direction", "status")
 @click.option("--number-column", metavar="NAME", help="CSV: the column with the numbers.")
 @click.option("--time-column", metavar="NAME", help="CSV: the column with the date and time.")
 @click.option("--ring-column", metavar="NAME", help="CSV: the column with ring time in seconds.")
-@click.option("--duration-column", metavar="NAME", help="CSV: the column with call duration.")
+@click.option(
+    "--duration-column",
+    metavar="NAME",
+    help="CSV: the column with call duration (talk time, unless there is a billsec column).",
+)
+@click.option(
+    "--billsec-column",
+    metavar="NAME",
+    help="CSV: call records' billed seconds; ring time is then duration minus billsec.",
+)
 @click.option("--direction-column", metavar="NAME", help="CSV: incoming or outgoing.")
 @click.option("--status-column", metavar="NAME", help="CSV: missed, answered, rejected…")
 @click.option(

@@ -143,21 +143,28 @@ async def _reap(process: Any) -> None:
 
 
 def _sentence(event: dict[str, Any]) -> str:
+    """The line printed for a call event: what is ringing, and what to do about it."""
+    from ringcheck.lookup import says_scam
+
     who = event.get("e164") or event.get("number") or "A withheld number"
     when = str(event["at"])[11:16]
     label = event.get("label") or ""
+    action = event.get("action")
+    # A scam verdict: never call back. A warning without one (a call from abroad with
+    # nothing else against it): only if a call was expected, as the verdict says.
+    scam = action == "block" or says_scam(event.get("level"), event.get("category") or "")
     if event["event"] == "ring":
-        if event.get("action") == "block":
+        if action == "block":
             return (
                 f"{when}  WARNING: {who} is ringing ({label}). Don't answer it. Don't call it back."
             )
-        if event.get("action") == "warn":
-            return (
-                f"{when}  Careful: {who} is ringing ({label}). Don't call it back if you miss it."
-            )
+        if action == "warn":
+            then = "don't call it back" if scam else "call back only if you expected a call"
+            return f"{when}  Careful: {who} is ringing ({label}). If you miss it, {then}."
         return f"{when}  {who} is ringing ({label})."
-    if event["event"] == "missed" and event.get("action") in ("warn", "block"):
-        return f"{when}  Missed call from {who} ({label}). Don't call it back."
+    if event["event"] == "missed" and action in ("warn", "block"):
+        then = "Don't call it back." if scam else "Call back only if you expected a call."
+        return f"{when}  Missed call from {who} ({label}). {then}"
     return ""
 
 

@@ -205,8 +205,11 @@ def blocklist(result: ScanResult, kind: str, level: str, now: dt.datetime | None
     entries = []
     for f in chosen:
         numbers = f.numbers if kind == "vcard" and f.kind == "range" else [f.key]
+        # A finding is a Wangiri campaign: its names say scam from level high
+        # (lookup.says_scam), as the calllog lists' do.
+        country = f.destination.get("country")
         entries += [
-            {"e164": n, "verdict": {"level": f.level}, "country": f.destination.get("country")}
+            {"e164": n, "verdict": {"level": f.level}, "country": country, "category": "wangiri"}
             for n in numbers
         ]
     if kind == "vcard":

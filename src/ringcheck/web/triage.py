@@ -189,15 +189,30 @@ async def triage_submit(request: Request) -> Response:
 # API -----------------------------------------------------------------------------------
 
 
+# The keys of ``calllog.source.SOURCES`` (a test holds them equal).
+Sources = Literal["android-xml", "fritzbox", "fritzbox-monitor", "cdr", "csv-ring", "csv"]
+
+
 class SummaryModel(BaseModel):
     text: str = Field(description="One plain sentence: what happened and what to do.")
     format: Literal["android-xml", "fritzbox", "csv"]
+    source: Sources = Field(
+        description="The kind of log: android-xml, fritzbox, fritzbox-monitor (the log "
+        "'ringcheck watch fritzbox' keeps), cdr (duration and billsec), csv-ring or csv."
+    )
+    ring_time: bool = Field(
+        description="Whether the log records how long calls rang. Only then can a short "
+        "ring count as a one-ring call."
+    )
     rows: int
     calls: int
     missed: int
     numbers: int
     countries: int
-    scam_numbers: int
+    scam_numbers: int = Field(
+        description="Numbers whose verdict says scam: level high or above with evidence "
+        "of a scam, not just a call from abroad."
+    )
     by_level: dict[str, int]
     withheld_calls: int
     first_call: str | None
@@ -215,6 +230,10 @@ class TriageNumberModel(BaseModel):
     first_seen: str | None
     last_seen: str | None
     verdict: VerdictModel
+    category: str = Field(
+        description="The main kind of trouble, as /api/v1/lookup names it (wangiri, "
+        "premium_callback, international, withheld, none…)."
+    )
     country: str | None
     region: str | None
     flag: str
