@@ -73,7 +73,8 @@ def _variant(code: str, has: frozenset[str]) -> str:
     it was said to be, only a call-back abroad costs an international call, and a
     voicemail may give another number to ring than the one that called."""
     if code == "dont_call_back" and "voicemail_premium_callback" in has:
-        return f"{code}_premium_voicemail"
+        hidden = "_withheld" if "withheld" in has else ""
+        return f"{code}_premium_voicemail{hidden}"
     if code != "verify_before_calling_back":
         return ""
     if "claimed_person" in has:
@@ -92,9 +93,12 @@ def _advice_codes(has: frozenset[str], level: str, org: Organisation | None) -> 
     expected = may_be_genuine(has)
     scam = risky and not expected
     codes: list[str] = []
-    if "withheld" in has:
+    withheld = "withheld" in has
+    if withheld:
         codes.append("let_it_go_to_voicemail")
-    elif scam or (has & _COSTLY and not expected and level != "low"):
+    costly = bool(has & _COSTLY) and not expected and level != "low"
+    # A premium number the voicemail gave is never to be rung, even from a hidden caller.
+    if "voicemail_premium_callback" in has or (not withheld and (scam or costly)):
         codes.append("dont_call_back")
     if has & _IMPERSONATION:
         codes.append("dont_press_buttons")
