@@ -113,7 +113,7 @@ def _read_voicemail_number(context: CallContext, home: str, data: Tables) -> Cal
         info = parse_number(given, home, data)
     except NotAPhoneNumber as exc:
         raise BadContext(
-            "bad_voicemail_number", f"The number the voicemail gave can't be read: {exc.message}"
+            "bad_voicemail_number", f"The number the voicemail gave can't be read. {exc.message}"
         ) from None
     premium = premium_callback(info.line_type, info.callback_cost.band)
     return replace(context, voicemail_number=info.e164 or given, voicemail_premium=premium)
