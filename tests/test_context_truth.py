@@ -333,6 +333,20 @@ def test_one_short_ring_on_a_normal_cost_number_is_not_called_a_trick(home: str)
     assert home != "GB" or seen
 
 
+@pytest.mark.parametrize("home", HOMES)
+def test_one_short_ring_alone_never_says_a_call_back_makes_money(home: str) -> None:
+    seen = 0
+    for number in _domestic(home):
+        result = check(number, CallContext(rang_seconds=1), home=home)
+        if result.number.callback_cost.band not in ("free", "normal"):
+            continue
+        if codes(result) - {"one_ring", "uk_mobile", "uk_landline", "crown_dependency"}:
+            continue
+        assert "dont_call_back" not in advice(result), (number, home, result.verdict.level)
+        seen += 1
+    assert seen, home
+
+
 def test_one_ring_from_abroad_is_still_called_the_trick_it_is() -> None:
     result = check("+34 612 345 678", CallContext(rang_seconds=1))
     assert "trick" in next(r.text for r in result.verdict.reasons if r.code == "one_ring")
