@@ -52,7 +52,7 @@ ADVICE_KEYS = frozenset({"code", "text"})
 CONTEXT_KEYS = frozenset(
     {"claimed", "rang_seconds", "voicemail", "expected_abroad", "recorded_message"}
 )
-CONTEXT_EXTRA_KEYS = frozenset({"times_called", "similar_numbers", "called_at"})
+CONTEXT_EXTRA_KEYS = frozenset({"times_called", "similar_numbers", "called_at", "voicemail_number"})
 
 LEVELS = ("low", "caution", "high", "very_high")
 WRITTEN_AS = frozenset({"plus", "idd", "national", "bare"})
@@ -119,8 +119,13 @@ DESIGN_REASON_CODES = frozenset(
         "odd_hours",
     }
 )
-# The one reason the code adds beyond DESIGN.md: a number from the user's trusted list.
-REASON_CODES = DESIGN_REASON_CODES | {"trusted_number"}
+# Reasons the code adds beyond DESIGN.md: a number from the user's trusted list, a caller
+# who said they were someone you know, a voicemail that wants a premium call-back.
+REASON_CODES = DESIGN_REASON_CODES | {
+    "trusted_number",
+    "claimed_person",
+    "voicemail_premium_callback",
+}
 ADVICE_CODES = frozenset(
     {
         "dont_call_back",

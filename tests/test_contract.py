@@ -125,6 +125,7 @@ def test_the_context_block_echoes_what_the_person_said() -> None:
         "times_called": 4,
         "similar_numbers": 2,
         "called_at": "23:15",
+        "voicemail_number": None,
     }
     empty = check("+44 20 7123 4567").to_dict()["context"]
     assert set(empty.values()) == {None}

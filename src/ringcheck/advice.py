@@ -11,12 +11,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ringcheck.datatables import Tables
-from ringcheck.risk import Advice, Reason, at_least
+from ringcheck.risk import Advice, Reason, at_least, may_be_genuine
 
 if TYPE_CHECKING:
     from ringcheck.organisations import Organisation
 
-# Reasons that mean a call-back itself costs money or feeds a scam.
+# Reasons that mean a call-back itself costs money or feeds a scam. Not "one_ring" on its
+# own: ringing once earns a scammer nothing when the call-back costs a normal call (the
+# number's range says whether it costs more).
 _COSTLY = frozenset(
     {
         "international",
@@ -24,13 +26,19 @@ _COSTLY = frozenset(
         "directory_enquiries",
         "satellite_or_global_network",
         "personal_number",
-        "one_ring",
         "fictional_number",
         "not_in_service",
+        "voicemail_premium_callback",
     }
 )
 _INTERNATIONAL_OR_PREMIUM = frozenset(
-    {"international", "premium_rate", "directory_enquiries", "satellite_or_global_network"}
+    {
+        "international",
+        "premium_rate",
+        "directory_enquiries",
+        "satellite_or_global_network",
+        "voicemail_premium_callback",
+    }
 )
 _IMPERSONATION = frozenset({"claimed_uk_organisation_from_abroad", "recorded_press_button"})
 
@@ -52,9 +60,26 @@ def _advice(
         if org is not None and code == org.kind.advice:
             text = org.kind.safe_contact
         else:
-            text = data.wording.advice[code].format_map({"org": org.name if org else "them"})
+            template = data.wording.advice_variant.get(_variant(code, has), "")
+            text = (template or data.wording.advice[code]).format_map(
+                {"org": org.said if org else "them"}
+            )
         items.append(Advice(code, text))
     return tuple(items)
+
+
+def _variant(code: str, has: frozenset[str]) -> str:
+    """The ``[advice_variant]`` wording for ``code`` here: how to check depends on who
+    it was said to be, only a call-back abroad costs an international call, and a
+    voicemail may give another number to ring than the one that called."""
+    if code == "dont_call_back" and "voicemail_premium_callback" in has:
+        hidden = "_withheld" if "withheld" in has else ""
+        return f"{code}_premium_voicemail{hidden}"
+    if code != "verify_before_calling_back":
+        return ""
+    if "claimed_person" in has:
+        return f"{code}_person"
+    return f"{code}_abroad" if "international" in has else ""
 
 
 def _advice_codes(has: frozenset[str], level: str, org: Organisation | None) -> list[str]:
@@ -63,11 +88,17 @@ def _advice_codes(has: frozenset[str], level: str, org: Organisation | None) -> 
     if "inbound_only" in has:
         return _faked_help_line(has, org)
     risky = at_least(level, "high")
-    expected = bool(has & {"expected_contact", "voicemail_left"})
+    # Expected, a sensible voicemail or someone they know: one path, check who it was
+    # before calling back; never also "don't call back", block or report it as a scam.
+    expected = may_be_genuine(has)
+    scam = risky and not expected
     codes: list[str] = []
-    if "withheld" in has:
+    withheld = "withheld" in has
+    if withheld:
         codes.append("let_it_go_to_voicemail")
-    elif risky or (has & _COSTLY and not expected and level != "low"):
+    costly = bool(has & _COSTLY) and not expected and level != "low"
+    # A premium number the voicemail gave is never to be rung, even from a hidden caller.
+    if "voicemail_premium_callback" in has or (not withheld and (scam or costly)):
         codes.append("dont_call_back")
     if has & _IMPERSONATION:
         codes.append("dont_press_buttons")
@@ -79,13 +110,17 @@ def _advice_codes(has: frozenset[str], level: str, org: Organisation | None) -> 
         codes.append("let_it_go_to_voicemail")
     if at_least(level, "caution") and "withheld" not in has:
         codes.append("check_reports")
-    if risky and "withheld" not in has:
+    if scam and "withheld" not in has:
         codes.append("block_number")
-    if risky and has & _INTERNATIONAL_OR_PREMIUM:
+    if scam and has & _INTERNATIONAL_OR_PREMIUM:
         codes.append("bar_premium_international")
-    if risky and "withheld" not in has:
+    if scam and "withheld" not in has:
         codes.append("report_7726")
-    if level == "very_high" or has & _IMPERSONATION or (org is not None and risky):
+    if (
+        (level == "very_high" and not expected)
+        or has & _IMPERSONATION
+        or (org is not None and risky)
+    ):
         codes.append("report_fraud")
     if not codes:
         codes.append("no_action_needed")

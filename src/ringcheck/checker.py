@@ -13,12 +13,14 @@ from ringcheck.errors import ConfigError, NotAPhoneNumber
 from ringcheck.numbers import NumberInfo, parse_number
 from ringcheck.risk import (
     NO_CONTEXT,
+    BadContext,
     CallContext,
     NumberFacts,
     Verdict,
     assess,
     headline,
     number_facts,
+    premium_callback,
 )
 from ringcheck.settings import Settings
 
@@ -87,6 +89,8 @@ def check(
     settings, extended = prepared(settings or _DEFAULT_SETTINGS, home)
     data = data or extended
     context = context or NO_CONTEXT
+    if context.voicemail_number:
+        context = _read_voicemail_number(context, home, data)
     info = parse_number(text, home, data)
     facts = number_facts(info, settings)
     signal = _signal(community, settings, now) if community is not None else None
@@ -99,6 +103,20 @@ def check(
             organisations = catalogue()
         verdict = judge(facts, context, settings, data, organisations, signal)
     return CheckResult(text, info, verdict, context, data.version, community)
+
+
+def _read_voicemail_number(context: CallContext, home: str, data: Tables) -> CallContext:
+    """``context`` with the number the voicemail gave read by the number classifier: in
+    E.164, and whether calling it pays its owner a premium (``voicemail_premium``)."""
+    given = context.voicemail_number or ""
+    try:
+        info = parse_number(given, home, data)
+    except NotAPhoneNumber as exc:
+        raise BadContext(
+            "bad_voicemail_number", f"The number the voicemail gave can't be read. {exc.message}"
+        ) from None
+    premium = premium_callback(info.line_type, info.callback_cost.band)
+    return replace(context, voicemail_number=info.e164 or given, voicemail_premium=premium)
 
 
 def _signal(community: Community, settings: Settings, now: dt.datetime | None) -> Signal | None:

@@ -121,6 +121,10 @@ class Wording:
     line_type: Mapping[str, str]
     category: Mapping[str, str] = field(default_factory=dict)
     category_name: Mapping[str, str] = field(default_factory=dict)
+    # Other wordings of a reason or an advice code, for where its usual sentence isn't true
+    # (one ring on a number that costs a normal call; how to check someone you know).
+    reason_variant: Mapping[str, str] = field(default_factory=dict)
+    advice_variant: Mapping[str, str] = field(default_factory=dict)
 
 
 class Source(NamedTuple):
@@ -322,6 +326,8 @@ def _wording() -> Wording:
         data["line_type"],
         data.get("category", {}),
         data.get("category_name", {}),
+        data.get("reason_variant", {}),
+        data.get("advice_variant", {}),
     )
 
 

@@ -310,6 +310,17 @@ def _home(home: str) -> _Home:
     return _Home(region, meta.country_code, rules, idd, domestic)
 
 
+def counts_as_home(code: int | None, region: str | None, home: str) -> bool:
+    """Whether a number (calling code, region) is domestic for ``home``: the same rule
+    as ``NumberInfo.domestic``, for another home (a claimed organisation's country).
+
+    >>> counts_as_home(44, "JE", "GB"), counts_as_home(1, "JM", "US")
+    (True, False)
+    """
+    place = _home(home)
+    return code == place.code and region in place.domestic
+
+
 def _no_digits(text: str, clean: str, data: Tables) -> NumberInfo:
     if not clean:
         raise NotAPhoneNumber("empty", "Enter the number that called you.")

@@ -5,8 +5,14 @@ type ("hmrc", "inland revenue", "my bank"), and each kind of organisation has th
 way to contact it. Matching is case-insensitive, on whole words, and the longest alias
 wins, so "Bank of England" is not read as "a bank".
 
+A caller who claimed to be someone the person knows ("my daughter", "a friend") is not an
+organisation: ``is_person`` reads that from the words in ``data/people.toml``. An
+organisation named in the claim wins ("the police, about my son" is the police).
+
 >>> match("It said it was H.M.R.C.").name
 'HMRC'
+>>> match("they said NHS").said, is_person("My daughter, from a new number")
+('the NHS', True)
 """
 
 from __future__ import annotations
@@ -32,12 +38,19 @@ class Kind(NamedTuple):
 
 
 class Organisation(NamedTuple):
-    """One organisation callers pretend to be."""
+    """One organisation callers pretend to be.
+
+    ``said`` is how a sentence names it ("the NHS", "your local council"); ``country`` is
+    the region whose numbers it calls from (None: it works across borders, like Interpol
+    or Microsoft, so a number from abroad says nothing about it).
+    """
 
     name: str
     kind: Kind
     aliases: tuple[str, ...]
     source: str
+    said: str = ""
+    country: str | None = "GB"
 
 
 def _words(text: str) -> str:
@@ -82,10 +95,41 @@ def catalogue() -> Catalogue:
         k["id"]: Kind(k["id"], k["label"], k["safe_contact"], k["advice"]) for k in data["kind"]
     }
     orgs = tuple(
-        Organisation(o["name"], kinds[o["kind"]], tuple(o["aliases"]), o["source"])
+        Organisation(
+            o["name"],
+            kinds[o["kind"]],
+            tuple(o["aliases"]),
+            o["source"],
+            o.get("said") or _said(o["name"]),
+            o.get("country", "GB") or None,
+        )
         for o in data["organisation"]
     )
     return Catalogue.build(orgs)
+
+
+def _said(name: str) -> str:
+    """A name as it reads inside a sentence: 'Your GP surgery' -> 'your GP surgery'."""
+    first, _, rest = name.partition(" ")
+    if first in ("Your", "The", "A", "An") and rest:
+        return f"{first.lower()} {rest}"
+    return name
+
+
+@cache
+def _person_pattern() -> re.Pattern[str]:
+    words = tomllib.loads(data_text("people.toml"))["words"]
+    alternatives = sorted({_words(w) for w in words}, key=len, reverse=True)
+    return re.compile(
+        r"(?<![0-9a-z])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![0-9a-z])"
+    )
+
+
+def is_person(claimed: str | None) -> bool:
+    """Whether the caller claimed to be someone the person knows: family, a friend, a
+    neighbour or a colleague (``data/people.toml``). Check ``match`` first: a named
+    organisation wins."""
+    return bool(claimed) and _person_pattern().search(_words(claimed or "")) is not None
 
 
 def match(claimed: str | None) -> Organisation | None:

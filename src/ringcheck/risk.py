@@ -9,17 +9,19 @@ lower concern, not vouch for a caller.
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ringcheck import phonemeta
 from ringcheck.datatables import Headline, Tables
-from ringcheck.errors import RingcheckError
-from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo
+from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo, counts_as_home
+from ringcheck.ringtime import MAX_RANG_SECONDS as MAX_RANG_SECONDS
+from ringcheck.ringtime import RANG_RANGE
+from ringcheck.ringtime import BadContext as BadContext
+from ringcheck.ringtime import ring_seconds as ring_seconds
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:  # the catalogue loads only when a caller was named
@@ -33,74 +35,7 @@ COSTLY_NETWORKS = frozenset({"satellite", "global_network", "international_premi
 NIGHT_START, NIGHT_END = dt.time(23, 0), dt.time(7, 0)
 
 
-class BadContext(RingcheckError, ValueError):
-    """A detail of the call (how long it rang, how often it called) can't be used."""
-
-
-MAX_RANG_SECONDS = 3600
-_RANG_RANGE = f"How long it rang must be between 0 and {MAX_RANG_SECONDS} seconds."
-# "0:03", "1:05", "0:01:05": minutes and seconds (or hours, minutes and seconds).
-_CLOCK = re.compile(r"(?:(\d{1,2}):)?(\d{1,2}):(\d{2})")
-# "3", "3s", "1,5 sec", "1 min", "1 min 30 s", "1m30s": amounts with an optional unit.
-_AMOUNT = re.compile(
-    r"(\d{1,6}(?:[.,]\d{1,3})?)\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)?(?![a-z])\.?"
-)
-_UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1}
-
-
-def ring_seconds(value: str | float | None) -> float | None:
-    """How long it rang, in seconds, however a person wrote it; None when not given.
-
-    The one reader of ring times: the command line, the web form and the API all use it,
-    so the same text gets the same answer (or the same ``BadContext``) everywhere.
-
-    >>> [ring_seconds(t) for t in ("3", "3s", "3 s", "1.5", "1,5", "1 min", "0:03", "")]
-    [3.0, 3.0, 3.0, 1.5, 1.5, 60.0, 3.0, None]
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _unreadable_rang(str(value))
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        text = value.strip().lower()
-        if not text:
-            return None
-        if len(text) > 40:
-            raise _unreadable_rang(text)
-        seconds = _read_ring_text(text)
-    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_RANG_SECONDS:
-        raise BadContext("bad_rang", _RANG_RANGE)
-    return seconds
-
-
-def _read_ring_text(text: str) -> float:
-    clock = _CLOCK.fullmatch(text)
-    if clock is not None:
-        hours, minutes, seconds = (int(part or 0) for part in clock.groups())
-        if seconds >= 60 or (clock.group(1) is not None and minutes >= 60):
-            raise _unreadable_rang(text)
-        return float(hours * 3600 + minutes * 60 + seconds)
-    total, at, units = 0.0, 0, []
-    for match in _AMOUNT.finditer(text):
-        if text[at : match.start()].strip() or not match.group():
-            raise _unreadable_rang(text)
-        unit = (match.group(2) or "s")[0]
-        units.append(unit)
-        total += float(match.group(1).replace(",", ".")) * _UNIT_SECONDS[unit]
-        at = match.end()
-    if not units or text[at:].strip() or len(set(units)) != len(units):
-        raise _unreadable_rang(text)
-    return total
-
-
-def _unreadable_rang(text: str) -> BadContext:
-    return BadContext(
-        "bad_rang",
-        f"How long it rang: '{text[:20]}' is not a length of time. Type the seconds, "
-        "such as 2, or leave it empty if you don't know.",
-    )
+MAX_VOICEMAIL_NUMBER_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -115,16 +50,25 @@ class CallContext:
     times_called: int | None = None
     similar_numbers: int | None = None
     called_at: dt.time | None = None
+    # The number a voicemail (or the caller) asked you to ring, as given; ``check()``
+    # reads it with the number classifier and sets ``voicemail_premium``.
+    voicemail_number: str | None = None
+    voicemail_premium: bool | None = None
 
     def __post_init__(self) -> None:
         if self.rang_seconds is not None and not 0 <= self.rang_seconds <= MAX_RANG_SECONDS:
-            raise BadContext("bad_rang", _RANG_RANGE)
+            raise BadContext("bad_rang", RANG_RANGE)
         if self.times_called is not None and not 1 <= self.times_called <= 100_000:
             raise BadContext("bad_times", "The number of calls must be between 1 and 100000.")
         if self.similar_numbers is not None and not 0 <= self.similar_numbers <= 100_000:
             raise BadContext("bad_similar", "Similar numbers must be between 0 and 100000.")
         if self.claimed is not None and len(self.claimed) > 200:
             raise BadContext("bad_claimed", "Who they said they were: 200 characters at most.")
+        if self.voicemail_number and len(self.voicemail_number) > MAX_VOICEMAIL_NUMBER_CHARS:
+            raise BadContext(
+                "bad_voicemail_number",
+                f"The number the voicemail gave: {MAX_VOICEMAIL_NUMBER_CHARS} characters at most.",
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """The ``context`` block of the result contract."""
@@ -137,6 +81,7 @@ class CallContext:
             "times_called": self.times_called,
             "similar_numbers": self.similar_numbers,
             "called_at": self.called_at.isoformat(timespec="minutes") if self.called_at else None,
+            "voicemail_number": self.voicemail_number,
         }
 
 
@@ -211,6 +156,7 @@ class NumberFacts(NamedTuple):
     fictional: bool
     wrong_length: str | None = None  # 'too_short' / 'too_long'
     inbound_only: str | None = None  # the number as dialled: '159'
+    callback_band: str = "unknown"  # NumberInfo.callback_cost.band
 
 
 def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
@@ -231,7 +177,27 @@ def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
         fictional=info.drama is not None,
         wrong_length=info.wrong_length,
         inbound_only=info.inbound.number if info.inbound else None,
+        callback_band=info.callback_cost.band,
     )
+
+
+# Line types whose call charge pays the number's owner: a call-back to them is the
+# premium call-back scam (domain.md). Foreign premium ranges and +979 are typed
+# premium_rate by the number classifier too.
+PREMIUM_LINE_TYPES = frozenset({"premium_rate", "directory_enquiries"})
+# Call-back cost bands no dearer than a normal call: ringing once can't earn a scammer
+# anything from a call-back to these.
+CHEAP_BANDS = frozenset({"free", "normal"})
+
+
+def premium_callback(line_type: str, band: str) -> bool:
+    """Whether calling a number back pays its owner a premium: from the classifier's line
+    type or cost band, never from a list of prefixes.
+
+    >>> premium_callback("premium_rate", "premium"), premium_callback("mobile", "normal")
+    (True, False)
+    """
+    return line_type in PREMIUM_LINE_TYPES or "premium" in band
 
 
 def _number_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -278,6 +244,33 @@ def _range_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
 _DIGIT_WORDS = {"too_short": "too few digits", "too_long": "too many digits"}
 
 
+def _claimed_organisation(facts: NumberFacts, org: Organisation) -> tuple[str, dict[str, Any]]:
+    """A claim to be ``org``: "from abroad" only when the number is not from the country
+    the organisation calls from (HMRC from +44 is not, whatever the home; Interpol and
+    Microsoft have no such country)."""
+    abroad = (
+        org.country is not None
+        and not facts.withheld
+        and not counts_as_home(facts.country_code, facts.region, org.country)
+    )
+    if not abroad:
+        return "claimed_organisation", {"org": org.said}
+    place = with_article(_country_name(org.country))
+    return "claimed_uk_organisation_from_abroad", {"org": org.said, "org_home": place}
+
+
+def _claimed_person(claimed: str | None) -> bool:
+    if not claimed:
+        return False
+    from ringcheck.organisations import is_person
+
+    return is_person(claimed)
+
+
+def _country_name(region: str | None) -> str:
+    return phonemeta.country_names().get(region or "", region or "")
+
+
 def telling(
     rang_seconds: float | None, times_called: int | None, settings: Settings
 ) -> tuple[float | None, int | None]:
@@ -304,19 +297,29 @@ def telling(
 def _context_reasons(
     facts: NumberFacts, ctx: CallContext, org: Organisation | None, settings: Settings
 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Reasons from what happened on the call. A ``_text`` value names the wording to use
+    when it isn't the code's own (``[reason_variant]`` in wording.toml)."""
     if org is not None:
-        abroad = not facts.domestic and not facts.withheld
-        code = "claimed_uk_organisation_from_abroad" if abroad else "claimed_organisation"
-        yield code, {"org": org.name}
+        yield _claimed_organisation(facts, org)
+    elif _claimed_person(ctx.claimed):
+        yield "claimed_person", {}
     if ctx.recorded_message:
         yield "recorded_press_button", {}
     rang, times = telling(ctx.rang_seconds, ctx.times_called, settings)
     if rang is not None:
         seconds = f"{rang:g} second" + ("" if rang == 1 else "s")
-        yield "one_ring", {"seconds": seconds}
-    if ctx.expected_abroad and not facts.domestic:
+        cheap = facts.callback_band in CHEAP_BANDS and not facts.withheld
+        yield "one_ring", {"seconds": seconds, "_text": "one_ring_cheap" if cheap else None}
+    # A voicemail that wants a call back to a premium line is the scam itself: it raises
+    # concern, and neither it nor an expected call lowers it.
+    premium = ctx.voicemail_premium or (
+        ctx.voicemail and premium_callback(facts.line_type, facts.callback_band)
+    )
+    if premium:
+        yield "voicemail_premium_callback", {}
+    if ctx.expected_abroad and not facts.domestic and not premium:
         yield "expected_contact", {}
-    if ctx.voicemail:
+    if ctx.voicemail and not premium:
         yield "voicemail_left", {}
     if times is not None:
         yield "repeated_attempts", {"times": times}
@@ -397,8 +400,10 @@ def assess(
     params = dict(own_params)
     if context is not NO_CONTEXT and context != NO_CONTEXT:
         for code, extra in _context_reasons(facts, context, org, settings):
+            variant = extra.pop("_text", None)
             params.update(extra)
-            text = _fill(data.wording.reason[code], params)
+            template = data.wording.reason_variant[variant] if variant else None
+            text = _fill(template or data.wording.reason[code], params)
             reasons.append(Reason(code, data.points[code], text))
     score = max(0, min(100, sum(r.points for r in reasons)))
     if community is not None and community.reporters:
@@ -463,8 +468,23 @@ def _band(score: int) -> tuple[int, int]:
     return low, (higher[0] - 1 if higher else 100)
 
 
-# Reasons that say the call may be genuine: the headline then says to check first.
-_GENUINE_SIGNS = frozenset({"expected_contact", "voicemail_left"})
+# Reasons that say the call may be genuine: then there is one path, to check who it was
+# before calling back (and how), never also "don't call back", block or report.
+GENUINE_SIGNS = frozenset({"expected_contact", "voicemail_left", "claimed_person"})
+# ...unless the call wants a premium call-back: that is the scam itself.
+_NOT_GENUINE = frozenset({"voicemail_premium_callback", "trusted_number"})
+
+
+def may_be_genuine(codes: frozenset[str] | set[str]) -> bool:
+    """Whether a verdict with these reason codes takes the "check first" path: the person
+    expected the call, got a sensible voicemail or was told it was someone they know.
+
+    >>> may_be_genuine({"international", "expected_contact"})
+    True
+    >>> may_be_genuine({"premium_rate", "voicemail_premium_callback", "claimed_person"})
+    False
+    """
+    return bool(codes & GENUINE_SIGNS) and not codes & _NOT_GENUINE
 
 
 def headline(reasons: list[Reason], level: str, data: Tables, params: Mapping[str, Any]) -> str:
@@ -472,14 +492,16 @@ def headline(reasons: list[Reason], level: str, data: Tables, params: Mapping[st
     headline may be shown at this level, else the level's own.
 
     A low verdict never gets a headline that calls the call a scam or says "don't call
-    back" (those lines are kept for caution and up in wording.toml); when the person
-    expected the call or got a voicemail, the headline says to check before calling back.
+    back" (those lines are kept for caution and up in wording.toml); when the call may be
+    genuine (``may_be_genuine``), the headline says to check before calling back, as the
+    advice does.
     """
     lines = data.wording.headline
     # A "community" headline only when reports raised concern.
     present = {r.code for r in reasons if r.code != "community_reports" or r.points > 0}
-    if "trusted_number" not in present and present & _GENUINE_SIGNS:
-        return _fill(lines.get(f"verify_{level}", lines["verify"]).text, params)
+    if may_be_genuine(present):
+        own = "verify_person" if "claimed_person" in present else "verify"
+        return _fill(lines.get(f"verify_{level}", lines[own]).text, params)
     for code, line in lines.items():
         if code in present and _shown(line, level, present):
             return _fill(line.text, params)

@@ -63,6 +63,11 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
 )
 @click.option("--voicemail", is_flag=True, default=None, help="They left a sensible voicemail.")
 @click.option(
+    "--voicemail-number",
+    metavar="NUMBER",
+    help="A number the voicemail asked you to ring (a premium-rate one is the scam itself).",
+)
+@click.option(
     "--expected", is_flag=True, default=None, help="You were expecting a call from abroad."
 )
 @click.option(
@@ -116,6 +121,7 @@ def check_command(
     claimed: str | None,
     rang: str | None,
     voicemail: bool | None,
+    voicemail_number: str | None,
     expected: bool | None,
     recorded_message: bool | None,
     times: int | None,
@@ -153,6 +159,7 @@ def check_command(
             times,
             similar,
             called_at,
+            voicemail_number=voicemail_number,
         )
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
@@ -333,12 +340,11 @@ def render(result: CheckResult, data: Tables) -> str:
         f"  Line:       {line}",
         f"  Call back:  {number.callback_cost.text}",
         "",
-        "  Why:",
-        *(f"    - {reason.text}" for reason in verdict.reasons),
-        "",
-        "  What to do:",
-        *(f"    {i}. {item.text}" for i, item in enumerate(verdict.advice, 1)),
-        "",
+        *_section("Why:", [f"    - {reason.text}" for reason in verdict.reasons]),
+        *_section(
+            "What to do:",
+            [f"    {i}. {item.text}" for i, item in enumerate(verdict.advice, 1)],
+        ),
     ]
     if result.also_found:
         others = ", ".join(result.also_found)
@@ -352,6 +358,12 @@ def render(result: CheckResult, data: Tables) -> str:
         people = "1 person" if reporters == 1 else f"{reporters} people"
         lines.insert(7, f"  Reports:    {people} reported it. See: ringcheck reports {number.e164}")
     return "\n".join(lines)
+
+
+def _section(heading: str, items: list[str]) -> list[str]:
+    """A heading with its items and a blank line after; nothing at all when it has none,
+    so a heading is never printed over an empty list."""
+    return [f"  {heading}", *items, ""] if items else []
 
 
 @click.command("codes")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, Valid
 from ringcheck.checker import CheckResult, check
 from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
-from ringcheck.risk import BadContext, CallContext, ring_seconds
+from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, BadContext, CallContext, ring_seconds
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ class ContextModel(BaseModel):
     times_called: int | None
     similar_numbers: int | None
     called_at: str | None
+    voicemail_number: str | None = None
 
 
 class CheckResultModel(BaseModel):
@@ -128,6 +129,12 @@ class CheckRequest(BaseModel):
         "or '0:03', read as the web form reads it.",
     )
     voicemail: bool | None = Field(None, description="They left a sensible voicemail.")
+    voicemail_number: str | None = Field(
+        None,
+        max_length=MAX_VOICEMAIL_NUMBER_CHARS,
+        description="A number the voicemail asked you to ring: a premium-rate one is the "
+        "call-back scam itself and raises the risk.",
+    )
     expected: bool | None = Field(None, description="You were expecting a call from abroad.")
     recorded: bool | None = Field(None, description="A recording asked you to press a button.")
 
@@ -201,6 +208,7 @@ def _check_item(item: CheckRequest, settings: Settings) -> CheckResult:
         voicemail=item.voicemail,
         expected_abroad=item.expected,
         recorded_message=item.recorded,
+        voicemail_number=item.voicemail_number or None,
     )
     return check(item.number, context, home=settings.home, settings=settings)
 
@@ -228,6 +236,14 @@ _GET_CHECK_PARAMETERS: list[dict[str, Any]] = [
         "required": False,
         "description": "How long it rang, 0 to 3600 seconds: 2, 1.5, '3 s', '1 min' or '0:03'.",
         "schema": {"type": "string", "maxLength": 40},
+    },
+    {
+        "name": "voicemail_number",
+        "in": "query",
+        "required": False,
+        "description": "A number the voicemail asked you to ring (a premium-rate one raises "
+        "the risk).",
+        "schema": {"type": "string", "maxLength": MAX_VOICEMAIL_NUMBER_CHARS},
     },
     *(
         {
@@ -276,12 +292,16 @@ def _query_item(params: Any) -> tuple[str, CallContext]:
     claimed = params.get("claimed")
     if claimed is not None and len(claimed) > MAX_CLAIMED_CHARS:
         raise BadParameter(f"claimed: at most {MAX_CLAIMED_CHARS} characters")
+    voicemail_number = params.get("voicemail_number")
+    if voicemail_number is not None and len(voicemail_number) > MAX_VOICEMAIL_NUMBER_CHARS:
+        raise BadParameter(f"voicemail_number: at most {MAX_VOICEMAIL_NUMBER_CHARS} characters")
     context = CallContext(
         claimed=claimed or None,
         rang_seconds=ring_seconds(params.get("rang")),
         voicemail=_flag(params, "voicemail"),
         expected_abroad=_flag(params, "expected"),
         recorded_message=_flag(params, "recorded"),
+        voicemail_number=voicemail_number or None,
     )
     return number, context
 

@@ -32,10 +32,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
 router = APIRouter(include_in_schema=False)
 
-_CONTEXT_FIELDS = ("claimed", "rang", "voicemail", "expected", "recorded")
+_CONTEXT_FIELDS = ("claimed", "rang", "voicemail", "voicemail_number", "expected", "recorded")
 _PAGE_METHODS = ["GET", "HEAD"]  # HEAD too, so link checkers and `curl -I` get an answer
 # Which form field a context error belongs to (every other error is about the number).
-_ERROR_FIELD = {"bad_rang": "rang", "bad_claimed": "claimed"}
+_ERROR_FIELD = {
+    "bad_rang": "rang",
+    "bad_claimed": "claimed",
+    "bad_voicemail_number": "voicemail_number",
+}
 _LOOKS_LIKE_NUMBER = re.compile(r"[+(]?[\d][\d\s().\-]{4,30}")
 _E164 = re.compile(r"\+[1-9]\d{5,14}")
 MAX_ALSO = 10  # other numbers from one text listed on a number's page
@@ -216,17 +220,20 @@ def context_from(params: Any) -> tuple[CallContext, dict[str, str]]:
     """The call's story from a query string or form, and the same as clean text values."""
     claimed = (params.get("claimed") or "").strip()[:200] or None
     rang = ring_seconds(params.get("rang"))
+    voicemail_number = (params.get("voicemail_number") or "").strip() or None
     context = CallContext(
         claimed=claimed,
         rang_seconds=rang,
         voicemail=_flag(params.get("voicemail")),
         expected_abroad=_flag(params.get("expected")),
         recorded_message=_flag(params.get("recorded")),
+        voicemail_number=voicemail_number,
     )
     clean = {
         "claimed": claimed or "",
         "rang": f"{rang:g}" if rang is not None else "",
         "voicemail": "1" if context.voicemail else "",
+        "voicemail_number": voicemail_number or "",
         "expected": "1" if context.expected_abroad else "",
         "recorded": "1" if context.recorded_message else "",
     }
