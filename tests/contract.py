@@ -44,7 +44,9 @@ NUMBER_KEYS = frozenset(
         "callback_cost",
     }
 )
-NUMBER_EXTRA_KEYS = frozenset({"flag", "withheld"})
+NUMBER_EXTRA_KEYS = frozenset({"flag", "withheld", "read_as"})
+READ_AS_KEYS = frozenset({"text", "kinds", "note"})
+READ_AS_KINDS = frozenset({"letter_o", "keypad"})
 CALLBACK_COST_KEYS = frozenset({"band", "text"})
 VERDICT_KEYS = frozenset({"level", "score", "headline", "reasons", "advice"})
 REASON_KEYS = frozenset({"code", "points", "text"})
@@ -228,7 +230,22 @@ def _number_problems(number: dict[str, Any]) -> list[str]:
         problems.append(f"number.flag: not text: {number['flag']!r}")
     if "withheld" in number and not isinstance(number["withheld"], bool):
         problems.append(f"number.withheld: not true/false: {number['withheld']!r}")
-    return problems
+    return problems + _read_as_problems(number.get("read_as"))
+
+
+def _read_as_problems(read_as: Any) -> list[str]:
+    """``read_as``: null, or how letters in the number were read as digits."""
+    if read_as is None:
+        return []
+    problems = _keys("number.read_as", read_as, READ_AS_KEYS, frozenset())
+    if problems:
+        return problems
+    kinds = read_as["kinds"]
+    if not isinstance(kinds, list) or not kinds or not set(kinds) <= READ_AS_KINDS:
+        problems.append(f"number.read_as.kinds: not a list of {sorted(READ_AS_KINDS)}")
+    if not isinstance(read_as["text"], str) or not any(c.isdigit() for c in read_as["text"]):
+        problems.append(f"number.read_as.text: no digits: {read_as['text']!r}")
+    return problems + plain_text_problems("number.read_as.note", read_as["note"])
 
 
 def _verdict_problems(verdict: dict[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple, cast
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple, cast
 from phonenumbers import PhoneNumber, shortnumberinfo
 from phonenumbers.shortnumberinfo import ShortNumberCost
 
-from ringcheck import phonemeta
+from ringcheck import phonemeta, written
 from ringcheck.datatables import (
     DramaRange,
     HighRisk,
@@ -32,11 +33,16 @@ from ringcheck.datatables import (
     tables,
 )
 from ringcheck.errors import NotAPhoneNumber
+from ringcheck.written import Reading
 
 MAX_INPUT_CHARS = 1000
 MAX_DIGITS = 17  # 15 E.164 digits behind a 2-digit international prefix
 WHOLE_NUMBER_DIGITS = 7  # a run this long can be a whole number (shorter: a short code)
 MAX_ALSO_FOUND = 10  # other numbers in one text that are read and listed
+# The UK table's ranges without a trunk 0 (116 European helplines, 118 directory
+# enquiries) hold six-digit numbers: 116 XXX, 118 XXX (Ofcom National Telephone
+# Numbering Plan). phonenumbers lists only some of them (116 123, not 116 006).
+UK_SHORT_RANGE_DIGITS = 6
 
 # Regions whose numbers count as domestic for one another (they share a calling code).
 _DOMESTIC_GROUPS: dict[str, frozenset[str]] = {
@@ -127,6 +133,8 @@ class NumberInfo:
     inbound: InboundOnly | None = None  # a number that only takes calls (159, 7726)
     # Other numbers in the same text ("… or +44 20 7123 4568"), in E.164.
     also_found: tuple[str, ...] = ()
+    # Letters read as digits (keypad letters, a letter O for a zero), if any.
+    read_as: Reading | None = None
 
     @property
     def digits(self) -> str:
@@ -151,6 +159,13 @@ class NumberInfo:
             "callback_cost": {"band": self.callback_cost.band, "text": self.callback_cost.text},
             "flag": self.flag,
             "withheld": self.withheld,
+            "read_as": None
+            if self.read_as is None
+            else {
+                "text": self.read_as.run,
+                "kinds": list(self.read_as.kinds),
+                "note": self.read_as.note,
+            },
         }
 
 
@@ -240,6 +255,39 @@ def parse_number(
             "too_long", f"That is {len(text)} characters long. Enter just the phone number."
         )
     clean = _normalise(text).strip()
+    if written.has_letters(clean):
+        return _read_with_letters(text, clean, home, where, data, brief)
+    return _read_text(text, clean, home, where, data, brief)
+
+
+def numbers_in_arguments(args: Sequence[str], home: str = "GB") -> list[str]:
+    """Command-line arguments put back together into the numbers they spell, by the rule
+    of ``ringcheck.written.group_arguments`` with "complete" meaning a number that reads
+    as valid, or of a possible length, in ``home``.
+
+    >>> numbers_in_arguments(["0906", "123", "4567", "+1 876 812 3456"])
+    ['0906 123 4567', '+1 876 812 3456']
+    """
+    if len(args) < 2:
+        return list(args)
+    return written.group_arguments(args, lambda text: _complete(text, home))
+
+
+def _complete(text: str, home: str) -> bool:
+    """One whole number that uses all of ``text``: letters in it must be read as digits."""
+    try:
+        info = parse_number(text, home, brief=True)
+    except NotAPhoneNumber:
+        return False
+    if info.read_as is None and written.has_letters(text):
+        return False
+    return info.valid or (info.e164 is not None and info.wrong_length is None)
+
+
+def _read_text(
+    text: str, clean: str, home: str, where: _Home, data: Tables, brief: bool
+) -> NumberInfo:
+    """The number in ``clean`` (``text`` tidied), with any other numbers it holds."""
     candidate, others = _pick_candidates(clean)
     if candidate is None:
         return _no_digits(text, clean, data)
@@ -247,6 +295,58 @@ def parse_number(
     if others:
         info.also_found = _also_found(others, info.e164, home, data)
     return info
+
+
+def _read_with_letters(
+    text: str, clean: str, home: str, where: _Home, data: Tables, brief: bool
+) -> NumberInfo:
+    """Text with letters (``ringcheck.written`` has the rules): the number as typed; else
+    with keypad letters read as digits. A letter O among the number's digits is read as
+    0, and refused if the number still doesn't read. The result says what was read."""
+    zeroed, spans = written.zeros(clean)
+    zero = _zero_reading(zeroed, spans)
+    base = zeroed if zero is not None else clean
+    info: NumberInfo | None = None
+    error: NotAPhoneNumber | None = None
+    try:
+        info = _read_text(text, base, home, where, data, brief)
+    except NotAPhoneNumber as exc:
+        error = exc
+    if info is not None and (info.valid or info.withheld):
+        info.read_as = zero
+        return info
+    for reading in written.keypad_readings(base):
+        try:
+            found = _read_text(text, reading.text, home, where, data, brief)
+        except NotAPhoneNumber:
+            continue
+        if found.valid:
+            found.read_as = reading if zero is None else written.both(zero, reading)
+            return found
+    if zero is not None:
+        raise NotAPhoneNumber(
+            "letter_o",
+            "Type the number with digits only. It has a letter O among its digits, "
+            "and read as 0 (zero) it still isn't a whole phone number.",
+        )
+    if error is not None:
+        raise error
+    assert info is not None
+    return info
+
+
+def _zero_reading(zeroed: str, spans: list[tuple[int, int]]) -> Reading | None:
+    """A reading with the letter O as 0 when the number picked from ``zeroed`` holds one."""
+    if not spans:
+        return None
+    candidate, _ = _pick_candidates(zeroed)
+    if candidate is None:
+        return None
+    start = zeroed.find(candidate)
+    end = start + len(candidate)
+    if start >= 0 and not any(s < end and e > start for s, e in spans):
+        return None
+    return Reading(zeroed, candidate.strip(), ("letter_o",), written.zero_note())
 
 
 def _read(
@@ -409,9 +509,13 @@ def _short_code(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo
     number = PhoneNumber(country_code=code, national_number=int(digits))
     # 7726 is a text-only number phonenumbers doesn't list; our table has it (and 159).
     inbound = data.inbound_only.get(digits) if code == 44 else None
-    if inbound is None and not shortnumberinfo.is_valid_short_number_for_region(number, region):
-        return None
     row = data.uk_ranges.longest(digits) if code == 44 else None
+    if (
+        inbound is None
+        and not (row is not None and len(digits) == UK_SHORT_RANGE_DIGITS)
+        and not shortnumberinfo.is_valid_short_number_for_region(number, region)
+    ):
+        return None
     if inbound is not None:
         band = inbound.cost_band
     elif row is not None:

@@ -1,0 +1,204 @@
+"""How people write numbers beyond digits: keypad letters, a letter O typed for a zero,
+and one number typed as several command-line arguments.
+
+``ringcheck.numbers`` owns the reading; this module holds the rules it applies to the
+text first, written once for every face (CLI, web page, API, call logs):
+
+- **A letter O for a zero.** A word made only of digits and the letter O (``O2O``,
+  ``4O6``, ``O123``) is a number with a typo: each O is read as 0 (zero), and the result
+  says so. If the number still doesn't read, it is refused: an O is never dropped, which
+  would silently make another number.
+- **Keypad letters** (ITU-T E.161: ABC 2, DEF 3, GHI 4, JKL 5, MNO 6, PQRS 7, TUV 8,
+  WXYZ 9). Letters after the first digits of a number are read as digits when they are
+  a word in capitals (``0800 FLOWERS``) or joined to the digits with a hyphen or nothing
+  (``1-800-flowers``), and only when the digits alone don't make a number but the
+  reading does. Ordinary words around a number ("+44 20 7946 0000 Mum") stay words.
+- **Arguments** (``group_arguments``): see its docstring; ``ringcheck check --help``
+  prints the same rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
+
+# ITU-T E.161, the letters on a phone keypad.
+KEYPAD = str.maketrans(
+    {
+        letter: str(digit)
+        for digit, letters in enumerate(
+            ("", "", "ABC", "DEF", "GHI", "JKL", "MNO", "PQRS", "TUV", "WXYZ")
+        )
+        for letter in letters + letters.lower()
+    }
+)
+_LETTER = re.compile(r"[A-Za-z]")
+# A word of digits and the letter O with at least one of each, no other letter touching.
+_O_WORD = re.compile(r"(?<![A-Za-z\d])(?=[\dOo]*\d)(?=[\dOo]*[Oo])[\dOo]+(?![A-Za-z\d])")
+_SEPARATORS = " \t().-/"
+# A number with letters in it: digits first, then letters, digits and separators.
+_VANITY = re.compile(r"\+?[ \t(]*\d[\d \t().\-/]*[A-Za-z][A-Za-z\d \t().\-/]*")
+# Letter words inside such a run, with what comes just before each (to tell a keypad word
+# from an ordinary word after a space).
+_WORD = re.compile(r"(?P<before>.?)(?P<word>[A-Za-z]+)")
+_TRAILING_WORD = re.compile(r"[ \t().\-/]*[A-Za-z]+[ \t().\-/]*$")
+MAX_ARGUMENT_CHARS = 20  # digits and letters: longer than any number with its prefix
+
+
+class Reading(NamedTuple):
+    """Text with letters read as digits: ``text`` (same length as what was typed, the
+    letters replaced), the ``run`` that holds the number, ``kinds`` (``letter_o``,
+    ``keypad``) and a ``note`` for people."""
+
+    text: str
+    run: str
+    kinds: tuple[str, ...]
+    note: str
+
+
+def has_letters(text: str) -> bool:
+    return _LETTER.search(text) is not None
+
+
+def zeros(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with the letter O read as 0 in words of digits and O; where those were."""
+    spans = [m.span() for m in _O_WORD.finditer(text)]
+    if not spans:
+        return text, []
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], text[start:end].replace("O", "0").replace("o", "0")]
+        last = end
+    return "".join(parts) + text[last:], spans
+
+
+def zero_note() -> str:
+    return "The letter O in the number was read as 0 (zero)."
+
+
+def both(zero: Reading, keypad: Reading) -> Reading:
+    """A keypad reading of text where a letter O was also read as 0."""
+    return Reading(keypad.text, keypad.run, zero.kinds + keypad.kinds, f"{zero.note} {keypad.note}")
+
+
+def keypad_readings(text: str) -> Iterator[Reading]:
+    """Readings of ``text`` with keypad words as digits, the likeliest first: each run of
+    digits and letters, then the same run without its last words (trailing ordinary
+    words such as "now")."""
+    for match in _VANITY.finditer(text):
+        run = match.group()
+        while has_letters(run):
+            words = _keypad_words(run)
+            if words is not None:
+                digits = run.translate(KEYPAD)
+                start = match.start()
+                read = text[:start] + digits + text[start + len(run) :]
+                yield Reading(read, digits.strip(), ("keypad",), _keypad_note(words))
+            trimmed = _TRAILING_WORD.sub("", run)
+            if trimmed == run:
+                break
+            run = trimmed
+
+
+def _keypad_words(run: str) -> list[str] | None:
+    """The letter words of ``run`` if every one reads as keypad letters, else None.
+
+    A keypad word is in capitals, or joined to what comes before it by a hyphen or
+    nothing ("1-800-flowers", "0800flowers"): a lowercase word after a space is an
+    ordinary word.
+    """
+    words = []
+    for m in _WORD.finditer(run):
+        word, before = m.group("word"), m.group("before")
+        if not (word.isupper() or before in ("-", "") or before.isdigit()):
+            return None
+        words.append(word)
+    return words or None
+
+
+def _keypad_note(words: list[str]) -> str:
+    letters = " ".join(words)
+    digits = " ".join(word.translate(KEYPAD) for word in words)
+    return f"The letters {letters} were read as {digits}, the digits on a phone keypad."
+
+
+def group_arguments(args: Sequence[str], complete: Callable[[str], bool]) -> list[str]:
+    """Arguments put back together into the numbers they spell.
+
+    A shell splits ``ringcheck check 0906 123 4567`` into three arguments. The rule:
+    an argument that is a complete number on its own, was quoted (has a space in it),
+    or isn't written like a number (no digit; other characters than digits, letters and
+    ``+ ( ) . - /``), stands alone. Otherwise it is joined to the arguments after it for
+    the longest run that reads as one complete number (``complete``); an argument
+    starting with ``+`` or quoted always starts a new number, and one ending with a
+    comma ends its number. When no run is complete, the argument stands alone (and gets
+    its own error). Arguments are read in order and never reordered.
+
+    >>> group_arguments(["0906", "123", "4567", "+1 876 812 3456"], lambda t: len(t) > 11)
+    ['0906 123 4567', '+1 876 812 3456']
+    """
+    groups: list[str] = []
+    i = 0
+    while i < len(args):
+        end = _group_end(args, i, complete)
+        groups.append(_joined(args[i:end]))
+        i = end
+    return groups
+
+
+def _group_end(args: Sequence[str], start: int, complete: Callable[[str], bool]) -> int:
+    """Where the number starting at ``args[start]`` ends (one past its last argument)."""
+    first = args[start]
+    if (
+        first.endswith(",")
+        or _quoted(first)
+        or not _number_like(first)
+        or not any(ch.isdigit() for ch in first)
+        or complete(first)
+    ):
+        return start + 1
+    best = start + 1
+    size = _size(first)
+    for j in range(start + 1, len(args)):
+        arg = args[j]
+        size += _size(arg)
+        if (
+            arg.startswith("+")
+            or _quoted(arg)
+            or not _number_like(arg)
+            or size > MAX_ARGUMENT_CHARS
+        ):
+            break
+        if complete(_joined(args[start : j + 1])):
+            best = j + 1
+        if arg.endswith(","):
+            break
+    return best
+
+
+def _joined(args: Sequence[str]) -> str:
+    """The arguments of one number as one text (a single one exactly as given)."""
+    if len(args) == 1:
+        return args[0][:-1] if args[0].endswith(",") and len(args[0]) > 1 else args[0]
+    return " ".join(arg.rstrip(",").strip() for arg in args)
+
+
+def _quoted(arg: str) -> bool:
+    """An argument with a space in it was quoted: it is one text, kept as given."""
+    return any(ch.isspace() for ch in arg.strip())
+
+
+def _number_like(arg: str) -> bool:
+    """Digits, letters and the separators people put in numbers; not '-' (standard input)."""
+    body = arg.rstrip(",").strip()
+    return (
+        bool(body)
+        and body != "-"
+        and all(ch.isalnum() or ch in _SEPARATORS or ch == "+" for ch in body)
+        and any(ch.isalnum() for ch in body)
+    )
+
+
+def _size(arg: str) -> int:
+    return sum(ch.isalnum() for ch in arg)
