@@ -262,26 +262,29 @@ def parse_number(
 
 def numbers_in_arguments(args: Sequence[str], home: str = "GB") -> list[str]:
     """Command-line arguments put back together into the numbers they spell, by the rule
-    of ``ringcheck.written.group_arguments`` with "complete" meaning a number that reads
-    as valid, or of a possible length, in ``home``.
+    of ``ringcheck.written.group_arguments``, a number being whole when it reads as valid,
+    or of a possible length, in ``home``.
 
     >>> numbers_in_arguments(["0906", "123", "4567", "+1 876 812 3456"])
     ['0906 123 4567', '+1 876 812 3456']
     """
     if len(args) < 2:
         return list(args)
-    return written.group_arguments(args, lambda text: _complete(text, home))
+    return written.group_arguments(args, lambda text: _grade(text, home))
 
 
-def _complete(text: str, home: str) -> bool:
-    """One whole number that uses all of ``text``: letters in it must be read as digits."""
+def _grade(text: str, home: str) -> int:
+    """``written.VALID`` or ``POSSIBLE`` for one whole number that uses all of ``text``
+    (letters in it read as digits), else 0."""
     try:
         info = parse_number(text, home, brief=True)
     except NotAPhoneNumber:
-        return False
+        return 0
     if info.read_as is None and written.has_letters(text):
-        return False
-    return info.valid or (info.e164 is not None and info.wrong_length is None)
+        return 0
+    if info.valid:
+        return written.VALID
+    return written.POSSIBLE if info.e164 is not None and info.wrong_length is None else 0
 
 
 def _read_text(

@@ -123,58 +123,78 @@ def _keypad_note(words: list[str]) -> str:
     return f"The letters {letters} were read as {digits}, the digits on a phone keypad."
 
 
-def group_arguments(args: Sequence[str], complete: Callable[[str], bool]) -> list[str]:
+POSSIBLE, VALID = 1, 2  # what ``grade`` says of a text: a whole number, or a valid one
+
+
+def group_arguments(args: Sequence[str], grade: Callable[[str], int]) -> list[str]:
     """Arguments put back together into the numbers they spell.
 
     A shell splits ``ringcheck check 0906 123 4567`` into three arguments. The rule:
-    an argument that is a complete number on its own, was quoted (has a space in it),
+    an argument that is a whole number on its own, was quoted (has a space in it),
     or isn't written like a number (no digit; other characters than digits, letters and
     ``+ ( ) . - /``), stands alone. Otherwise it is joined to the arguments after it for
-    the longest run that reads as one complete number (``complete``); an argument
+    the longest run that reads as one whole number (``grade``: ``POSSIBLE``, a number of a
+    possible length, or ``VALID``; 0 for neither); an argument
     starting with ``+`` or quoted always starts a new number, and one ending with a
-    comma ends its number. When no run is complete, the argument stands alone (and gets
+    comma ends its number. Where numbers have many lengths (Germany), a run could go on
+    or stop: once the run is a valid number, an argument starting with 0 that begins a
+    valid number of its own starts a new number (``030 123456 030 654321`` is two numbers,
+    ``030 1234 0567`` one). When no run is whole, the argument stands alone (and gets
     its own error). Arguments are read in order and never reordered.
 
-    >>> group_arguments(["0906", "123", "4567", "+1 876 812 3456"], lambda t: len(t) > 11)
+    >>> group_arguments(["0906", "123", "4567", "+1 876 812 3456"], lambda t: 2 * (len(t) > 11))
     ['0906 123 4567', '+1 876 812 3456']
     """
     groups: list[str] = []
     i = 0
     while i < len(args):
-        end = _group_end(args, i, complete)
+        end = _group_end(args, i, grade)
         groups.append(_joined(args[i:end]))
         i = end
     return groups
 
 
-def _group_end(args: Sequence[str], start: int, complete: Callable[[str], bool]) -> int:
+def _group_end(args: Sequence[str], start: int, grade: Callable[[str], int]) -> int:
     """Where the number starting at ``args[start]`` ends (one past its last argument)."""
-    first = args[start]
-    if (
-        first.endswith(",")
-        or _quoted(first)
-        or not _number_like(first)
-        or not any(ch.isdigit() for ch in first)
-        or complete(first)
-    ):
+    if _alone(args[start], grade):
         return start + 1
     best = start + 1
-    size = _size(first)
+    size = _size(args[start])
     for j in range(start + 1, len(args)):
         arg = args[j]
         size += _size(arg)
-        if (
-            arg.startswith("+")
-            or _quoted(arg)
-            or not _number_like(arg)
-            or size > MAX_ARGUMENT_CHARS
-        ):
+        if arg.startswith("+") or _quoted(arg) or not _number_like(arg):
             break
-        if complete(_joined(args[start : j + 1])):
+        if size > MAX_ARGUMENT_CHARS:
+            break
+        if (
+            arg.startswith("0")
+            and best == j
+            and grade(_joined(args[start:j])) == VALID
+            and _begins_valid(args, j, grade)
+        ):
+            break  # '030 123456 030 654321': two valid numbers, not one long one
+        if grade(_joined(args[start : j + 1])):
             best = j + 1
         if arg.endswith(","):
             break
     return best
+
+
+def _alone(arg: str, grade: Callable[[str], int]) -> bool:
+    """An argument that is a number by itself, or no part of one."""
+    return (
+        arg.endswith(",")
+        or _quoted(arg)
+        or not _number_like(arg)
+        or not any(ch.isdigit() for ch in arg)
+        or bool(grade(arg))
+    )
+
+
+def _begins_valid(args: Sequence[str], at: int, grade: Callable[[str], int]) -> bool:
+    """Whether a valid number starts at ``args[at]``."""
+    return grade(_joined(args[at : _group_end(args, at, grade)])) == VALID
 
 
 def _joined(args: Sequence[str]) -> str:
