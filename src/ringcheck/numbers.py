@@ -303,53 +303,14 @@ def _read_text(
 def _read_with_letters(
     text: str, clean: str, home: str, where: _Home, data: Tables, brief: bool
 ) -> NumberInfo:
-    """Text with letters (``ringcheck.written`` has the rules): the number as typed; else
-    with keypad letters read as digits. A letter O among the number's digits is read as
-    0, and refused if the number still doesn't read. The result says what was read."""
-    zeroed, spans = written.zeros(clean)
-    zero = _zero_reading(zeroed, spans)
-    base = zeroed if zero is not None else clean
-    info: NumberInfo | None = None
-    error: NotAPhoneNumber | None = None
-    try:
-        info = _read_text(text, base, home, where, data, brief)
-    except NotAPhoneNumber as exc:
-        error = exc
-    if info is not None and (info.valid or info.withheld):
-        info.read_as = zero
-        return info
-    for reading in written.keypad_readings(base):
-        try:
-            found = _read_text(text, reading.text, home, where, data, brief)
-        except NotAPhoneNumber:
-            continue
-        if found.valid:
-            found.read_as = reading if zero is None else written.both(zero, reading)
-            return found
-    if zero is not None:
-        raise NotAPhoneNumber(
-            "letter_o",
-            "Type the number with digits only. It has a letter O among its digits, "
-            "and read as 0 (zero) it still isn't a whole phone number.",
-        )
-    if error is not None:
-        raise error
-    assert info is not None
+    """Text with letters: read by ``ringcheck.written.read_letters``; the result says how."""
+    info, reading = written.read_letters(
+        clean,
+        lambda tidy: _read_text(text, tidy, home, where, data, brief),
+        lambda tidy: _pick_candidates(tidy)[0],
+    )
+    info.read_as = reading
     return info
-
-
-def _zero_reading(zeroed: str, spans: list[tuple[int, int]]) -> Reading | None:
-    """A reading with the letter O as 0 when the number picked from ``zeroed`` holds one."""
-    if not spans:
-        return None
-    candidate, _ = _pick_candidates(zeroed)
-    if candidate is None:
-        return None
-    start = zeroed.find(candidate)
-    end = start + len(candidate)
-    if start >= 0 and not any(s < end and e > start for s, e in spans):
-        return None
-    return Reading(zeroed, candidate.strip(), ("letter_o",), written.zero_note())
 
 
 def _read(

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
+
+from ringcheck.errors import NotAPhoneNumber
 
 # ITU-T E.161, the letters on a phone keypad.
 KEYPAD = str.maketrans(
@@ -55,6 +57,67 @@ class Reading(NamedTuple):
     run: str
     kinds: tuple[str, ...]
     note: str
+
+
+class _Read(Protocol):
+    valid: bool
+    withheld: bool
+
+
+R = TypeVar("R", bound=_Read)
+
+
+def read_letters(
+    text: str, read: Callable[[str], R], pick: Callable[[str], str | None]
+) -> tuple[R, Reading | None]:
+    """The number in ``text`` (which has letters), and how its letters were read.
+
+    ``read`` reads a tidy text (raising ``NotAPhoneNumber``); ``pick`` says which run of
+    it holds the number. First the text as typed, with a letter O among the picked
+    number's digits read as 0; if that isn't a valid number, keypad readings, the
+    likeliest first. A number with a letter O that still doesn't read is refused.
+    """
+    zeroed, spans = zeros(text)
+    zero = _zero_reading(zeroed, spans, pick)
+    base = zeroed if zero is not None else text
+    try:
+        first: R | NotAPhoneNumber = read(base)
+    except NotAPhoneNumber as exc:
+        first = exc
+    if not isinstance(first, NotAPhoneNumber) and (first.valid or first.withheld):
+        return first, zero
+    for reading in keypad_readings(base):
+        try:
+            found = read(reading.text)
+        except NotAPhoneNumber:
+            continue
+        if found.valid:
+            return found, reading if zero is None else both(zero, reading)
+    if zero is not None:
+        raise NotAPhoneNumber(
+            "letter_o",
+            "Type the number with digits only. It has a letter O among its digits, "
+            "and read as 0 (zero) it still isn't a whole phone number.",
+        )
+    if isinstance(first, NotAPhoneNumber):
+        raise first
+    return first, None
+
+
+def _zero_reading(
+    zeroed: str, spans: list[tuple[int, int]], pick: Callable[[str], str | None]
+) -> Reading | None:
+    """A reading with the letter O as 0 when the number picked from ``zeroed`` holds one."""
+    if not spans:
+        return None
+    candidate = pick(zeroed)
+    if candidate is None:
+        return None
+    start = zeroed.find(candidate)
+    end = start + len(candidate)
+    if start >= 0 and not any(s < end and e > start for s, e in spans):
+        return None
+    return Reading(zeroed, candidate.strip(), ("letter_o",), zero_note())
 
 
 def has_letters(text: str) -> bool:
