@@ -223,13 +223,14 @@ def test_read_as_appears_in_json_and_human_output(run):
 
 
 def test_a_letter_o_for_a_zero_is_read_as_zero_or_refused_never_another_number():
+    """In any script that has an O: Latin, Cyrillic, Greek."""
     checked = 0
     for number in examples():
         text = national(number) if number.country_code == 44 else international(number)
         for i, ch in enumerate(text):
             if ch != "0":
                 continue
-            for letter in "Oo":
+            for letter in "Oo\u041e\u043e\u039f\u03bf":  # Latin, Cyrillic, Greek
                 typo = text[:i] + letter + text[i + 1 :]
                 try:
                     info = parse_number(typo)

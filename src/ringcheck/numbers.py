@@ -4,7 +4,9 @@ Reads what people paste: ``+CC…``, ``00CC…`` (or the home region's own inter
 prefix, such as ``011`` in the US), national numbers with a trunk ``0``, ``+44 (0)20…``,
 brackets, dots, dashes, ``tel:`` URIs, full-width and other Unicode digits, and text
 around the number ("Missed call from +234 …"). Caller-ID words such as "Withheld" or
-"No Caller ID" give a withheld result rather than an error.
+"No Caller ID" give a withheld result rather than an error. Keypad letters ("0800
+FLOWERS") and a letter O typed for a zero are read by the rules of ``ringcheck.written``,
+which also puts a number typed as several command-line arguments back together.
 
 >>> parse_number("+44 (0)20 7946 0000").e164
 '+442079460000'
@@ -85,7 +87,15 @@ _WHOLE = re.compile(r"[ \t]*\+?[ \t(]*\d[\d \t().\-/]*")
 _TEL_CONTEXT = re.compile(r"tel:([^;\s]+)[^\s]*?;phone-context=(\+[\d\-.()]+)", re.IGNORECASE)
 _DIGITS_ONLY = re.compile(r"\D")
 _DATE = re.compile(r"\s*\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}\s*")  # 01/02/2024, 2024-02-01
-_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
+_DASHES = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+        # Cyrillic and Greek capital and small O look like a Latin O: typed for a zero,
+        # they are read by the same rule (ringcheck.written), never dropped.
+        **dict.fromkeys("\u041e\u039f", "O"),
+        **dict.fromkeys("\u043e\u03bf", "o"),
+    }
+)
 _WITHHELD = re.compile(
     r"\b(withheld|private|unknown|anonymous|restricted|unavailable|hidden|"
     r"no caller ?id|caller ?id blocked|not available|no number|payphone)\b"
@@ -180,7 +190,8 @@ def flag_for(region: str | None) -> str:
 
 
 def _normalise(text: str) -> str:
-    """Full-width and other Unicode digits to ASCII; Unicode dashes to '-'."""
+    """Full-width and other Unicode digits to ASCII; Unicode dashes to '-', O-like
+    letters to O."""
     if text.isascii():
         return text
     text = unicodedata.normalize("NFKC", text).translate(_DASHES)

@@ -36,8 +36,9 @@ KEYPAD = str.maketrans(
     }
 )
 _LETTER = re.compile(r"[A-Za-z]")
-# A word of digits and the letter O with at least one of each, no other letter touching.
-_O_WORD = re.compile(r"(?<![A-Za-z\d])(?=[\dOo]*\d)(?=[\dOo]*[Oo])[\dOo]+(?![A-Za-z\d])")
+# A word of digits and the letter O with at least one of each, no other letter (of any
+# script) or digit touching it.
+_O_WORD = re.compile(r"(?<![^\W_])(?=[\dOo]*\d)(?=[\dOo]*[Oo])[\dOo]+(?![^\W_])")
 _SEPARATORS = " \t().-/"
 # A number with letters in it: digits first, then letters, digits and separators.
 _VANITY = re.compile(r"\+?[ \t(]*\d[\d \t().\-/]*[A-Za-z][A-Za-z\d \t().\-/]*")
