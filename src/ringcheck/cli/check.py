@@ -136,8 +136,9 @@ def check_command(
     Spaces in a number need no quotes: `ringcheck check 0906 123 4567 +44 20 7946 0000`
     checks two numbers. The rule: an argument that is a whole number on its own, starts
     with +, or is quoted, starts a new number; a shorter one is joined to the arguments
-    after it, for the longest run that makes one whole number. To be sure where a number
-    ends, quote it or end it with a comma.
+    after it, for the longest run that makes one whole number, except that after a whole
+    number an argument starting with 0 that begins another one starts it. To be sure
+    where a number ends, quote it or end it with a comma.
 
     Letters are read from a phone keypad (0800 FLOWERS is 0800 3569377) when they are in
     capitals or joined to the digits by a hyphen (1-800-flowers); a letter O among digits
