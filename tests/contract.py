@@ -44,7 +44,9 @@ NUMBER_KEYS = frozenset(
         "callback_cost",
     }
 )
-NUMBER_EXTRA_KEYS = frozenset({"flag", "withheld"})
+NUMBER_EXTRA_KEYS = frozenset({"flag", "withheld", "read_as"})
+READ_AS_KEYS = frozenset({"text", "kinds", "note"})
+READ_AS_KINDS = frozenset({"letter_o", "keypad"})
 CALLBACK_COST_KEYS = frozenset({"band", "text"})
 VERDICT_KEYS = frozenset({"level", "score", "headline", "reasons", "advice"})
 REASON_KEYS = frozenset({"code", "points", "text"})
@@ -233,7 +235,22 @@ def _number_problems(number: dict[str, Any]) -> list[str]:
         problems.append(f"number.flag: not text: {number['flag']!r}")
     if "withheld" in number and not isinstance(number["withheld"], bool):
         problems.append(f"number.withheld: not true/false: {number['withheld']!r}")
-    return problems
+    return problems + _read_as_problems(number.get("read_as"))
+
+
+def _read_as_problems(read_as: Any) -> list[str]:
+    """``read_as``: null, or how letters in the number were read as digits."""
+    if read_as is None:
+        return []
+    problems = _keys("number.read_as", read_as, READ_AS_KEYS, frozenset())
+    if problems:
+        return problems
+    kinds = read_as["kinds"]
+    if not isinstance(kinds, list) or not kinds or not set(kinds) <= READ_AS_KINDS:
+        problems.append(f"number.read_as.kinds: not a list of {sorted(READ_AS_KINDS)}")
+    if not isinstance(read_as["text"], str) or not any(c.isdigit() for c in read_as["text"]):
+        problems.append(f"number.read_as.text: no digits: {read_as['text']!r}")
+    return problems + plain_text_problems("number.read_as.note", read_as["note"])
 
 
 def _verdict_problems(verdict: dict[str, Any]) -> list[str]:
@@ -328,3 +345,85 @@ def contract_problems(result: Any, text: str | None = None) -> list[str]:
 def assert_matches_contract(result: Any, text: str | None = None) -> None:
     problems = contract_problems(result, text)
     assert not problems, "\n".join(problems)
+
+
+# --- verdicts that contradict themselves ------------------------------------------------
+# Rules over any result, written from DESIGN.md's codes and domain.md's facts, not from the
+# code under test: a verdict's level, cost and advice must agree with its own reasons.
+
+# Reasons that say calling back costs more than a normal call at home.
+COSTLY_REASONS = frozenset(
+    {
+        "premium_rate",
+        "directory_enquiries",
+        "service_number",
+        "international",
+        "high_risk_destination",
+        "satellite_or_global_network",
+    }
+)
+CHEAP_BANDS = frozenset({"free", "normal"})
+# Reasons strong enough on their own that a "low" verdict contradicts them, unless a
+# lowering reason (negative points: expected, voicemail, trusted) explains it.
+DANGER_REASONS = frozenset(
+    {
+        "premium_rate",
+        "directory_enquiries",
+        "high_risk_destination",
+        "satellite_or_global_network",
+        "fictional_number",
+        "not_in_service",
+        "inbound_only",
+        "claimed_uk_organisation_from_abroad",
+        "recorded_press_button",
+        "live_campaign",
+    }
+)
+BIG_POINTS = 25
+STOP_ADVICE = frozenset({"dont_call_back", "block_number", "report_fraud", "report_7726"})
+
+
+def contradictions(number: dict[str, Any], verdict: dict[str, Any]) -> list[str]:
+    """Every way a verdict contradicts its own reasons or its number's facts; [] if none.
+
+    ``number`` is a result's ``number`` block, or any dict with its ``line_type``,
+    ``callback_cost``, ``withheld`` and (if known) ``domestic`` (a triage entry).
+    """
+    reasons = {r["code"]: r for r in verdict["reasons"]}
+    advice = {a["code"]: a for a in verdict["advice"]}
+    band = (number.get("callback_cost") or {}).get("band")
+    cost_text = (number.get("callback_cost") or {}).get("text") or ""
+    level = verdict["level"]
+    texts = [verdict["headline"], cost_text, *(r["text"] for r in verdict["reasons"])]
+    texts += [a["text"] for a in verdict["advice"]]
+    problems = []
+    if band in CHEAP_BANDS and (costly := sorted(COSTLY_REASONS & reasons.keys())):
+        problems.append(f"cost band {band!r} while the reasons say {costly}")
+    if number.get("line_type") == "premium_rate" and band in CHEAP_BANDS:
+        problems.append(f"a premium-rate line with cost band {band!r}")
+    lowered = any(r["points"] < 0 for r in verdict["reasons"])
+    strong = [c for c in DANGER_REASONS & reasons.keys() if reasons[c]["points"] >= BIG_POINTS]
+    if level == "low" and strong and not lowered:
+        problems.append(f"level 'low' with strong reasons {sorted(strong)}")
+    if "dont_call_back" in advice and "verify_before_calling_back" in advice:
+        problems.append("advice says both dont_call_back and verify_before_calling_back")
+    if "verify_before_calling_back" in advice and (stop := sorted(STOP_ADVICE & advice.keys())):
+        problems.append(f"advice says verify_before_calling_back and also {stop}")
+    if "no_action_needed" in advice and (
+        level in ("high", "very_high") or STOP_ADVICE & advice.keys() or band == "unknown"
+    ):
+        problems.append(f"no_action_needed at level {level!r}, cost {band!r}: {sorted(advice)}")
+    if band == "free" and any("makes money" in t for t in texts):
+        problems.append("a free number, yet a sentence says calling back makes the scam money")
+    if band == "free" and "don't call back" in cost_text.lower():
+        problems.append("a free number's cost line says not to call back")
+    if number.get("withheld") and "call back" in cost_text.lower() and "don't" in cost_text.lower():
+        problems.append("a withheld caller's cost line says not to call back")
+    if number.get("domestic") is True and any("calling abroad" in t.lower() for t in texts):
+        problems.append("a domestic number, yet a sentence talks about calling abroad")
+    return problems
+
+
+def result_contradictions(result: dict[str, Any]) -> list[str]:
+    """``contradictions`` of a ``check(...).to_dict()`` result."""
+    return contradictions(result["number"], result["verdict"])

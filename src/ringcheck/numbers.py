@@ -4,7 +4,9 @@ Reads what people paste: ``+CC…``, ``00CC…`` (or the home region's own inter
 prefix, such as ``011`` in the US), national numbers with a trunk ``0``, ``+44 (0)20…``,
 brackets, dots, dashes, ``tel:`` URIs, full-width and other Unicode digits, and text
 around the number ("Missed call from +234 …"). Caller-ID words such as "Withheld" or
-"No Caller ID" give a withheld result rather than an error.
+"No Caller ID" give a withheld result rather than an error. Keypad letters ("0800
+FLOWERS") and a letter O typed for a zero are read by the rules of ``ringcheck.written``,
+which also puts a number typed as several command-line arguments back together.
 
 >>> parse_number("+44 (0)20 7946 0000").e164
 '+442079460000'
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple, cast
@@ -21,7 +24,7 @@ from typing import Any, NamedTuple, cast
 from phonenumbers import PhoneNumber, shortnumberinfo
 from phonenumbers.shortnumberinfo import ShortNumberCost
 
-from ringcheck import phonemeta
+from ringcheck import phonemeta, written
 from ringcheck.datatables import (
     DramaRange,
     HighRisk,
@@ -32,11 +35,16 @@ from ringcheck.datatables import (
     tables,
 )
 from ringcheck.errors import NotAPhoneNumber
+from ringcheck.written import Reading
 
 MAX_INPUT_CHARS = 1000
 MAX_DIGITS = 17  # 15 E.164 digits behind a 2-digit international prefix
 WHOLE_NUMBER_DIGITS = 7  # a run this long can be a whole number (shorter: a short code)
 MAX_ALSO_FOUND = 10  # other numbers in one text that are read and listed
+# The UK table's ranges without a trunk 0 (116 European helplines, 118 directory
+# enquiries) hold six-digit numbers: 116 XXX, 118 XXX (Ofcom National Telephone
+# Numbering Plan). phonenumbers lists only some of them (116 123, not 116 006).
+UK_SHORT_RANGE_DIGITS = 6
 
 # Regions whose numbers count as domestic for one another (they share a calling code).
 _DOMESTIC_GROUPS: dict[str, frozenset[str]] = {
@@ -79,7 +87,15 @@ _WHOLE = re.compile(r"[ \t]*\+?[ \t(]*\d[\d \t().\-/]*")
 _TEL_CONTEXT = re.compile(r"tel:([^;\s]+)[^\s]*?;phone-context=(\+[\d\-.()]+)", re.IGNORECASE)
 _DIGITS_ONLY = re.compile(r"\D")
 _DATE = re.compile(r"\s*\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}\s*")  # 01/02/2024, 2024-02-01
-_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
+_DASHES = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+        # Cyrillic and Greek capital and small O look like a Latin O: typed for a zero,
+        # they are read by the same rule (ringcheck.written), never dropped.
+        **dict.fromkeys("\u041e\u039f", "O"),
+        **dict.fromkeys("\u043e\u03bf", "o"),
+    }
+)
 _WITHHELD = re.compile(
     r"\b(withheld|private|unknown|anonymous|restricted|unavailable|hidden|"
     r"no caller ?id|caller ?id blocked|not available|no number|payphone)\b"
@@ -127,6 +143,8 @@ class NumberInfo:
     inbound: InboundOnly | None = None  # a number that only takes calls (159, 7726)
     # Other numbers in the same text ("… or +44 20 7123 4568"), in E.164.
     also_found: tuple[str, ...] = ()
+    # Letters read as digits (keypad letters, a letter O for a zero), if any.
+    read_as: Reading | None = None
 
     @property
     def digits(self) -> str:
@@ -151,6 +169,13 @@ class NumberInfo:
             "callback_cost": {"band": self.callback_cost.band, "text": self.callback_cost.text},
             "flag": self.flag,
             "withheld": self.withheld,
+            "read_as": None
+            if self.read_as is None
+            else {
+                "text": self.read_as.run,
+                "kinds": list(self.read_as.kinds),
+                "note": self.read_as.note,
+            },
         }
 
 
@@ -165,7 +190,8 @@ def flag_for(region: str | None) -> str:
 
 
 def _normalise(text: str) -> str:
-    """Full-width and other Unicode digits to ASCII; Unicode dashes to '-'."""
+    """Full-width and other Unicode digits to ASCII; Unicode dashes to '-', O-like
+    letters to O."""
     if text.isascii():
         return text
     text = unicodedata.normalize("NFKC", text).translate(_DASHES)
@@ -240,12 +266,61 @@ def parse_number(
             "too_long", f"That is {len(text)} characters long. Enter just the phone number."
         )
     clean = _normalise(text).strip()
+    if written.has_letters(clean):
+        return _read_with_letters(text, clean, home, where, data, brief)
+    return _read_text(text, clean, home, where, data, brief)
+
+
+def numbers_in_arguments(args: Sequence[str], home: str = "GB") -> list[str]:
+    """Command-line arguments put back together into the numbers they spell, by the rule
+    of ``ringcheck.written.group_arguments``, a number being whole when it reads as valid,
+    or of a possible length, in ``home``.
+
+    >>> numbers_in_arguments(["0906", "123", "4567", "+1 876 812 3456"])
+    ['0906 123 4567', '+1 876 812 3456']
+    """
+    if len(args) < 2:
+        return list(args)
+    return written.group_arguments(args, lambda text: _grade(text, home))
+
+
+def _grade(text: str, home: str) -> int:
+    """``written.VALID`` or ``POSSIBLE`` for one whole number that uses all of ``text``
+    (letters in it read as digits), else 0."""
+    try:
+        info = parse_number(text, home, brief=True)
+    except NotAPhoneNumber:
+        return 0
+    if info.read_as is None and written.has_letters(text):
+        return 0
+    if info.valid:
+        return written.VALID
+    return written.POSSIBLE if info.e164 is not None and info.wrong_length is None else 0
+
+
+def _read_text(
+    text: str, clean: str, home: str, where: _Home, data: Tables, brief: bool
+) -> NumberInfo:
+    """The number in ``clean`` (``text`` tidied), with any other numbers it holds."""
     candidate, others = _pick_candidates(clean)
     if candidate is None:
         return _no_digits(text, clean, data)
     info = _read(text, clean, candidate, where, data, brief)
     if others:
         info.also_found = _also_found(others, info.e164, home, data)
+    return info
+
+
+def _read_with_letters(
+    text: str, clean: str, home: str, where: _Home, data: Tables, brief: bool
+) -> NumberInfo:
+    """Text with letters: read by ``ringcheck.written.read_letters``; the result says how."""
+    info, reading = written.read_letters(
+        clean,
+        lambda tidy: _read_text(text, tidy, home, where, data, brief),
+        lambda tidy: _pick_candidates(tidy)[0],
+    )
+    info.read_as = reading
     return info
 
 
@@ -420,9 +495,13 @@ def _short_code(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo
     number = PhoneNumber(country_code=code, national_number=int(digits))
     # 7726 is a text-only number phonenumbers doesn't list; our table has it (and 159).
     inbound = data.inbound_only.get(digits) if code == 44 else None
-    if inbound is None and not shortnumberinfo.is_valid_short_number_for_region(number, region):
-        return None
     row = data.uk_ranges.longest(digits) if code == 44 else None
+    if (
+        inbound is None
+        and not (row is not None and len(digits) == UK_SHORT_RANGE_DIGITS)
+        and not shortnumberinfo.is_valid_short_number_for_region(number, region)
+    ):
+        return None
     if inbound is not None:
         band = inbound.cost_band
     elif row is not None:

@@ -27,6 +27,7 @@ from ringcheck.cli.base import (
 )
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import RingcheckError
+from ringcheck.numbers import numbers_in_arguments
 from ringcheck.risk import LEVELS, CallContext, at_least, ring_seconds
 from ringcheck.settings import SETTINGS, Settings, default_config_path
 
@@ -135,14 +136,25 @@ def check_command(
     server: str | None,
     private: bool,
 ) -> None:
-    """Check one or more NUMBERS, written any way you like.
+    """Check one or more NUMBERS, written any way you like, or give - to read one number
+    per line from standard input.
 
-    Quote a number with spaces in it, or give - to read one number per line from
-    standard input. With --reports, what people reported about a number is added from
-    the reports database (see `ringcheck report`). With --server URL --private, a
-    ringcheck server is asked what people reported without being told the number: only
-    the first 5 hex digits of its SHA-256 are sent (the server answers every reported
-    number in that bucket, with decoys); its answer is shown beside the local check.
+    Spaces in a number need no quotes: `ringcheck check 0906 123 4567 +44 20 7946 0000`
+    checks two numbers. The rule: an argument that is a whole number on its own, starts
+    with +, or is quoted, starts a new number; a shorter one is joined to the arguments
+    after it, for the longest run that makes one whole number, except that after a whole
+    number an argument starting with 0 that begins another one starts it. To be sure
+    where a number ends, quote it or end it with a comma.
+
+    Letters are read from a phone keypad (0800 FLOWERS is 0800 3569377) when they are in
+    capitals or joined to the digits by a hyphen (1-800-flowers); a letter O among digits
+    (O2O 7946 0123) is read as 0, zero. The answer says when it read letters.
+
+    With --reports, what people reported about a number is added from the reports
+    database (see `ringcheck report`). With --server URL --private, a ringcheck server is
+    asked what people reported without being told the number: only the first 5 hex
+    digits of its SHA-256 are sent (the server answers every reported number in that
+    bucket, with decoys); its answer is shown beside the local check.
     """
     if private and not server:
         raise BadInput("--private needs --server URL: the server to ask.")
@@ -163,7 +175,7 @@ def check_command(
         )
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
-    texts = _expand(numbers)
+    texts = _expand(numbers_in_arguments(numbers, settings.home))
     show: Show = _print_json if as_json else _print_human
     if server:
         show = _with_server(show, server, private, as_json)
@@ -336,9 +348,10 @@ def render(result: CheckResult, data: Tables) -> str:
         f"  {click.style(badge, **_LEVEL_STYLE[verdict.level])}  score {verdict.score}/100",
         f"  {verdict.headline}",
         "",
+        *([f"  Read as:    {number.read_as.note}"] if number.read_as else []),
         f"  From:       {where if not number.withheld else 'hidden (number withheld)'}",
         f"  Line:       {line}",
-        f"  Call back:  {number.callback_cost.text}",
+        call_back := f"  Call back:  {number.callback_cost.text}",
         "",
         *_section("Why:", [f"    - {reason.text}" for reason in verdict.reasons]),
         *_section(
@@ -356,7 +369,10 @@ def render(result: CheckResult, data: Tables) -> str:
     if result.community is not None and result.community.total:
         reporters = result.community.reporters
         people = "1 person" if reporters == 1 else f"{reporters} people"
-        lines.insert(7, f"  Reports:    {people} reported it. See: ringcheck reports {number.e164}")
+        lines.insert(
+            lines.index(call_back) + 1,
+            f"  Reports:    {people} reported it. See: ringcheck reports {number.e164}",
+        )
     return "\n".join(lines)
 
 

@@ -65,7 +65,7 @@ def _os_user() -> str:
 
 
 @click.command("report")
-@click.argument("number")
+@click.argument("number", nargs=-1, required=True)
 @click.option(
     "--category",
     required=True,
@@ -78,7 +78,7 @@ def _os_user() -> str:
 @click.option("--claimed", metavar="ORG", help="Who they said they were (impersonation).")
 @database_options
 def report_command(
-    number: str,
+    number: tuple[str, ...],
     category: str,
     comment: str | None,
     rang: str | None,
@@ -86,7 +86,11 @@ def report_command(
     database: str | None,
     config: str | None,
 ) -> None:
-    """Report NUMBER, written any way you like, so others who get the call are warned."""
+    """Report NUMBER, written any way you like, so others who get the call are warned.
+
+    Spaces need no quotes (`ringcheck report 020 7946 0000 --category …`): the
+    arguments are read as one number by the rule `ringcheck check --help` gives.
+    """
     with opened(config, database) as store:
         e164 = _e164(number, store.settings.home)
         saved = store.add_report(
@@ -101,10 +105,19 @@ def report_command(
     click.echo(f"{what} {e164} as {category} (report {saved.report_id}).")
 
 
-def _e164(text: str, home: str) -> str:
-    """The E.164 form of a number a person typed; BadInput if it can't be reported."""
-    from ringcheck.numbers import parse_number
+def _e164(args: tuple[str, ...], home: str) -> str:
+    """The E.164 form of the one number a person typed (perhaps as several arguments, put
+    together by the rule every command uses); BadInput if it can't be reported."""
+    from ringcheck.numbers import numbers_in_arguments, parse_number
 
+    found = numbers_in_arguments(args, home)
+    if len(found) > 1:
+        shown = ", ".join(f"'{text[:40]}'" for text in found[:4])
+        raise BadInput(
+            f"give one number at a time; this reads as {len(found)} numbers: {shown}. "
+            "Quote the number if it is one."
+        )
+    text = found[0]
     info = parse_number(text, home)
     if info.withheld or not info.e164 or not info.valid:
         raise BadInput(
@@ -115,14 +128,17 @@ def _e164(text: str, home: str) -> str:
 
 
 @click.command("reports")
-@click.argument("number")
+@click.argument("number", nargs=-1, required=True)
 @click.option("--page", type=click.IntRange(1, 1_000_000), default=1, help="Page of reports.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @database_options
 def reports_command(
-    number: str, page: int, as_json: bool, database: str | None, config: str | None
+    number: tuple[str, ...], page: int, as_json: bool, database: str | None, config: str | None
 ) -> None:
-    """What people reported about NUMBER: a summary, then the reports, latest first."""
+    """What people reported about NUMBER: a summary, then the reports, latest first.
+
+    Spaces need no quotes, as for `ringcheck report`.
+    """
     with opened(config, database) as store:
         e164 = _e164(number, store.settings.home)
         community = store.community(e164)

@@ -52,6 +52,14 @@ class CallbackCostModel(BaseModel):
     text: str
 
 
+class ReadAsModel(BaseModel):
+    """Letters in the number read as digits (keypad letters, a letter O for a zero)."""
+
+    text: str
+    kinds: list[Literal["letter_o", "keypad"]]
+    note: str
+
+
 class NumberModel(BaseModel):
     e164: str | None
     international_format: str | None
@@ -68,6 +76,7 @@ class NumberModel(BaseModel):
     callback_cost: CallbackCostModel
     flag: str
     withheld: bool
+    read_as: ReadAsModel | None = None
 
 
 class ReasonModel(BaseModel):
