@@ -172,6 +172,28 @@ def test_uk_ranges_that_are_not_landlines_or_mobiles_are_never_from_a_crown_depe
     assert not problems, problems
 
 
+def test_numbers_of_uk_wide_ranges_are_the_uks_wherever_phonenumbers_places_them() -> None:
+    """098 premium, 070, 076, 084/087…: phonenumbers places some blocks in Guernsey,
+    Jersey or the Isle of Man; only landlines and mobiles belong to a place."""
+    problems, seen = [], 0
+    for national, row in tables().uk_ranges.items():
+        if not national.startswith("0") or row.line_type in ("fixed_line", "mobile"):
+            continue
+        for block in range(1000):
+            nsn = (national[1:] + f"{block:03d}").ljust(10, "5")[:10]
+            if tables().uk_ranges.longest("0" + nsn) is not row:
+                continue  # a longer row says more (07624 inside 076)
+            number = phonenumbers.parse(f"+44{nsn}")
+            if phonenumbers.region_code_for_number(number) not in ("GG", "JE", "IM"):
+                continue
+            seen += 1
+            info = check(f"+44{nsn}").number
+            if info.region != "GB" or info.country != "United Kingdom":
+                problems.append(f"+44{nsn}: {info.region} {info.line_type}")
+    assert seen, "phonenumbers no longer places any such number in a Crown Dependency"
+    assert not problems, problems[:10]
+
+
 def test_crown_dependency_landlines_get_no_sentence_about_mobiles() -> None:
     for region in ("GG", "JE", "IM"):
         number = phonenumbers.example_number_for_type(region, PhoneNumberType.FIXED_LINE)
