@@ -48,8 +48,8 @@ FIELDS = (
     "score",
     "level",
 )
-# Which table each key column of ``PrefixTable.rows`` comes from.
-_KEYS = ("code", "region", "risk", "network", "uk", "foreign", "cost")
+# Which table each key column of ``PrefixTable.rows`` comes from (both engines read it).
+KEYS = _KEYS = ("code", "region", "risk", "network", "uk", "foreign", "cost")
 
 
 class Found(NamedTuple):
