@@ -76,6 +76,9 @@ LINE_TYPES = frozenset(
         "global_network",
         "short_code",
         "unknown",
+        # added in issue 18: ranges abroad (phonenumbers' shared cost, Germany's 0137)
+        "shared_cost",
+        "mass_traffic",
     }
 )
 COST_BANDS = frozenset(
@@ -88,6 +91,9 @@ COST_BANDS = frozenset(
         "international",
         "international_high",
         "unknown",
+        # added in issue 18: premium-rate and shared-cost ranges called from abroad
+        "international_premium",
+        "international_shared_cost",
     }
 )
 DESIGN_REASON_CODES = frozenset(
@@ -119,6 +125,8 @@ DESIGN_REASON_CODES = frozenset(
         "repeated_attempts",
         "rotating_numbers",
         "odd_hours",
+        # added in issue 18: a range abroad that charges for its service (shared cost)
+        "service_charge",
     }
 )
 # Reasons the code adds beyond DESIGN.md: a number from the user's trusted list, a caller

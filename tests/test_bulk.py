@@ -106,8 +106,10 @@ def expected(number: str, home: str, settings: Settings) -> dict[str, object] | 
         return None
     info = result.number
     reasons = {r.code for r in result.verdict.reasons} & PREFIX_REASONS
-    if "premium_rate" in reasons and info.uk_range is None and info.network is None:
-        reasons.discard("premium_rate")  # phonenumbers' line type: needs the whole number
+    ranged = info.uk_range or info.network or info.foreign_range
+    if not ranged and phonemeta.cost_prefixes().longest(info.digits) in (None, "maybe"):
+        # phonenumbers' line type where no prefix decides it: needs the whole number
+        reasons -= {"premium_rate", "service_charge"}
     return {
         "e164": info.e164,
         "country_code": info.country_code,

@@ -21,7 +21,9 @@ HIGH_RISK = DATA_DIR / "high_risk.csv"
 NETWORKS = DATA_DIR / "networks.csv"
 
 HIGH_RISK_COLUMNS = ["prefix", "destination", "source", "source_url", "reviewed"]
-NETWORK_COLUMNS = ["prefix", "kind", "name", "cost_band", "source", "source_url", "reviewed"]
+NETWORK_COLUMNS = [
+    "prefix", "kind", "name", "phrase", "cost_band", "source", "source_url", "reviewed",
+]  # fmt: skip
 KIND_KEYS = {"id", "label", "safe_contact", "advice", "source", "source_url", "reviewed"}
 ORGANISATION_KEYS = {"name", "kind", "aliases", "source", "source_url", "reviewed"}
 ORGANISATION_OPTIONAL_KEYS = {"said", "country"}
@@ -44,9 +46,9 @@ SATELLITE_AND_GLOBAL_CODES = {"870", "881", "882", "883"}
 NETWORK_COST_BANDS = {
     "satellite": "international_high",
     "global_network": "international_high",
-    "international_premium": "international_high",
+    "international_premium": "international_premium",
     "international_freephone": "international",
-    "international_shared_cost": "international",
+    "international_shared_cost": "international_shared_cost",
 }
 
 # Aliases people are most likely to type for organisations the product must know.

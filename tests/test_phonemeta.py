@@ -26,7 +26,7 @@ RANDOM_NUMBERS = 1500
 TYPE_NAMES: dict[int, str | None] = {
     PhoneNumberType.PREMIUM_RATE: "premium_rate",
     PhoneNumberType.TOLL_FREE: "freephone",
-    PhoneNumberType.SHARED_COST: "service",
+    PhoneNumberType.SHARED_COST: "shared_cost",
     PhoneNumberType.VOIP: "voip",
     PhoneNumberType.PERSONAL_NUMBER: "personal",
     PhoneNumberType.PAGER: "pager",

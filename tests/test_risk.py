@@ -56,6 +56,7 @@ TRIGGERS = [
     trigger("directory_enquiries", "118 118"),
     trigger("personal_number", "07012 345678"),
     trigger("service_number", "0871 123 4567"),
+    trigger("service_charge", "+34 901 123 456"),
     trigger("pager", "07640 123456"),
     trigger("fictional_number", "07700 900123"),
     trigger("not_in_service", "020 9551 3148"),

@@ -12,6 +12,7 @@ Run after upgrading phonenumbers:
     .venv/bin/python tools/gen_phonedata.py
 """
 
+import csv
 import re
 import sys
 from collections.abc import Iterator
@@ -25,7 +26,8 @@ from phonenumbers.carrierdata import CARRIER_DATA
 from phonenumbers.geodata import GEOCODE_DATA
 from phonenumbers.geodata.locale import LOCALE_DATA
 
-OUT = Path(__file__).resolve().parents[1] / "src" / "ringcheck" / "data" / "generated"
+DATA = Path(__file__).resolve().parents[1] / "src" / "ringcheck" / "data"
+OUT = DATA / "generated"
 
 
 def _header(what: str) -> str:
@@ -40,8 +42,8 @@ def _clean(text: str) -> str:
     return text.replace("\t", " ").replace("\n", " ").strip()
 
 
-def _write(name: str, header: str, rows: list[tuple[str, str]]) -> int:
-    body = "".join(f"{key}\t{_clean(value)}\n" for key, value in sorted(rows))
+def _write(name: str, header: str, rows: list[tuple[str, str]] | list[tuple[str, str, str]]) -> int:
+    body = "".join("\t".join(map(_clean, row)) + "\n" for row in sorted(rows))
     (OUT / name).write_text(header + body, encoding="utf-8")
     return len(rows)
 
@@ -62,12 +64,26 @@ def _tidy(name: str) -> str:
     return name.removeprefix("The ")
 
 
-def countries() -> list[tuple[str, str]]:
-    rows = []
-    for region in phonenumbers.SUPPORTED_REGIONS:
-        name = _resolve(LOCALE_DATA.get(region, {}), "en")
-        if name:
-            rows.append((region, _tidy(name)))
+def countries() -> list[tuple[str, str, str]]:
+    """(region, name, article) ("the" where English says "the Bahamas").
+
+    Names come from phonenumbers' English locale data; ``data/country_names.csv`` (each
+    row sourced) names the regions it has no name for (Kosovo, XK) and gives the article
+    English uses with a name. Every region phonenumbers supports gets a name, or this fails.
+    """
+    with open(DATA / "country_names.csv", encoding="utf-8", newline="") as file:
+        curated = {row["region"]: row for row in csv.DictReader(file)}
+    rows, missing = [], []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        extra = curated.get(region, {})
+        name = extra.get("name") or _resolve(LOCALE_DATA.get(region, {}), "en")
+        if not name:
+            missing.append(region)
+            continue
+        rows.append((region, _tidy(name), extra.get("article") or ""))
+    unknown = sorted(set(curated) - set(phonenumbers.SUPPORTED_REGIONS))
+    if missing or unknown:
+        raise SystemExit(f"country_names.csv: no name for {missing}; unknown regions {unknown}")
     return rows
 
 
@@ -269,11 +285,62 @@ def _settle(regions: tuple[str, ...]) -> list[tuple[str, str]]:
     return found
 
 
+# phonenumbers' line types whose calls cost more than a normal call to the same place.
+_COSTLY_TYPES = ("premium_rate", "shared_cost")
+_COST_DEPTH = 6  # national digits looked at to tell costly ranges from the others
+
+
+def cost_prefixes() -> list[tuple[str, str]]:
+    """E.164 digit prefix -> premium_rate or shared_cost where every number phonenumbers
+    accepts that starts so is of that type, or "maybe" where such a number could be of it
+    or of another type (deeper digits or the length decide; only the whole number tells).
+
+    Every region of a calling code is looked at together, so a prefix is settled only
+    when no region on the code has another kind of number starting so. Prefixes where no
+    costly type can begin are left out. +44 is left out: the UK's own table decides it.
+    """
+    rows: list[tuple[str, str]] = []
+    for code, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
+        if code == 44:
+            continue
+        typed = []
+        for region in regions:
+            if region == "001":
+                meta = PhoneMetadata.metadata_for_nongeo_region(code)
+            else:
+                meta = PhoneMetadata.metadata_for_region(region)
+            for kind in _TYPES if meta is not None else ():
+                desc = getattr(meta, kind)
+                if desc is not None and desc.national_number_pattern:
+                    typed.append((kind, Begins(desc.national_number_pattern)))
+        if any(kind in _COSTLY_TYPES for kind, _ in typed):
+            rows += [(f"{code}{prefix}", kind) for prefix, kind in _costly_from(typed, "")]
+    return rows
+
+
+def _costly_from(typed: list[tuple[str, "Begins"]], prefix: str) -> Iterator[tuple[str, str]]:
+    kinds = {kind for kind, begins in typed if begins(prefix)}
+    costly = kinds & set(_COSTLY_TYPES)
+    if not costly:
+        return
+    if len(kinds) == 1:
+        yield prefix, costly.pop()
+        return
+    children = [{kind for kind, begins in typed if begins(prefix + d)} for d in "0123456789"]
+    if len(prefix) >= _COST_DEPTH or all(child == kinds for child in children):
+        yield prefix, "maybe"  # no further digit tells them apart
+        return
+    for digit in "0123456789":
+        yield from _costly_from(typed, prefix + digit)
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     counts = {
         "countries.tsv": _write(
-            "countries.tsv", _header("Region code -> English country name"), countries()
+            "countries.tsv",
+            _header("Region code -> English country name, article ('the' or empty)"),
+            countries(),
         ),
         "carriers.tsv": _write(
             "carriers.tsv",
@@ -294,6 +361,14 @@ def main() -> int:
             "region_prefixes.tsv",
             _header("E.164 digit prefix -> region, for codes several regions share (not +1)"),
             region_prefixes(),
+        ),
+        "cost_prefixes.tsv": _write(
+            "cost_prefixes.tsv",
+            _header(
+                "E.164 digit prefix -> premium_rate / shared_cost (every number there is "
+                "of that type) or maybe (some are), from phonenumbers' line types (not +44)"
+            ),
+            cost_prefixes(),
         ),
     }
     for name, count in counts.items():

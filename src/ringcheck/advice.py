@@ -41,26 +41,41 @@ _INTERNATIONAL_OR_PREMIUM = frozenset(
     }
 )
 _IMPERSONATION = frozenset({"claimed_uk_organisation_from_abroad", "recorded_press_button"})
+# Call-back cost bands where calling back earns a scammer nothing: "don't call back"
+# then says so without "that's how the scam makes money".
+_NO_CHARGE = frozenset({"free", "normal"})
 
 
 def advise(
-    reasons: Iterable[Reason], level: str, org: Organisation | None, data: Tables
+    reasons: Iterable[Reason],
+    level: str,
+    org: Organisation | None,
+    data: Tables,
+    cost_band: str | None = None,
 ) -> tuple[Advice, ...]:
-    """The advice for a verdict, in the order to act on it."""
-    return _advice(frozenset(r.code for r in reasons), level, org, data)
+    """The advice for a verdict, in the order to act on it. ``cost_band`` is what calling
+    the number back costs (its ``callback_cost`` band), when known."""
+    return _advice(frozenset(r.code for r in reasons), level, org, data, cost_band)
 
 
 @lru_cache(maxsize=4096)
 def _advice(
-    has: frozenset[str], level: str, org: Organisation | None, data: Tables
+    has: frozenset[str], level: str, org: Organisation | None, data: Tables, cost_band: str | None
 ) -> tuple[Advice, ...]:
     # The same few combinations recur for every number, so the result is cached.
     items = []
-    for code in _advice_codes(has, level, org):
+    codes = _advice_codes(has, level, org)
+    if codes == ["no_action_needed"] and cost_band == "unknown":
+        codes = ["let_it_go_to_voicemail"]  # not "nothing to do" when the cost is unknown
+    for code in codes:
+        # A variant for this verdict's reasons wins over the cheap-call wording: a
+        # voicemail's premium number is costly whatever the caller's own number costs.
+        template = data.wording.advice_variant.get(_variant(code, has), "")
         if org is not None and code == org.kind.advice:
             text = org.kind.safe_contact
+        elif not template and cost_band in _NO_CHARGE and code in data.wording.advice_no_charge:
+            text = data.wording.advice_no_charge[code]
         else:
-            template = data.wording.advice_variant.get(_variant(code, has), "")
             text = (template or data.wording.advice[code]).format_map(
                 {"org": org.said if org else "them"}
             )

@@ -117,7 +117,7 @@ def curated(home: str, data: Tables) -> list[Entry]:
     for prefix, _ in data.high_risk.items():
         prefixes["+" + prefix] = "wangiri"
     for prefix, network in data.networks.items():
-        if network.cost_band == "international_high":
+        if network.cost_band in ("international_high", "international_premium"):
             prefixes["+" + prefix] = "wangiri"
     if phonemeta.main_region(44) and home in ("GB", "GG", "JE", "IM"):
         for national, row in data.uk_ranges.items():

@@ -30,7 +30,7 @@ import polars as pl
 
 from ringcheck import phonemeta
 from ringcheck.datatables import Tables, tables
-from ringcheck.numbers import _home, destination
+from ringcheck.numbers import _home, destination, spoken_country
 from ringcheck.risk import COSTLY_NETWORKS, NumberFacts, level_for, number_reasons
 
 # The columns ``classify`` adds, each prefixed "dest_".
@@ -48,8 +48,8 @@ FIELDS = (
     "score",
     "level",
 )
-# Which table each key column of ``PrefixTable.rows`` comes from.
-_KEYS = ("code", "region", "risk", "network", "uk")
+# Which table each key column of ``PrefixTable.rows`` comes from (both engines read it).
+KEYS = _KEYS = ("code", "region", "risk", "network", "uk", "foreign", "cost")
 
 
 class Found(NamedTuple):
@@ -76,8 +76,9 @@ class PrefixTable:
     Columns: ``prefix``, ``length`` and one key column per table, null where the prefix
     is not in that table: ``code`` (calling code), ``region`` (the region the prefix is
     in: a code's one region, a +1 area code, a prefix of a shared code), ``risk``
-    (high-risk destinations), ``network`` (international networks) and ``uk`` (UK
-    ranges, as the UK table keys them: "070").
+    (high-risk destinations), ``network`` (international networks), ``uk`` (UK
+    ranges, as the UK table keys them: "070"), ``foreign`` (other countries' ranges)
+    and ``cost`` (premium-rate and shared-cost prefixes from phonenumbers).
     """
 
     rows: pl.DataFrame
@@ -111,6 +112,10 @@ def _prefix_table(data: Tables) -> PrefixTable:
     for national in data.uk_ranges:
         if national.startswith("0"):  # 118 and 116 are dialled as they are, not after +44
             put("44" + national[1:], "uk", national)
+    for prefix in data.foreign_ranges:
+        put(prefix, "foreign", prefix)
+    for prefix, kind in phonemeta.cost_prefixes().items():
+        put(prefix, "cost", kind)
     frame = pl.DataFrame(
         [{"prefix": p, "length": len(p), **{k: v.get(k) for k in _KEYS}} for p, v in rows.items()],
         schema={
@@ -250,7 +255,8 @@ def classify(
         .group_by(key_columns)
         .agg(pl.col("_k_digits").first().alias("_k_example"))
     )
-    answers = [_found(row[0], row[1], row[5], home, data) for row in groups.iter_rows()]
+    example = len(key_columns)
+    answers = [_found(row[0], row[1], row[example], home, data) for row in groups.iter_rows()]
     found = pl.DataFrame(
         {
             **{k: groups[k] for k in key_columns},
@@ -271,16 +277,16 @@ def classify(
 @lru_cache(maxsize=65536)
 def _found(code: int, region: str | None, example: str, home: str, data: Tables) -> Found:
     """The answer for every number whose longest prefixes are those of ``example``."""
-    line_type, country, domestic, band, uk_range, network, high_risk, shared = destination(
-        code, region, example, None, _home(home), data
-    )
+    found_at = destination(code, region, example, None, _home(home), data)
+    line_type, country, domestic, band, uk_range, network, high_risk, shared = found_at[:8]
+    region = found_at[9]
     # As check() sees a valid number with these facts: the reasons its prefixes give.
     facts = NumberFacts(
         withheld=False,
         trusted=False,
         domestic=domestic,
         valid=True,
-        country=country,
+        country=spoken_country(country, network),
         country_code=code,
         region=region,
         line_type=line_type,
@@ -289,6 +295,7 @@ def _found(code: int, region: str | None, example: str, home: str, data: Tables)
         high_risk=high_risk.destination if high_risk else None,
         shared_with=shared,
         fictional=False,
+        cost_band=band,
     )
     reasons = [r for r in number_reasons(facts, data) if r.code in PREFIX_REASONS]
     score = max(0, min(100, sum(r.points for r in reasons)))
@@ -320,6 +327,7 @@ PREFIX_REASONS = frozenset(
         "directory_enquiries",
         "personal_number",
         "service_number",
+        "service_charge",
         "pager",
         "crown_dependency",
     }

@@ -145,7 +145,7 @@ def judge(
         score=score,
         headline=headline(reasons, level, data, params),
         reasons=tuple(reasons),
-        advice=advise(reasons, level, org, data),
+        advice=advise(reasons, level, org, data, facts.cost_band),
         organisation=org,
     )
 

@@ -51,6 +51,20 @@ class UkRange(NamedTuple):
     source: str
 
 
+class ForeignRange(NamedTuple):
+    """A range of another country whose cost phonenumbers doesn't tell (E.164 digits,
+    e.g. "49900" for Germany's 0900), with the cost fact a call-back sentence adds."""
+
+    prefix: str
+    region: str
+    national: str  # as dialled in its country: "0900"
+    line_type: str
+    cost_band: str  # when called from its own country; from abroad see numbers.destination
+    description: str
+    cost_note: str
+    source: str
+
+
 class DramaRange(NamedTuple):
     """A range kept for fiction: Ofcom's drama ranges, NANPA's 555-0100 to 555-0199.
 
@@ -97,6 +111,7 @@ class Network(NamedTuple):
     name: str
     cost_band: str
     source: str
+    phrase: str = ""  # how a sentence names it: "an Inmarsat satellite phone"
 
 
 class Headline(NamedTuple):
@@ -125,6 +140,10 @@ class Wording:
     # (one ring on a number that costs a normal call; how to check someone you know).
     reason_variant: Mapping[str, str] = field(default_factory=dict)
     advice_variant: Mapping[str, str] = field(default_factory=dict)
+    # Advice said differently when calling back costs no more than a normal call.
+    advice_no_charge: Mapping[str, str] = field(default_factory=dict)
+    # Call-back lines that replace a band's sentence (a withheld caller's).
+    cost_instead: Mapping[str, str] = field(default_factory=dict)
 
 
 class Source(NamedTuple):
@@ -148,9 +167,10 @@ class Tables:
     wording: Wording
     sources: tuple[Source, ...] = field(default=())
     inbound_only: Mapping[str, InboundOnly] = field(default_factory=dict)
+    foreign_ranges: PrefixTable[ForeignRange] = field(default_factory=PrefixTable)
     reviewed: str = ""  # the day the tables were last reviewed (manifest.toml), ISO
     # Filled in by ringcheck.numbers: one call-back cost value per band.
-    callback_costs: dict[str, Any] = field(default_factory=dict, repr=False)
+    callback_costs: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def fiction_codes(self) -> frozenset[int]:
@@ -306,8 +326,30 @@ def _high_risk() -> PrefixTable[HighRisk]:
 
 def _networks() -> PrefixTable[Network]:
     return PrefixTable(
-        (r["prefix"], Network(r["prefix"], r["kind"], r["name"], r["cost_band"], r["source"]))
+        (
+            r["prefix"],
+            Network(r["prefix"], r["kind"], r["name"], r["cost_band"], r["source"], r["phrase"]),
+        )
         for r in _rows("networks.csv")
+    )
+
+
+def _foreign_ranges() -> PrefixTable[ForeignRange]:
+    return PrefixTable(
+        (
+            r["prefix"],
+            ForeignRange(
+                prefix=r["prefix"],
+                region=r["region"],
+                national=r["national"],
+                line_type=r["line_type"],
+                cost_band=r["cost_band"],
+                description=r["description"],
+                cost_note=r["cost_note"],
+                source=r["source"],
+            ),
+        )
+        for r in _rows("foreign_ranges.csv")
     )
 
 
@@ -328,6 +370,8 @@ def _wording() -> Wording:
         data.get("category_name", {}),
         data.get("reason_variant", {}),
         data.get("advice_variant", {}),
+        data.get("advice_no_charge", {}),
+        data.get("cost_instead", {}),
     )
 
 
@@ -345,5 +389,6 @@ def tables() -> Tables:
         wording=_wording(),
         sources=tuple(Source(t["file"], t["what"], tuple(t["sources"])) for t in manifest["table"]),
         inbound_only=_inbound_only(),
+        foreign_ranges=_foreign_ranges(),
         reviewed=str(manifest.get("reviewed", "")),
     )

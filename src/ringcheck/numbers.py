@@ -27,6 +27,7 @@ from phonenumbers.shortnumberinfo import ShortNumberCost
 from ringcheck import phonemeta, written
 from ringcheck.datatables import (
     DramaRange,
+    ForeignRange,
     HighRisk,
     InboundOnly,
     Network,
@@ -64,15 +65,24 @@ _NETWORK_LINE_TYPES = {
     "global_network": "global_network",
     "international_premium": "premium_rate",
     "international_freephone": "freephone",
-    "international_shared_cost": "service",
+    "international_shared_cost": "shared_cost",
 }
+# What calling a range costs from its own country, by line type (when no table says).
 _DOMESTIC_COST = {
     "premium_rate": "premium",
     "freephone": "free",
     "service": "service",
+    "shared_cost": "service",
+    "mass_traffic": "service",
     "directory_enquiries": "premium",
     "unknown": "unknown",
 }
+# The same ranges called from another country: an international call plus their charge.
+_ABROAD_COST = {"premium": "international_premium", "service": "international_shared_cost"}
+# phonenumbers places some UK-wide ranges (098 premium, 070, 076…) in Guernsey, Jersey or
+# the Isle of Man because their operators hold them; only landlines and mobiles belong to
+# a place, so only those are the Crown Dependency's (the others cost what UK ones cost).
+_PLACE_LINE_TYPES = frozenset({"fixed_line", "mobile", "fixed_line_or_mobile"})
 _SHORT_COST = {
     ShortNumberCost.TOLL_FREE: "free",
     ShortNumberCost.STANDARD_RATE: "normal",
@@ -141,6 +151,7 @@ class NumberInfo:
     shared_with: str | None = None  # the main countries of the code (+1 876 -> USA, Canada)
     wrong_length: str | None = None  # 'too_short' / 'too_long' for its range, if not valid
     inbound: InboundOnly | None = None  # a number that only takes calls (159, 7726)
+    foreign_range: ForeignRange | None = None  # a sourced range of another country (DE 0900)
     # Other numbers in the same text ("… or +44 20 7123 4568"), in E.164.
     also_found: tuple[str, ...] = ()
     # Letters read as digits (keypad letters, a letter O for a zero), if any.
@@ -177,6 +188,14 @@ class NumberInfo:
                 "note": self.read_as.note,
             },
         }
+
+
+def spoken_country(country: str | None, network: Network | None) -> str | None:
+    """Where a number is from as a sentence names it: a network's phrase ("an Inmarsat
+    satellite phone"), never its name as if it were a place; a country as it is."""
+    if network is not None:
+        return network.phrase or network.name
+    return country
 
 
 @cache
@@ -496,6 +515,8 @@ def _short_code(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo
     # 7726 is a text-only number phonenumbers doesn't list; our table has it (and 159).
     inbound = data.inbound_only.get(digits) if code == 44 else None
     row = data.uk_ranges.longest(digits) if code == 44 else None
+    foreign = None if code == 44 else data.foreign_ranges.longest(f"{code}{digits}")
+    ranged: UkRange | ForeignRange | None = row or foreign
     if (
         inbound is None
         and not (row is not None and len(digits) == UK_SHORT_RANGE_DIGITS)
@@ -504,8 +525,8 @@ def _short_code(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo
         return None
     if inbound is not None:
         band = inbound.cost_band
-    elif row is not None:
-        band = row.cost_band
+    elif ranged is not None:
+        band = ranged.cost_band
     else:
         cost = shortnumberinfo.expected_cost_for_region(number, region)
         band = _SHORT_COST.get(cost, "unknown")
@@ -518,15 +539,16 @@ def _short_code(text: str, digits: str, home: _Home, data: Tables) -> NumberInfo
         region=region,
         country=phonemeta.country_names().get(region),
         location=phonemeta.country_names().get(region),
-        line_type=row.line_type if row else "short_code",
+        line_type=ranged.line_type if ranged else "short_code",
         carrier=None,
         valid=True,
         domestic=True,
         written_as="bare",
-        callback_cost=_cost(band, data),
+        callback_cost=_cost(band, data, foreign.cost_note if foreign else ""),
         flag=flag_for(region),
         uk_range=row,
         inbound=inbound,
+        foreign_range=foreign,
     )
 
 
@@ -545,7 +567,7 @@ def _withheld(text: str, data: Tables) -> NumberInfo:
         valid=False,
         domestic=False,
         written_as=None,
-        callback_cost=_cost("unknown", data),
+        callback_cost=_cost("unknown", data, wording="withheld"),
         withheld=True,
     )
 
@@ -572,9 +594,9 @@ def _describe(
         # its area code or prefix says where it claims to be, if anywhere.
         region = phonemeta.region_by_prefix(code, nsn)
     drama = data.fictional(code, nsn) if code in data.fiction_codes else None
-    line_type, country, domestic, band, uk_range, network, high_risk, shared_with = destination(
-        code, region, digits, kind, home, data
-    )
+    found_at = destination(code, region, digits, kind, home, data)
+    line_type, country, domestic, band, uk_range, network, high_risk, shared_with = found_at[:8]
+    foreign, region = found_at[8], found_at[9]
     if brief:
         international, national = rules.format_international(nsn), None
         location = carrier = None
@@ -596,9 +618,10 @@ def _describe(
         valid=valid,
         domestic=domestic,
         written_as=written_as,
-        callback_cost=_cost(band, data),
+        callback_cost=_cost(band, data, foreign.cost_note if foreign else ""),
         flag=flag_for(region),
         uk_range=uk_range,
+        foreign_range=foreign,
         network=network,
         drama=drama,
         high_risk=high_risk,
@@ -608,10 +631,20 @@ def _describe(
 
 
 # What a number's calling code, region and first digits say about calling it back:
-# (line type, country, domestic, cost band, UK range, network, high risk, shared with).
-# A plain tuple: this runs for every number checked, and a named one costs ~1 µs more.
+# (line type, country, domestic, cost band, UK range, network, high risk, shared with,
+# foreign range, region). A plain tuple: this runs for every number checked, and a named
+# one costs ~1 µs more.
 Destination = tuple[
-    str, str | None, bool, str, UkRange | None, Network | None, HighRisk | None, str | None
+    str,
+    str | None,
+    bool,
+    str,
+    UkRange | None,
+    Network | None,
+    HighRisk | None,
+    str | None,
+    ForeignRange | None,
+    str | None,
 ]
 
 
@@ -619,16 +652,31 @@ def destination(
     code: int, region: str | None, digits: str, kind: str | None, home: _Home, data: Tables
 ) -> Destination:
     """The facts of a number (E.164 ``digits``, in ``region``) that its prefixes decide:
-    UK ranges, networks, high-risk destinations, whether it is domestic. ``kind`` is
-    phonenumbers' line type, or None for a number that isn't valid (or isn't known to be:
-    ``ringcheck.bulk`` groups many numbers by their prefixes and asks this once a group).
+    UK and foreign ranges, networks, high-risk destinations, whether it is domestic, and
+    the region itself where phonenumbers' is not where the number is (see
+    ``_PLACE_LINE_TYPES``). ``kind`` is phonenumbers' line type, or None for a number
+    that isn't valid (or isn't known to be: ``ringcheck.bulk`` groups many numbers by
+    their prefixes and asks this once a group).
     """
     line_type = kind or "unknown"
-    uk_range = None
+    uk_range = foreign = None
+    known = kind is not None  # the line type is known (phonenumbers', or its prefix's)
+    unsure = False  # only the whole number tells whether it is a costly range
     if code == 44:
         uk_range = data.uk_ranges.longest("0" + digits[2:])
         if uk_range is not None:
             line_type = uk_range.line_type
+            if region in CROWN_DEPENDENCIES and line_type not in _PLACE_LINE_TYPES:
+                region = phonemeta.main_region(code)
+    else:
+        foreign = data.foreign_ranges.longest(digits)
+        costly = phonemeta.cost_prefixes().longest(digits) if foreign is None else None
+        if foreign is not None:
+            line_type = foreign.line_type
+        elif costly == "maybe":
+            unsure = not known
+        elif costly is not None:
+            line_type, known = costly, True
     network = data.networks.longest(digits) if region == phonemeta.NON_GEO_REGION else None
     if network is not None:
         line_type = _NETWORK_LINE_TYPES.get(network.kind, line_type)
@@ -638,21 +686,34 @@ def destination(
     if main is not None and region is not None and not domestic and region not in main[0]:
         shared_with = main[1]
     high_risk = None if domestic else data.high_risk.longest(digits)
-    band = _cost_band(kind is not None, domestic, line_type, region, uk_range, network, high_risk)
+    band = _cost_band(known, domestic, line_type, region, uk_range or foreign)
+    if network is not None:
+        band = network.cost_band
+    elif not domestic:
+        band = _ABROAD_COST.get(band) or (
+            "unknown" if unsure else "international_high" if high_risk else "international"
+        )
     if network is not None:
         country: str | None = network.name
-    elif region is None:
-        country = None
     else:
-        country = phonemeta.country_names().get(region, "International network")
-    return line_type, country, domestic, band, uk_range, network, high_risk, shared_with
+        country = phonemeta.country_names().get(region) if region else None
+    return (
+        *(line_type, country, domestic, band, uk_range, network, high_risk, shared_with),
+        foreign,
+        region,
+    )
 
 
-def _cost(band: str, data: Tables) -> CallbackCost:
-    """The call-back cost of a band (one shared, immutable value per band and tables)."""
-    found = data.callback_costs.get(band)
+def _cost(band: str, data: Tables, note: str = "", wording: str | None = None) -> CallbackCost:
+    """The call-back cost of a band, with a range's own cost fact (``note``) after it, or
+    the sentence ``wording`` names instead of the band's; one shared, immutable value each.
+    """
+    key = (band, note, wording)
+    found = data.callback_costs.get(key)
     if found is None:
-        found = data.callback_costs[band] = CallbackCost(band, data.wording.cost[band])
+        text = data.wording.cost_instead[wording] if wording else data.wording.cost[band]
+        found = CallbackCost(band, f"{text} {note}" if note else text)
+        data.callback_costs[key] = found
     return cast(CallbackCost, found)
 
 
@@ -661,19 +722,15 @@ def _cost_band(
     domestic: bool,
     line_type: str,
     region: str | None,
-    uk_range: UkRange | None,
-    network: Network | None,
-    high_risk: HighRisk | None,
+    row: UkRange | ForeignRange | None,
 ) -> str:
-    if network is not None:
-        return network.cost_band
-    if not domestic:
-        return "international_high" if high_risk is not None else "international"
-    if region in CROWN_DEPENDENCIES and line_type == "mobile":
+    """What calling the number costs from its own country (``destination`` then prices
+    it from abroad): a range table's band, else by phonenumbers' line type."""
+    if domestic and region in CROWN_DEPENDENCIES and line_type == "mobile":
         # Their networks charge more to reach, so plans often leave them out (domain.md).
         return "outside_plan"
-    if uk_range is not None:
-        return uk_range.cost_band
+    if row is not None:
+        return row.cost_band
     if not valid:
         return "unknown"
     return _DOMESTIC_COST.get(line_type, "normal")

@@ -32,7 +32,7 @@ NON_GEO_REGION = "001"
 _SPECIAL_TYPES = (
     ("premium_rate", "premium_rate"),
     ("toll_free", "freephone"),
-    ("shared_cost", "service"),
+    ("shared_cost", "shared_cost"),
     ("voip", "voip"),
     ("personal_number", "personal"),
     ("pager", "pager"),
@@ -342,9 +342,39 @@ def _read_tsv(name: str) -> PrefixTable[str]:
 
 
 @cache
+def _countries() -> tuple[dict[str, str], dict[str, str]]:
+    """(region -> name, name -> the name as a sentence says it) from countries.tsv,
+    whose lines are ``region<TAB>name<TAB>article``."""
+    text = data_text("generated/countries.tsv")
+    names, in_sentence = {}, {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            region, name, article = line.split("\t")
+            names[region] = name
+            in_sentence[name] = f"{article} {name}" if article else name
+    return names, in_sentence
+
+
 def country_names() -> dict[str, str]:
     """Region code -> English country name."""
-    return _read_tsv("countries.tsv")
+    return _countries()[0]
+
+
+def in_sentence(name: str) -> str:
+    """A country's name as an English sentence says it, with "the" where English has
+    it (generated from data/country_names.csv); any other name as it is.
+
+    >>> in_sentence("Turks and Caicos Islands"), in_sentence("Jamaica"), in_sentence("Kosovo")
+    ('the Turks and Caicos Islands', 'Jamaica', 'Kosovo')
+    """
+    return _countries()[1].get(name, name)
+
+
+@cache
+def cost_prefixes() -> PrefixTable[str]:
+    """E.164 digit prefix -> 'premium_rate' or 'shared_cost' where every number starting
+    so is of that type, 'maybe' where only the whole number tells (not +44)."""
+    return _read_tsv("cost_prefixes.tsv")
 
 
 @cache

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ringcheck import phonemeta
 from ringcheck.datatables import Headline, Tables
-from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo, counts_as_home
+from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo, counts_as_home, spoken_country
+from ringcheck.phonemeta import in_sentence
 from ringcheck.ringtime import MAX_RANG_SECONDS as MAX_RANG_SECONDS
 from ringcheck.ringtime import RANG_RANGE
 from ringcheck.ringtime import BadContext as BadContext
@@ -156,7 +157,7 @@ class NumberFacts(NamedTuple):
     fictional: bool
     wrong_length: str | None = None  # 'too_short' / 'too_long'
     inbound_only: str | None = None  # the number as dialled: '159'
-    callback_band: str = "unknown"  # NumberInfo.callback_cost.band
+    cost_band: str = "unknown"  # what calling back costs (numbers' callback_cost band)
 
 
 def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
@@ -166,7 +167,7 @@ def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
         trusted=info.e164 is not None and info.e164 in settings.trusted,
         domestic=info.domestic,
         valid=info.valid,
-        country=info.country,
+        country=spoken_country(info.country, info.network),
         country_code=info.country_code,
         region=info.region,
         line_type=info.line_type,
@@ -177,7 +178,7 @@ def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
         fictional=info.drama is not None,
         wrong_length=info.wrong_length,
         inbound_only=info.inbound.number if info.inbound else None,
-        callback_band=info.callback_cost.band,
+        cost_band=info.callback_cost.band,
     )
 
 
@@ -209,9 +210,7 @@ def _number_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
     if not facts.domestic:
         yield "international", {}
     if facts.high_risk is not None:
-        # It starts the sentence: "The British Virgin Islands is named in ..."
-        named = with_article(facts.high_risk)
-        yield "high_risk_destination", {"destination": named[0].upper() + named[1:]}
+        yield "high_risk_destination", {"destination": with_article(facts.high_risk)}
     if facts.shared_with is not None:
         yield "looks_domestic", {"main_country": facts.shared_with}
     if facts.costly_network:
@@ -237,10 +236,14 @@ def _range_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
         yield reason, {}
     if facts.line_type == "premium_rate" and reason != "premium_rate":
         yield "premium_rate", {}
+    elif facts.line_type in _SERVICE_CHARGE:
+        yield "service_charge", {}
     if crown and facts.country_code == 44:
         yield "crown_dependency", {}
 
 
+# Line types of ranges abroad whose calls carry a charge for the service (not UK 084/087).
+_SERVICE_CHARGE = frozenset({"shared_cost", "mass_traffic"})
 _DIGIT_WORDS = {"too_short": "too few digits", "too_long": "too many digits"}
 
 
@@ -308,12 +311,12 @@ def _context_reasons(
     rang, times = telling(ctx.rang_seconds, ctx.times_called, settings)
     if rang is not None:
         seconds = f"{rang:g} second" + ("" if rang == 1 else "s")
-        cheap = facts.callback_band in CHEAP_BANDS and not facts.withheld
+        cheap = facts.cost_band in CHEAP_BANDS and not facts.withheld
         yield "one_ring", {"seconds": seconds, "_text": "one_ring_cheap" if cheap else None}
     # A voicemail that wants a call back to a premium line is the scam itself: it raises
     # concern, and neither it nor an expected call lowers it.
     premium = ctx.voicemail_premium or (
-        ctx.voicemail and premium_callback(facts.line_type, facts.callback_band)
+        ctx.voicemail and premium_callback(facts.line_type, facts.cost_band)
     )
     if premium:
         yield "voicemail_premium_callback", {}
@@ -329,31 +332,10 @@ def _context_reasons(
         yield "odd_hours", {}
 
 
-# Country names that take "the" in an English sentence.
-_NEEDS_THE = (
-    "Isle of Man",
-    "Islands",
-    "Republic",
-    "Kingdom",
-    "States",
-    "Emirates",
-    "Netherlands",
-    "Philippines",
-    "Bahamas",
-    "Gambia",
-    "Maldives",
-    "Comoros",
-    "Seychelles",
-    "Vatican",
-)
-
-
-@lru_cache(maxsize=1024)
 def with_article(country: str) -> str:
-    """'United States' -> 'the United States', so sentences read naturally."""
-    if country.startswith(("the ", "The ")) or not any(w in country for w in _NEEDS_THE):
-        return country
-    return f"the {country}"
+    """'United States' -> 'the United States', so sentences read naturally (the names
+    table says which names take "the": ``phonemeta.in_sentence``)."""
+    return in_sentence(country)
 
 
 _MISSING = object()
@@ -426,7 +408,11 @@ def _number_part(facts: NumberFacts, data: Tables) -> tuple[tuple[Reason, ...], 
     thousands of calls and a few dozen distinct facts), so worked out once. Callers copy
     the values before adding to them.
     """
-    params: dict[str, Any] = {"country": _place(facts), "code": facts.country_code}
+    params: dict[str, Any] = {
+        "country": _place(facts),
+        "code": facts.country_code,
+        "callback": data.wording.cost.get(facts.cost_band, ""),
+    }
     reasons = []
     for code, extra in _number_reasons(facts):
         params.update(extra)

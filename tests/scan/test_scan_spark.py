@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from scan_support import DATA, ZONE
 
-from ringcheck.bulk import longest_keys, prefix_table
+from ringcheck.bulk import KEYS, longest_keys, prefix_table
 from ringcheck.scan import ScanOptions, scan
 from ringcheck.scan.demo import demo
 
@@ -98,18 +98,16 @@ def test_spark_finds_the_longest_prefixes_as_polars_does(spark: Any) -> None:
     numbers = [
         "+18768123456", "+447400123456", "+447911123456", "+2348031234567", "+8816312345678",
         "+4490612345678", "+19991234567", "+33612345678", "+7701123456", "+441481256789",
+        "+33891123456", "+499001234567", "+491801234567",
     ]  # fmt: skip
     table = prefix_table()
     expected = (
         longest_keys(pl.DataFrame({"n": numbers}).lazy(), pl.col("n").str.slice(1), table)
         .collect()
-        .select("n", *(f"_k_{k}" for k in ("code", "region", "risk", "network", "uk")))
+        .select("n", *(f"_k_{k}" for k in KEYS))
         .sort("n")
     )
     frame = spark.createDataFrame([(n,) for n in numbers], "n string")
     got = spark_keys(frame, "n").collect()
-    rows = sorted(
-        (r["n"], r["_k_code"], r["_k_region"], r["_k_risk"], r["_k_network"], r["_k_uk"])
-        for r in got
-    )
+    rows = sorted((r["n"], *(r[f"_k_{k}"] for k in KEYS)) for r in got)
     assert rows == expected.rows()

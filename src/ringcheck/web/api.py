@@ -47,6 +47,8 @@ class CallbackCostModel(BaseModel):
         "premium",
         "international",
         "international_high",
+        "international_premium",
+        "international_shared_cost",
         "unknown",
     ]
     text: str

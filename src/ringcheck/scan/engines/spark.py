@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from ringcheck.bulk import WITHHELD_WORDS, e164_rules, prefix_table
+from ringcheck.bulk import KEYS, WITHHELD_WORDS, e164_rules, prefix_table
 from ringcheck.scan.engines.polars import EVIDENCE_ROWS, Scanned
 from ringcheck.scan.features import BUCKET, RANGE_DIGITS, Aggregate, Thresholds, needed
 from ringcheck.scan.model import InputFile, ScanError, ScanOptions, Unreadable
@@ -599,11 +599,8 @@ def longest_keys(frame: Any, column: str) -> Any:
     table = prefix_table()
     spark = frame.sparkSession
     rows = table.rows.to_dicts()
-    prefixes = spark.createDataFrame(
-        rows,
-        "prefix string, length int, code int, region string, risk string, network string, "
-        "uk string",
-    )
+    strings = ", ".join(f"{key} string" for key in KEYS[1:])  # KEYS[0]: the calling code
+    prefixes = spark.createDataFrame(rows, f"prefix string, length int, code int, {strings}")
     digits = F.when(F.col(column).rlike(r"^\+[0-9]{2,17}$"), F.substring(F.col(column), 2, 17))
     lengths = F.array(*[F.lit(n) for n in table.lengths])
     exploded = (
@@ -613,7 +610,7 @@ def longest_keys(frame: Any, column: str) -> Any:
         .filter(F.length("_prefix") == F.col("_len"))
     )
     joined = exploded.join(F.broadcast(prefixes), exploded["_prefix"] == prefixes["prefix"])
-    keys = ("code", "region", "risk", "network", "uk")
+    keys = KEYS
     best = joined.groupBy(column).agg(
         *[
             F.max_by(F.col(k), F.when(F.col(k).isNotNull(), F.col("length"))).alias(f"_k_{k}")
