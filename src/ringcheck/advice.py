@@ -6,7 +6,7 @@ back, press buttons), then how to check, then how to protect themselves and repo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -48,7 +48,7 @@ def _advice(
 ) -> tuple[Advice, ...]:
     # The same few combinations recur for every number, so the result is cached.
     items = []
-    for code in _advice_codes(has, level, org):
+    for code in _at_home(_advice_codes(has, level, org), data.instead):
         if org is not None and code == org.kind.advice:
             text = org.kind.safe_contact
         else:
@@ -90,6 +90,12 @@ def _advice_codes(has: frozenset[str], level: str, org: Organisation | None) -> 
     if not codes:
         codes.append("no_action_needed")
     return codes
+
+
+def _at_home(codes: list[str], instead: Mapping[str, str]) -> list[str]:
+    """The codes with those of services the home doesn't have (7726 and 159 outside the
+    UK) swapped for the home's own (``data/homes.toml``), each code once."""
+    return list(dict.fromkeys(instead.get(code, code) for code in codes))
 
 
 def _faked_help_line(has: frozenset[str], org: Organisation | None) -> list[str]:

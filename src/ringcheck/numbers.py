@@ -32,17 +32,13 @@ from ringcheck.datatables import (
     tables,
 )
 from ringcheck.errors import NotAPhoneNumber
+from ringcheck.homes import charged_as_domestic
 
 MAX_INPUT_CHARS = 1000
 MAX_DIGITS = 17  # 15 E.164 digits behind a 2-digit international prefix
 WHOLE_NUMBER_DIGITS = 7  # a run this long can be a whole number (shorter: a short code)
 MAX_ALSO_FOUND = 10  # other numbers in one text that are read and listed
 
-# Regions whose numbers count as domestic for one another (they share a calling code).
-_DOMESTIC_GROUPS: dict[str, frozenset[str]] = {
-    **dict.fromkeys(("GB", "GG", "JE", "IM"), frozenset({"GB", "GG", "JE", "IM"})),
-    **dict.fromkeys(("US", "CA"), frozenset({"US", "CA"})),
-}
 CROWN_DEPENDENCIES = frozenset({"GG", "JE", "IM"})
 # The main countries of a calling code that several share. Numbers of the other members
 # "look domestic" to a reader who knows the code from its main countries: +1 876 is
@@ -306,7 +302,7 @@ def _home(home: str) -> _Home:
             f"'{home}' is not a region code ringcheck knows. Use two letters, such as GB or US.",
         )
     idd = re.compile(meta.international_prefix) if meta.international_prefix else None
-    domestic = _DOMESTIC_GROUPS.get(region, frozenset({region}))
+    domestic = charged_as_domestic(region)  # the home's own words: data/homes.toml
     return _Home(region, meta.country_code, rules, idd, domestic)
 
 

@@ -1,9 +1,11 @@
-"""Who the caller claimed to be: the catalogue of UK organisations and its matcher.
+"""Who the caller claimed to be: the catalogue of organisations and its matcher.
 
-The catalogue lives in ``data/organisations.toml``: each organisation has aliases people
-type ("hmrc", "inland revenue", "my bank"), and each kind of organisation has the safe
-way to contact it. Matching is case-insensitive, on whole words, and the longest alias
-wins, so "Bank of England" is not read as "a bank".
+Each home has its catalogue (``data/homes.toml`` names the file): UK organisations in
+``data/organisations.toml``, the US's and Germany's in files of the same format, and
+kinds true anywhere (a bank, the tax office, the police) for every other home. Each
+organisation has aliases people type ("hmrc", "inland revenue", "my bank"), and each
+kind of organisation has the safe way to contact it. Matching is case-insensitive, on
+whole words, and the longest alias wins, so "Bank of England" is not read as "a bank".
 
 >>> match("It said it was H.M.R.C.").name
 'HMRC'
@@ -18,6 +20,7 @@ from functools import cache
 from typing import NamedTuple
 
 from ringcheck.datatables import data_text
+from ringcheck.homes import home_for
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -74,10 +77,18 @@ class Catalogue:
         return self.by_alias[max(found, key=len)]
 
 
+def catalogue(home: str = "GB") -> Catalogue:
+    """The shipped catalogue for a home region (each file loaded once).
+
+    >>> catalogue("US").match("they said it was the IRS").name
+    'the IRS'
+    """
+    return _catalogue(home_for(home).organisations)
+
+
 @cache
-def catalogue() -> Catalogue:
-    """The shipped catalogue (loaded once)."""
-    data = tomllib.loads(data_text("organisations.toml"))
+def _catalogue(name: str) -> Catalogue:
+    data = tomllib.loads(data_text(name))
     kinds = {
         k["id"]: Kind(k["id"], k["label"], k["safe_contact"], k["advice"]) for k in data["kind"]
     }
@@ -88,6 +99,6 @@ def catalogue() -> Catalogue:
     return Catalogue.build(orgs)
 
 
-def match(claimed: str | None) -> Organisation | None:
-    """Match free text ("they said HMRC") against the shipped catalogue."""
-    return catalogue().match(claimed)
+def match(claimed: str | None, home: str = "GB") -> Organisation | None:
+    """Match free text ("they said HMRC") against the home's shipped catalogue."""
+    return catalogue(home).match(claimed)

@@ -271,7 +271,8 @@ def _range_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
         yield reason, {}
     if facts.line_type == "premium_rate" and reason != "premium_rate":
         yield "premium_rate", {}
-    if crown and facts.country_code == 44:
+    if crown and facts.country_code == 44 and facts.domestic:
+        # Its words are about UK plans: for any other home it is simply abroad.
         yield "crown_dependency", {}
 
 

@@ -323,7 +323,7 @@ def _judge(
         country=pl.Series([c.country for c in found], dtype=pl.Utf8),
         withheld=pl.Series([c.withheld for c in found], dtype=pl.Boolean),
     )
-    verdicts = judge_all(pairs, rules)
+    verdicts = judge_all(pairs, rules, home)
     for entry, at in zip(entries, wanted, strict=True):
         entry["verdict"] = verdicts[at]
     level_of = [_LEVEL_RANK[verdict["level"]] for verdict in verdicts]
