@@ -309,3 +309,17 @@ def test_every_home_entry_lists_real_regions_and_a_source() -> None:
             assert region in phonenumbers.SUPPORTED_REGIONS, (entry.id, region)
         assert entry.regions <= entry.domestic or not entry.regions
     assert is_uk("gb") and not is_uk("US")
+
+
+# --- the web page and report files -------------------------------------------------------
+
+
+def test_a_triage_report_file_names_the_homes_services() -> None:
+    from ringcheck.calllog.html import render_report
+
+    log = read_log(b"number,time\n+2348031234567,2024-03-01 02:10\n")
+    page = render_report(triage(log, settings=Settings(home="DE")))
+    footer = page.split("<footer")[1]
+    assert "Bundesnetzagentur" in footer and not UK_ONLY.search(footer)
+    uk = render_report(triage(log, settings=Settings()))
+    assert "7726" in uk.split("<footer")[1]

@@ -46,6 +46,7 @@ class Home(NamedTuple):
     wording: Mapping[str, Mapping[str, str]]
     contacts: tuple[Contact, ...]
     source: str
+    claimed_examples: str = ""
 
 
 def _home(entry: dict[str, Any]) -> Home:
@@ -58,6 +59,7 @@ def _home(entry: dict[str, Any]) -> Home:
         wording={s: dict(entry[s]) for s in _SECTIONS if s in entry},
         contacts=tuple(Contact(**c) for c in entry.get("contact", ())),
         source=entry["source"],
+        claimed_examples=entry.get("claimed_examples", ""),
     )
 
 
@@ -137,3 +139,16 @@ def contacts(region: str | None) -> dict[str, tuple[Contact, ...]]:
     for contact in home_for(region).contacts:
         found[contact.advice] = (*found.get(contact.advice, ()), contact)
     return found
+
+
+def help_for(region: str | None) -> dict[str, Any]:
+    """What a page needs to speak for the home: whether UK services (159, Report Fraud,
+    7726) are the home's (its "lost money?" footer), otherwise the home's own reporting
+    sentence, and who callers pretend to be there (the form's hint)."""
+    from ringcheck.datatables import tables
+
+    return {
+        "uk_home": is_uk(region),
+        "claimed_examples": home_for(region).claimed_examples,
+        "report_text": for_home(region, tables()).wording.advice["report_fraud"],
+    }

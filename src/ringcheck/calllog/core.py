@@ -54,6 +54,7 @@ class Triage:
     unreadable: list[Unreadable]
     timeline: list[dict[str, Any]] = field(default_factory=list)
     countries: list[tuple[str, int]] = field(default_factory=list)
+    home: str = "GB"  # the region the log was read for: its report names its services
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: summary, numbers, unreadable_rows (the first 1,000 listed)."""
@@ -125,6 +126,7 @@ def _triage(
         unreadable=unreadable,
         timeline=timeline(calls, incoming.join(table.select("key", "level"), on="key")),
         countries=country_counts(table),
+        home=home,
     )
 
 

@@ -23,7 +23,7 @@ from ringcheck.codes import calling_codes
 from ringcheck.community import CATEGORIES, Community
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
-from ringcheck.homes import contacts
+from ringcheck.homes import contacts, help_for
 from ringcheck.risk import CallContext, ring_seconds
 from ringcheck.settings import Settings
 from ringcheck.web import csrf
@@ -166,6 +166,7 @@ def render(request: Request, name: str, status: int = 200, **values: Any) -> HTM
         "values": {},
         "errors": {},
         "error": None,
+        **help_for(settings.home),  # the footer's "lost money?" help for the home
         **values,
     }
     response = templates.TemplateResponse(request, name, context, status_code=status)
