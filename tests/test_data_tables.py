@@ -106,6 +106,10 @@ def _all_rows() -> list[tuple[str, dict[str, Any]]]:
         rows += [(f"{path.stem} organisation {o['name']}", o) for o in data["organisation"]]
     rows += [(f"high_risk {r['region']} {r['prefix']}", r) for r in _read_csv(HIGH_RISK)[1]]
     rows += [(f"networks {r['prefix']}", r) for r in _read_csv(NETWORKS)[1]]
+    with (DATA_DIR / "homes.toml").open("rb") as handle:
+        homes = tomllib.load(handle)
+    rows += [(f"homes {' '.join(g['homes'])}", g) for g in homes["charged_alike"]]
+    rows += [(f"homes {h['id']}", h) for h in homes["home"]]
     return rows
 
 

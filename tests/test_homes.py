@@ -214,6 +214,16 @@ def test_russia_and_kazakhstan_share_plus7_but_call_each_other_abroad() -> None:
     assert charged_as_domestic("GG") == frozenset(UK_HOMES)
 
 
+def test_numbers_of_the_homes_own_plan_filed_under_another_region_are_home() -> None:
+    # Svalbard (Norway's 79), Aland (Finland's 018), the Vatican (Rome's 06 698): national
+    # numbers of the home's plan that phonenumbers files under a region of their own.
+    for home, number in (("NO", "+4779123456"), ("FI", "+358181234567"), ("IT", "+390669812345")):
+        result = check(number, home=home)
+        assert result.number.region != home and result.number.domestic, (home, number)
+        assert "international" not in {r.code for r in result.verdict.reasons}
+    assert check("+12025550143".replace("555", "456"), home="CA").number.domestic
+
+
 def test_a_crown_dependency_number_is_simply_abroad_for_a_home_outside_the_uk() -> None:
     for home in ("US", "DE", "FR"):
         result = check("+447781123456", home=home)
@@ -305,9 +315,13 @@ def test_triage_reports_to_the_homes_service() -> None:
 def test_every_home_entry_lists_real_regions_and_a_source() -> None:
     for entry in homes().values():
         assert entry.source.strip()
-        for region in entry.regions | entry.domestic:
+        for region in entry.regions:
             assert region in phonenumbers.SUPPORTED_REGIONS, (entry.id, region)
-        assert entry.regions <= entry.domestic or not entry.regions
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        alike = charged_as_domestic(region)
+        code = phonenumbers.country_code_for_region(region)
+        # Only regions on the home's own calling code can be charged like home.
+        assert {phonenumbers.country_code_for_region(r) for r in alike} == {code}, region
     assert is_uk("gb") and not is_uk("US")
 
 

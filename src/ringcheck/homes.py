@@ -40,7 +40,6 @@ class Home(NamedTuple):
 
     id: str
     regions: frozenset[str]
-    domestic: frozenset[str]
     organisations: str
     instead: Mapping[str, str]
     wording: Mapping[str, Mapping[str, str]]
@@ -53,7 +52,6 @@ def _home(entry: dict[str, Any]) -> Home:
     return Home(
         id=entry["id"],
         regions=frozenset(entry["regions"]),
-        domestic=frozenset(entry["domestic"]),
         organisations=entry["organisations"],
         instead=dict(entry.get("instead", {})),
         wording={s: dict(entry[s]) for s in _SECTIONS if s in entry},
@@ -64,10 +62,15 @@ def _home(entry: dict[str, Any]) -> Home:
 
 
 @cache
+def _table() -> dict[str, Any]:
+    return tomllib.loads(data_text("homes.toml"))
+
+
+@cache
 def homes() -> dict[str, Home]:
-    """Every entry of homes.toml by id (loaded once)."""
+    """Every [[home]] of homes.toml by id (loaded once)."""
     found = {}
-    for entry in tomllib.loads(data_text("homes.toml"))["home"]:
+    for entry in _table()["home"]:
         home = _home(entry)
         found[home.id] = home
     return found
@@ -86,14 +89,19 @@ def home_for(region: str | None) -> Home:
 @cache
 def charged_as_domestic(region: str) -> frozenset[str]:
     """The regions whose numbers are charged like home for a home in ``region``: itself,
-    and those its entry lists (the US territories for a US home, the Crown Dependencies
-    for a UK one). Every other region, on the home's calling code or not, is abroad.
+    and those homes.toml's ``charged_alike`` lists for it (the US territories for a US
+    home, the Crown Dependencies for a UK one). Every other region, on the home's calling
+    code or not, is abroad.
 
     >>> sorted(charged_as_domestic("JE")), sorted(charged_as_domestic("RU"))
     (['GB', 'GG', 'IM', 'JE'], ['RU'])
     """
     region = (region or "").strip().upper()
-    return frozenset({region}) | home_for(region).domestic
+    found = {region}
+    for group in _table()["charged_alike"]:
+        if region in group["homes"]:
+            found.update(group["alike"])
+    return frozenset(found)
 
 
 def is_uk(region: str | None) -> bool:

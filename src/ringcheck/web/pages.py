@@ -91,7 +91,7 @@ FAQ: tuple[tuple[str, str], ...] = (
     (
         "It starts with +1. Isn't that America?",
         "Not always. About twenty places in the Caribbean and the Atlantic also use +1, "
-        "such as Jamaica (+1 876), the Dominican Republic (+1 809, 829 and 849) and "
+        "such as Jamaica (+1 876 and 658), the Dominican Republic (+1 809, 829 and 849) and "
         "Grenada (+1 473). Many of these are named in warnings about call-back scams.",
     ),
     (
