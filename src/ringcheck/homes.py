@@ -3,9 +3,9 @@ services to report to, which organisations callers pretend to be.
 
 The facts live in ``data/homes.toml``, one entry per home with a table of its own (the UK,
 the US, Germany) and an ``anywhere`` entry for every other home, whose words are true
-anywhere. ``for_home`` gives the tables a home reads results with: wording.toml's
-sentences with the home's own in their place, and the advice codes of services the home
-doesn't have (7726, 159) swapped for ones it does.
+anywhere (and the base of every home outside the UK). ``for_home`` gives the tables a
+home reads results with: wording.toml's sentences with the home's own in their place, and
+the advice codes of services the home doesn't have (7726, 159) swapped for ones it does.
 
 >>> sorted(charged_as_domestic("PR"))[:3], home_for("FR").id
 (['AS', 'CA', 'GU'], 'anywhere')
@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from ringcheck.datatables import Tables, data_text
 
 ANYWHERE = "anywhere"
+UK = "uk"
 # Sections of wording.toml a home may give its own sentences for.
 _SECTIONS = ("advice", "reason", "category")
 
@@ -106,7 +107,7 @@ def charged_as_domestic(region: str) -> frozenset[str]:
 
 def is_uk(region: str | None) -> bool:
     """Whether UK services (7726, Report Fraud, 159) and words are the home's own."""
-    return home_for(region).id == "uk"
+    return home_for(region).id == UK
 
 
 def for_home(region: str | None, data: Tables) -> Tables:
@@ -122,23 +123,23 @@ def for_home(region: str | None, data: Tables) -> Tables:
 @lru_cache(maxsize=64)
 def _for_home(home_id: str, data: Tables) -> Tables:
     """One copy per home and tables, so results cached by tables stay shared."""
-    home = homes()[home_id]
-    if not home.instead and not home.wording:
+    if home_id == UK:  # wording.toml is written for UK homes
         return data
-    words, own = data.wording, home.wording
-    advice = {code: text for code, text in words.advice.items() if code not in home.instead}
+    # Every home outside the UK starts from the words true anywhere, then its own.
+    layers = [homes()[ANYWHERE], homes()[home_id]]
+    instead = {k: v for home in layers for k, v in home.instead.items()}
+    words = data.wording
+    own = {
+        s: {k: v for home in layers for k, v in home.wording.get(s, {}).items()} for s in _SECTIONS
+    }
+    advice = {code: text for code, text in words.advice.items() if code not in instead}
     wording = replace(
         words,
-        advice={**advice, **own.get("advice", {})},
-        reason={**words.reason, **own.get("reason", {})},
-        category={**words.category, **own.get("category", {})},
+        advice={**advice, **own["advice"]},
+        reason={**words.reason, **own["reason"]},
+        category={**words.category, **own["category"]},
     )
-    return replace(
-        data,
-        wording=wording,
-        instead=dict(home.instead),
-        callback_costs={},
-    )
+    return replace(data, wording=wording, instead=instead, callback_costs={})
 
 
 def contacts(region: str | None) -> dict[str, tuple[Contact, ...]]:
