@@ -21,3 +21,14 @@ def test_the_web_page_links_the_homes_own_services(make_client: Any) -> None:
     assert "reportfraud.police.uk" not in page and 'href="tel:159"' not in page
     uk = make_client(home="GB").get("/number/+2348031234567").text
     assert "reportfraud.police.uk" in uk
+
+
+def test_no_page_tells_a_home_outside_the_uk_about_uk_services(make_client: Any) -> None:
+    client = make_client(home="US")
+    for path in ("/", "/number/+447700900123", "/number/+17872345678", "/codes?q=44"):
+        page = client.get(path).text
+        assert not UK_ONLY.search(page.split("<main")[-1]), (path, UK_ONLY.search(page))
+    bad = client.get("/number/hello").text
+    assert "own country" in bad and not UK_ONLY.search(bad.split("<main")[-1])
+    codes = client.get("/codes?q=44").text
+    assert "The UK's own code" not in codes  # +44 is abroad for a US home
