@@ -17,10 +17,12 @@ import pytest
 
 DATA_DIR = Path(__file__).parents[1] / "src/ringcheck/data"
 ORGANISATIONS = DATA_DIR / "organisations.toml"
+# Every home's catalogue (homes.toml names them): the UK's, the US's, Germany's, anywhere.
+CATALOGUES = sorted(DATA_DIR.glob("organisations*.toml"))
 HIGH_RISK = DATA_DIR / "high_risk.csv"
 NETWORKS = DATA_DIR / "networks.csv"
 
-HIGH_RISK_COLUMNS = ["prefix", "destination", "source", "source_url", "reviewed"]
+HIGH_RISK_COLUMNS = ["region", "prefix", "destination", "source", "source_url", "reviewed"]
 NETWORK_COLUMNS = [
     "prefix", "kind", "name", "phrase", "cost_band", "source", "source_url", "reviewed",
 ]  # fmt: skip
@@ -73,6 +75,7 @@ REQUIRED_ALIASES = [
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DIGITS = re.compile(r"^[1-9]\d*$")
+REGION = re.compile(r"^[A-Z]{2}$")
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -82,18 +85,34 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return list(reader.fieldnames or []), rows
 
 
-def _organisations() -> dict[str, Any]:
-    with ORGANISATIONS.open("rb") as handle:
+def _nanp_areas() -> dict[str, list[str]]:
+    """Region -> its +1 area codes as E.164 prefixes ('1876'), from the generated table."""
+    found: dict[str, list[str]] = {}
+    text = (DATA_DIR / "generated" / "nanp_areas.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line and not line.startswith("#") and line.split("\t")[0].isdigit():
+            area, region = line.split("\t")
+            found.setdefault(region, []).append(f"1{area}")
+    return found
+
+
+def _organisations(path: Path = ORGANISATIONS) -> dict[str, Any]:
+    with path.open("rb") as handle:
         return tomllib.load(handle)
 
 
 def _all_rows() -> list[tuple[str, dict[str, Any]]]:
-    data = _organisations()
     rows: list[tuple[str, dict[str, Any]]] = []
-    rows += [(f"kind {k['id']}", k) for k in data["kind"]]
-    rows += [(f"organisation {o['name']}", o) for o in data["organisation"]]
-    rows += [(f"high_risk {r['prefix']}", r) for r in _read_csv(HIGH_RISK)[1]]
+    for path in CATALOGUES:
+        data = _organisations(path)
+        rows += [(f"{path.stem} kind {k['id']}", k) for k in data["kind"]]
+        rows += [(f"{path.stem} organisation {o['name']}", o) for o in data["organisation"]]
+    rows += [(f"high_risk {r['region']} {r['prefix']}", r) for r in _read_csv(HIGH_RISK)[1]]
     rows += [(f"networks {r['prefix']}", r) for r in _read_csv(NETWORKS)[1]]
+    with (DATA_DIR / "homes.toml").open("rb") as handle:
+        homes = tomllib.load(handle)
+    rows += [(f"homes {' '.join(g['homes'])}", g) for g in homes["charged_alike"]]
+    rows += [(f"homes {h['id']}", h) for h in homes["home"]]
     return rows
 
 
@@ -130,43 +149,56 @@ def test_every_high_risk_row_cites_a_source() -> None:
     _, rows = _read_csv(HIGH_RISK)
     assert rows, "high_risk.csv is empty"
     for row in rows:
-        assert row["source"].strip(), f"prefix {row['prefix']} has no source"
-        assert row["destination"].strip(), f"prefix {row['prefix']} has no destination"
+        assert row["source"].strip(), f"{row['region']} {row['prefix']} has no source"
+        assert row["destination"].strip(), f"{row['region']} {row['prefix']} has no destination"
 
 
-def test_high_risk_prefixes_are_digits_only() -> None:
+def test_high_risk_rows_name_a_region_and_digits_only_prefixes() -> None:
     _, rows = _read_csv(HIGH_RISK)
     for row in rows:
-        assert DIGITS.match(row["prefix"]), f"bad prefix {row['prefix']!r}"
+        assert REGION.match(row["region"]), f"bad region {row['region']!r}"
+        assert row["prefix"] == "" or DIGITS.match(row["prefix"]), f"bad prefix {row['prefix']!r}"
 
 
-def test_high_risk_rows_are_unique_per_prefix_and_source() -> None:
+def test_high_risk_rows_are_unique_per_region_prefix_and_source() -> None:
     _, rows = _read_csv(HIGH_RISK)
-    pairs = [(row["prefix"], row["source"]) for row in rows]
-    assert len(pairs) == len(set(pairs))
+    keys = [(row["region"], row["prefix"], row["source"]) for row in rows]
+    assert len(keys) == len(set(keys))
 
 
-def test_high_risk_rows_are_sorted_by_prefix() -> None:
+def test_a_whole_country_row_is_a_north_american_member() -> None:
+    # A row without a prefix stands for every +1 area code of its region (generated from
+    # phonenumbers' data); any other country is named by its calling code.
+    areas = _nanp_areas()
     _, rows = _read_csv(HIGH_RISK)
-    prefixes = [row["prefix"] for row in rows]
-    assert prefixes == sorted(prefixes)
+    for row in rows:
+        if not row["prefix"]:
+            assert areas.get(row["region"]), f"{row['region']} has no +1 area codes"
 
 
 def test_high_risk_table_contains_every_code_named_in_the_domain_notes() -> None:
+    areas = _nanp_areas()
     _, rows = _read_csv(HIGH_RISK)
-    pairs = {(row["prefix"], row["source"]) for row in rows}
     expected = {
         (code, src) for src, codes in DOMAIN_HIGH_RISK_CODES.items() for code in codes.split()
     }
-    assert expected - pairs == set(), "codes from domain.md are missing"
-    assert pairs - expected == set(), "rows not backed by domain.md"
+    covered = {
+        (prefix, row["source"])
+        for row in rows
+        for prefix in ([row["prefix"]] if row["prefix"] else areas[row["region"]])
+    }
+    assert expected - covered == set(), "codes from domain.md are missing"
+    for row in rows:  # each row's country or code was named by its source
+        named = {code for code, src in expected if src == row["source"]}
+        mine = {row["prefix"]} if row["prefix"] else set(areas[row["region"]])
+        assert mine & named, f"{row['region']} {row['prefix']}: not backed by domain.md"
 
 
-def test_high_risk_prefix_always_names_the_same_destination() -> None:
+def test_high_risk_region_always_names_the_same_destination() -> None:
     _, rows = _read_csv(HIGH_RISK)
     names: dict[str, set[str]] = {}
     for row in rows:
-        names.setdefault(row["prefix"], set()).add(row["destination"])
+        names.setdefault(row["region"], set()).add(row["destination"])
     assert {p: n for p, n in names.items() if len(n) > 1} == {}
 
 
@@ -209,8 +241,9 @@ def test_networks_cover_satellite_global_premium_and_freephone_codes() -> None:
 # --- organisations.toml ----------------------------------------------------------------
 
 
-def test_kinds_and_organisations_use_exactly_the_documented_keys() -> None:
-    data = _organisations()
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_kinds_and_organisations_use_exactly_the_documented_keys(path: Path) -> None:
+    data = _organisations(path)
     assert set(data) == {"kind", "organisation"}
     for kind in data["kind"]:
         assert set(kind) == KIND_KEYS, f"kind {kind.get('id')}: keys {sorted(kind)}"
@@ -219,44 +252,52 @@ def test_kinds_and_organisations_use_exactly_the_documented_keys() -> None:
         assert keys == ORGANISATION_KEYS, f"{org.get('name')}: keys {sorted(org)}"
 
 
-def test_kind_ids_are_unique() -> None:
-    ids = [kind["id"] for kind in _organisations()["kind"]]
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_kind_ids_are_unique(path: Path) -> None:
+    ids = [kind["id"] for kind in _organisations(path)["kind"]]
     assert len(ids) == len(set(ids))
 
 
-def test_every_kind_gives_known_advice_and_plain_wording() -> None:
-    for kind in _organisations()["kind"]:
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_every_kind_gives_known_advice_and_plain_wording(path: Path) -> None:
+    for kind in _organisations(path)["kind"]:
         assert kind["advice"] in ADVICE_VALUES, f"kind {kind['id']}: advice {kind['advice']}"
         assert kind["label"].strip(), f"kind {kind['id']}: label is empty"
         assert kind["safe_contact"].strip(), f"kind {kind['id']}: safe_contact is empty"
 
 
-def test_only_banks_are_sent_to_159() -> None:
-    for kind in _organisations()["kind"]:
-        expected = "call_159" if kind["id"] == "bank" else "call_back_on_trusted_number"
-        assert kind["advice"] == expected, f"kind {kind['id']}"
+def test_only_uk_banks_are_sent_to_159() -> None:
+    for path in CATALOGUES:
+        for kind in _organisations(path)["kind"]:
+            uk_bank = kind["id"] == "bank" and path == ORGANISATIONS
+            expected = "call_159" if uk_bank else "call_back_on_trusted_number"
+            assert kind["advice"] == expected, f"{path.stem} kind {kind['id']}"
 
 
-def test_every_organisation_kind_is_defined() -> None:
-    data = _organisations()
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_every_organisation_kind_is_defined(path: Path) -> None:
+    data = _organisations(path)
     kinds = {kind["id"] for kind in data["kind"]}
     for org in data["organisation"]:
         assert org["kind"] in kinds, f"{org['name']}: unknown kind {org['kind']}"
 
 
-def test_every_kind_is_used_by_an_organisation() -> None:
-    data = _organisations()
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_every_kind_is_used_by_an_organisation(path: Path) -> None:
+    data = _organisations(path)
     used = {org["kind"] for org in data["organisation"]}
     assert {kind["id"] for kind in data["kind"]} - used == set()
 
 
-def test_organisation_names_are_unique() -> None:
-    names = [org["name"] for org in _organisations()["organisation"]]
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_organisation_names_are_unique(path: Path) -> None:
+    names = [org["name"] for org in _organisations(path)["organisation"]]
     assert len(names) == len(set(names))
 
 
-def test_every_organisation_has_lower_case_trimmed_aliases() -> None:
-    for org in _organisations()["organisation"]:
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_every_organisation_has_lower_case_trimmed_aliases(path: Path) -> None:
+    for org in _organisations(path)["organisation"]:
         aliases = org["aliases"]
         assert aliases, f"{org['name']}: no aliases"
         for alias in aliases:
@@ -265,10 +306,11 @@ def test_every_organisation_has_lower_case_trimmed_aliases() -> None:
             assert alias, f"{org['name']}: empty alias"
 
 
-def test_no_alias_belongs_to_two_organisations() -> None:
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_no_alias_belongs_to_two_organisations(path: Path) -> None:
     owner: dict[str, str] = {}
     clashes = []
-    for org in _organisations()["organisation"]:
+    for org in _organisations(path)["organisation"]:
         for alias in org["aliases"]:
             if alias in owner and owner[alias] != org["name"]:
                 clashes.append((alias, owner[alias], org["name"]))
@@ -276,8 +318,9 @@ def test_no_alias_belongs_to_two_organisations() -> None:
     assert clashes == []
 
 
-def test_no_organisation_lists_an_alias_twice() -> None:
-    for org in _organisations()["organisation"]:
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_no_organisation_lists_an_alias_twice(path: Path) -> None:
+    for org in _organisations(path)["organisation"]:
         assert len(org["aliases"]) == len(set(org["aliases"])), org["name"]
 
 
@@ -287,18 +330,21 @@ def test_required_organisations_can_be_found_by_their_common_name(alias: str) ->
     assert alias in aliases
 
 
-def test_banks_have_a_catch_all_row_for_an_unnamed_bank() -> None:
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_banks_have_a_catch_all_row_for_an_unnamed_bank(path: Path) -> None:
     owners = {
-        alias: org["kind"] for org in _organisations()["organisation"] for alias in org["aliases"]
+        alias: org["kind"]
+        for org in _organisations(path)["organisation"]
+        for alias in org["aliases"]
     }
     assert owners.get("my bank") == "bank"
     assert owners.get("fraud department") == "bank"
 
 
-def test_organisation_data_holds_no_phone_numbers_except_report_fraud() -> None:
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.stem)
+def test_organisation_data_holds_no_phone_numbers_except_report_fraud(path: Path) -> None:
     # Phone-number-like: starts with 0 or +, or has six or more digits (spaces allowed).
-    # Review dates (2026-12-07) are not numbers.
-    text = re.sub(r"\d{4}-\d{2}-\d{2}", "", ORGANISATIONS.read_text(encoding="utf-8"))
+    text = re.sub(r"\d{4}-\d{2}-\d{2}", "", path.read_text(encoding="utf-8"))  # dates
     runs = {re.sub(r"\D", "", run) for run in re.findall(r"\+?\d[\d ]*\d|\+?\d", text)}
     phone_like = {run for run in runs if run.startswith("0") or len(run) >= 6}
     assert phone_like <= {"03001232040"}

@@ -6,7 +6,7 @@ back, press buttons), then how to check, then how to protect themselves and repo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -64,7 +64,7 @@ def _advice(
 ) -> tuple[Advice, ...]:
     # The same few combinations recur for every number, so the result is cached.
     items = []
-    codes = _advice_codes(has, level, org)
+    codes = _at_home(_advice_codes(has, level, org), data.instead)
     if codes == ["no_action_needed"] and cost_band == "unknown":
         codes = ["let_it_go_to_voicemail"]  # not "nothing to do" when the cost is unknown
     for code in codes:
@@ -140,6 +140,12 @@ def _advice_codes(has: frozenset[str], level: str, org: Organisation | None) -> 
     if not codes:
         codes.append("no_action_needed")
     return codes
+
+
+def _at_home(codes: list[str], instead: Mapping[str, str]) -> list[str]:
+    """The codes with those of services the home doesn't have (7726 and 159 outside the
+    UK) swapped for the home's own (``data/homes.toml``), each code once."""
+    return list(dict.fromkeys(instead.get(code, code) for code in codes))
 
 
 def _faked_help_line(has: frozenset[str], org: Organisation | None) -> list[str]:

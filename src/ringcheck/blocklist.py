@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from ringcheck import blockfiles, phonemeta
 from ringcheck.blockfiles import CONTACT_NAME
 from ringcheck.datatables import Tables, tables
+from ringcheck.homes import is_uk
 from ringcheck.lookup import describe, lookup, says_scam, score9, spam_name
 from ringcheck.risk import LEVELS, at_least
 from ringcheck.settings import Settings
@@ -119,7 +120,7 @@ def curated(home: str, data: Tables) -> list[Entry]:
     for prefix, network in data.networks.items():
         if network.cost_band in ("international_high", "international_premium"):
             prefixes["+" + prefix] = "wangiri"
-    if phonemeta.main_region(44) and home in ("GB", "GG", "JE", "IM"):
+    if phonemeta.main_region(44) and is_uk(home):  # UK premium ranges cost UK homes
         for national, row in data.uk_ranges.items():
             if row.cost_band == "premium" and national.startswith("0"):
                 prefixes["+44" + national[1:]] = "premium_callback"

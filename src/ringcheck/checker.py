@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ringcheck.advice import advise
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import ConfigError, NotAPhoneNumber
+from ringcheck.homes import for_home
 from ringcheck.numbers import NumberInfo, parse_number
 from ringcheck.risk import (
     NO_CONTEXT,
@@ -87,7 +88,7 @@ def check(
     'very_high'
     """
     settings, extended = prepared(settings or _DEFAULT_SETTINGS, home)
-    data = data or extended
+    data = for_home(home, data) if data is not None else extended
     context = context or NO_CONTEXT
     if context.voicemail_number:
         context = _read_voicemail_number(context, home, data)
@@ -100,7 +101,7 @@ def check(
         if context.claimed and organisations is None:
             from ringcheck.organisations import catalogue  # most checks name no caller
 
-            organisations = catalogue()
+            organisations = catalogue(home)
         verdict = judge(facts, context, settings, data, organisations, signal)
     return CheckResult(text, info, verdict, context, data.version, community)
 
@@ -161,14 +162,15 @@ def prepared(settings: Settings, home: str) -> tuple[Settings, Tables]:
 
     The trusted numbers come back in E.164 (however the user wrote them, read from
     ``home``), and the tables hold the user's own high-risk codes as well as the shipped
-    ones. Both are computed once per distinct setting and reused.
+    ones, with the home's own wording and services (``ringcheck.homes``). Both are
+    computed once per distinct setting and reused.
 
     >>> settings, data = prepared(Settings(trusted=("07700 900123",)), "GB")
     >>> settings.trusted
     ('+447700900123',)
     """
     settings = _with_trusted_e164(settings, home)
-    return settings, _tables_for(settings)
+    return settings, for_home(home, _tables_for(settings))
 
 
 _extended: dict[tuple[str, ...], Tables] = {}

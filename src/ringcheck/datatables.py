@@ -169,6 +169,9 @@ class Tables:
     inbound_only: Mapping[str, InboundOnly] = field(default_factory=dict)
     foreign_ranges: PrefixTable[ForeignRange] = field(default_factory=PrefixTable)
     reviewed: str = ""  # the day the tables were last reviewed (manifest.toml), ISO
+    # Advice codes of services the home doesn't have, and the code given instead
+    # (ringcheck.homes.for_home fills it in: 7726 and 159 are UK services).
+    instead: Mapping[str, str] = field(default_factory=dict)
     # Filled in by ringcheck.numbers: one call-back cost value per band.
     callback_costs: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -316,12 +319,31 @@ def _inbound_only() -> dict[str, InboundOnly]:
 
 
 def _high_risk() -> PrefixTable[HighRisk]:
+    """high_risk.csv by E.164 digit prefix. A row names a country (``region``); one with
+    no ``prefix`` stands for every +1 area code of that country, as phonenumbers' data
+    gives them (generated/nanp_areas.tsv), so a new overlay counts as soon as it exists."""
+    areas = _nanp_areas_by_region()
     merged: dict[str, HighRisk] = {}
     for r in _rows("high_risk.csv"):
-        old = merged.get(r["prefix"])
-        sources = (*old.sources, r["source"]) if old else (r["source"],)
-        merged[r["prefix"]] = HighRisk(r["prefix"], r["destination"], sources)
+        prefixes = [r["prefix"]] if r["prefix"] else [f"1{a}" for a in areas.get(r["region"], ())]
+        if not prefixes:
+            raise ValueError(f"high_risk.csv: {r['region']} has no +1 area codes; give a prefix")
+        for prefix in prefixes:
+            old = merged.get(prefix)
+            sources = (*old.sources, r["source"]) if old else (r["source"],)
+            merged[prefix] = HighRisk(prefix, r["destination"], tuple(dict.fromkeys(sources)))
     return PrefixTable(merged)
+
+
+def _nanp_areas_by_region() -> dict[str, list[str]]:
+    """Region -> its +1 area codes (generated/nanp_areas.tsv, 10-digit numbers only)."""
+    found: dict[str, list[str]] = {}
+    for line in data_text("generated/nanp_areas.tsv").splitlines():
+        if line and not line.startswith("#"):
+            area, region = line.split("\t")
+            if area.isdigit():
+                found.setdefault(region, []).append(area)
+    return found
 
 
 def _networks() -> PrefixTable[Network]:

@@ -36,6 +36,7 @@ from ringcheck.datatables import (
     tables,
 )
 from ringcheck.errors import NotAPhoneNumber
+from ringcheck.homes import charged_as_domestic
 from ringcheck.written import Reading
 
 MAX_INPUT_CHARS = 1000
@@ -47,11 +48,6 @@ MAX_ALSO_FOUND = 10  # other numbers in one text that are read and listed
 # Numbering Plan). phonenumbers lists only some of them (116 123, not 116 006).
 UK_SHORT_RANGE_DIGITS = 6
 
-# Regions whose numbers count as domestic for one another (they share a calling code).
-_DOMESTIC_GROUPS: dict[str, frozenset[str]] = {
-    **dict.fromkeys(("GB", "GG", "JE", "IM"), frozenset({"GB", "GG", "JE", "IM"})),
-    **dict.fromkeys(("US", "CA"), frozenset({"US", "CA"})),
-}
 CROWN_DEPENDENCIES = frozenset({"GG", "JE", "IM"})
 # The main countries of a calling code that several share. Numbers of the other members
 # "look domestic" to a reader who knows the code from its main countries: +1 876 is
@@ -400,7 +396,7 @@ def _home(home: str) -> _Home:
             f"'{home}' is not a region code ringcheck knows. Use two letters, such as GB or US.",
         )
     idd = re.compile(meta.international_prefix) if meta.international_prefix else None
-    domestic = _DOMESTIC_GROUPS.get(region, frozenset({region}))
+    domestic = charged_as_domestic(region)  # the home's own words: data/homes.toml
     return _Home(region, meta.country_code, rules, idd, domestic)
 
 

@@ -1,9 +1,11 @@
-"""Who the caller claimed to be: the catalogue of UK organisations and its matcher.
+"""Who the caller claimed to be: the catalogue of organisations and its matcher.
 
-The catalogue lives in ``data/organisations.toml``: each organisation has aliases people
-type ("hmrc", "inland revenue", "my bank"), and each kind of organisation has the safe
-way to contact it. Matching is case-insensitive, on whole words, and the longest alias
-wins, so "Bank of England" is not read as "a bank".
+Each home has its catalogue (``data/homes.toml`` names the file): UK organisations in
+``data/organisations.toml``, the US's and Germany's in files of the same format, and
+kinds true anywhere (a bank, the tax office, the police) for every other home. Each
+organisation has aliases people type ("hmrc", "inland revenue", "my bank"), and each
+kind of organisation has the safe way to contact it. Matching is case-insensitive, on
+whole words, and the longest alias wins, so "Bank of England" is not read as "a bank".
 
 A caller who claimed to be someone the person knows ("my daughter", "a friend") is not an
 organisation: ``is_person`` reads that from the words in ``data/people.toml``. An
@@ -24,6 +26,7 @@ from functools import cache
 from typing import NamedTuple
 
 from ringcheck.datatables import data_text
+from ringcheck.homes import home_for
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -50,7 +53,7 @@ class Organisation(NamedTuple):
     aliases: tuple[str, ...]
     source: str
     said: str = ""
-    country: str | None = "GB"
+    country: str | None = "GB"  # the catalogue's home, unless the row names another
 
 
 def _words(text: str) -> str:
@@ -87,10 +90,20 @@ class Catalogue:
         return self.by_alias[max(found, key=len)]
 
 
+def catalogue(home: str = "GB") -> Catalogue:
+    """The shipped catalogue for a home region (each file loaded once).
+
+    >>> catalogue("US").match("they said it was the IRS").name
+    'the IRS'
+    """
+    return _catalogue(home_for(home).organisations, home.upper())
+
+
 @cache
-def catalogue() -> Catalogue:
-    """The shipped catalogue (loaded once)."""
-    data = tomllib.loads(data_text("organisations.toml"))
+def _catalogue(name: str, home: str) -> Catalogue:
+    # An organisation calls from the home whose catalogue lists it, unless its row names
+    # a country (or "" for bodies that work across borders).
+    data = tomllib.loads(data_text(name))
     kinds = {
         k["id"]: Kind(k["id"], k["label"], k["safe_contact"], k["advice"]) for k in data["kind"]
     }
@@ -101,7 +114,7 @@ def catalogue() -> Catalogue:
             tuple(o["aliases"]),
             o["source"],
             o.get("said") or _said(o["name"]),
-            o.get("country", "GB") or None,
+            o.get("country", home) or None,
         )
         for o in data["organisation"]
     )
@@ -132,6 +145,6 @@ def is_person(claimed: str | None) -> bool:
     return bool(claimed) and _person_pattern().search(_words(claimed or "")) is not None
 
 
-def match(claimed: str | None) -> Organisation | None:
-    """Match free text ("they said HMRC") against the shipped catalogue."""
-    return catalogue().match(claimed)
+def match(claimed: str | None, home: str = "GB") -> Organisation | None:
+    """Match free text ("they said HMRC") against the home's shipped catalogue."""
+    return catalogue(home).match(claimed)

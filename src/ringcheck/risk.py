@@ -238,7 +238,8 @@ def _range_reasons(facts: NumberFacts) -> Iterator[tuple[str, dict[str, Any]]]:
         yield "premium_rate", {}
     elif facts.line_type in _SERVICE_CHARGE:
         yield "service_charge", {}
-    if crown and facts.country_code == 44:
+    if crown and facts.country_code == 44 and facts.domestic:
+        # Its words are about UK plans: for any other home it is simply abroad.
         yield "crown_dependency", {}
 
 

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from ringcheck.checker import judge, prepared
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
+from ringcheck.homes import for_home
 from ringcheck.numbers import NumberInfo, parse_number
 from ringcheck.risk import NIGHT_START, CallContext, NumberFacts, number_facts
 from ringcheck.settings import Settings
@@ -90,12 +91,16 @@ def _caller(info: NumberInfo, settings: Settings) -> Caller:
     )
 
 
-def judge_all(keys: Sequence[VerdictKey], settings: Settings) -> list[dict[str, Any]]:
-    """The verdict block for each (facts, ring, calls, similar, night), as ``judge`` gives it.
+def judge_all(
+    keys: Sequence[VerdictKey], settings: Settings, home: str = "GB"
+) -> list[dict[str, Any]]:
+    """The verdict block for each (facts, ring, calls, similar, night), as ``judge`` gives it
+    for a user in ``home`` (its reporting services and wording).
 
     ``settings`` must be ``prepared`` (the facts already say whether a number is trusted).
     """
-    data = tables()  # points and wording: the same in the user's extended tables
+    # Points and wording: the same in the user's extended tables.
+    data = for_home(home, tables())
     verdicts = []
     for facts, ring, calls, similar, night in keys:
         context = CallContext(

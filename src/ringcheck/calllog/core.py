@@ -58,6 +58,7 @@ class Triage:
     unreadable: list[Unreadable]
     timeline: list[dict[str, Any]] = field(default_factory=list)
     countries: list[tuple[str, int]] = field(default_factory=list)
+    home: str = "GB"  # the region the log was read for: its report names its services
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: summary, numbers, unreadable_rows (the first 1,000 listed)."""
@@ -131,6 +132,7 @@ def _triage(
         unreadable=unreadable,
         timeline=timeline(calls, incoming.join(table.select("key", "level"), on="key")),
         countries=country_counts(table),
+        home=home,
     )
 
 
@@ -333,7 +335,7 @@ def _judge(
         country=pl.Series([c.country for c in found], dtype=pl.Utf8),
         withheld=pl.Series([c.withheld for c in found], dtype=pl.Boolean),
     )
-    verdicts = judge_all(pairs, rules)
+    verdicts = judge_all(pairs, rules, home)
     scam = _categorise(entries, wanted, [p[0] for p in pairs], verdicts)
     level_of = [_LEVEL_RANK[verdict["level"]] for verdict in verdicts]
     level = pl.Series([level_of[at] for at in wanted], dtype=pl.Int8)

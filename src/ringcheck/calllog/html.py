@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ringcheck.calllog.core import Triage
 from ringcheck.datatables import tables
+from ringcheck.homes import help_for
 from ringcheck.risk import LEVELS
 
 TEMPLATES: Final = os.path.join(os.path.dirname(os.path.dirname(__file__)), "web", "templates")
@@ -41,6 +42,7 @@ def report_view(result: Triage) -> dict[str, Any]:
         "line_types": dict(words.line_type),
         "timeline": _timeline(result.timeline),
         "countries": _countries(result.countries),
+        **help_for(result.home),
     }
 
 

@@ -23,6 +23,7 @@ from ringcheck.codes import calling_codes
 from ringcheck.community import CATEGORIES, Community
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
+from ringcheck.homes import contacts, help_for
 from ringcheck.risk import CallContext, ring_seconds
 from ringcheck.settings import Settings
 from ringcheck.web import csrf
@@ -64,38 +65,6 @@ def day(moment: dt.datetime | None) -> str:
 
 templates.env.filters["day"] = day
 
-# Where a person can report or get help. The advice sentences (data/wording.toml) name
-# them; these make each one a link or a tap-to-call. Facts from shared/domain.md.
-CONTACTS: dict[str, tuple[dict[str, str], ...]] = {
-    "report_fraud": (
-        {
-            "name": "Report Fraud (England, Wales and Northern Ireland)",
-            "href": "https://reportfraud.police.uk/",
-            "label": "reportfraud.police.uk",
-        },
-        {
-            "name": "Report Fraud by phone",
-            "href": "tel:+443001232040",
-            "label": "0300 123 2040",
-        },
-        {"name": "Police Scotland", "href": "tel:101", "label": "101"},
-    ),
-    "report_7726": (
-        {
-            "name": "Your network's scam line (free): text the word CALL",
-            "href": "sms:7726?&body=CALL",  # "?&" pre-fills CALL on Android and iOS
-            "label": "7726",
-        },
-    ),
-    "call_159": (
-        {
-            "name": "Your bank's real fraud line, through Stop Scams UK",
-            "href": "tel:159",
-            "label": "159",
-        },
-    ),
-}
-
 # The guide's questions and answers: shown on /guide and, from this same list, as
 # schema.org FAQPage JSON-LD. Plain text only (no HTML): both faces print it as is.
 FAQ: tuple[tuple[str, str], ...] = (
@@ -126,7 +95,7 @@ FAQ: tuple[tuple[str, str], ...] = (
     (
         "It starts with +1. Isn't that America?",
         "Not always. About twenty places in the Caribbean and the Atlantic also use +1, "
-        "such as Jamaica (+1 876), the Dominican Republic (+1 809, 829 and 849) and "
+        "such as Jamaica (+1 876 and 658), the Dominican Republic (+1 809, 829 and 849) and "
         "Grenada (+1 473). Many of these are named in warnings about call-back scams.",
     ),
     (
@@ -201,6 +170,7 @@ def render(request: Request, name: str, status: int = 200, **values: Any) -> HTM
         "values": {},
         "errors": {},
         "error": None,
+        **help_for(settings.home),  # the footer's "lost money?" help for the home
         **values,
     }
     response = templates.TemplateResponse(request, name, context, status_code=status)
@@ -352,6 +322,7 @@ def number_view(
     ``also`` the other numbers the person's text held."""
     info = result.number
     canonical = number_url(result, clean, also)
+    home_contacts = contacts(request.app.state.settings.home)
     community = result.community if result.community and result.community.total else None
     return render(
         request,
@@ -362,7 +333,8 @@ def number_view(
         verdict=result.verdict,
         canonical=canonical,
         path=number_path(result),
-        contacts=[c for a in result.verdict.advice for c in CONTACTS.get(a.code, ())],
+        # Where to report or get help: links for the home's own services (homes.toml).
+        contacts=[c for a in result.verdict.advice for c in home_contacts.get(a.code, ())],
         told=any(clean.values()),
         also=[(e164, f"/number/{quote(e164, safe='+')}") for e164 in also],
         values=clean,
