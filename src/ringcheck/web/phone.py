@@ -130,11 +130,11 @@ class PhoneAnswers:
         self, route: str, number: str, chars: int, form: str | None, direction: str | None
     ) -> tuple[bytes, bytes]:
         if route == "lookup":
-            found = (await self.find(number)).to_dict(chars)
+            verdict = (await self.find(number)).to_dict(chars)
             if direction is not None:
                 # A call-back's own mapping is still to come: for now the same action.
-                found.update(direction=direction, callback_action=found["action"])
-            return JSON, orjson.dumps(found)
+                verdict.update(direction=direction, callback_action=verdict["action"])
+            return JSON, orjson.dumps(verdict)
         try:  # the body becomes the caller's name: never a traceback
             found = await self.find(number)
         except Exception:
