@@ -72,6 +72,15 @@ def proxy_ms(proxy: Kamailio, skip: int) -> list[float]:
     return times[skip:]
 
 
+def server_ms(log: Path, skip: int) -> list[float]:
+    """ringcheck's own time per lookup (its access log), after the first ``skip``."""
+    times = []
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("{") and '"/api/v1/lookup/{number}"' in line:
+            times.append(float(json.loads(line)["ms"]))
+    return times[skip:]
+
+
 def sipp_ms(home: Path) -> list[float]:
     files = sorted(home.glob("caller_*_rtt.csv"), key=lambda p: p.stat().st_mtime)
     if not files:
@@ -94,6 +103,8 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
     with lab(home, "TIMING", *switches) as parts:
         place_calls(home, parts.proxy.trunk_port, warm, rate=100, name="warm")
         skip = len(proxy_ms(parts.proxy, 0))
+        served = home / "ringcheck.log"
+        skip_served = len(server_ms(served, 0))
         placed = place_calls(
             home,
             parts.proxy.trunk_port,
@@ -103,6 +114,7 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
             extra=("-trace_rtt", "-rtt_freq", "1"),
         )
         inside = proxy_ms(parts.proxy, skip)
+        answering = server_ms(served, skip_served)
     seen = sipp_ms(home)
     return {
         "calls": count,
@@ -111,6 +123,8 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
         "lost": count - len(placed.of("answered")) - len(placed.of("blocked")),
         "proxy_p50_ms": round(statistics.median(inside), 3) if inside else None,
         "proxy_p99_ms": round(pct(inside, 0.99), 3),
+        "ringcheck_p50_ms": pct(answering, 0.5),
+        "ringcheck_p99_ms": pct(answering, 0.99),
         "sipp_p50_ms": pct(seen, 0.5),
         "sipp_p99_ms": pct(seen, 0.99),
     }
@@ -171,13 +185,17 @@ def show(report: dict) -> None:
         f"{report['rate']} calls/s for {report['seconds']} s, {report['runs']} run(s); "
         f"{report['machine']}"
     )
-    print("| proxy | calls | answered | blocked | lost | in proxy p50 | p99 | SIPp p50 | p99 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| proxy | calls | answered | blocked | lost | in proxy p50 | p99 "
+        "| ringcheck p50 | p99 | SIPp p50 | p99 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in ("without", "with"):
         for r in report[name]:
             print(
                 f"| {name} lookup | {r['calls']} | {r['answered']} | {r['blocked']} | "
                 f"{r['lost']} | {r['proxy_p50_ms']} ms | {r['proxy_p99_ms']} ms | "
+                f"{r['ringcheck_p50_ms']} ms | {r['ringcheck_p99_ms']} ms | "
                 f"{r['sipp_p50_ms']} ms | {r['sipp_p99_ms']} ms |"
             )
     met = "met" if report["goal_met"] else "NOT met"
