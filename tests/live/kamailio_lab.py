@@ -194,6 +194,20 @@ class Kamailio:
         return records
 
 
+def push(port: int, number: str, action: str) -> None:
+    """Put ``number`` => ``action`` in Kamailio's ``verdicts`` table (-A PUSH) over
+    JSON-RPC on 127.0.0.1:``port``."""
+    body = json.dumps(
+        {"jsonrpc": "2.0", "method": "htable.sets", "params": ["verdicts", number, action], "id": 1}
+    ).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/RPC", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        if "error" in json.load(answer):
+            raise RuntimeError(f"Kamailio refused to store {number}")
+
+
 def _answers_options(port: int) -> bool:
     """True when a SIP OPTIONS sent to ``port`` gets any answer within 0.5 s."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:

@@ -9,12 +9,22 @@ binaries these tests are skipped, except when ``CI=true``: CI must run them.
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kamailio_lab import Calls, HangingServer, LabParts, lab, missing, place_calls
+from kamailio_lab import (
+    Calls,
+    HangingServer,
+    LabParts,
+    free_port,
+    lab,
+    missing,
+    place_calls,
+    push,
+)
 
 # Callers from other networks: curated high-risk destinations (a satellite network, a
 # Caribbean area code), UK numbers, numbers from abroad, and no number at all.
@@ -127,7 +137,9 @@ def test_every_call_attempt_leaves_one_accounting_record(running: LabParts, inbo
     while set(records) < set(wanted) and time.monotonic() < deadline:
         time.sleep(0.5)
         records = {r["callid"]: r for r in running.proxy.accounting() if r["method"] == "INVITE"}
+    invites = [r["callid"] for r in running.proxy.accounting() if r["method"] == "INVITE"]
     for call_id, code in wanted.items():
+        assert invites.count(call_id) == 1, call_id
         record = records[call_id]
         call = inbound.by_id[call_id]
         assert record["sip_code"] == code
@@ -175,3 +187,19 @@ def test_calls_go_through_when_ringcheck_hangs_and_sip_workers_stay_free(
         # 100 Trying came before SIPp's first INVITE retransmission (500 ms): the one
         # SIP worker was never held by a lookup
         assert call.trying_ms is not None and call.trying_ms - call.started_ms < 500, call
+
+
+def test_in_push_mode_only_numbers_ringcheck_pushed_are_refused(tmp_path: Path) -> None:
+    port = free_port(socket.SOCK_STREAM)
+    with lab(tmp_path, "PUSH", f"PUSH_LISTEN=tcp:127.0.0.1:{port}") as parts:
+        assert parts.ringcheck is not None
+        blocked = [c for c in CALLERS if parts.ringcheck.ask(c)["action"] == "block"]
+        push(port, blocked[0], "block")
+        calls = [(caller, "+442071838750") for caller in CALLERS]
+        placed = place_calls(tmp_path, parts.proxy.trunk_port, calls, name="push")
+        rang = parts.callee.offered()
+    refused = {call.caller for call in placed.of("blocked")}
+    assert refused == {blocked[0]}, placed.errors
+    # nothing asked per call: a number not pushed rings, whatever ringcheck would say
+    assert {call.caller for call in placed.of("answered")} == set(CALLERS) - refused
+    assert all(header.startswith("unknown;") for header in rang.values())
