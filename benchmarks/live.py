@@ -9,10 +9,12 @@ Needs ``kamailio`` (+ kamailio-utils-modules, kamailio-extra-modules) and ``sipp
 (tests/live/kamailio_lab.py): a real ``ringcheck serve``, Kamailio with
 contrib/kamailio/ringcheck.cfg, a SIPp callee that answers and a SIPp caller.
 
-For each run, two proxies are measured one after the other on the same calls:
+For each run, three proxies are measured one after the other on the same calls:
 
 - **without**: ``-A NO_LOOKUP``, the proxy never asks ringcheck (what a proxy costs);
-- **with**: the shipped configuration, each new call asked from an async worker.
+- **with**: the shipped configuration, each new call asked from an async worker;
+- **push**: ``-A PUSH``, no question per call; the numbers of the mix ringcheck blocks
+  are pushed into Kamailio's table first (what a ringcheck pusher would do).
 
 Each proxy logs, per call, when the INVITE arrived and when it was passed on
 (``-A TIMING``). The time added by the lookup is the difference between the two
@@ -37,9 +39,15 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "live"))
-from kamailio_lab import Kamailio, lab, missing, place_calls
+import socket
+
+from kamailio_lab import Kamailio, free_port, lab, missing, place_calls, push
+
+from ringcheck.lookup import lookup
+from ringcheck.settings import Settings
 
 GOAL_P99_MS = 5.0
+LABELS = {"without": "no lookup", "with": "lookup (shipped)", "push": "push (-A PUSH)"}
 PREFIXES = (  # weight, prefix, digits after it
     (30, "+447400", 6),
     (20, "+44207", 7),
@@ -100,7 +108,16 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
     count = rate * seconds
     warm = [(c, "+442071838750") for c in callers(200, seed + 1)]
     calls = [(c, "+442071838750") for c in callers(count, seed)]
+    pushing = None
+    if "PUSH" in switches:
+        pushing = free_port(socket.SOCK_STREAM)
+        switches = (*switches, f"PUSH_LISTEN=tcp:127.0.0.1:{pushing}")
     with lab(home, "TIMING", *switches) as parts:
+        if pushing is not None:  # what ringcheck would push: the numbers it blocks
+            settings = Settings()
+            for caller in {c for c, _ in calls}:
+                if lookup(caller, settings=settings).action == "block":
+                    push(pushing, caller, "block")
         place_calls(home, parts.proxy.trunk_port, warm, rate=100, name="warm")
         skip = len(proxy_ms(parts.proxy, 0))
         served = home / "ringcheck.log"
@@ -142,9 +159,9 @@ def main() -> int:
     if why:
         print(f"live.py: {why}", file=sys.stderr)
         return 0
-    results: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
+    results: dict[str, list[dict[str, Any]]] = {"without": [], "with": [], "push": []}
     for run in range(args.runs):
-        for name, switches in (("without", ("NO_LOOKUP",)), ("with", ())):
+        for name, switches in (("without", ("NO_LOOKUP",)), ("with", ()), ("push", ("PUSH",))):
             with tempfile.TemporaryDirectory(prefix=f"ringcheck-live-{name}-") as tmp:
                 found = measure(Path(tmp), switches, args.rate, args.seconds, args.seed + run)
             print(f"run {run + 1} {name}: {found}", file=sys.stderr)
@@ -173,6 +190,8 @@ def summary(results: dict[str, list[dict[str, Any]]], args: argparse.Namespace) 
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}",
         "without": results["without"],
         "with": results["with"],
+        "push": results["push"],
+        "push_added_p99_ms": round(med("push", "proxy_p99_ms") - med("without", "proxy_p99_ms"), 3),
         "added_p50_ms": added["p50"],
         "added_p99_ms": added["p99"],
         "goal_p99_ms": GOAL_P99_MS,
@@ -190,10 +209,10 @@ def show(report: dict) -> None:
         "| ringcheck p50 | p99 | SIPp p50 | p99 |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name in ("without", "with"):
+    for name in ("without", "with", "push"):
         for r in report[name]:
             print(
-                f"| {name} lookup | {r['calls']} | {r['answered']} | {r['blocked']} | "
+                f"| {LABELS[name]} | {r['calls']} | {r['answered']} | {r['blocked']} | "
                 f"{r['lost']} | {r['proxy_p50_ms']} ms | {r['proxy_p99_ms']} ms | "
                 f"{r['ringcheck_p50_ms']} ms | {r['ringcheck_p99_ms']} ms | "
                 f"{r['sipp_p50_ms']} ms | {r['sipp_p99_ms']} ms |"
@@ -201,7 +220,8 @@ def show(report: dict) -> None:
     met = "met" if report["goal_met"] else "NOT met"
     print(
         f"added by the lookup: p50 {report['added_p50_ms']} ms, p99 "
-        f"{report['added_p99_ms']} ms (goal p99 < {report['goal_p99_ms']} ms: {met})"
+        f"{report['added_p99_ms']} ms (goal p99 < {report['goal_p99_ms']} ms: {met}); "
+        f"push mode adds p99 {report['push_added_p99_ms']} ms"
     )
 
 
