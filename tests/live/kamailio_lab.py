@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "contrib" / "kamailio" / "ringcheck.cfg"
@@ -134,7 +135,7 @@ class Ringcheck:
         raise RuntimeError(f"ringcheck serve did not start:\n{self.log.read_text()[-3000:]}")
 
     def ask(self, number: str, direction: str = "in") -> dict[str, object]:
-        url = f"{self.url}/api/v1/lookup/{number.replace('+', '%2B')}?direction={direction}"
+        url = f"{self.url}/api/v1/lookup/{quote(unquote(number))}?direction={direction}"
         with urllib.request.urlopen(url, timeout=10) as answer:
             found: dict[str, object] = json.load(answer)
         return found

@@ -27,13 +27,14 @@ from kamailio_lab import (
 )
 
 # Callers from other networks: curated high-risk destinations (a satellite network, a
-# Caribbean area code), UK numbers, numbers from abroad, and no number at all.
+# Caribbean area code), UK numbers, numbers from abroad, and no number at all; some
+# written as switches send them (an escaped +, an international 00 prefix).
 CALLERS = (
     "+8816212345678",
-    "+18768123456",
+    "%2B18768123456",
     "+447400123456",
     "+442071838750",
-    "+4930901820",
+    "004930901820",
     "+33612345678",
     "anonymous",
 )
