@@ -31,9 +31,9 @@ from kamailio_lab import (
 # written as switches send them (an escaped +, an international 00 prefix).
 CALLERS = (
     "+8816212345678",
-    "%2B18768123456",
+    "+18768123456",
     "+447400123456",
-    "+442071838750",
+    "%2B442071838750",
     "004930901820",
     "+33612345678",
     "anonymous",
