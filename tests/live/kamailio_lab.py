@@ -43,7 +43,7 @@ def missing() -> str | None:
     for module in NEEDED_MODULES:
         if not (MODULES / module).exists():
             return (
-                f"these tests need Kamailio's {module} (apt-get install -y "
+                f"these tests need Kamailio's {module} (apt-get install -y kamailio "
                 "kamailio-utils-modules kamailio-extra-modules; .ci/run does)"
             )
     return None
