@@ -173,3 +173,17 @@ def test_spamblocker_reads_the_verdict_with_the_readme_expressions(client: Any) 
     assert re.search(positive, fine) and not re.search(negative, fine)
     unsure = client.get("/api/v1/lookup/33612345678").text  # warn: neither
     assert not re.search(positive, unsure) and not re.search(negative, unsure)
+
+
+def test_a_call_back_lookup_says_its_direction_and_what_to_do_with_the_call(client: Any) -> None:
+    # A proxy asks with ?direction=out when a subscriber dials the number (a call-back).
+    back = client.get(f"/api/v1/lookup/{JAMAICA}?direction=out").json()
+    assert back["direction"] == "out"
+    assert back["callback_action"] == back["action"] == "block"
+    rung = client.get(f"/api/v1/lookup/{UK_MOBILE}?direction=in").json()
+    assert (rung["direction"], rung["callback_action"]) == ("in", "allow")
+    plain = client.get(f"/api/v1/lookup/{UK_MOBILE}").json()
+    assert "direction" not in plain and "callback_action" not in plain
+    wrong = client.get(f"/api/v1/lookup/{UK_MOBILE}?direction=sideways")
+    assert wrong.status_code == 422
+    assert "direction" in wrong.json()["error"]["message"]

@@ -68,7 +68,7 @@ class FastLane:
             (v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"if-none-match"), ""
         )
         status, headers, body = await self.phones.answer(
-            route, number, query.get("max"), query.get("format"), held
+            route, number, query.get("max"), query.get("format"), held, query.get("direction")
         )
         headers.append((b"content-length", b"%d" % len(body)))
         await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -50,13 +50,22 @@ class LookupModel(BaseModel):
     reasons: list[str] = Field(description="The verdict's reason codes.")
     community: dict[str, Any] | None
     data_version: str
+    direction: str | None = Field(
+        None, description="'in' or 'out', echoed when the request sent ?direction=."
+    )
+    callback_action: str | None = Field(
+        None,
+        description="With ?direction=out: what to do with a call to this number. For now "
+        "the same as action.",
+    )
 
 
 Headers = list[tuple[bytes, bytes]]
 JSON = b"application/json"
 TEXT = b"text/plain; charset=us-ascii"
 MAX_ANSWERS = 20_000  # kept per worker, oldest dropped first
-_Key = tuple[str, str, str | None, str | None]
+_Key = tuple[str, str, str | None, str | None, str | None]
+DIRECTIONS = ("in", "out")  # ?direction=: who placed the call, the number or a subscriber
 
 
 class PhoneAnswers:
@@ -90,16 +99,25 @@ class PhoneAnswers:
         return found
 
     async def answer(
-        self, route: str, number: str, max_text: str | None, form: str | None, held: str
+        self,
+        route: str,
+        number: str,
+        max_text: str | None,
+        form: str | None,
+        held: str,
+        direction: str | None = None,
     ) -> tuple[int, Headers, bytes]:
-        """(status, headers, body) for ``route`` ("lookup" or "cid")."""
-        key = (route, number, max_text, form)
+        """(status, headers, body) for ``route`` ("lookup" or "cid"); ``direction`` is
+        the lookup's ?direction= (None when not sent)."""
+        if route == "lookup" and direction is not None and direction not in DIRECTIONS:
+            return 422, [(b"content-type", JSON)], _invalid_body("direction must be in or out.")
+        key = (route, number, max_text, form, direction)
         now = time.monotonic()
         kept = self._kept.get(key)
         if kept is not None and kept[0] > now:
             _, media, body, tag = kept
         else:
-            media, body = await self._make(route, number, _chars(_int(max_text)), form)
+            media, body = await self._make(route, number, _chars(_int(max_text)), form, direction)
             tag = etag(body)
             if self.ttl > 0 and len(number) <= MAX_NUMBER_CHARS:
                 self._kept[key] = (now + self.ttl, media, body, tag)
@@ -109,10 +127,14 @@ class PhoneAnswers:
         return conditional(body, media, held, self.max_age, tag)
 
     async def _make(
-        self, route: str, number: str, chars: int, form: str | None
+        self, route: str, number: str, chars: int, form: str | None, direction: str | None
     ) -> tuple[bytes, bytes]:
         if route == "lookup":
-            return JSON, orjson.dumps((await self.find(number)).to_dict(chars))
+            verdict = (await self.find(number)).to_dict(chars)
+            if direction is not None:
+                # A call-back's own mapping is still to come: for now the same action.
+                verdict.update(direction=direction, callback_action=verdict["action"])
+            return JSON, orjson.dumps(verdict)
         try:  # the body becomes the caller's name: never a traceback
             found = await self.find(number)
         except Exception:
@@ -168,10 +190,14 @@ async def get_lookup(
     request: Request,
     number: Annotated[str, Path(description="The caller ID as the phone system has it.")],
     max: Annotated[str | None, Query(description="Label length, 1-60 (default 15).")] = None,
+    direction: Annotated[
+        str | None,
+        Query(description="'out' when a subscriber dials this number (a call-back); 'in' else."),
+    ] = None,
 ) -> Response:
     answers: PhoneAnswers = request.app.state.phone_answers
     held = request.headers.get("if-none-match", "")
-    return _response(*await answers.answer("lookup", number, max, None, held))
+    return _response(*await answers.answer("lookup", number, max, None, held, direction))
 
 
 @router.get(
@@ -292,8 +318,11 @@ async def get_blocklist(
 
 
 def _invalid(message: str) -> Response:
-    body = orjson.dumps({"error": {"code": "invalid_request", "message": message}})
-    return Response(body, status_code=422, media_type="application/json")
+    return Response(_invalid_body(message), status_code=422, media_type="application/json")
+
+
+def _invalid_body(message: str) -> bytes:
+    return orjson.dumps({"error": {"code": "invalid_request", "message": message}})
 
 
 def _moment(text: str) -> dt.datetime | None:

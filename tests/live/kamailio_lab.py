@@ -1,0 +1,383 @@
+"""A small SIP lab on 127.0.0.1: a real ``ringcheck serve``, Kamailio running
+contrib/kamailio/ringcheck.cfg, a SIPp callee that rings and answers, and SIPp callers.
+
+Used by tests/live/test_kamailio.py and benchmarks/live.py. Every process is started in
+its own session and stopped by its own id. Nothing listens beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "contrib" / "kamailio" / "ringcheck.cfg"
+SCENARIOS = Path(__file__).resolve().parent / "sipp"
+MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
+NEEDED_MODULES = ("async.so", "http_client.so", "jansson.so", "acc_json.so")
+START_SECONDS = 30.0
+CALLS_SECONDS = 120.0
+# A busy proxy may pass a late 180 on after the 200, or a BYE before its ACK: SIPp then
+# ignores the stray message instead of aborting the call (its errors file lists them).
+LENIENT = ("-default_behaviors", "all,-abortunexp")
+
+
+def missing() -> str | None:
+    """Why the lab can't run here, or None when it can."""
+    for program, package in (("kamailio", "kamailio"), ("sipp", "sip-tester")):
+        if _program(program) is None:
+            return f"these tests need {program} (apt-get install -y {package}; .ci/run does)"
+    for module in NEEDED_MODULES:
+        if not (MODULES / module).exists():
+            return (
+                f"these tests need Kamailio's {module} (apt-get install -y kamailio "
+                "kamailio-utils-modules kamailio-extra-modules; .ci/run does)"
+            )
+    return None
+
+
+def _program(name: str) -> str | None:
+    return shutil.which(name) or next(
+        (str(p) for p in (Path("/usr/sbin") / name, Path("/usr/bin") / name) if p.exists()),
+        None,
+    )
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _udp_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _start(
+    command: Sequence[str], log: Path, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped whole, by its id
+        )
+
+
+def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+class Ringcheck:
+    """``ringcheck serve`` on a free port, with a fresh SQLite store and no rate limit."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port(socket.SOCK_STREAM)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = home / "ringcheck.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Ringcheck:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCHECK_")}
+        env.update(
+            XDG_CONFIG_HOME=str(self.home),
+            XDG_DATA_HOME=str(self.home),
+            RINGCHECK_DATABASE_URL=f"sqlite:///{self.home}/reports.db",
+            # One proxy is one client asking many times a second.
+            RINGCHECK_RATE_PER_MINUTE="1000000",
+            RINGCHECK_RATE_BURST="1000000",
+        )
+        script = Path(sys.executable).with_name("ringcheck")
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "ringcheck"]
+        command += ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = _start(command, self.log, self.home, env)
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ringcheck serve exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2):
+                    return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        raise RuntimeError(f"ringcheck serve did not start:\n{self.log.read_text()[-3000:]}")
+
+    def ask(self, number: str, direction: str = "in") -> dict[str, object]:
+        url = f"{self.url}/api/v1/lookup/{quote(unquote(number))}?direction={direction}"
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            found: dict[str, object] = json.load(answer)
+        return found
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process, signal.SIGINT)
+
+
+class Kamailio:
+    """Kamailio with contrib/kamailio/ringcheck.cfg, its settings given with -A."""
+
+    def __init__(self, home: Path, ringcheck_url: str, callee_port: int, *switches: str) -> None:
+        self.home = home
+        self.ringcheck_url = ringcheck_url
+        self.trunk_port = free_port()
+        self.subscriber_port = free_port()
+        self.log = home / "kamailio.log"
+        run = home / "run"
+        run.mkdir(exist_ok=True)
+        hop = f'"sip:127.0.0.1:{callee_port}"'
+        self.command = [
+            _program("kamailio") or "kamailio",
+            *("-DD", "-E", "-f", str(CONFIG), "-Y", str(run), "-P", str(run / "kamailio.pid")),
+            *("-A", f"TRUNK_LISTEN=udp:127.0.0.1:{self.trunk_port}"),
+            *("-A", f"SUBSCRIBER_LISTEN=udp:127.0.0.1:{self.subscriber_port}"),
+            *("-A", f"CALLEE_HOP={hop}", "-A", f"OUTBOUND_HOP={hop}"),
+            *(arg for switch in switches for arg in ("-A", switch)),
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Kamailio:
+        # read by the configuration's import_file, from the directory Kamailio starts in
+        (self.home / "ringcheck-local.cfg").write_text(
+            f'#!substdef "!RINGCHECK_URL!{self.ringcheck_url}!g"\n'
+        )
+        self.process = _start(self.command, self.log, self.home)
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"kamailio exited:\n{self.log.read_text()[-3000:]}")
+            if _answers_options(self.trunk_port):
+                return self
+        raise RuntimeError(f"kamailio did not answer:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process)
+
+    def accounting(self) -> list[dict[str, str]]:
+        """The accounting records logged so far (lines ``… ringcheck-acc {json}``)."""
+        records = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            _, marker, record = line.partition("ringcheck-acc ")
+            if marker:
+                records.append(json.loads(record))
+        return records
+
+
+def push(port: int, number: str, action: str) -> None:
+    """Put ``number`` => ``action`` in Kamailio's ``verdicts`` table (-A PUSH) over
+    JSON-RPC on 127.0.0.1:``port``."""
+    body = json.dumps(
+        {"jsonrpc": "2.0", "method": "htable.sets", "params": ["verdicts", number, action], "id": 1}
+    ).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/RPC", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        if "error" in json.load(answer):
+            raise RuntimeError(f"Kamailio refused to store {number}")
+
+
+def _answers_options(port: int) -> bool:
+    """True when a SIP OPTIONS sent to ``port`` gets any answer within 0.5 s."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.5)
+        here = sock.getsockname()[1]
+        probe = (
+            f"OPTIONS sip:probe@127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{here};branch=z9hG4bK-probe{time.monotonic_ns()}\r\n"
+            f"From: <sip:probe@127.0.0.1>;tag=probe\r\nTo: <sip:probe@127.0.0.1>\r\n"
+            f"Call-ID: probe-{time.monotonic_ns()}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\n"
+            "Max-Forwards: 5\r\nContent-Length: 0\r\n\r\n"
+        )
+        sock.sendto(probe.encode(), ("127.0.0.1", port))
+        try:
+            return sock.recv(4096).startswith(b"SIP/2.0 ")
+        except OSError:
+            return False
+
+
+class Callee:
+    """A SIPp callee (tests/live/sipp/callee.xml) that logs every call it is offered."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.log = home / "callee-calls.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Callee:
+        command = [
+            _program("sipp") or "sipp",
+            *("-sf", str(SCENARIOS / "callee.xml"), "-i", "127.0.0.1", "-p", str(self.port)),
+            *("-t", "u1", "-nostdin", "-trace_logs", "-log_file", str(self.log)),
+            *LENIENT,
+        ]
+        self.process = _start(command, self.home / "callee.out", self.home)
+        deadline = time.monotonic() + START_SECONDS
+        while not _udp_taken(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the SIPp callee did not start")
+            time.sleep(0.05)
+        return self
+
+    def offered(self) -> dict[str, str]:
+        """Call-ID -> the P-Ringcheck header it arrived with ('' if none)."""
+        calls = {}
+        if self.log.exists():
+            for line in self.log.read_text(errors="replace").splitlines():
+                parts = line.split(";", 1)
+                if parts[0] == "RANG":
+                    call_id, _, rest = parts[1].partition(";")
+                    calls[call_id] = rest.partition("P-Ringcheck: ")[2]
+        return calls
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process, signal.SIGUSR1)  # SIPp's soft stop
+
+
+@dataclass
+class Call:
+    caller: str
+    dialled: str
+    started_ms: int
+    outcome: str = "lost"  # answered, blocked, or lost (no final answer logged)
+    ended_ms: int | None = None
+    trying_ms: int | None = None
+    reason: str = ""
+
+    @property
+    def setup_ms(self) -> int | None:
+        """INVITE sent to answer (200) or refusal received, by SIPp's clock."""
+        return None if self.ended_ms is None else self.ended_ms - self.started_ms
+
+
+@dataclass
+class Calls:
+    by_id: dict[str, Call] = field(default_factory=dict)
+    errors: str = ""
+
+    def of(self, outcome: str) -> list[Call]:
+        return [call for call in self.by_id.values() if call.outcome == outcome]
+
+
+def place_calls(
+    home: Path,
+    port: int,
+    calls: Sequence[tuple[str, str]],
+    rate: int = 20,
+    name: str = "calls",
+    extra: Sequence[str] = (),
+) -> Calls:
+    """Place ``calls`` (caller, number dialled) at ``rate`` a second to 127.0.0.1:``port``
+    with tests/live/sipp/caller.xml; what happened to each call, by Call-ID."""
+    inject = home / f"{name}.csv"
+    inject.write_text("SEQUENTIAL\n" + "".join(f"{a};{b}\n" for a, b in calls))
+    log, errors = home / f"{name}.log", home / f"{name}.errors"
+    command = [
+        _program("sipp") or "sipp",
+        f"127.0.0.1:{port}",
+        *("-sf", str(SCENARIOS / "caller.xml"), "-inf", str(inject)),
+        *("-i", "127.0.0.1", "-p", str(free_port()), "-t", "u1"),
+        *("-m", str(len(calls)), "-r", str(rate), "-l", "2000", "-nostdin"),
+        *("-trace_logs", "-log_file", str(log), "-trace_err", "-error_file", str(errors)),
+        *("-timeout", f"{CALLS_SECONDS:.0f}s", "-timeout_error"),
+        *LENIENT,
+        *extra,
+    ]
+    subprocess.run(
+        command,
+        cwd=home,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=CALLS_SECONDS + 30,
+        check=False,
+    )
+    found = Calls(errors=errors.read_text(errors="replace")[-3000:] if errors.exists() else "")
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+        _read_line(found, line.split(";", 5))
+    return found
+
+
+def _read_line(found: Calls, parts: list[str]) -> None:
+    kind = parts[0]
+    if kind == "START" and len(parts) >= 5:
+        found.by_id[parts[3]] = Call(parts[1], parts[2], int(parts[4]))
+    elif kind == "TRYING" and len(parts) >= 3 and parts[1] in found.by_id:
+        found.by_id[parts[1]].trying_ms = int(parts[2])
+    elif kind in ("ANSWERED", "BLOCKED") and len(parts) >= 5 and parts[3] in found.by_id:
+        call = found.by_id[parts[3]]
+        call.outcome = kind.lower()
+        call.ended_ms = int(parts[4])
+        call.reason = parts[5] if len(parts) > 5 else ""
+
+
+class HangingServer:
+    """A TCP port that accepts connections and never answers: ringcheck stuck."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(512)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@contextlib.contextmanager
+def lab(home: Path, *switches: str, ringcheck_url: str | None = None) -> Iterator[LabParts]:
+    """A callee, ringcheck (unless ``ringcheck_url`` names another) and Kamailio."""
+    callee = Callee(home).start()
+    server = None if ringcheck_url else Ringcheck(home).start()
+    url = ringcheck_url or (server.url if server else "")
+    proxy = Kamailio(home, url, callee.port, *switches)
+    try:
+        proxy.start()
+        yield LabParts(callee, server, proxy)
+    finally:
+        proxy.stop()
+        if server is not None:
+            server.stop()
+        callee.stop()
+
+
+@dataclass
+class LabParts:
+    callee: Callee
+    ringcheck: Ringcheck | None
+    proxy: Kamailio

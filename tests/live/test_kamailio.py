@@ -1,0 +1,206 @@
+"""Kamailio with contrib/kamailio/ringcheck.cfg, end to end on 127.0.0.1: real
+``kamailio`` and ``sipp`` binaries, a real ``ringcheck serve``.
+
+What each call should get is what ringcheck's lookup answers for it (asked directly),
+so the tests follow the data rather than a list of expected numbers. Without the
+binaries these tests are skipped, except when ``CI=true``: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kamailio_lab import (
+    Calls,
+    HangingServer,
+    LabParts,
+    free_port,
+    lab,
+    missing,
+    place_calls,
+    push,
+)
+
+# Callers from other networks: curated high-risk destinations (a satellite network, a
+# Caribbean area code), UK numbers, numbers from abroad, and no number at all; some
+# written as switches send them (an escaped +, an international 00 prefix).
+CALLERS = (
+    "+8816212345678",
+    "+18768123456",
+    "+447400123456",
+    "%2B442071838750",
+    "004930901820",
+    "+33612345678",
+    "anonymous",
+)
+SUBSCRIBER = "+447400123456"
+DIALLED = ("+8816212345678", "+18768123456", "+442071838750", "+33612345678")
+EXTRA_DELAY_MS = 1100  # ringcheck down: a call may wait at most this much longer
+# ringcheck stuck: the lookups already waiting give up after 1 s (whole seconds in 5.6),
+# then calls go on without asking; scheduling on a busy machine adds a little
+HANG_DELAY_MS = 1500
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _require_binaries() -> None:
+    reason = missing()
+    if reason is None:
+        return
+    if _in_ci():
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabParts]:
+    with lab(tmp_path_factory.mktemp("kamailio")) as parts:
+        yield parts
+
+
+@pytest.fixture(scope="module")
+def inbound(running: LabParts) -> Calls:
+    calls = [(caller, f"+4474009000{i:02d}") for i, caller in enumerate(CALLERS)]
+    return place_calls(running.proxy.home, running.proxy.trunk_port, calls, name="inbound")
+
+
+def _expected(running: LabParts, number: str, direction: str = "in") -> dict[str, object]:
+    assert running.ringcheck is not None
+    return running.ringcheck.ask(number, direction)
+
+
+def test_the_callers_cover_every_answer(running: LabParts) -> None:
+    actions = {_expected(running, caller)["action"] for caller in CALLERS}
+    assert {"block", "warn", "allow", "unknown"} <= actions
+
+
+def test_a_caller_ringcheck_blocks_is_refused_and_never_rings(
+    running: LabParts, inbound: Calls
+) -> None:
+    rang = running.callee.offered()
+    blocked = [c for c in CALLERS if _expected(running, c)["action"] == "block"]
+    assert blocked
+    for call_id, call in inbound.by_id.items():
+        if call.caller in blocked:
+            assert call.outcome == "blocked", (call, inbound.errors)
+            assert call_id not in rang
+            assert "cause=608" in call.reason and "ringcheck: SPAM" in call.reason
+
+
+def test_uk_foreign_and_unknown_callers_ring_and_are_answered(
+    running: LabParts, inbound: Calls
+) -> None:
+    rang = running.callee.offered()
+    passed = [c for c in CALLERS if _expected(running, c)["action"] != "block"]
+    assert len(passed) >= 4
+    seen = 0
+    for call_id, call in inbound.by_id.items():
+        if call.caller in passed:
+            seen += 1
+            assert call.outcome == "answered", (call, inbound.errors)
+            said = _expected(running, call.caller)
+            assert rang[call_id].startswith(f'{said["action"]};label="')
+    assert seen == len(passed)
+
+
+def test_a_subscriber_calling_back_gets_the_configured_answer(running: LabParts) -> None:
+    calls = [(SUBSCRIBER, number) for number in DIALLED]
+    placed = place_calls(running.proxy.home, running.proxy.subscriber_port, calls, name="outbound")
+    rang = running.callee.offered()
+    answers = {_expected(running, n, "out")["callback_action"] for n in DIALLED}
+    assert {"block", "allow"} <= answers
+    assert len(placed.by_id) == len(DIALLED)
+    for call_id, call in placed.by_id.items():
+        wanted = _expected(running, call.dialled, "out")["callback_action"]
+        if wanted == "block":
+            assert call.outcome == "blocked", (call, placed.errors)
+            assert call_id not in rang
+        else:
+            assert call.outcome == "answered", (call, placed.errors)
+            assert rang[call_id].startswith(f"{wanted};")
+
+
+def test_every_call_attempt_leaves_one_accounting_record(running: LabParts, inbound: Calls) -> None:
+    wanted = {
+        call_id: ("608" if c.outcome == "blocked" else "200")
+        for call_id, c in inbound.by_id.items()
+    }
+    records: dict[str, dict[str, str]] = {}
+    deadline = time.monotonic() + 10  # records are written once a second
+    while set(records) < set(wanted) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        records = {r["callid"]: r for r in running.proxy.accounting() if r["method"] == "INVITE"}
+    invites = [r["callid"] for r in running.proxy.accounting() if r["method"] == "INVITE"]
+    for call_id, code in wanted.items():
+        assert invites.count(call_id) == 1, call_id
+        record = records[call_id]
+        call = inbound.by_id[call_id]
+        assert record["sip_code"] == code
+        assert (record["caller"], record["callee"], record["direction"]) == (
+            call.caller,
+            call.dialled,
+            "in",
+        )
+        assert record["action"] in ("block", "warn", "allow", "unknown")
+        assert float(record["time"]) >= float(record["inv_ts"])
+
+
+def _all_go_through(home: Path, port: int, name: str, rate: int) -> Calls:
+    calls = [(caller, f"+4474009001{i:02d}") for i, caller in enumerate(CALLERS * 2)]
+    placed = place_calls(home, port, calls, rate=rate, name=name)
+    assert len(placed.by_id) == len(calls)
+    assert placed.of("answered") == list(placed.by_id.values()), placed.errors
+    return placed
+
+
+def test_calls_go_through_at_once_when_ringcheck_is_stopped(
+    tmp_path: Path,
+) -> None:
+    with lab(tmp_path) as parts:
+        assert parts.ringcheck is not None
+        parts.ringcheck.stop()
+        placed = _all_go_through(tmp_path, parts.proxy.trunk_port, "stopped", 10)
+    for call in placed.by_id.values():
+        assert call.setup_ms is not None and call.setup_ms < EXTRA_DELAY_MS, call
+
+
+def test_calls_go_through_when_ringcheck_hangs_and_sip_workers_stay_free(
+    tmp_path: Path,
+) -> None:
+    hanging = HangingServer()
+    try:
+        with lab(tmp_path, "SIP_WORKERS=1", ringcheck_url=hanging.url) as parts:
+            # 20 calls/s: more than 4 lookup workers waiting 1 s each could take
+            placed = _all_go_through(tmp_path, parts.proxy.trunk_port, "hanging", 20)
+    finally:
+        hanging.close()
+    for call in placed.by_id.values():
+        # after a failed lookup, calls don't ask for a while
+        assert call.setup_ms is not None and call.setup_ms < HANG_DELAY_MS, call
+        # 100 Trying came before SIPp's first INVITE retransmission (500 ms): the one
+        # SIP worker was never held by a lookup
+        assert call.trying_ms is not None and call.trying_ms - call.started_ms < 500, call
+
+
+def test_in_push_mode_only_numbers_ringcheck_pushed_are_refused(tmp_path: Path) -> None:
+    port = free_port(socket.SOCK_STREAM)
+    with lab(tmp_path, "PUSH", f"PUSH_LISTEN=tcp:127.0.0.1:{port}") as parts:
+        assert parts.ringcheck is not None
+        blocked = [c for c in CALLERS if parts.ringcheck.ask(c)["action"] == "block"]
+        push(port, blocked[0], "block")
+        calls = [(caller, "+442071838750") for caller in CALLERS]
+        placed = place_calls(tmp_path, parts.proxy.trunk_port, calls, name="push")
+        rang = parts.callee.offered()
+    refused = {call.caller for call in placed.of("blocked")}
+    assert refused == {blocked[0]}, placed.errors
+    # nothing asked per call: a number not pushed rings, whatever ringcheck would say
+    assert {call.caller for call in placed.of("answered")} == set(CALLERS) - refused
+    assert all(header.startswith("unknown;") for header in rang.values())
