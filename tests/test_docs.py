@@ -44,3 +44,27 @@ def test_every_reason_code_and_cost_band_is_in_the_readme():
         assert f"`{code}`" in README, code
     for band in data.wording.cost:
         assert f"`{band}`" in README, band
+
+
+def _paths(routes: list[object]) -> set[str]:
+    found = set()
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            found |= _paths(inner.routes)
+        elif hasattr(route, "path"):
+            found.add(route.path)
+    return found
+
+
+def _endpoints() -> list[str]:
+    from ringcheck.web import api, carddav, moderation, pages, phone, reports, triage
+
+    modules = (api, pages, reports, moderation, triage, phone, carddav)
+    return sorted(set().union(*(_paths(m.router.routes) for m in modules)))
+
+
+@pytest.mark.parametrize("path", _endpoints())
+def test_every_endpoint_is_in_the_readme(path):
+    # A path with parameters is documented by its fixed start (/api/v1/lookup/…).
+    assert path.split("{")[0] in README

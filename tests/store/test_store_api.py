@@ -12,6 +12,8 @@ def test_the_store_exports_exactly_its_public_api():
     assert sorted(ringcheck.store.__all__) == [
         "AuditEntry",
         "BadReport",
+        "CampaignError",
+        "CampaignView",
         "ImportResult",
         "Page",
         "RecentNumber",
@@ -19,6 +21,7 @@ def test_the_store_exports_exactly_its_public_api():
         "ReportView",
         "SaveResult",
         "SchemaError",
+        "Sighting",
         "Store",
         "StoreError",
     ]

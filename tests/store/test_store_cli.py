@@ -127,10 +127,10 @@ def test_import_lists_bad_lines_and_fails_only_when_nothing_was_usable(run, tmp_
 
 
 def test_db_status_upgrade_purge_and_backup(run, db_url: str, tmp_path: Path):
-    assert "Revision: none (this ringcheck: 0003), empty" in run("db", "status").stdout
-    assert "from revision none to 0003" in run("db", "upgrade").stdout
-    assert "Revision: 0003 (this ringcheck: 0003), up to date." in run("db", "status").stdout
-    assert "up to date (revision 0003)" in run("db", "upgrade").stdout
+    assert "Revision: none (this ringcheck: 0004), empty" in run("db", "status").stdout
+    assert "from revision none to 0004" in run("db", "upgrade").stdout
+    assert "Revision: 0004 (this ringcheck: 0004), up to date." in run("db", "status").stdout
+    assert "up to date (revision 0004)" in run("db", "upgrade").stdout
     run("report", "02079460000", "--category", "silent", "--comment", "hello")
     assert "Removed the comments of 0 reports older than 365 days." in run("db", "purge").stdout
     backup = run("db", "backup", str(tmp_path / "backup.db"))

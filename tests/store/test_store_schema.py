@@ -22,7 +22,7 @@ def raw_engine(url: str):
 
 def test_an_empty_database_is_set_up_on_first_use(db_url: str):
     with Store.open(Settings(database_url=db_url)) as store:
-        assert store.schema_status() == ("0003", "0003")
+        assert store.schema_status() == ("0004", "0004")
         store.add_report(number=NUMBER, category="silent", client="a")
 
 
@@ -69,13 +69,13 @@ def test_an_older_revision_is_refused_until_upgraded_and_reports_survive(db_url:
         Store.open(settings)
     assert caught.value.code == "schema_out_of_date"
     assert "ringcheck db upgrade" in caught.value.message
-    assert Store.status_url(settings) == ("0001", "0003")
-    assert Store.upgrade_url(settings) == ("0001", "0003")
+    assert Store.status_url(settings) == ("0001", "0004")
+    assert Store.upgrade_url(settings) == ("0001", "0004")
     with Store.open(settings) as store:
         assert store.reports(NUMBER).total == 1
         [report] = store.reports(NUMBER).items
         store.hide(report.id, moderator="mod", reason="test")  # the 0002 audit table works
-    assert Store.upgrade_url(settings) == ("0003", "0003")
+    assert Store.upgrade_url(settings) == ("0004", "0004")
 
 
 def test_a_revision_from_a_newer_ringcheck_is_refused(db_url: str):

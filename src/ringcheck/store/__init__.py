@@ -9,7 +9,14 @@ a database. ``Store.open(settings)`` is the way in; errors are drawn in
 
 from __future__ import annotations
 
-from ringcheck.store.errors import BadReport, ReportLimited, SchemaError, StoreError
+from ringcheck.store.campaigns import CampaignView, Sighting
+from ringcheck.store.errors import (
+    BadReport,
+    CampaignError,
+    ReportLimited,
+    SchemaError,
+    StoreError,
+)
 from ringcheck.store.store import Store
 from ringcheck.store.views import (
     AuditEntry,
@@ -23,6 +30,8 @@ from ringcheck.store.views import (
 __all__ = [
     "AuditEntry",
     "BadReport",
+    "CampaignError",
+    "CampaignView",
     "ImportResult",
     "Page",
     "RecentNumber",
@@ -30,6 +39,7 @@ __all__ = [
     "ReportView",
     "SaveResult",
     "SchemaError",
+    "Sighting",
     "Store",
     "StoreError",
 ]

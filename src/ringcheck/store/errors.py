@@ -8,8 +8,10 @@ RingcheckError
     ├── BadReport       a report, page or moderation request can't be accepted
     │                   (bad_number, bad_category, bad_rang, bad_comment, bad_claimed,
     │                   no_such_report, …)
-    └── ReportLimited   this reporter sent too many reports in the last hour
-                        (too_many_reports; ``retry_after`` seconds)
+    ├── ReportLimited   this reporter sent too many reports in the last hour
+    │                   (too_many_reports; ``retry_after`` seconds)
+    └── CampaignError   a campaign can't be kept or changed as asked
+                        (bad_key, bad_status, bad_reason, no_campaign)
 """
 
 from __future__ import annotations
@@ -40,3 +42,7 @@ class ReportLimited(StoreError):
             f"Please try again in about {minutes} minute{'s' if minutes != 1 else ''}.",
         )
         self.retry_after = retry_after
+
+
+class CampaignError(StoreError):
+    """A campaign can't be kept, found or changed as asked."""

@@ -135,3 +135,46 @@ class Device(Base):
     size: Mapped[int] = mapped_column(Integer)  # the most numbers its book holds
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Campaign(Base):
+    """A running Wangiri campaign the live detector published (added by revision 0004).
+
+    ``key`` is a caller number in E.164 (``+2250712345678``) or a range written with
+    ``x`` for its free last digits (``+22507123456xx``), so a caller is matched by one
+    indexed ``IN`` over its few possible keys. ``status`` is ``active``, ``handled`` (an
+    analyst saw it; it still blocks) or ``false_alarm`` (released, and remembered: the
+    detector's next publication of the same key doesn't block again). A campaign stops
+    blocking at ``expires_at``: its last call plus a quiet period.
+    """
+
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("ix_campaigns_updated_at", "updated_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(24), unique=True)
+    level: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[str] = mapped_column(Text)  # JSON: [{"code", "text"}…]
+    subscribers: Mapped[int] = mapped_column(Integer)  # distinct subscribers rung
+    calls: Mapped[int] = mapped_column(Integer)
+    ring_low: Mapped[float | None] = mapped_column(Float)  # seconds, shortest ring
+    ring_high: Mapped[float | None] = mapped_column(Float)  # seconds, longest ring
+    callbacks: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CampaignAudit(Base):
+    """What happened to a campaign, by whom and why: published, false alarm, handled."""
+
+    __tablename__ = "campaign_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from ringcheck.community import Community
 from ringcheck.settings import Settings
-from ringcheck.store import checks, devices, engine, reads, transfer, writes
+from ringcheck.store import campaigns, checks, devices, engine, reads, transfer, writes
+from ringcheck.store.campaigns import CampaignView, Sighting
 from ringcheck.store.devices import DeviceView
 from ringcheck.store.errors import BadReport, StoreError
 from ringcheck.store.models import Meta
@@ -256,6 +258,54 @@ class Store:
         """An active device's password hash and view, or None (revoked or unknown)."""
         with self._read() as session:
             return devices.active(session, username)
+
+    def publish_campaign(
+        self, seen: Sighting, *, quiet: dt.timedelta, now: dt.datetime | None = None
+    ) -> CampaignView:
+        """Keep what the live detector saw of a campaign; it blocks until its last call
+        plus ``quiet`` (a false alarm stays released)."""
+        seen = dataclasses.replace(
+            seen, first_seen=checks.utc(seen.first_seen), last_seen=checks.utc(seen.last_seen)
+        )
+        with self._write() as session:
+            return campaigns.publish(session, seen, quiet, checks.utc(now))
+
+    def blocking_campaign(
+        self, e164: str, *, now: dt.datetime | None = None
+    ) -> CampaignView | None:
+        """The campaign that blocks calls from ``e164`` now, or None."""
+        with self._read_one() as session:
+            return campaigns.blocking(session, e164, checks.utc(now))
+
+    def campaigns(
+        self, *, ended: bool = False, now: dt.datetime | None = None
+    ) -> list[CampaignView]:
+        with self._read() as session:
+            return campaigns.listed(session, checks.utc(now), ended)
+
+    def campaign(self, campaign_id: int) -> CampaignView:
+        with self._read() as session:
+            return campaigns.one(session, campaign_id)
+
+    def set_campaign_status(
+        self,
+        campaign_id: int,
+        status: str,
+        *,
+        actor: str,
+        reason: str,
+        now: dt.datetime | None = None,
+    ) -> CampaignView:
+        """``false_alarm`` releases the block at once (and is remembered); ``handled``
+        marks it seen; ``active`` undoes either. Kept in the campaign's audit log."""
+        with self._write() as session:
+            return campaigns.set_status(
+                session, campaign_id, status, actor, reason, checks.utc(now)
+            )
+
+    def campaigns_changed_at(self) -> dt.datetime | None:
+        with self._read_one() as session:
+            return campaigns.changed_at(session)
 
     def widely_reported(
         self, *, min_reporters: int = 3, since: dt.datetime | None = None, limit: int = 2000
