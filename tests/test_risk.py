@@ -439,3 +439,12 @@ def test_call_details_no_rule_acts_on_never_change_the_verdict(
     assert told.verdict == given_all.verdict
     assert (told_rang is None) == (rang is None or rang > one_ring)
     assert (told_times is None) == (times is None or times < repeat)
+
+
+@pytest.mark.parametrize("caller", ["Withheld", "Private", "Unknown", "No caller ID"])
+def test_a_withheld_caller_gets_no_one_ring_or_repeated_calls_wording(caller: str) -> None:
+    result = check(caller, CallContext(rang_seconds=2, times_called=5))
+    found = {r.code for r in result.verdict.reasons}
+    assert not found & {"one_ring", "repeated_attempts"}
+    text = " ".join(r.text for r in result.verdict.reasons) + result.verdict.headline
+    assert "call back" not in text.lower() and "rang you" not in text

@@ -310,9 +310,13 @@ def _context_reasons(
     if ctx.recorded_message:
         yield "recorded_press_button", {}
     rang, times = telling(ctx.rang_seconds, ctx.times_called, settings)
+    # A hidden caller can't be called back, and its calls may come from many callers: its
+    # ring time and call count say nothing about a call-back trick or one number.
+    if facts.withheld:
+        rang = times = None
     if rang is not None:
         seconds = f"{rang:g} second" + ("" if rang == 1 else "s")
-        cheap = facts.cost_band in CHEAP_BANDS and not facts.withheld
+        cheap = facts.cost_band in CHEAP_BANDS
         yield "one_ring", {"seconds": seconds, "_text": "one_ring_cheap" if cheap else None}
     # A voicemail that wants a call back to a premium line is the scam itself: it raises
     # concern, and neither it nor an expected call lowers it.
