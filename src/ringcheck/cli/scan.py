@@ -186,7 +186,7 @@ def scan_files(
             columns=Columns(caller, callee, start, ring, duration, billsec, answered),
             since=since,
             until=until,
-            allowlist=_allowlist(settings.scan_allowlist, settings.home),
+            allowlist=settings.scan_allowlist,
         )
         with _progress(files):
             result = scan(
@@ -206,28 +206,6 @@ def scan_files(
 
 def _at_least(level: str, floor: str) -> bool:
     return LEVELS.index(level) >= LEVELS.index(floor)
-
-
-def _allowlist(entries: tuple[str, ...], home: str) -> tuple[str, ...]:
-    """Allowlisted numbers and ranges in E.164 digits with '+', however written."""
-    import polars as pl
-
-    from ringcheck.bulk import e164
-
-    if not entries:
-        return ()
-    frame = pl.DataFrame({"text": list(entries)}).select(e164(pl.col("text"), home))
-    found = tuple(n for n in frame["text"].to_list() if n)
-    bad = [
-        t
-        for t, n in zip(entries, frame["text"].to_list(), strict=True)
-        if not n or not n.startswith("+")
-    ]
-    if bad:
-        raise BadInput(
-            f"scan_allowlist: '{bad[0]}' is not a number or range in international form."
-        )
-    return found
 
 
 @contextlib.contextmanager

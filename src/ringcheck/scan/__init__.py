@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ringcheck.datatables import Tables, tables
@@ -24,6 +24,7 @@ from ringcheck.risk import LEVELS, at_least
 from ringcheck.scan.detect import Finding, Spared, judge, worth_a_look
 from ringcheck.scan.features import Thresholds
 from ringcheck.scan.model import Columns, InputFile, ScanError, ScanOptions, Unreadable
+from ringcheck.scan.numbering import allowlist
 from ringcheck.scan.readers import local_zone
 
 ENGINES = ("polars", "spark")
@@ -181,6 +182,7 @@ def scan(
 
 
 def _checked(options: ScanOptions, zone: str) -> ScanOptions:
+    """``options`` checked, its allowlist in E.164 (as the records' numbers are)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -189,7 +191,15 @@ def _checked(options: ScanOptions, zone: str) -> ScanOptions:
         raise ScanError(
             "bad_time_zone", f"'{zone}' is not a time zone. Use a name such as Europe/London."
         ) from None
-    return options
+    try:
+        listed = allowlist(options.allowlist, options.home)
+    except ValueError as exc:
+        raise ScanError(
+            "bad_option",
+            f"The allowlist entry '{exc}' is not a number or range in international form. "
+            "Write it with + and the country code.",
+        ) from None
+    return replace(options, allowlist=listed)
 
 
 def _sha256(path: str) -> str:

@@ -14,7 +14,7 @@
   ``caller``, ``a_number``…) or named with ``Columns``.
 
 Many files, directories and globs; ``.gz`` CSV too. Numbers are read as text (a leading
-``00`` is kept) and put in E.164 with the home region (``ringcheck.bulk.e164``); times
+``00`` is kept) and put in E.164 with the home region (``scan.numbering``); times
 are read with an explicit format, in the zone given. A record that can't be used keeps
 its file and line and says why (column ``why``): it is listed, never silently dropped.
 """
@@ -32,8 +32,8 @@ from typing import Any
 
 import polars as pl
 
-from ringcheck.bulk import e164
 from ringcheck.scan.model import CALLS, Columns, InputFile, ScanError, ScanOptions
+from ringcheck.scan.numbering import e164
 
 ASTERISK = (
     "accountcode",
@@ -297,6 +297,7 @@ def _csv(path: Path, names: tuple[str, ...], separator: str) -> pl.LazyFrame:
         "missing_columns": "insert",  # Asterisk writes uniqueid and userfield only if asked
         "row_index_name": "_line",
         "row_index_offset": 1,
+        "encoding": "utf8-lossy",  # a Latin-1 byte in a caller's name is no reason to stop
     }
     if path.name.endswith(".gz"):
         with gzip.open(path, "rb") as packed:
@@ -314,6 +315,7 @@ def _header_csv(path: Path) -> pl.LazyFrame:
         "truncate_ragged_lines": True,
         "row_index_name": "_line",
         "row_index_offset": 2,  # line 1 is the header
+        "encoding": "utf8-lossy",
     }
     if path.name.endswith(".gz"):
         with gzip.open(path, "rb") as packed:

@@ -5,7 +5,7 @@ with their numbers (so an unreadable record is listed by file and line, as Polar
 it), parsed with ``from_csv`` (``escape='"'``: Asterisk doubles the quotes inside a field)
 against an explicit all-text schema, and cast with ``try_cast``/``try_to_timestamp``
 (Spark 4 runs in ANSI mode, where a plain cast of '12x' fails the job). Numbers go to
-E.164 by the same ``bulk.e164_rules`` as in Polars. The pairs, candidates and
+E.164 by the same ``scan.numbering`` rules as in Polars. The pairs, candidates and
 ``Aggregate`` are counted as in Polars, in integers and sorted lists, so both engines
 hand identical aggregates to the same scoring. The candidates' destinations come from
 the checker's prefix table, broadcast to the workers and joined on prefix equality
@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from ringcheck.bulk import WITHHELD_WORDS, e164_rules, prefix_table
+from ringcheck.bulk import prefix_table
 from ringcheck.scan.engines.polars import EVIDENCE_ROWS, Scanned
 from ringcheck.scan.features import BUCKET, RANGE_DIGITS, Aggregate, Thresholds, needed
 from ringcheck.scan.model import InputFile, ScanError, ScanOptions, Unreadable
@@ -200,14 +200,9 @@ def _raw(
 
 
 def _e164(column: Any, home: str) -> Any:
-    from pyspark.sql import functions as F
+    from ringcheck.scan.numbering import spark_e164
 
-    tidy = F.regexp_replace(F.regexp_replace(column, r"\(0\)", ""), r"[\s()\-./]", "")
-    words = F.array(*[F.lit(w) for w in WITHHELD_WORDS])
-    out = F.when(tidy.isNull() | (tidy == "") | F.array_contains(words, F.lower(tidy)), F.lit(None))
-    for pattern, replacement in e164_rules(home):
-        out = out.when(tidy.rlike(pattern), F.regexp_replace(tidy, pattern, replacement))
-    return out.otherwise(tidy)
+    return spark_e164(column, home)
 
 
 def _times(column: Any, form: str | None, zone: str) -> Any:
