@@ -87,6 +87,7 @@ class ScanResult:
             "files": [f.to_dict() for f in self.inputs],
             "records": self.records,
             "unreadable": self.unreadable_count,
+            "skipped_files": sum(1 for f in self.inputs if f.skipped),
             "one_ring_callers": self.callers,
             "first_call": iso(self.first),
             "last_call": iso(self.last),
@@ -159,15 +160,17 @@ def scan(
     findings, spared = judge(
         scanned.aggregates, limits, options.home, zone, options.allowlist, data
     )
+    unreadable = _with_damage(scanned.inputs, scanned.unreadable, options.max_unreadable)
     if hash_inputs:
         for item in scanned.inputs:
-            item.sha256 = _sha256(item.path)
+            if not item.skipped:
+                item.sha256 = _sha256(item.path)
     return ScanResult(
         findings=findings,
         spared=spared,
-        unreadable=scanned.unreadable,
+        unreadable=unreadable,
         inputs=scanned.inputs,
-        records=scanned.records,
+        records=scanned.records + sum(p.line > 0 for i in scanned.inputs for p in i.problems),
         callers=scanned.callers,
         first=scanned.first,
         last=scanned.last,
@@ -200,6 +203,21 @@ def _checked(options: ScanOptions, zone: str) -> ScanOptions:
             "Write it with + and the country code.",
         ) from None
     return replace(options, allowlist=listed)
+
+
+def _with_damage(
+    inputs: list[InputFile], unreadable: list[Unreadable], most: int
+) -> list[Unreadable]:
+    """The engine's unreadable records and what ``intake`` found before reading: files
+    skipped (line 0) and records not read (a last record cut short), which count as
+    records that can't be used."""
+    found = list(unreadable)
+    for item in inputs:
+        cut = [p for p in item.problems if p.line > 0]
+        item.records += len(cut)
+        item.unreadable += len(cut)
+        found += item.problems
+    return sorted(found, key=lambda u: (u.file, u.line))[:most]
 
 
 def _sha256(path: str) -> str:
