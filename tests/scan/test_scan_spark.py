@@ -136,3 +136,21 @@ def test_spark_reads_every_writers_habit_as_polars_reads_plain_records(
     assert (found.records, found.unreadable_count) == (expected.records, 0)
     for key in ("callbacks", "callback_billsec", "victims"):
         assert found.summary()[key] == expected.summary()[key]
+
+
+def test_spark_lists_the_same_damage_and_scans_the_rest(spark: Any, tmp_path: Path) -> None:
+    """A live file cut short, empty and binary files, NUL bytes, a 10 MB line, a record
+    of 1,000 fields, a gzip file cut short: listed alike by both engines, never fatal."""
+    from damage import build
+
+    folder = tmp_path / "cdr"
+    folder.mkdir()
+    build(folder)
+    options = ScanOptions(tz=ZONE)
+    paths = [str(folder), str(tmp_path / "base.csv")]
+    polars_result = scan(paths, options)
+    spark_result = scan(paths, options, engine="spark")
+    assert polars_result.unreadable and len(polars_result.unreadable) >= 8
+    assert spark_result.unreadable == polars_result.unreadable
+    assert [f.to_dict() for f in spark_result.inputs] == [f.to_dict() for f in polars_result.inputs]
+    assert canonical(spark_result) == canonical(polars_result)

@@ -3,7 +3,7 @@
 >>> from ringcheck.scan import scan, ScanOptions   # doctest: +SKIP
 >>> result = scan(["Master.csv"], ScanOptions(tz="Europe/London"))   # doctest: +SKIP
 >>> result.findings[0].headline   # doctest: +SKIP
-'4,812 people rang for 1-2 s from +2250712345xxx between ...'
+'4,812 subscribers rung for 1-2 s from +2250712345xxx between ...'
 
 Reading (``readers``), counting (``engines.polars`` or ``engines.spark``), features
 (``features``) and scoring (``detect``) are separate, so both engines share everything
@@ -75,6 +75,10 @@ class ScanResult:
         """Top-level findings at ``level`` or worse (not inside a wider flagged range)."""
         return [f for f in self.at_least(level) if f.within is None]
 
+    def cautions(self) -> list[Finding]:
+        """Top-level findings at caution: worth a look, not campaigns."""
+        return [f for f in self.findings if f.level == "caution" and f.within is None]
+
     def summary(self) -> dict[str, Any]:
         by_level = {level: 0 for level in LEVELS}
         for finding in self.findings:
@@ -97,7 +101,9 @@ class ScanResult:
             "findings": len(self.findings),
             "findings_by_level": by_level,
             "campaigns": len(top),
+            "cautions": len(self.cautions()),
             "victims": sum(f.features["callees"] for f in top),
+            "subscribers_rung": sum(f.features["callees"] for f in top),
             "callbacks": sum(f.features["callbacks"] for f in top),
             "callback_billsec": sum(f.features["callback_billsec"] for f in top),
             "spared": [
