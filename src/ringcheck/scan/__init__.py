@@ -5,7 +5,8 @@
 >>> result.findings[0].headline   # doctest: +SKIP
 '4,812 subscribers rung for 1-2 s from +2250712345xxx between ...'
 
-Reading (``readers``), counting (``engines.polars`` or ``engines.spark``), features
+Surveying each file for damage (``intake``), reading (``readers``; every number in E.164
+by one rule, ``numbering``), counting (``engines.polars`` or ``engines.spark``), features
 (``features``) and scoring (``detect``) are separate, so both engines share everything
 but the counting, and give the same findings.
 """

@@ -13,7 +13,8 @@
 - **CSV or TSV with a header**, and **Parquet**: columns found by name (``src``,
   ``caller``, ``a_number``…) or named with ``Columns``.
 
-Many files, directories and globs; ``.gz`` CSV too. Numbers are read as text (a leading
+Many files, directories and globs; ``.gz`` CSV too, read as a stream (memory doesn't grow
+with the file). Each file is surveyed first (``intake``): damage is listed, never fatal. Numbers are read as text (a leading
 ``00`` is kept) and put in E.164 with the home region (``scan.numbering``); times
 are read with an explicit format, in the zone given. A record that can't be used keeps
 its file and line and says why (column ``why``): it is listed, never silently dropped.

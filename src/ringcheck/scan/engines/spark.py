@@ -40,6 +40,9 @@ from ringcheck.scan.readers import (
 )
 
 ENGINE = "spark"
+# Asterisk doubles the quotes inside a field; a quoted empty field ("") is text, not null,
+# as Polars reads it (so a record with more fields than its format is seen alike).
+_CSV_OPTIONS = {"escape": '"', "mode": "PERMISSIVE", "nullValue": "\u0001no value\u0001"}
 _SESSION: Any = None
 # strptime directives and the Java DateTimeFormatter letters Spark parses them with.
 _JAVA = {
@@ -161,9 +164,9 @@ def _raw(
             names = template_names(options.template) if options.template else FREESWITCH_EXAMPLE
         schema = ", ".join(f"`{n}` string" for n in (*names, MORE))
         lines = upto(numbered(spark.read.text(str(path))))
-        parsed = lines.select(
-            "_line", F.from_csv("value", schema, {"escape": '"', "mode": "PERMISSIVE"}).alias("r")
-        ).select("_line", "r.*")
+        parsed = lines.select("_line", F.from_csv("value", schema, _CSV_OPTIONS).alias("r")).select(
+            "_line", "r.*"
+        )
         if fmt == "asterisk":
             cols = {
                 "caller": "src",
