@@ -9,7 +9,6 @@ compared field by field with ``check()`` on each.
 from __future__ import annotations
 
 import random
-import re
 from functools import cache
 
 import phonenumbers
@@ -21,10 +20,7 @@ from ringcheck import NotAPhoneNumber, Settings, check, phonemeta, tables
 from ringcheck.bulk import (
     FIELDS,
     PREFIX_REASONS,
-    WITHHELD_WORDS,
     classify,
-    e164,
-    e164_rules,
     prefix_table,
 )
 from ringcheck.checker import prepared
@@ -196,31 +192,3 @@ def test_the_prefix_table_names_each_code_by_the_region_its_rules_start_with() -
     for code in phonemeta.calling_codes():
         rules = phonemeta.country(code)
         assert phonemeta.main_region(code) == (rules.regions[0].region if rules else None)
-
-
-def _rules_one_by_one(text: str | None, home: str) -> str | None:
-    """``e164`` as its docstring states it: tidy, withheld words, then the rules in order."""
-    if text is None:
-        return None
-    tidy = re.sub(r"[\s()\-./]", "", text.replace("(0)", ""))
-    if tidy == "" or tidy.lower() in WITHHELD_WORDS:
-        return None
-    for pattern, replacement in e164_rules(home):
-        if re.fullmatch(pattern, tidy):
-            return re.sub(pattern, replacement.replace("$1", r"\1"), tidy)
-    return tidy
-
-
-@pytest.mark.parametrize("home", ["GB", "US", "DE", "AU", "FR", "JP"])
-def test_e164_as_one_regex_reads_every_spelling_as_the_rules_in_order_do(home: str) -> None:
-    """The rules run as one alternation; the first rule that matches must still win."""
-    rng = random.Random(SEED)
-    alphabet = "0123456789+ ()-./"
-    texts: list[str | None] = [None, "", "Anonymous", " withheld", "1001", "+", "00", "(0)"]
-    for _ in range(20_000):
-        head = rng.choice(["", "+", "0", "00", "011", "0011", "1", "+44 (0)", "8~10"])
-        body = "".join(rng.choice(alphabet[:10] if rng.random() < 0.9 else alphabet)
-                       for _ in range(rng.randint(0, 18)))  # fmt: skip
-        texts.append(head + body)
-    got = pl.DataFrame({"t": texts}, schema={"t": pl.String}).select(e164(pl.col("t"), home))
-    assert got.to_series().to_list() == [_rules_one_by_one(t, home) for t in texts]

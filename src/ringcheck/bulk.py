@@ -21,7 +21,6 @@ Polars here, Spark in ``ringcheck.scan.engines.spark`` (broadcast, equi-join on 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
@@ -132,62 +131,6 @@ def _prefix_table(data: Tables) -> PrefixTable:
 def prefix_table(data: Tables | None = None) -> PrefixTable:
     """The prefix table of ``data`` (the shipped tables by default), built once."""
     return _prefix_table(data or tables())
-
-
-# What a switch writes for a hidden caller (compared lower-case, with no spaces).
-WITHHELD_WORDS = (
-    "anonymous", "withheld", "private", "restricted", "unknown", "unavailable", "hidden",
-    "nocallerid", "blocked", "none", "null", "-1", "-2", "-3",
-)  # fmt: skip
-
-
-def e164_rules(home: str = "GB") -> list[tuple[str, str]]:
-    """How ``e164`` rewrites a number as switches write it, first match wins: pairs of
-    (regex over the number without separators, replacement with ``$1``).
-
-    The same list drives both engines (Polars here, Spark's ``regexp_replace``), so they
-    read every number alike. Forms: ``+CC…``; the home region's international prefix
-    (``00``, ``011``) then the code; its trunk prefix (``0``) then a national number;
-    11 to 17 bare digits, taken as an international number without its ``+``; in North
-    America, 10 bare digits. Anything else (an extension such as 1001, a national number
-    without its trunk 0) is kept as written: it has no sure E.164 form.
-
-    >>> e164_rules("GB")[2]
-    ('^0([1-9][0-9]{6,9})$', '+44$1')
-    """
-    where = _home(home)
-    meta = phonemeta.region_metadata(where.region)
-    rules = [(r"^\+([1-9][0-9]{3,16})$", "+$1")]
-    if meta is not None and meta.international_prefix:
-        rules.append((f"^(?:{meta.international_prefix})([1-9][0-9]{{3,16}})$", "+$1"))
-    prefix = where.rules.national_prefix
-    lengths = where.rules.possible_lengths
-    if prefix and lengths:
-        low, high = min(lengths) - 1, max(lengths) - 1  # digits after the first one
-        rules.append((f"^{prefix}([1-9][0-9]{{{low},{high}}})$", f"+{where.code}$1"))
-    if where.code == 1:
-        rules.append((r"^([2-9][0-9]{9})$", "+1$1"))
-    rules.append((r"^([1-9][0-9]{10,16})$", "+$1"))
-    return rules
-
-
-def e164(text: pl.Expr, home: str = "GB") -> pl.Expr:
-    """Numbers as a switch writes them, in E.164 where they have a sure form (see
-    ``e164_rules``); a hidden caller ("Anonymous", empty) is null.
-
-    The rules are tried as one regex, their patterns as alternatives in order (the first
-    that matches the whole number wins, as in the list), so each number is matched once.
-    """
-    tidy = text.str.replace_all(r"\(0\)", "").str.replace_all(r"[\s()\-./]", "")
-    alternatives, heads = [], []
-    for group, (pattern, replacement) in enumerate(e164_rules(home), start=1):
-        assert pattern[0] == "^" and pattern[-1] == "$" and re.compile(pattern).groups == 1
-        alternatives.append(pattern[1:-1])  # each rule has one group: its number is its place
-        heads.append((str(group), replacement.removesuffix("$1")))
-    groups = tidy.str.extract_groups(f"^(?:{'|'.join(alternatives)})$")
-    found = pl.coalesce([pl.lit(head) + groups.struct.field(name) for name, head in heads])
-    withheld = tidy.is_null() | (tidy == "") | tidy.str.to_lowercase().is_in(WITHHELD_WORDS)
-    return pl.when(withheld).then(pl.lit(None, pl.String)).otherwise(pl.coalesce(found, tidy))
 
 
 def longest_keys(frame: pl.LazyFrame, digits: pl.Expr, table: PrefixTable) -> pl.LazyFrame:

@@ -82,6 +82,14 @@ def test_an_allowlisted_range_is_spared(demo_dir: Path) -> None:
     assert "+46765432" in {s.key for s in found.spared if s.reason == "allowlisted"}
 
 
+def test_a_library_allowlist_in_any_written_form_spares_the_range(demo_dir: Path) -> None:
+    options = ScanOptions(tz=ZONE, allowlist=("00 1 876 8123",))  # as a UK dialler writes it
+    found = scan([str(demo_dir / "demo.asterisk")], options)
+    assert not [f for f in found.findings if f.key.startswith("+18768123")]
+    assert "+18768123" in {s.key for s in found.spared if s.reason == "allowlisted"}
+    assert found.options.allowlist == ("+18768123",)
+
+
 def test_all_four_formats_give_the_same_findings(demo_dir: Path, result: Any) -> None:
     expected = [(f.kind, f.key, f.level, f.score, f.features) for f in result.findings]
     for fmt in ("freeswitch", "csv", "parquet"):

@@ -4,6 +4,7 @@ HTML report; and the command line around them."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -18,6 +19,7 @@ from scan_support import DATA, ZONE
 
 from ringcheck.cli import cli
 from ringcheck.scan import ScanOptions, report, scan
+from ringcheck.scan.detect import local_time
 from ringcheck.scan.html import render
 
 FINDING_KEYS = {
@@ -98,6 +100,26 @@ def test_the_table_leads_with_what_was_found(result: Any) -> None:
     assert result.findings[0].key in text
 
 
+def test_the_table_shows_campaigns_and_counts_cautions_in_one_line_as_json_names_them(
+    result: Any,
+) -> None:
+    text = report.table(result)
+    summary = result.summary()
+    cautions = result.cautions()
+    assert cautions and summary["cautions"] == len(cautions)
+    lead = " ".join(" ".join(text.split("\n")[:2]).split())
+    assert f"{summary['campaigns']} campaigns at high or very high" in lead
+    assert f"{summary['subscribers_rung']:,} subscribers rung" in lead
+    assert f"{summary['callbacks']:,} called back" in lead
+    assert f"{len(cautions)} cautions" in lead
+    rows = [line for line in text.splitlines() if line.startswith(("│", "|"))]
+    assert not [r for r in rows if "caution" in r]  # cautions: one line, not rows
+    assert sum("caution" in line for line in text.splitlines()) == 2  # the lead and the line
+    assert "people" not in text and "subscribers rung" in result.findings[0].headline
+    first = result.campaigns()[0].features["first_seen"]
+    assert local_time(first, ZONE) in text and f"first call ({ZONE})" in text
+
+
 def test_the_html_report_is_self_contained_and_has_every_part(result: Any) -> None:
     page = render(result, mask=True)
     document = html5lib.parse(page, namespaceHTMLElements=False)
@@ -139,6 +161,26 @@ def test_scan_writes_json_html_parquet_and_block_lists(demo_dir: Path, tmp_path:
         assert target.stat().st_size > 0
     listed = run(path, "--tz", ZONE, "--blocklist", "callblocker", "--level", "very_high")
     assert json.loads(listed.output)["entries"]
+
+
+def test_every_file_output_says_where_it_wrote_and_json_gives_each_files_sha256(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    path = str(demo_dir / "demo.asterisk")
+    for args in (["--blocklist", "csv"], ["--output", "json"], ["--output", "table"]):
+        target = tmp_path / "out.txt"
+        out = run(path, "--tz", ZONE, *args, "--out", str(target))
+        assert out.exit_code == 0 and f"wrote {target}" in out.stderr, out.output
+    out = run(path, "--tz", ZONE, "--output", "json")
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    assert json.loads(out.stdout)["summary"]["files"][0]["sha256"] == digest
+
+
+def test_scan_help_shows_the_scans_options() -> None:
+    out = run("--help")
+    assert out.exit_code == 0
+    for option in ("--engine", "--tz", "--output", "--blocklist", "--fail-on", "demo --help"):
+        assert option in out.output
 
 
 @pytest.mark.parametrize(

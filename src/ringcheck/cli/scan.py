@@ -29,8 +29,8 @@ class _ScanGroup(click.Group):
     """``scan FILES…`` by default, and ``scan demo`` as its one subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
-            args = ["files", *args]
+        if args and args[0] not in self.commands:
+            args = ["files", *args]  # `scan --help` too: the scan's own options
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -44,7 +44,7 @@ def scan_group() -> None:
     \b
     ringcheck scan FILES... [OPTIONS]    scan Asterisk, FreeSWITCH, CSV or Parquet records
     ringcheck scan demo --rows N --out F write labelled records to try it on
-    Run `ringcheck scan files --help` for the scan's options.
+    Run `ringcheck scan --help` for the scan's options.
     """
 
 
@@ -164,6 +164,8 @@ def scan_files(
 ) -> None:
     """Scan FILES (files, folders or globs of call records) for Wangiri campaigns.
 
+    `ringcheck scan demo --help` shows how to write labelled records to try it on.
+
     \b
     Examples:
       ringcheck scan /var/log/asterisk/cdr-csv/Master.csv --tz Europe/London
@@ -186,16 +188,21 @@ def scan_files(
             columns=Columns(caller, callee, start, ring, duration, billsec, answered),
             since=since,
             until=until,
-            allowlist=_allowlist(settings.scan_allowlist, settings.home),
+            allowlist=settings.scan_allowlist,
         )
         with _progress(files):
             result = scan(
-                files, options, engine=engine, master=master, hash_inputs=output == "html"
+                files,
+                options,
+                engine=engine,
+                master=master,
+                hash_inputs=output in ("html", "json") and not blocklist,
             )
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
     for problem in result.unreadable[:20]:
-        click.echo(f"ringcheck: {problem.file} line {problem.line}: {problem.why}", err=True)
+        where = f"{problem.file} line {problem.line}" if problem.line else problem.file
+        click.echo(f"ringcheck: {where}: {problem.why}", err=True)
     if result.unreadable_count > 20:
         more = result.unreadable_count - 20
         click.echo(f"ringcheck: … {more:,} more unreadable records (see --output json).", err=True)
@@ -208,37 +215,25 @@ def _at_least(level: str, floor: str) -> bool:
     return LEVELS.index(level) >= LEVELS.index(floor)
 
 
-def _allowlist(entries: tuple[str, ...], home: str) -> tuple[str, ...]:
-    """Allowlisted numbers and ranges in E.164 digits with '+', however written."""
-    import polars as pl
-
-    from ringcheck.bulk import e164
-
-    if not entries:
-        return ()
-    frame = pl.DataFrame({"text": list(entries)}).select(e164(pl.col("text"), home))
-    found = tuple(n for n in frame["text"].to_list() if n)
-    bad = [
-        t
-        for t, n in zip(entries, frame["text"].to_list(), strict=True)
-        if not n or not n.startswith("+")
-    ]
-    if bad:
-        raise BadInput(
-            f"scan_allowlist: '{bad[0]}' is not a number or range in international form."
-        )
-    return found
-
-
 @contextlib.contextmanager
 def _progress(files: tuple[str, ...]) -> Iterator[None]:
-    """A spinner with the time so far, on a terminal only (pipes get nothing extra)."""
+    """A moving bar with the time so far, on a terminal only (pipes get nothing extra);
+    it shows once the scan has taken a second, and goes when it ends."""
     if not sys.stderr.isatty():
         yield
         return
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Console(stderr=True).status(f"Scanning {len(files)} path(s)…"):
+    bar = Progress(
+        TextColumn(f"Scanning {len(files)} path(s)"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    bar.add_task("scan", total=None)  # how long a scan takes isn't known before it ends
+    with bar:
         yield
 
 
@@ -249,8 +244,7 @@ def _write(
 
     if blocklist:
         _emit(report.blocklist(result, blocklist, level), out_path)
-        return
-    if output == "json":
+    elif output == "json":
         _emit(report.to_json(result, mask).decode("utf-8") + "\n", out_path)
     elif output == "csv":
         _emit(report.to_csv(result), out_path)
@@ -263,7 +257,7 @@ def _write(
         _emit(render(result, mask=mask), out_path)
     else:
         _emit(report.table(result), out_path)
-    if out_path and output != "table":
+    if out_path:
         click.echo(f"ringcheck: wrote {out_path}", err=True)
 
 

@@ -3,9 +3,10 @@
 >>> from ringcheck.scan import scan, ScanOptions   # doctest: +SKIP
 >>> result = scan(["Master.csv"], ScanOptions(tz="Europe/London"))   # doctest: +SKIP
 >>> result.findings[0].headline   # doctest: +SKIP
-'4,812 people rang for 1-2 s from +2250712345xxx between ...'
+'4,812 subscribers rung for 1-2 s from +2250712345xxx between ...'
 
-Reading (``readers``), counting (``engines.polars`` or ``engines.spark``), features
+Surveying each file for damage (``intake``), reading (``readers``; every number in E.164
+by one rule, ``numbering``), counting (``engines.polars`` or ``engines.spark``), features
 (``features``) and scoring (``detect``) are separate, so both engines share everything
 but the counting, and give the same findings.
 """
@@ -16,7 +17,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ringcheck.datatables import Tables, tables
@@ -24,6 +25,7 @@ from ringcheck.risk import LEVELS, at_least
 from ringcheck.scan.detect import Finding, Spared, judge, worth_a_look
 from ringcheck.scan.features import Thresholds
 from ringcheck.scan.model import Columns, InputFile, ScanError, ScanOptions, Unreadable
+from ringcheck.scan.numbering import allowlist
 from ringcheck.scan.readers import local_zone
 
 ENGINES = ("polars", "spark")
@@ -74,6 +76,10 @@ class ScanResult:
         """Top-level findings at ``level`` or worse (not inside a wider flagged range)."""
         return [f for f in self.at_least(level) if f.within is None]
 
+    def cautions(self) -> list[Finding]:
+        """Top-level findings at caution: worth a look, not campaigns."""
+        return [f for f in self.findings if f.level == "caution" and f.within is None]
+
     def summary(self) -> dict[str, Any]:
         by_level = {level: 0 for level in LEVELS}
         for finding in self.findings:
@@ -86,6 +92,7 @@ class ScanResult:
             "files": [f.to_dict() for f in self.inputs],
             "records": self.records,
             "unreadable": self.unreadable_count,
+            "skipped_files": sum(1 for f in self.inputs if f.skipped),
             "one_ring_callers": self.callers,
             "first_call": iso(self.first),
             "last_call": iso(self.last),
@@ -95,7 +102,9 @@ class ScanResult:
             "findings": len(self.findings),
             "findings_by_level": by_level,
             "campaigns": len(top),
+            "cautions": len(self.cautions()),
             "victims": sum(f.features["callees"] for f in top),
+            "subscribers_rung": sum(f.features["callees"] for f in top),
             "callbacks": sum(f.features["callbacks"] for f in top),
             "callback_billsec": sum(f.features["callback_billsec"] for f in top),
             "spared": [
@@ -158,15 +167,17 @@ def scan(
     findings, spared = judge(
         scanned.aggregates, limits, options.home, zone, options.allowlist, data
     )
+    unreadable = _with_damage(scanned.inputs, scanned.unreadable, options.max_unreadable)
     if hash_inputs:
         for item in scanned.inputs:
-            item.sha256 = _sha256(item.path)
+            if not item.skipped:
+                item.sha256 = _sha256(item.path)
     return ScanResult(
         findings=findings,
         spared=spared,
-        unreadable=scanned.unreadable,
+        unreadable=unreadable,
         inputs=scanned.inputs,
-        records=scanned.records,
+        records=scanned.records + sum(p.line > 0 for i in scanned.inputs for p in i.problems),
         callers=scanned.callers,
         first=scanned.first,
         last=scanned.last,
@@ -181,6 +192,7 @@ def scan(
 
 
 def _checked(options: ScanOptions, zone: str) -> ScanOptions:
+    """``options`` checked, its allowlist in E.164 (as the records' numbers are)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -189,7 +201,30 @@ def _checked(options: ScanOptions, zone: str) -> ScanOptions:
         raise ScanError(
             "bad_time_zone", f"'{zone}' is not a time zone. Use a name such as Europe/London."
         ) from None
-    return options
+    try:
+        listed = allowlist(options.allowlist, options.home)
+    except ValueError as exc:
+        raise ScanError(
+            "bad_option",
+            f"The allowlist entry '{exc}' is not a number or range in international form. "
+            "Write it with + and the country code.",
+        ) from None
+    return replace(options, allowlist=listed)
+
+
+def _with_damage(
+    inputs: list[InputFile], unreadable: list[Unreadable], most: int
+) -> list[Unreadable]:
+    """The engine's unreadable records and what ``intake`` found before reading: files
+    skipped (line 0) and records not read (a last record cut short), which count as
+    records that can't be used."""
+    found = list(unreadable)
+    for item in inputs:
+        cut = [p for p in item.problems if p.line > 0]
+        item.records += len(cut)
+        item.unreadable += len(cut)
+        found += item.problems
+    return sorted(found, key=lambda u: (u.file, u.line))[:most]
 
 
 def _sha256(path: str) -> str:

@@ -107,7 +107,10 @@ def _billed(seconds: int) -> str:
     return f"{seconds} s"
 
 
-def _local(moment: int, zone: str) -> str:
+def local_time(moment: int | None, zone: str) -> str:
+    """Seconds since 1970 as a time in ``zone``: 'Tue 03 Nov 02:10'."""
+    if moment is None:
+        return ""
     return dt.datetime.fromtimestamp(moment, ZoneInfo(zone)).strftime("%a %d %b %H:%M")
 
 
@@ -308,8 +311,8 @@ def _headline(agg: Aggregate, f: dict[str, Any], zone: str) -> str:
         callees=values["callees"],
         ring_span=values["ring_span"],
         where=written(agg.kind, agg.key, [n for n, _ in agg.numbers]),
-        first=_local(f["first_seen"], zone),
-        last=_local(f["last_seen"], zone),
+        first=local_time(f["first_seen"], zone),
+        last=local_time(f["last_seen"], zone),
         callbacks_text=backs,
     )
 

@@ -108,6 +108,14 @@ class InputFile:
     records: int = 0
     unreadable: int = 0
     sha256: str | None = None
+    # damage found before reading (``intake``): a skipped file's reason (line 0), or
+    # a record the engine didn't read (a last record cut short)
+    problems: list[Unreadable] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> str | None:
+        """Why the whole file was left out, or None."""
+        return next((p.why for p in self.problems if p.line == 0), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,4 +125,5 @@ class InputFile:
             "records": self.records,
             "unreadable": self.unreadable,
             "sha256": self.sha256,
+            "skipped": self.skipped,
         }

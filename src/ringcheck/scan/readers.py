@@ -13,9 +13,10 @@
 - **CSV or TSV with a header**, and **Parquet**: columns found by name (``src``,
   ``caller``, ``a_number``…) or named with ``Columns``.
 
-Many files, directories and globs; ``.gz`` CSV too. Numbers are read as text (a leading
-``00`` is kept) and put in E.164 with the home region (``ringcheck.bulk.e164``); times
-are read with an explicit format, in the zone given. A record that can't be used keeps
+Many files, directories and globs; ``.gz`` CSV too, read as a stream (memory doesn't grow
+with the file). Each file is surveyed first (``intake``): damage is listed, never fatal.
+Numbers are read as text (a leading ``00`` is kept) and put in E.164 with the home region
+(``scan.numbering``); times are read with an explicit format, in the zone given. A record that can't be used keeps
 its file and line and says why (column ``why``): it is listed, never silently dropped.
 """
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import glob
 import gzip
-import io
 import os
 import re
 from collections.abc import Iterable
@@ -32,8 +32,9 @@ from typing import Any
 
 import polars as pl
 
-from ringcheck.bulk import e164
+from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, surveyed
 from ringcheck.scan.model import CALLS, Columns, InputFile, ScanError, ScanOptions
+from ringcheck.scan.numbering import e164
 
 ASTERISK = (
     "accountcode",
@@ -147,6 +148,7 @@ TIME_FORMATS = (
 _ANSWERED_WORDS = ("answered", "answer", "normal_clearing", "yes", "true", "1", "y", "t")
 _SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".gz")
 _SAMPLE_LINES = 50
+MORE = "_more"  # a column past a format's last: a record with too many fields fills it
 
 
 def expand(paths: Iterable[str]) -> list[Path]:
@@ -184,6 +186,8 @@ def detect(path: Path, options: ScanOptions) -> str:
     lines = _first_lines(path)
     if not lines:
         raise ScanError("not_call_records", f"{path} is empty.")
+    if _looks_binary("".join(lines)):
+        raise ScanError("unknown_format", f"{path} is not text: it is not call records.")
     if options.template:
         return "freeswitch"
     fields = _fields(lines[0])
@@ -213,6 +217,14 @@ def _first_lines(path: Path) -> list[str]:
             return lines
     except (OSError, EOFError) as exc:
         raise ScanError("not_call_records", f"{path} can't be read: {exc}.") from None
+
+
+def _looks_binary(sample: str) -> bool:
+    """Whether text read from a file (bytes that aren't UTF-8 as U+FFFD) is binary data:
+    more than 1% control characters or unreadable bytes (a NUL or two is damage, listed
+    record by record)."""
+    odd = sum(1 for ch in sample if (ch < " " and ch not in "\t\r\n") or ch == "\ufffd")
+    return odd > len(sample) // 100
 
 
 def _fields(line: str) -> list[str]:
@@ -246,14 +258,16 @@ def _looks_freeswitch(fields: list[str]) -> bool:
     )
 
 
-def read(path: Path, fmt: str, options: ScanOptions) -> pl.LazyFrame:
-    """The calls in one file, lazily, in ``model.CALLS``' columns."""
+def read(path: Path, fmt: str, options: ScanOptions, seen: Survey | None = None) -> pl.LazyFrame:
+    """The calls in one file, lazily, in ``model.CALLS``' columns (of what ``seen``,
+    its ``intake.survey``, says to read)."""
+    seen = seen or Survey(path, path)
     if fmt == "asterisk":
-        raw = _csv(path, ASTERISK, ",")
+        raw = _csv(seen, ASTERISK, ",")
         return _calls(raw, path, "src", "dst", "start", options, disposition="disposition")
     if fmt == "freeswitch":
         names = template_names(options.template) if options.template else FREESWITCH_EXAMPLE
-        raw = _csv(path, names, ",")
+        raw = _csv(seen, names, ",")
         answered = "answer_stamp" if "answer_stamp" in names else None
         return _calls(
             raw,
@@ -267,7 +281,7 @@ def read(path: Path, fmt: str, options: ScanOptions) -> pl.LazyFrame:
     if fmt == "parquet":
         return _named(pl.scan_parquet(path).with_row_index("_line", offset=1), path, options)
     if fmt == "csv":
-        return _named(_header_csv(path), path, options)
+        return _named(_header_csv(seen), path, options)
     raise ScanError(
         "unknown_format", f"Unknown format {fmt!r}: use one of asterisk, freeswitch, csv, parquet."
     )
@@ -286,8 +300,9 @@ def template_names(template: str) -> tuple[str, ...]:
     return names
 
 
-def _csv(path: Path, names: tuple[str, ...], separator: str) -> pl.LazyFrame:
-    schema = {name: pl.String for name in names}
+def _csv(seen: Survey, names: tuple[str, ...], separator: str) -> pl.LazyFrame:
+    """A headerless CSV as text columns, ``MORE`` holding what lies past the last."""
+    schema = {name: pl.String for name in (*names, MORE)}
     options = {
         "has_header": False,
         "separator": separator,
@@ -297,16 +312,15 @@ def _csv(path: Path, names: tuple[str, ...], separator: str) -> pl.LazyFrame:
         "missing_columns": "insert",  # Asterisk writes uniqueid and userfield only if asked
         "row_index_name": "_line",
         "row_index_offset": 1,
+        "encoding": "utf8-lossy",  # a Latin-1 byte in a caller's name is no reason to stop
+        "n_rows": seen.rows,
     }
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "rb") as packed:
-            data = packed.read()
-        return pl.read_csv(io.BytesIO(data), **options).lazy()  # type: ignore[arg-type]
-    return pl.scan_csv(path, **options)  # type: ignore[arg-type]
+    # a .gz file is read as a stream: memory doesn't grow with the file
+    return pl.scan_csv(seen.source, **options)  # type: ignore[arg-type]
 
 
-def _header_csv(path: Path) -> pl.LazyFrame:
-    first = _first_lines(path)[0]
+def _header_csv(seen: Survey) -> pl.LazyFrame:
+    first = _first_lines(seen.source)[0]
     separator = "\t" if first.count("\t") > first.count(",") else ","
     options = {
         "separator": separator,
@@ -314,12 +328,10 @@ def _header_csv(path: Path) -> pl.LazyFrame:
         "truncate_ragged_lines": True,
         "row_index_name": "_line",
         "row_index_offset": 2,  # line 1 is the header
+        "encoding": "utf8-lossy",
+        "n_rows": None if seen.rows is None else seen.rows - 1,
     }
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "rb") as packed:
-            data = packed.read()
-        return pl.read_csv(io.BytesIO(data), **options).lazy()  # type: ignore[arg-type]
-    return pl.scan_csv(path, **options)  # type: ignore[arg-type]
+    return pl.scan_csv(seen.source, **options)  # type: ignore[arg-type]
 
 
 def _key(name: str) -> str:
@@ -422,6 +434,7 @@ def _calls(
         pl.col("duration").alias("_duration"),
         pl.col("billsec").alias("_billsec"),
         *([answered.alias("_answered_flag")] if answered is not None else []),
+        pl.col(MORE).is_not_null().alias("_too_many"),
     )
     return _canonical(
         frame,
@@ -490,7 +503,13 @@ def _canonical(
     start, ring_expr = pl.col("_start_s"), pl.col("_ring_s")
     no_callee = pl.col("_callee").is_null() | (pl.col("_callee").str.strip_chars() == "")
     empty = pl.col("_callee").is_null() & pl.col("_start").is_null() & pl.col("_caller").is_null()
+    texts = [c for c in ("_caller", "_callee", "_start") if schema[c] == pl.String]
+    nul = pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True) for c in texts])
+    too_many = pl.col("_too_many") if "_too_many" in names else pl.lit(False)
+    damaged = (too_many | nul).fill_null(False)
     checks = [
+        (too_many, TOO_MANY_FIELDS),
+        (nul.fill_null(False), HAS_NUL),
         (empty, "it is an empty line"),
         (no_callee, "it has no called number"),
         (start.is_null(), "the start time can't be read"),
@@ -508,6 +527,7 @@ def _canonical(
         & start.is_not_null()
         & (ring_expr >= 0)
         & (billsec >= 0)
+        & ~damaged
     ).fill_null(False)
     home = options.home
     return frame.select(
@@ -556,14 +576,7 @@ def local_zone() -> str:
 
 
 def open_all(paths: Iterable[str], options: ScanOptions) -> tuple[pl.LazyFrame, list[InputFile]]:
-    """Every file's calls in one lazy table, and what was read."""
-    files = expand(paths)
-    if not files:
-        raise ScanError("no_files", "No call-record files were given.")
-    frames = []
-    inputs = []
-    for path in files:
-        fmt = detect(path, options)
-        frames.append(read(path, fmt, options))
-        inputs.append(InputFile(str(path), fmt, path.stat().st_size))
-    return pl.concat(frames, how="vertical"), inputs
+    """Every readable file's calls in one lazy table, and every file (the skipped too)."""
+    chosen = surveyed(paths, options)
+    frames = [read(s.path, i.format, options, s) for s, i in chosen if not i.skipped]
+    return pl.concat(frames, how="vertical"), [i for _, i in chosen]

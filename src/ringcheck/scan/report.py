@@ -22,7 +22,7 @@ import polars as pl
 from ringcheck.calllog.outputs import callblocker, vcard
 from ringcheck.risk import at_least
 from ringcheck.scan import ScanResult, iso
-from ringcheck.scan.detect import Finding
+from ringcheck.scan.detect import Finding, local_time
 from ringcheck.scan.features import written
 
 OUTPUTS = ("table", "json", "csv", "parquet", "html")
@@ -220,32 +220,44 @@ def blocklist(result: ScanResult, kind: str, level: str, now: dt.datetime | None
 
 
 def table(result: ScanResult, limit: int = 30) -> str:
-    """The findings as a table for the terminal, campaigns first."""
+    """The findings as a table for the terminal: the campaigns (high and very high), then
+    the cautions counted in one line; times in the scan's time zone."""
     from rich.console import Console
     from rich.table import Table
 
-    shown = [f for f in result.findings if f.within is None][:limit]
+    shown = result.campaigns("high")[:limit]
     grid = Table(title=None, show_lines=False)
-    for name in ("level", "caller", "country", "people", "called back", "billed", "when"):
+    for name in ("level", "caller", "country", "subscribers rung", "called back", "billed"):
         grid.add_column(name)
+    grid.add_column(f"first call ({result.zone})")
     for f in shown:
-        where = written(f.kind, f.key, f.numbers)
         grid.add_row(
             f.level.replace("_", " "),
-            where,
+            written(f.kind, f.key, f.numbers),
             f.destination.get("country") or "",
             f"{f.features['callees']:,}",
             f"{f.features['callbacks']:,}",
             _hours(f.features["callback_billsec"]),
-            iso(f.features["first_seen"]) or "",
+            local_time(f.features["first_seen"], result.zone),
         )
-    console = Console(file=io.StringIO(), record=True, width=120, force_terminal=False)
-    console.print(_lead(result))
+    console = Console(file=io.StringIO(), record=True, width=150, force_terminal=False)
+    console.print(_lead(result), soft_wrap=True)
     if shown:
         console.print(grid)
+    cautions = result.cautions()
+    if cautions:
+        keys = ", ".join(written(f.kind, f.key, f.numbers) for f in cautions[:5])
+        more = f" and {len(cautions) - 5:,} more" if len(cautions) > 5 else ""
+        console.print(
+            f"{_count(len(cautions), 'caution')} worth a look, not campaigns: {keys}{more}."
+        )
     for spared in result.spared[:10]:
         console.print(f"spared {spared.key}: {spared.text}")
     return console.export_text()
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}" + ("" if n == 1 else "s")
 
 
 def _hours(seconds: int) -> str:
@@ -253,13 +265,15 @@ def _hours(seconds: int) -> str:
 
 
 def _lead(result: ScanResult) -> str:
+    """The scan in two sentences, its counts named as the JSON summary names them."""
     s = result.summary()
-    high = [f for f in result.campaigns("high")]
+    skipped = f", {_count(s['skipped_files'], 'file')} skipped" if s["skipped_files"] else ""
     return (
-        f"Scanned {s['records']:,} call records ({s['unreadable']:,} unreadable) from "
-        f"{len(s['files'])} file(s): {len(high)} campaign(s) at high or very high, "
-        f"{s['victims']:,} people rung, {s['callbacks']:,} called back "
-        f"({_hours(s['callback_billsec'])} billed)."
+        f"Scanned {s['records']:,} call records ({s['unreadable']:,} unreadable{skipped}) "
+        f"from {_count(len(s['files']), 'file')}.\n"
+        f"{_count(s['campaigns'], 'campaign')} at high or very high: "
+        f"{s['subscribers_rung']:,} subscribers rung, {s['callbacks']:,} called back "
+        f"({_hours(s['callback_billsec'])} billed); {_count(s['cautions'], 'caution')}."
     )
 
 

@@ -2,8 +2,9 @@
 
 1. One streaming pass groups the records by file and by (caller, callee) as written:
    how many calls, short rings, answers, first and last. Memory grows with the distinct
-   pairs (the callers and whom they ring), not with the records. Each file's counts come
-   from it; each distinct spelling of a number is then put in E.164 once, and the pairs
+   pairs (the callers and whom they ring) and callees, not with the records. Each file's
+   counts come from it; each distinct spelling of a number is then put in E.164 once
+   (``numbering``), and the pairs
    counted again in E.164. Candidates (``features``) are picked from those pairs. (Only
    when some records can't be used does a filtering pass list them.)
 2. A second streaming pass keeps only the records from or to a candidate's numbers, found
@@ -17,7 +18,6 @@ from typing import Any
 
 import polars as pl
 
-from ringcheck.bulk import e164
 from ringcheck.scan.features import (
     BUCKET,
     EVIDENCE,
@@ -28,6 +28,7 @@ from ringcheck.scan.features import (
     needed,
 )
 from ringcheck.scan.model import InputFile, ScanOptions, Unreadable
+from ringcheck.scan.numbering import spelled
 from ringcheck.scan.readers import local_zone, open_all
 
 ENGINE = "polars"
@@ -97,7 +98,9 @@ def run(
             "file",
             "ok",
             pl.when("short").then(pl.col("caller_text")).alias("caller_text"),
-            pl.when("short").then(pl.col("callee_text")).alias("callee_text"),
+            # every callee as written, not only the one-ring ones: a call back to a
+            # candidate is found by how its callee is spelled ('00225…' for '+225…')
+            "callee_text",
             "short",
         )
         .agg(n=pl.len(), first=pl.col("start").min(), last=pl.col("start").max())
@@ -120,7 +123,7 @@ def run(
         )
         unreadable = [Unreadable(*row) for row in bad.sort("file", "line").iter_rows()]
     one_ring = grouped.filter(pl.col("short"))
-    spellings = _spellings(one_ring, options.home)
+    spellings = _spellings(grouped.filter(pl.col("ok")), options.home)
     pairs = _pairs(one_ring, spellings)
     candidates = keep(pick(pairs, limits))
     aggregates: list[Aggregate] = []
@@ -149,11 +152,10 @@ def run(
 
 
 def _spellings(valid: pl.DataFrame, home: str) -> pl.DataFrame:
-    """Each number as written in the usable records, with its E.164 form (``number``)."""
-    texts = pl.concat(
-        [valid.select(text=pl.col("caller_text")), valid.select(text=pl.col("callee_text"))]
-    ).unique()
-    return texts.with_columns(number=e164(pl.col("text"), home))
+    """Each number as written in the usable records (the one-ring callers, every
+    callee), with its E.164 form (``number``): the rule runs once per spelling."""
+    texts = pl.concat([valid.get_column("caller_text"), valid.get_column("callee_text")])
+    return spelled(texts, home)
 
 
 def _pairs(valid: pl.DataFrame, spellings: pl.DataFrame) -> pl.DataFrame:

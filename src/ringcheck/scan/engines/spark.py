@@ -5,7 +5,7 @@ with their numbers (so an unreadable record is listed by file and line, as Polar
 it), parsed with ``from_csv`` (``escape='"'``: Asterisk doubles the quotes inside a field)
 against an explicit all-text schema, and cast with ``try_cast``/``try_to_timestamp``
 (Spark 4 runs in ANSI mode, where a plain cast of '12x' fails the job). Numbers go to
-E.164 by the same ``bulk.e164_rules`` as in Polars. The pairs, candidates and
+E.164 by the same ``scan.numbering`` rules as in Polars. The pairs, candidates and
 ``Aggregate`` are counted as in Polars, in integers and sorted lists, so both engines
 hand identical aggregates to the same scoring. The candidates' destinations come from
 the checker's prefix table, broadcast to the workers and joined on prefix equality
@@ -22,24 +22,27 @@ from typing import Any
 
 import polars as pl
 
-from ringcheck.bulk import KEYS, WITHHELD_WORDS, e164_rules, prefix_table
+from ringcheck.bulk import KEYS, prefix_table
 from ringcheck.scan.engines.polars import EVIDENCE_ROWS, Scanned
 from ringcheck.scan.features import BUCKET, RANGE_DIGITS, Aggregate, Thresholds, needed
-from ringcheck.scan.model import InputFile, ScanError, ScanOptions, Unreadable
+from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, surveyed
+from ringcheck.scan.model import ScanError, ScanOptions, Unreadable
 from ringcheck.scan.readers import (
     _ANSWERED_WORDS,
     ASTERISK,
     ASTERISK_TIME,
     FREESWITCH_EXAMPLE,
+    MORE,
     TIME_FORMATS,
-    detect,
-    expand,
     find_columns,
     local_zone,
     template_names,
 )
 
 ENGINE = "spark"
+# Asterisk doubles the quotes inside a field; a quoted empty field ("") is text, not null,
+# as Polars reads it (so a record with more fields than its format is seen alike).
+_CSV_OPTIONS = {"escape": '"', "mode": "PERMISSIVE", "nullValue": "\u0001no value\u0001"}
 _SESSION: Any = None
 # strptime directives and the Java DateTimeFormatter letters Spark parses them with.
 _JAVA = {
@@ -142,21 +145,28 @@ def numbered(frame: Any, first: int = 1) -> Any:
 
 
 def _raw(
-    spark: Any, path: Path, fmt: str, options: ScanOptions
+    spark: Any, path: Path, fmt: str, options: ScanOptions, seen: Survey | None = None
 ) -> tuple[Any, dict[str, str | None]]:
-    """The file as text columns, and which column holds each field."""
+    """The file as text columns (of what ``seen``, its ``intake.survey``, says to read),
+    and which column holds each field."""
     from pyspark.sql import functions as F
+
+    seen = seen or Survey(path, path)
+    path = seen.source
+
+    def upto(frame: Any) -> Any:  # a last record cut short is listed by intake, not read
+        return frame if seen.rows is None else frame.filter(F.col("_line") <= seen.rows)
 
     if fmt in ("asterisk", "freeswitch"):
         if fmt == "asterisk":
             names: tuple[str, ...] = ASTERISK
         else:
             names = template_names(options.template) if options.template else FREESWITCH_EXAMPLE
-        schema = ", ".join(f"`{n}` string" for n in names)
-        lines = numbered(spark.read.text(str(path)))
-        parsed = lines.select(
-            "_line", F.from_csv("value", schema, {"escape": '"', "mode": "PERMISSIVE"}).alias("r")
-        ).select("_line", "r.*")
+        schema = ", ".join(f"`{n}` string" for n in (*names, MORE))
+        lines = upto(numbered(spark.read.text(str(path))))
+        parsed = lines.select("_line", F.from_csv("value", schema, _CSV_OPTIONS).alias("r")).select(
+            "_line", "r.*"
+        )
         if fmt == "asterisk":
             cols = {
                 "caller": "src",
@@ -194,20 +204,15 @@ def _raw(
             .option("inferSchema", "false")
             .csv(str(path))
         )
-        frame = numbered(frame, first=2)  # line 1 is the header
+        frame = upto(numbered(frame, first=2))  # line 1 is the header
     names_ = [n for n in frame.columns if n != "_line"]
     return frame, find_columns(names_, options.columns)
 
 
 def _e164(column: Any, home: str) -> Any:
-    from pyspark.sql import functions as F
+    from ringcheck.scan.numbering import spark_e164
 
-    tidy = F.regexp_replace(F.regexp_replace(column, r"\(0\)", ""), r"[\s()\-./]", "")
-    words = F.array(*[F.lit(w) for w in WITHHELD_WORDS])
-    out = F.when(tidy.isNull() | (tidy == "") | F.array_contains(words, F.lower(tidy)), F.lit(None))
-    for pattern, replacement in e164_rules(home):
-        out = out.when(tidy.rlike(pattern), F.regexp_replace(tidy, pattern, replacement))
-    return out.otherwise(tidy)
+    return spark_e164(column, home)
 
 
 def _times(column: Any, form: str | None, zone: str) -> Any:
@@ -268,8 +273,15 @@ def _calls(
     callee_raw, caller_raw, start_raw = text("callee"), text("caller"), text("start")
     empty = callee_raw.isNull() & start_raw.isNull() & caller_raw.isNull()
     no_callee = callee_raw.isNull() | (F.trim(callee_raw) == "")
+    too_many = F.col(MORE).isNotNull() if MORE in frame.columns else F.lit(False)
+    nul = F.lit(False)
+    for name in ("caller", "callee", "start"):
+        if cols.get(name) and dict(frame.dtypes).get(cols[name] or "") == "string":
+            nul = nul | F.coalesce(F.instr(text(name), "\x00") > 0, F.lit(False))
     why = (
-        F.when(empty, "it is an empty line")
+        F.when(too_many, TOO_MANY_FIELDS)
+        .when(nul, HAS_NUL)
+        .when(empty, "it is an empty line")
         .when(no_callee, "it has no called number")
         .when(start.isNull(), "the start time can't be read")
         .when(ring.isNull() | (ring < 0), "its duration and billed seconds can't be read")
@@ -308,15 +320,12 @@ def run(
     from pyspark.sql import functions as F
 
     spark = session(master)
-    files = expand(paths)
-    if not files:
-        raise ScanError("no_files", "No call-record files were given.")
     frames, inputs = [], []
-    for path in files:
-        fmt = detect(path, options)
-        raw, cols = _raw(spark, path, fmt, options)
-        frames.append(_calls(raw, path, fmt, cols, options))
-        inputs.append(InputFile(str(path), fmt, path.stat().st_size))
+    for seen, item in surveyed(paths, options):  # damaged and skipped files: intake
+        inputs.append(item)
+        if not item.skipped:
+            raw, cols = _raw(spark, seen.path, item.format, options, seen)
+            frames.append(_calls(raw, seen.path, item.format, cols, options))
     calls = frames[0]
     for frame in frames[1:]:
         calls = calls.unionByName(frame)
