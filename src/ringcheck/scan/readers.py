@@ -16,8 +16,9 @@
 Many files, directories and globs; ``.gz`` CSV too, read as a stream (memory doesn't grow
 with the file). Each file is surveyed first (``intake``): damage is listed, never fatal.
 Numbers are read as text (a leading ``00`` is kept) and put in E.164 with the home region
-(``scan.numbering``); times are read with an explicit format, in the zone given. A record that can't be used keeps
-its file and line and says why (column ``why``): it is listed, never silently dropped.
+(``scan.numbering``); times are read with an explicit format, in the zone given. A record
+that can't be used keeps its file and line and says why (column ``why``): it is listed,
+never silently dropped.
 """
 
 from __future__ import annotations
