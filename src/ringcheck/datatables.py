@@ -28,9 +28,15 @@ class PrefixTable(dict[str, T], Generic[T]):
     def __init__(self, rows: Iterable[tuple[str, T]] | Mapping[str, T] = ()) -> None:
         super().__init__(rows)
         self.lengths = tuple(sorted({len(key) for key in self}, reverse=True))
+        # Every key starts with one of these (as long as the shortest key): most numbers
+        # are in no table, and one set lookup tells so.
+        self.shortest = self.lengths[-1] if self.lengths else 0
+        self.heads = frozenset(key[: self.shortest] for key in self)
 
     def longest(self, digits: str) -> T | None:
         """The row whose key is the longest prefix of ``digits``, or None."""
+        if digits[: self.shortest] not in self.heads:
+            return None
         size = len(digits)
         for length in self.lengths:
             if length <= size:

@@ -110,6 +110,7 @@ def is_uk(region: str | None) -> bool:
     return home_for(region).id == UK
 
 
+@lru_cache(maxsize=256)  # asked once per check: a cache hit costs less than the look-up
 def for_home(region: str | None, data: Tables) -> Tables:
     """``data`` as results for a home in ``region`` read it (``data`` itself for the UK).
 
