@@ -70,7 +70,10 @@ def _time(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
     help="polars on this machine; spark on a cluster (or locally).",
 )
 @click.option(
-    "--master", metavar="URL", help="Spark master URL (spark://host:7077; default local)."
+    "--master",
+    metavar="URL",
+    help="Spark master URL (spark://host:7077, yarn, k8s://…). [default: scan_spark_master, "
+    "else local]",
 )
 @click.option(
     "--format",
@@ -190,7 +193,11 @@ def scan_files(
         )
         with _progress(files):
             result = scan(
-                files, options, engine=engine, master=master, hash_inputs=output == "html"
+                files,
+                options,
+                engine=engine,
+                master=master or settings.scan_spark_master or None,
+                hash_inputs=output == "html",
             )
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
