@@ -182,6 +182,12 @@ SETTINGS: tuple[Setting, ...] = (
         _list,
     ),
     Setting(
+        "scan_spark_master",
+        "",
+        "Spark master URL for 'ringcheck scan --engine spark' (spark://host:7077, yarn, "
+        "k8s://https://host:443); empty: Spark on this machine.",
+    ),
+    Setting(
         "lookup_block_at",
         "very_high",
         "Phone-system lookups answer 'block' from this level up (low, caution, high, very_high).",
@@ -261,6 +267,7 @@ class Settings:
     community_cache_seconds: int = 30
     triage_max_upload_mb: int = 10
     scan_allowlist: tuple[str, ...] = ()
+    scan_spark_master: str = ""
     lookup_block_at: str = "very_high"
     lookup_warn_at: str = "caution"
     environment: str = "development"

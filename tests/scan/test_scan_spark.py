@@ -152,3 +152,28 @@ def test_spark_lists_the_same_damage_and_scans_the_rest(spark: Any, tmp_path: Pa
     assert spark_result.unreadable == polars_result.unreadable
     assert [f.to_dict() for f in spark_result.inputs] == [f.to_dict() for f in polars_result.inputs]
     assert canonical(spark_result) == canonical(polars_result)
+
+
+def _asterisk_line(start: str, n: int) -> str:
+    caller, callee = "+2250712345601", f"+4474001{n:05d}"
+    return (
+        f'"","{caller}","{callee}","from-trunk","""Unknown"" <{caller}>","PJSIP/trunk-1","",'
+        f'"Dial","PJSIP/1,30","{start}",,"{start}",2,0,"NO ANSWER","DOCUMENTATION"\n'
+    )
+
+
+def test_spark_reads_the_hours_the_clocks_skip_and_repeat_as_polars_does(
+    spark: Any, tmp_path: Path
+) -> None:
+    # Europe/London: 01:30 on 29 March 2026 never happened (clocks went forward at 01:00);
+    # 01:30 on 25 October 2026 happened twice (the earlier is taken).
+    starts = ["2026-03-29 00:59:59", "2026-03-29 01:30:00", "2026-03-29 02:00:00",
+              "2026-10-25 01:30:00", "2026-10-25 02:30:00"]  # fmt: skip
+    records = tmp_path / "Master.csv"
+    records.write_text("".join(_asterisk_line(s, i) for i, s in enumerate(starts)), "utf-8")
+    options = ScanOptions(tz=ZONE)
+    polars_result = scan([str(records)], options)
+    spark_result = scan([str(records)], options, engine="spark")
+    assert [u.line for u in polars_result.unreadable] == [2]
+    assert spark_result.unreadable == polars_result.unreadable
+    assert (spark_result.first, spark_result.last) == (polars_result.first, polars_result.last)

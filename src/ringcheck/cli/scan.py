@@ -70,7 +70,10 @@ def _time(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
     help="polars on this machine; spark on a cluster (or locally).",
 )
 @click.option(
-    "--master", metavar="URL", help="Spark master URL (spark://host:7077; default local)."
+    "--master",
+    metavar="URL",
+    help="Spark master URL (spark://host:7077, yarn, k8s://…). [default: scan_spark_master, "
+    "else local]",
 )
 @click.option(
     "--format",
@@ -195,7 +198,7 @@ def scan_files(
                 files,
                 options,
                 engine=engine,
-                master=master,
+                master=master or settings.scan_spark_master or None,
                 hash_inputs=output in ("html", "json") and not blocklist,
             )
     except RingcheckError as exc:

@@ -188,6 +188,7 @@ def scan(
         seconds=time.perf_counter() - began,
         data_version=data.version,
         zone=zone,
+        extra={} if scanned.jobs is None else {"jobs": scanned.jobs},
     )
 
 

@@ -29,13 +29,32 @@ Features (``finish``):
   being rung, and the seconds billed on those calls back: the money at risk;
 - ``detected_at``: when, in the calls' own time, the entity had rung ``min_callees``
   different numbers: the earliest a live scan could have flagged it.
+
+What an engine counts is declared here too, and each engine only writes it in its own
+syntax: the candidates (``RULES``: one-ring pairs grouped by the caller's number or
+range), and for each candidate its calls grouped as ``MEASURES`` says, over these
+columns of a call:
+
+- ``caller``, ``callee`` (E.164), ``start`` (seconds since 1970), ``ring``, ``answered``;
+- ``bucket``: ``start // BUCKET * BUCKET``; ``minute``: ``start // 60``; ``hour``:
+  ``start // 3600`` (all aligned to 1970, so in UTC);
+- ``night``: the hour of ``start`` in the scan's time zone is ``night_start`` or later,
+  or before ``night_end``.
+
+Besides, ``callbacks`` (calls to the candidate from a number it rang, after it first
+rang it) and ``evidence`` (its first ``EVIDENCE_ROWS`` calls by start, file and line).
+``assemble`` turns those tables into ``Aggregate``; the sums, ranks and orders are
+worked out there, once, for both engines.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import polars as pl
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,53 @@ class Thresholds:
 
 RANGE_DIGITS = (2, 3)
 BUCKET = 300  # seconds: the timeline's and the rotation's step
+EVIDENCE_ROWS = 10  # raw records kept per candidate, earliest first
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which one-ring callers are candidates: E.164 callers grouped by their number
+    without its last ``drop`` digits (0: the number), kept when the group rang at least
+    ``callees`` different numbers (a missing callee counts as one) from at least
+    ``numbers`` different caller numbers."""
+
+    kind: str
+    drop: int
+    callees: int
+    numbers: int
+
+
+def rules(limits: Thresholds) -> tuple[Rule, ...]:
+    """The candidate rules: a number, and a range of 100 or of 1,000 numbers."""
+    ranges = (Rule("range", drop, limits.min_range_callees, 2) for drop in RANGE_DIGITS)
+    return (Rule("number", 0, limits.min_callees, 1), *ranges)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A candidate's calls (``unanswered``: its unanswered calls only) grouped by ``by``:
+    how many (``n``), the first and the last start of each group. With ``then``, the
+    groups are grouped again by ``then``: ``n`` is then how many groups each holds
+    (different callees per hour), ``first``/``last`` their earliest and latest."""
+
+    name: str
+    by: tuple[str, ...]
+    unanswered: bool = False
+    then: tuple[str, ...] = ()
+
+
+MEASURES = (
+    Measure("kinds", ("answered", "night")),  # calls, answered, night, first, last
+    Measure("callees", ("callee",)),  # people rung, when first, how often
+    Measure("numbers", ("caller",)),  # a range's numbers
+    Measure("rings", ("ring",), unanswered=True),
+    Measure("buckets", ("bucket",), unanswered=True),
+    Measure("minutes", ("minute",), unanswered=True),  # the peak minute
+    Measure("hours", ("hour", "callee"), then=("hour",)),  # people rung per hour
+    Measure("rotation", ("bucket", "caller")),  # kept for ranges
+)
+# Columns of ``callbacks``: who called back, when, billed seconds, when they were rung.
+CALLBACK = ("caller", "start", "billsec", "rung")
 # What an evidence record holds, in this order.
 EVIDENCE = (
     "file",
@@ -103,43 +169,9 @@ class Aggregate:
     rotation: list[tuple[int, str]] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)  # up to 10 raw records
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Aggregate:
-        """An aggregate from an engine's result row (lists of structs as dicts)."""
-        tuples = {
-            name: [tuple(item[f] for f in names) for item in row[name] or ()]
-            for name, names in TUPLES.items()
-        }
-        return cls.from_parts({**row, **tuples})
-
-    @classmethod
-    def from_parts(cls, values: dict[str, Any]) -> Aggregate:
-        """An aggregate from its fields' values, the ``TUPLES`` lists already as tuples:
-        counts of nothing (a left join's null) as 0, evidence in ``EVIDENCE``' fields."""
-        given = {name: values[name] for name in _FIELDS}
-        given.update({name: given[name] or 0 for name in MAYBE_EMPTY})
-        given.update({name: given[name] or [] for name in TUPLES})
-        given["evidence"] = [{k: e[k] for k in EVIDENCE} for e in given["evidence"] or ()]
-        return cls(**given)
-
     def canonical(self) -> tuple[Any, ...]:
         """Everything, in a fixed order (engines are compared on this)."""
         return tuple(asdict(self).values())
-
-
-_FIELDS = tuple(f.name for f in fields(Aggregate))
-# The list fields of an ``Aggregate`` whose items are tuples, and their fields in order
-# (an engine sends each item as a struct of these names).
-TUPLES = {
-    "numbers": ("caller", "n"),
-    "ring_counts": ("ring", "n"),
-    "buckets": ("bucket", "n"),
-    "hour_callees": ("hour", "n"),
-    "callbacks": ("caller", "start", "billsec", "rung"),
-    "rotation": ("bucket", "caller"),
-}
-# Counts an engine leaves null when there was nothing to count.
-MAYBE_EMPTY = ("repeat_callees", "sequential_pairs", "peak_per_minute")
 
 
 def needed(kind: str, limits: Thresholds) -> int:
@@ -241,3 +273,111 @@ def finish(
         "last_seen": agg.last,
         "detected_at": agg.detected_at,
     }
+
+
+def assemble(
+    candidates: pl.DataFrame,
+    tables: dict[str, pl.DataFrame],
+    callbacks: pl.DataFrame,
+    evidence: pl.DataFrame,
+    limits: Thresholds,
+) -> list[Aggregate]:
+    """Every candidate's ``Aggregate`` from what an engine counted: ``candidates`` (``id``,
+    ``kind``, ``key``), a table per ``MEASURES`` item (``id``, its ``by`` or ``then``
+    columns, ``n``, ``first``, ``last``), the ``callbacks`` (``id`` and ``CALLBACK``) and
+    ``evidence`` (``id`` and ``EVIDENCE``, any number per candidate). By ``id``."""
+    kinds = (
+        tables["kinds"]
+        .group_by("id")
+        .agg(
+            calls=pl.col("n").sum(),
+            answered=pl.col("n").filter(pl.col("answered")).sum(),
+            night=pl.col("n").filter(pl.col("night")).sum(),
+            first=pl.col("first").min(),
+            last=pl.col("last").max(),
+        )
+    )
+    peaks = tables["minutes"].group_by("id").agg(peak_per_minute=pl.col("n").max())
+    table = (
+        candidates.select("id", "kind", "key")
+        .join(kinds, on="id", how="inner")
+        .join(_contacts(tables["callees"], candidates, limits), on="id", how="left")
+        .join(peaks, on="id", how="left")
+        .sort("id")
+    )
+    lists = {
+        "numbers": _lists(tables["numbers"], ("caller", "n")),
+        "ring_counts": _lists(tables["rings"], ("ring", "n")),
+        "buckets": _lists(tables["buckets"], ("bucket", "n")),
+        "hour_callees": _lists(tables["hours"], ("hour", "n")),
+        "callbacks": _lists(callbacks, CALLBACK),
+        "rotation": _lists(tables["rotation"], ("bucket", "caller")),
+    }
+    evidence = evidence.sort("id", "start", "file", "line").group_by("id").head(EVIDENCE_ROWS)
+    records: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for item in evidence.select("id", *EVIDENCE).iter_rows(named=True):
+        records[item.pop("id")].append(item)
+    found = []
+    for row in table.iter_rows(named=True):
+        got = {name: lists[name].get(row["id"], []) for name in lists}
+        if row["kind"] != "range":
+            got["rotation"] = []  # a number's rotation would only repeat itself
+        found.append(
+            Aggregate(
+                kind=row["kind"],
+                key=row["key"],
+                calls=row["calls"],
+                callees=row["callees"] or 0,
+                answered=row["answered"] or 0,
+                first=row["first"],
+                last=row["last"],
+                night=row["night"] or 0,
+                repeat_callees=row["repeat_callees"] or 0,
+                sequential_pairs=row["sequential_pairs"] or 0,
+                peak_per_minute=row["peak_per_minute"] or 0,
+                detected_at=row["detected_at"],
+                evidence=records.get(row["id"], []),
+                **got,
+            )
+        )
+    return found
+
+
+def _contacts(callees: pl.DataFrame, candidates: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
+    """Per candidate, from its callees in the order it first rang them: how many, how
+    many it rang more than once, consecutive ones 1-10 apart (``sequential_pairs``), and
+    when it rang the ``needed``-th (``detected_at``)."""
+    digits = pl.col("callee").str.slice(1).cast(pl.Int64, strict=False)
+    gap = (digits - digits.shift(1).over("id")).abs()
+    length = pl.col("callee").str.len_chars()
+    same_length = length == length.shift(1).over("id")
+    need = (
+        pl.when(pl.col("kind") == "range")
+        .then(needed("range", limits))
+        .otherwise(needed("number", limits))
+    )
+    return (
+        callees.join(candidates.select("id", "kind"), on="id", how="inner")
+        .sort("id", "first", "callee")
+        .with_columns(
+            step=((gap >= 1) & (gap <= 10) & same_length).fill_null(False),
+            rank=pl.int_range(pl.len()).over("id") + 1,
+            need=need,
+        )
+        .group_by("id")
+        .agg(
+            callees=pl.len(),
+            repeat_callees=(pl.col("n") > 1).sum(),
+            sequential_pairs=pl.col("step").sum(),
+            detected_at=pl.col("first").filter(pl.col("rank") == pl.col("need")).first(),
+        )
+    )
+
+
+def _lists(frame: pl.DataFrame, columns: tuple[str, ...]) -> dict[int, list[tuple[Any, ...]]]:
+    """``columns`` of ``frame`` as tuples by ``id``, each list sorted."""
+    frame = frame.sort("id", *columns)
+    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in zip(frame["id"].to_list(), *(frame[c].to_list() for c in columns), strict=True):
+        out[row[0]].append(row[1:])
+    return out

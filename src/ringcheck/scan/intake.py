@@ -184,6 +184,30 @@ def surveyed(paths: Iterable[str], options: ScanOptions) -> list[tuple[Survey, I
     return found
 
 
+def whole_records(seen: Survey) -> Path:
+    """What to read of ``seen`` for a reader that can't stop after ``rows`` records
+    (Spark): ``seen.source``, or when its last record is cut, a temporary copy up to its
+    last line end (the ``rows`` complete records)."""
+    if seen.rows is None:
+        return seen.source
+    out = Path(_scratch()) / f"{len(os.listdir(_scratch()))}-{seen.source.name}"
+    with open(seen.source, "rb") as raw, open(out, "wb") as plain:
+        end = raw.seek(0, os.SEEK_END)
+        while end > 0:
+            start = max(0, end - _BLOCK)
+            raw.seek(start)
+            at = raw.read(end - start).rfind(b"\n")
+            end = start + at + 1 if at >= 0 else start
+            if at >= 0:
+                break
+        raw.seek(0)
+        while end > 0:
+            block = raw.read(min(_BLOCK, end))
+            plain.write(block)
+            end -= len(block)
+    return out
+
+
 _NOT_RECORDS = (
     "it is not call records ringcheck knows (binary data or another format), so it was skipped"
 )

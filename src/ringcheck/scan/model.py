@@ -58,6 +58,19 @@ class ScanError(RingcheckError, ValueError):
     ``bad_time_zone``, ``bad_option``, ``engine_missing``)."""
 
 
+# Why a record can't be used, in the order the checks are made (the first that fails
+# is the one listed): an empty line; no called number; a start time that can't be read
+# (or doesn't exist in the zone: the hour the clocks skip); a duration or billed seconds
+# that can't be read or are below 0.
+WHY = {
+    "empty": "it is an empty line",
+    "no_callee": "it has no called number",
+    "start": "the start time can't be read",
+    "ring": "its duration and billed seconds can't be read",
+    "billsec": "its billed seconds can't be read",
+}
+
+
 class Unreadable(NamedTuple):
     """A record that was left out: where it is and why, in plain words."""
 
@@ -127,3 +140,19 @@ class InputFile:
             "sha256": self.sha256,
             "skipped": self.skipped,
         }
+
+
+@dataclass
+class Scanned:
+    """What an engine hands to scoring: inputs, unreadable records, candidates' counts."""
+
+    inputs: list[InputFile]
+    unreadable: list[Unreadable]
+    records: int
+    callers: int  # E.164 caller numbers with at least one one-ring call
+    first: int | None
+    last: int | None
+    aggregates: list[Any]  # features.Aggregate, one per candidate
+    engine: str
+    version: str
+    jobs: int | None = None  # Spark jobs the scan ran (None: not counted)

@@ -28,13 +28,14 @@ import gzip
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, surveyed
-from ringcheck.scan.model import CALLS, Columns, InputFile, ScanError, ScanOptions
+from ringcheck.scan.model import CALLS, WHY, Columns, InputFile, ScanError, ScanOptions
 from ringcheck.scan.numbering import e164
 
 ASTERISK = (
@@ -263,21 +264,18 @@ def read(path: Path, fmt: str, options: ScanOptions, seen: Survey | None = None)
     """The calls in one file, lazily, in ``model.CALLS``' columns (of what ``seen``,
     its ``intake.survey``, says to read)."""
     seen = seen or Survey(path, path)
-    if fmt == "asterisk":
-        raw = _csv(seen, ASTERISK, ",")
-        return _calls(raw, path, "src", "dst", "start", options, disposition="disposition")
-    if fmt == "freeswitch":
-        names = template_names(options.template) if options.template else FREESWITCH_EXAMPLE
-        raw = _csv(seen, names, ",")
-        answered = "answer_stamp" if "answer_stamp" in names else None
+    if fmt in ("asterisk", "freeswitch"):
+        form = layout(fmt, options)
+        raw = _csv(seen, form.names, ",")
         return _calls(
             raw,
             path,
-            "caller_id_number",
-            "destination_number",
-            "start_stamp",
+            form.caller,
+            form.callee,
+            form.start,
             options,
-            answer=answered,
+            disposition=form.disposition,
+            answer=form.answer,
         )
     if fmt == "parquet":
         return _named(pl.scan_parquet(path).with_row_index("_line", offset=1), path, options)
@@ -286,6 +284,29 @@ def read(path: Path, fmt: str, options: ScanOptions, seen: Survey | None = None)
     raise ScanError(
         "unknown_format", f"Unknown format {fmt!r}: use one of asterisk, freeswitch, csv, parquet."
     )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a switch's own CSV (no header) keeps each field; ``duration`` and
+    ``billsec`` are so named in both. Answered: ``disposition`` says ANSWERED (Asterisk),
+    or the ``answer`` time is there (FreeSWITCH); else billed seconds above 0."""
+
+    names: tuple[str, ...]
+    caller: str
+    callee: str
+    start: str
+    disposition: str | None = None
+    answer: str | None = None
+
+
+def layout(fmt: str, options: ScanOptions) -> Layout:
+    """The ``Layout`` of an ``asterisk`` or ``freeswitch`` file read with ``options``."""
+    if fmt == "asterisk":
+        return Layout(ASTERISK, "src", "dst", "start", disposition="disposition")
+    names = template_names(options.template) if options.template else FREESWITCH_EXAMPLE
+    answer = "answer_stamp" if "answer_stamp" in names else None
+    return Layout(names, "caller_id_number", "destination_number", "start_stamp", answer=answer)
 
 
 def template_names(template: str) -> tuple[str, ...]:
@@ -511,11 +532,11 @@ def _canonical(
     checks = [
         (too_many, TOO_MANY_FIELDS),
         (nul.fill_null(False), HAS_NUL),
-        (empty, "it is an empty line"),
-        (no_callee, "it has no called number"),
-        (start.is_null(), "the start time can't be read"),
-        (ring_expr.is_null() | (ring_expr < 0), "its duration and billed seconds can't be read"),
-        (billsec.is_null() | (billsec < 0), "its billed seconds can't be read"),
+        (empty, WHY["empty"]),
+        (no_callee, WHY["no_callee"]),
+        (start.is_null(), WHY["start"]),
+        (ring_expr.is_null() | (ring_expr < 0), WHY["ring"]),
+        (billsec.is_null() | (billsec < 0), WHY["billsec"]),
     ]
     why: Any = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
     for test, text in checks[1:]:

@@ -20,45 +20,22 @@ import polars as pl
 
 from ringcheck.scan.features import (
     BUCKET,
+    CALLBACK,
     EVIDENCE,
+    EVIDENCE_ROWS,
+    MEASURES,
     RANGE_DIGITS,
-    TUPLES,
     Aggregate,
+    Measure,
     Thresholds,
-    needed,
+    assemble,
+    rules,
 )
-from ringcheck.scan.model import InputFile, ScanOptions, Unreadable
+from ringcheck.scan.model import InputFile, Scanned, ScanOptions, Unreadable
 from ringcheck.scan.numbering import spelled
 from ringcheck.scan.readers import local_zone, open_all
 
 ENGINE = "polars"
-EVIDENCE_ROWS = 10
-
-
-class Scanned:
-    """What an engine hands to scoring: inputs, unreadable records, candidates."""
-
-    def __init__(
-        self,
-        inputs: list[InputFile],
-        unreadable: list[Unreadable],
-        records: int,
-        callers: int,
-        first: int | None,
-        last: int | None,
-        aggregates: list[Aggregate],
-        engine: str,
-        version: str,
-    ) -> None:
-        self.inputs = inputs
-        self.unreadable = unreadable
-        self.records = records
-        self.callers = callers
-        self.first = first
-        self.last = last
-        self.aggregates = aggregates
-        self.engine = engine
-        self.version = version
 
 
 def _key(column: str, drop: int) -> pl.Expr:
@@ -195,40 +172,28 @@ def _counted(inputs: list[InputFile], files: pl.DataFrame) -> list[InputFile]:
 
 
 def pick(pairs: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
-    """Candidate entities from the one-ring (caller, callee) pairs: ``kind``, ``key``,
-    ``drop``, and how many people (``callees``) they rang with one-ring calls (``calls``)."""
+    """Candidate entities (``features.rules``) from the one-ring (caller, callee) pairs:
+    ``kind``, ``key``, ``drop``, and how many people (``callees``) they rang with one-ring
+    calls (``calls``)."""
     e164 = pairs.filter(pl.col("caller").str.starts_with("+"))
-    numbers = (
-        e164.group_by("caller")
-        .agg(callees=pl.len(), calls=pl.col("n").sum())
-        .filter(pl.col("callees") >= limits.min_callees)
-        .select(
-            kind=pl.lit("number"),
-            key=pl.col("caller"),
-            drop=pl.lit(0, pl.Int32),
-            callees="callees",
-            calls="calls",
-        )
-    )
-    ranges = [
-        e164.with_columns(key=_key("caller", drop))
-        .group_by("key")
+    found = [
+        e164.group_by(key=_key("caller", rule.drop))
         .agg(
             callees=pl.col("callee").n_unique(),
             numbers=pl.col("caller").n_unique(),
             calls=pl.col("n").sum(),
         )
-        .filter((pl.col("callees") >= limits.min_range_callees) & (pl.col("numbers") >= 2))
+        .filter((pl.col("callees") >= rule.callees) & (pl.col("numbers") >= rule.numbers))
         .select(
-            kind=pl.lit("range"),
-            key=pl.col("key"),
-            drop=pl.lit(drop, pl.Int32),
+            kind=pl.lit(rule.kind),
+            key="key",
+            drop=pl.lit(rule.drop, pl.Int32),
             callees="callees",
             calls="calls",
         )
-        for drop in RANGE_DIGITS
+        for rule in rules(limits)
     ]
-    frame = pl.concat([numbers, *ranges]).sort("drop", "key")
+    frame = pl.concat(found).sort("drop", "key")
     return frame.cast({"callees": pl.Int64, "calls": pl.Int64})
 
 
@@ -251,128 +216,53 @@ def _aggregates(
     rows: pl.DataFrame, candidates: pl.DataFrame, limits: Thresholds, options: ScanOptions
 ) -> list[Aggregate]:
     """Every candidate's ``Aggregate``, from its records (``rows``): each candidate's
-    calls gathered once, then every measure of them counted side by side. A candidate
-    is known by a number (``id``, in (kind, key) order) while it is counted: grouping by
-    one integer is quicker than by two strings."""
+    calls gathered once, then ``features.MEASURES`` counted side by side. A candidate is
+    known by a number (``id``, in (kind, key) order) while it is counted: grouping by one
+    integer is quicker than by two strings."""
     zone = options.tz or local_zone()
     candidates = candidates.sort("kind", "key").with_row_index("id")
-    ranges = candidates.filter(pl.col("kind") == "range")["id"].to_list()
-    is_range = pl.col("id").is_in(ranges)
-    entity = ["id"]
-    out = _members(rows.lazy(), candidates, "caller").collect()
-    calls = out.lazy()
-    unanswered = calls.filter(~pl.col("answered"))
     local_hour = (
         pl.from_epoch("start", time_unit="s")
         .dt.replace_time_zone("UTC")
         .dt.convert_time_zone(zone)
         .dt.hour()
     )
-    night = (local_hour >= limits.night_start) | (local_hour < limits.night_end)
-    totals = calls.group_by(entity).agg(
-        calls=pl.len(),
-        callees=pl.col("callee").n_unique(),
-        answered=pl.col("answered").sum(),
-        first=pl.col("start").min(),
-        last=pl.col("start").max(),
-        night=night.sum(),
-    )
-    per_callee = (
-        calls.group_by([*entity, "callee"])
-        .agg(n=pl.len(), first=pl.col("start").min())
-        .sort([*entity, "first", "callee"])
-        .collect()
-    )
-    digits = pl.col("callee").str.slice(1).cast(pl.Int64, strict=False)
-    gap = (digits - digits.shift(1).over(entity)).abs()
-    length = pl.col("callee").str.len_chars()
-    same_length = length == length.shift(1).over(entity)
-    need = pl.when(is_range).then(needed("range", limits)).otherwise(needed("number", limits))
-    contacts = (
-        per_callee.lazy()
+    calls = (
+        _members(rows.lazy(), candidates, "caller")
         .with_columns(
-            step=((gap >= 1) & (gap <= 10) & same_length).fill_null(False),
-            rank=pl.int_range(pl.len()).over(entity) + 1,
-            need=need,
+            bucket=pl.col("start") // BUCKET * BUCKET,
+            minute=pl.col("start") // 60,
+            hour=pl.col("start") // 3600,
+            night=(local_hour >= limits.night_start) | (local_hour < limits.night_end),
         )
-        .group_by(entity)
-        .agg(
-            repeat_callees=(pl.col("n") > 1).sum(),
-            sequential_pairs=pl.col("step").sum(),
-            detected_at=pl.col("first").filter(pl.col("rank") == pl.col("need")).first(),
-        )
+        .collect()
+        .lazy()
     )
 
-    def listed(frame: pl.LazyFrame, by: str, name: str, n: pl.Expr | None = None) -> pl.LazyFrame:
-        """(``by``, n) pairs per entity, in ``by`` order, as the list column ``name``."""
-        return (
-            frame.group_by([*entity, by])
-            .agg(n=pl.len() if n is None else n)
-            .sort([*entity, by])
-            .group_by(entity, maintain_order=True)
-            .agg(pl.struct(by, "n").alias(name))
-        )
+    def counted(measure: Measure) -> pl.LazyFrame:
+        frame = calls.filter(~pl.col("answered")) if measure.unanswered else calls
+        spans = {"first": pl.col("start").min(), "last": pl.col("start").max()}
+        grouped = frame.group_by("id", *measure.by).agg(n=pl.len(), **spans)
+        if measure.then:
+            grouped = grouped.group_by("id", *measure.then).agg(
+                n=pl.len(), first=pl.col("first").min(), last=pl.col("last").max()
+            )
+        return grouped
 
-    bucketed = pl.col("start") // BUCKET * BUCKET
-    rings = listed(unanswered, "ring", "ring_counts")
-    buckets = listed(unanswered.with_columns(bucket=bucketed), "bucket", "buckets")
-    numbers = listed(calls, "caller", "numbers")
-    hours = listed(
-        calls.with_columns(hour=pl.col("start") // 3600), "hour", "hour_callees",
-        pl.col("callee").n_unique(),
-    )  # fmt: skip
-    peaks = (
-        unanswered.group_by([*entity, pl.col("start") // 60])
-        .agg(n=pl.len())
-        .group_by(entity)
-        .agg(peak_per_minute=pl.col("n").max())
-    )
-    evidence = calls.group_by(entity).agg(
-        evidence=pl.struct(*EVIDENCE).sort_by("start", "file", "line").head(EVIDENCE_ROWS)
-    )
-    rotation = (  # which of a range's numbers rang when (a number is always itself)
-        calls.filter(is_range)
-        .select(*entity, bucket=bucketed, caller="caller")
-        .unique()
-        .sort([*entity, "bucket", "caller"])
-        .group_by(entity, maintain_order=True)
-        .agg(rotation=pl.struct("bucket", "caller"))
-    )
+    measures = [counted(m) for m in MEASURES]
+    callees = measures[[m.name for m in MEASURES].index("callees")]
     backs = (
         _members(rows.lazy(), candidates, "callee")
-        .join(
-            per_callee.lazy().select(*entity, caller="callee", rung="first"),
-            on=[*entity, "caller"],
-            how="inner",
-        )
+        .join(callees.select("id", caller="callee", rung="first"), on=["id", "caller"], how="inner")
         .filter(pl.col("start") > pl.col("rung"))
-        .sort([*entity, "caller", "start", "billsec"])
-        .group_by(entity, maintain_order=True)
-        .agg(callbacks=pl.struct("caller", "start", "billsec", "rung"))
+        .select("id", *CALLBACK)
     )
-    parts = pl.collect_all(
-        [totals, contacts, peaks, rings, buckets, numbers, hours, evidence, rotation, backs]
+    evidence = (
+        calls.select("id", *EVIDENCE)
+        .sort("id", "start", "file", "line")
+        .group_by("id", maintain_order=True)
+        .head(EVIDENCE_ROWS)
     )
-    table = candidates.select("id", "kind", "key").join(parts[0], on="id", how="inner")
-    for part in parts[1:]:
-        table = table.join(part, on="id", how="left")
-    return _built(table.sort("id"))
-
-
-def _built(table: pl.DataFrame) -> list[Aggregate]:
-    """``Aggregate.from_row`` for every row of ``table``, read column by column: each list
-    of tuples comes to Python as plain lists of its fields (no dict made per item)."""
-    columns = {n: table.get_column(n).to_list() for n in table.columns if n not in TUPLES}
-    for name, fields in TUPLES.items():
-        parts = table.select(
-            pl.col(name).list.eval(pl.element().struct.field(f)).alias(f) for f in fields
-        )
-        columns[name] = [
-            list(zip(*items, strict=True)) if items[0] is not None else None
-            for items in zip(*(parts.get_column(f).to_list() for f in fields), strict=True)
-        ]
-    names = list(columns)
-    return [
-        Aggregate.from_parts(dict(zip(names, values, strict=True)))
-        for values in zip(*columns.values(), strict=True)
-    ]
+    parts = pl.collect_all([*measures, backs, evidence])
+    tables = {m.name: part for m, part in zip(MEASURES, parts, strict=False)}
+    return assemble(candidates, tables, parts[-2], parts[-1], limits)

@@ -1,62 +1,69 @@
-"""The scan on a cluster: PySpark, with the same definitions as ``engines.polars``.
+"""The scan on a cluster: PySpark, with the definitions of ``features``, in two queries.
 
-Local mode by default (``local[2]``), or any ``--master``. Every file is read as lines
-with their numbers (so an unreadable record is listed by file and line, as Polars lists
-it), parsed with ``from_csv`` (``escape='"'``: Asterisk doubles the quotes inside a field)
-against an explicit all-text schema, and cast with ``try_cast``/``try_to_timestamp``
-(Spark 4 runs in ANSI mode, where a plain cast of '12x' fails the job). Numbers go to
-E.164 by the same ``scan.numbering`` rules as in Polars. The pairs, candidates and
-``Aggregate`` are counted as in Polars, in integers and sorted lists, so both engines
-hand identical aggregates to the same scoring. The candidates' destinations come from
-the checker's prefix table, broadcast to the workers and joined on prefix equality
-(never a nested-loop join).
+1. Every file ``intake.surveyed`` passes is read once (damaged and skipped files are
+   listed there, as for Polars): text lines parsed with ``from_csv`` against an explicit
+   all-text schema (so every line, even an empty one, keeps its place; ``escape='"'``:
+   Asterisk doubles the quotes inside a field), or Parquet as typed. Integers are read
+   with ``try_cast`` (Spark 4 runs in ANSI mode, where a plain cast of '12x' fails the
+   job); times as the wall clock they show, turned into UTC only where needed. One
+   aggregation over grouping sets counts the records of each file split (for the counts
+   and to number lines), the unreadable records, the one-ring (caller, callee) pairs as
+   written, and every spelling of a number. Each spelling is put in E.164 once; the
+   pairs in E.164 give the candidates (``features.rules``), which come to the driver to
+   be kept or not (``detect.worth_a_look``).
+2. The records from or to a kept candidate's spellings (broadcast joins) are counted by
+   one grouping-sets aggregation (``features.MEASURES``), with the call-backs and the
+   first records as evidence; that table, the candidates' counts only, comes to the
+   driver once, and ``features.assemble`` makes the ``Aggregate`` of it.
+
+No Python runs on the workers. Local mode by default (``local[2]``), or any master.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import polars as pl
 
-from ringcheck.bulk import KEYS, prefix_table
-from ringcheck.scan.engines.polars import EVIDENCE_ROWS, Scanned
-from ringcheck.scan.features import BUCKET, RANGE_DIGITS, Aggregate, Thresholds, needed
-from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, surveyed
-from ringcheck.scan.model import ScanError, ScanOptions, Unreadable
-from ringcheck.scan.readers import (
-    _ANSWERED_WORDS,
-    ASTERISK,
-    ASTERISK_TIME,
-    FREESWITCH_EXAMPLE,
-    MORE,
-    TIME_FORMATS,
-    find_columns,
-    local_zone,
-    template_names,
+from ringcheck.scan.engines.spark_read import calls as read_calls
+from ringcheck.scan.engines.spark_read import (
+    groups,
+    in_utc,
+    java_format,
+    longest_keys,
+    read,
+    utc,
+    why,
 )
+from ringcheck.scan.features import (
+    BUCKET,
+    CALLBACK,
+    EVIDENCE,
+    EVIDENCE_ROWS,
+    MEASURES,
+    RANGE_DIGITS,
+    Aggregate,
+    Thresholds,
+    assemble,
+    rules,
+)
+from ringcheck.scan.intake import surveyed
+from ringcheck.scan.model import InputFile, ScanError, Scanned, ScanOptions, Unreadable
+from ringcheck.scan.numbering import spark_e164
+from ringcheck.scan.readers import local_zone
+
+__all__ = ["java_format", "longest_keys", "run", "session", "stop"]
 
 ENGINE = "spark"
-# Asterisk doubles the quotes inside a field; a quoted empty field ("") is text, not null,
-# as Polars reads it (so a record with more fields than its format is seen alike).
-_CSV_OPTIONS = {"escape": '"', "mode": "PERMISSIVE", "nullValue": "\u0001no value\u0001"}
 _SESSION: Any = None
-# strptime directives and the Java DateTimeFormatter letters Spark parses them with.
-_JAVA = {
-    "%Y": "yyyy",
-    "%m": "MM",
-    "%d": "dd",
-    "%H": "HH",
-    "%M": "mm",
-    "%S": "ss",
-    "%y": "yy",
-    "%.f": ".SSSSSS",
-    "T": "'T'",
-    "Z": "'Z'",
-}
+_SPLIT_BYTES = 64 << 20  # input bytes per shuffle partition (AQE merges small ones)
 
 
 def session(master: str | None = None) -> Any:
@@ -64,7 +71,10 @@ def session(master: str | None = None) -> Any:
     global _SESSION
     if _SESSION is not None:
         return _SESSION
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    local = not master or master.startswith("local")
+    if local or urlparse(master).hostname in ("127.0.0.1", "localhost"):
+        # On this machine only: on a cluster the workers must reach the driver's address.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     try:
@@ -77,15 +87,18 @@ def session(master: str | None = None) -> Any:
     builder = (
         SparkSession.builder.master(master or "local[2]")
         .appName("ringcheck-scan")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.host", os.environ["SPARK_LOCAL_IP"])
-        .config("spark.driver.bindAddress", os.environ["SPARK_LOCAL_IP"])
+        .config("spark.sql.session.timeZone", "UTC")  # times are read as wall clocks
         .config("spark.sql.ansi.enabled", "true")
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
     )
+    if os.environ.get("SPARK_LOCAL_IP"):
+        address = os.environ["SPARK_LOCAL_IP"]
+        builder = builder.config("spark.driver.host", address).config(
+            "spark.driver.bindAddress", address
+        )
     _SESSION = builder.getOrCreate()
     _SESSION.sparkContext.setLogLevel("ERROR")
     return _SESSION
@@ -98,215 +111,23 @@ def stop() -> None:
         _SESSION = None
 
 
-def java_format(form: str) -> str:
-    """A strptime format as a Spark (Java) datetime pattern: '%Y-%m-%d %H:%M:%S' ->
-    'yyyy-MM-dd HH:mm:ss'. Directives Spark can't read raise ``ScanError``."""
-    out, i = "", 0
-    while i < len(form):
-        for piece in ("%.f", *(k for k in _JAVA if k != "%.f")):
-            if form.startswith(piece, i):
-                out += _JAVA[piece]
-                i += len(piece)
-                break
-        else:
-            ch = form[i]
-            if ch == "%":
-                raise ScanError("bad_option", f"The time format {form!r} can't be read by Spark.")
-            out += f"'{ch}'" if ch.isalpha() else ch
-            i += 1
-    return out
-
-
-def numbered(frame: Any, first: int = 1) -> Any:
-    """``frame`` with ``_line``: its rows numbered in file order from ``first``, in the JVM.
-
-    A file is read in contiguous splits, one partition each, in order; within one,
-    ``monotonically_increasing_id`` counts rows up from ``partition << 33``. So a row's
-    number is the rows of the partitions before it plus its place in its own.
-    """
-    from pyspark.sql import functions as F
-
-    tagged = frame.withColumn("_part", F.spark_partition_id()).withColumn(
-        "_id", F.monotonically_increasing_id()
-    )
-    sizes = {
-        r["_part"]: r["n"]
-        for r in tagged.groupBy("_part").count().withColumnRenamed("count", "n").collect()
-    }
-    offsets, total = {}, first
-    for part in sorted(sizes):
-        offsets[part] = total
-        total += sizes[part]
-    if not offsets:
-        return tagged.withColumn("_line", F.lit(None).cast("bigint")).drop("_part", "_id")
-    start = F.create_map(*[x for part, base in offsets.items() for x in (F.lit(part), F.lit(base))])
-    line = start[F.col("_part")] + F.col("_id") - F.shiftleft(F.col("_part").cast("bigint"), 33)
-    return tagged.withColumn("_line", line.cast("bigint")).drop("_part", "_id")
-
-
-def _raw(
-    spark: Any, path: Path, fmt: str, options: ScanOptions, seen: Survey | None = None
-) -> tuple[Any, dict[str, str | None]]:
-    """The file as text columns (of what ``seen``, its ``intake.survey``, says to read),
-    and which column holds each field."""
-    from pyspark.sql import functions as F
-
-    seen = seen or Survey(path, path)
-    path = seen.source
-
-    def upto(frame: Any) -> Any:  # a last record cut short is listed by intake, not read
-        return frame if seen.rows is None else frame.filter(F.col("_line") <= seen.rows)
-
-    if fmt in ("asterisk", "freeswitch"):
-        if fmt == "asterisk":
-            names: tuple[str, ...] = ASTERISK
-        else:
-            names = template_names(options.template) if options.template else FREESWITCH_EXAMPLE
-        schema = ", ".join(f"`{n}` string" for n in (*names, MORE))
-        lines = upto(numbered(spark.read.text(str(path))))
-        parsed = lines.select("_line", F.from_csv("value", schema, _CSV_OPTIONS).alias("r")).select(
-            "_line", "r.*"
-        )
-        if fmt == "asterisk":
-            cols = {
-                "caller": "src",
-                "callee": "dst",
-                "start": "start",
-                "duration": "duration",
-                "billsec": "billsec",
-                "answered": "disposition",
-                "ring": None,
-            }
-        else:
-            cols = {
-                "caller": "caller_id_number",
-                "callee": "destination_number",
-                "start": "start_stamp",
-                "duration": "duration",
-                "billsec": "billsec",
-                "answered": "answer_stamp" if "answer_stamp" in names else None,
-                "ring": None,
-            }
-        return parsed, cols
-    if fmt == "parquet":
-        frame = numbered(spark.read.parquet(str(path)))
-    else:
-        first = (
-            path.open("rb").readline().decode("utf-8", "replace")
-            if not path.name.endswith(".gz")
-            else None
-        )
-        sep = "\t" if first and first.count("\t") > first.count(",") else ","
-        frame = (
-            spark.read.option("header", "true")
-            .option("sep", sep)
-            .option("escape", '"')
-            .option("inferSchema", "false")
-            .csv(str(path))
-        )
-        frame = upto(numbered(frame, first=2))  # line 1 is the header
-    names_ = [n for n in frame.columns if n != "_line"]
-    return frame, find_columns(names_, options.columns)
-
-
-def _e164(column: Any, home: str) -> Any:
-    from ringcheck.scan.numbering import spark_e164
-
+def e164(column: Any, home: str) -> Any:
+    """Numbers as written, in E.164 by ``numbering.spark_e164`` (the rule Polars uses; a
+    hidden caller is null): the one place the Spark engine reads a number, run once per
+    distinct spelling."""
     return spark_e164(column, home)
 
 
-def _times(column: Any, form: str | None, zone: str) -> Any:
-    """Seconds since 1970 of local times, as ``readers._times`` reads them: a time that
-    doesn't exist in the zone (clocks going forward) is null, an ambiguous one the earlier."""
-    from pyspark.sql import functions as F
-
-    forms = (form,) if form else TIME_FORMATS
-    parsed = F.coalesce(*[F.try_to_timestamp(column, F.lit(java_format(f))) for f in forms])
-    utc = F.to_utc_timestamp(parsed, zone)
-    exists = F.from_utc_timestamp(utc, zone) == parsed
-    return F.when(exists, F.unix_timestamp(utc))
-
-
-def _calls(
-    frame: Any, path: Path, fmt: str, cols: dict[str, str | None], options: ScanOptions
-) -> Any:
-    from pyspark.sql import functions as F
-
-    def text(field: str) -> Any:
-        name = cols.get(field)
-        return F.col(f"`{name}`").cast("string") if name else F.lit(None).cast("string")
-
-    def integer(field: str) -> Any:
-        return F.expr(f"try_cast(trim(`{cols[field]}`) as bigint)") if cols.get(field) else None
-
-    zone = options.tz or local_zone()
-    start_col = cols["start"]
-    dtype = dict(frame.dtypes).get(start_col or "", "string")
-    if dtype.startswith("timestamp"):
-        start = F.unix_timestamp(F.col(f"`{start_col}`"))
-    elif dtype in ("bigint", "int"):
-        start = F.col(f"`{start_col}`").cast("bigint")
-    else:
-        default = ASTERISK_TIME if fmt in ("asterisk", "freeswitch") else None
-        start = _times(F.trim(text("start")), options.time_format or default, zone)
-    duration = integer("duration")
-    billsec = integer("billsec") if cols.get("billsec") else F.lit(0).cast("bigint")
-    if fmt == "asterisk":
-        answered = F.upper(F.trim(text("answered"))) == "ANSWERED"
-    elif fmt == "freeswitch":
-        answered = (
-            (text("answered").isNotNull() & (F.trim(text("answered")) != ""))
-            if cols.get("answered")
-            else billsec > 0
-        )
-    elif cols.get("answered"):
-        words = F.array(*[F.lit(w) for w in _ANSWERED_WORDS])
-        answered = F.array_contains(words, F.lower(F.trim(text("answered")))) | (billsec > 0)
-    else:
-        answered = billsec > 0
-    if cols.get("ring"):
-        ring = integer("ring")
-    elif duration is not None:
-        ring = duration - billsec
-    else:
-        ring = F.lit(None).cast("bigint")
-    callee_raw, caller_raw, start_raw = text("callee"), text("caller"), text("start")
-    empty = callee_raw.isNull() & start_raw.isNull() & caller_raw.isNull()
-    no_callee = callee_raw.isNull() | (F.trim(callee_raw) == "")
-    too_many = F.col(MORE).isNotNull() if MORE in frame.columns else F.lit(False)
-    nul = F.lit(False)
-    for name in ("caller", "callee", "start"):
-        if cols.get(name) and dict(frame.dtypes).get(cols[name] or "") == "string":
-            nul = nul | F.coalesce(F.instr(text(name), "\x00") > 0, F.lit(False))
-    why = (
-        F.when(too_many, TOO_MANY_FIELDS)
-        .when(nul, HAS_NUL)
-        .when(empty, "it is an empty line")
-        .when(no_callee, "it has no called number")
-        .when(start.isNull(), "the start time can't be read")
-        .when(ring.isNull() | (ring < 0), "its duration and billed seconds can't be read")
-        .when(billsec.isNull() | (billsec < 0), "its billed seconds can't be read")
-    )
-    home = options.home
-    return frame.select(
-        F.lit(str(path)).alias("file"),
-        F.col("_line").cast("bigint").alias("line"),
-        _e164(caller_raw, home).alias("caller"),
-        _e164(callee_raw, home).alias("callee"),
-        start.cast("bigint").alias("start"),
-        ring.cast("bigint").alias("ring"),
-        billsec.cast("bigint").alias("billsec"),
-        F.coalesce(answered, F.lit(False)).alias("answered"),
-        why.alias("why"),
-    )
-
-
 def _key(column: str, drop: int) -> Any:
+    """The number in ``column`` without its last ``drop`` digits (0: the number)."""
     from pyspark.sql import functions as F
 
     if drop == 0:
         return F.col(column)
     return F.expr(f"substring({column}, 1, length({column}) - {drop})")
+
+
+# -- the two queries -------------------------------------------------------------------
 
 
 def run(
@@ -317,116 +138,222 @@ def run(
     master: str | None = None,
 ) -> Scanned:
     """What ``engines.polars.run`` does, on Spark."""
-    from pyspark.sql import functions as F
-
-    spark = session(master)
-    frames, inputs = [], []
-    for seen, item in surveyed(paths, options):  # damaged and skipped files: intake
-        inputs.append(item)
-        if not item.skipped:
-            raw, cols = _raw(spark, seen.path, item.format, options, seen)
-            frames.append(_calls(raw, seen.path, item.format, cols, options))
-    calls = frames[0]
-    for frame in frames[1:]:
-        calls = calls.unionByName(frame)
-    if options.since is not None:
-        calls = calls.filter(F.col("start") >= int(options.since.timestamp()))
-    if options.until is not None:
-        calls = calls.filter(F.col("start") < int(options.until.timestamp()))
-    calls = calls.cache()
-    usable = calls.filter(F.col("why").isNull())
-    files_rows = (
-        calls.groupBy("file")
-        .agg(
-            F.count(F.lit(1)).alias("records"),
-            F.sum(F.when(F.col("why").isNotNull(), 1).otherwise(0)).alias("unreadable"),
-            F.min(F.when(F.col("why").isNull(), F.col("start"))).alias("first"),
-            F.max(F.when(F.col("why").isNull(), F.col("start"))).alias("last"),
-        )
-        .collect()
-    )
-    counts = {r["file"]: r for r in files_rows}
-    for item in inputs:
-        if item.path in counts:
-            item.records, item.unreadable = (
-                int(counts[item.path]["records"]),
-                int(counts[item.path]["unreadable"] or 0),
-            )
-    bad = (
-        calls.filter(F.col("why").isNotNull())
-        .select("file", "line", "why")
-        .orderBy("file", "line")
-        .limit(options.max_unreadable)
-        .collect()
-    )
-    short = (~F.col("answered")) & (F.col("ring") <= limits.short_ring)
-    pairs = (  # the one-ring calls only, as engines.polars counts candidates
-        usable.filter(F.col("caller").isNotNull() & short)
-        .groupBy("caller", "callee")
-        .agg(F.count(F.lit(1)).alias("n"))
-        .cache()
-    )
-    candidates = keep(_pick(pairs, limits))
-    aggregates = (
-        _aggregates(spark, usable, candidates, limits, options) if candidates.height else []
-    )
-    callers = pairs.filter(F.col("caller").startswith("+")).select("caller").distinct().count()
-    firsts = [r["first"] for r in files_rows if r["first"] is not None]
-    lasts = [r["last"] for r in files_rows if r["last"] is not None]
     import pyspark
 
-    calls.unpersist()
-    pairs.unpersist()
+    seen = surveyed(paths, options)  # damaged and skipped files: intake lists them
+    spark = session(master)
+    found, inputs, sources = groups(seen, options)
+    files = [survey.path for survey, _ in seen]
+    ids = {str(source): i for i, source in enumerate(sources)}
+    size = sum(item.size for item in inputs)
+    parts = max(spark.sparkContext.defaultParallelism, math.ceil(size / _SPLIT_BYTES))
+    spark.conf.set("spark.sql.shuffle.partitions", str(min(parts, 2000)))
+    context = spark.sparkContext
+    label = f"ringcheck-scan-{uuid.uuid4().hex}"
+    context.setJobGroup(label, "ringcheck scan")
+    try:
+        calls = _union([read_calls(read(spark, g, ids), g, options, limits) for g in found])
+        calls = _in_period(calls, options)
+        counted = _first_query(calls, options, limits)
+        blocks, bad, candidates, callers = _first_results(counted, options, limits)
+        _counts(inputs, blocks, options)
+        offsets = _offsets(blocks)
+        unreadable = [
+            Unreadable(str(files[f]), _line(offsets, f, b, p), why)
+            for f, b, p, why in sorted(bad, key=lambda r: (str(files[r[0]]), r[1], r[2]))
+        ]
+        unreadable.sort(key=lambda u: (u.file, u.line))
+        kept = keep(candidates)
+        aggregates: list[Aggregate] = []
+        if kept.height:
+            aggregates = _second_query(spark, calls, counted, kept, files, offsets, options, limits)
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)
+    usable = [b for b in blocks if b["first"] is not None]
+    first = min((_utc_of(b, "first", options) for b in usable), default=None)
+    last = max((_utc_of(b, "last", options) for b in usable), default=None)
     return Scanned(
         inputs,
-        [Unreadable(r["file"], int(r["line"]), r["why"]) for r in bad],
-        records=sum(int(r["records"]) for r in files_rows),
-        callers=int(callers),
-        first=int(min(firsts)) if firsts else None,
-        last=int(max(lasts)) if lasts else None,
+        unreadable,
+        records=sum(int(b["records"]) for b in blocks),
+        callers=callers,
+        first=first,
+        last=last,
         aggregates=aggregates,
         engine=ENGINE,
         version=pyspark.__version__,
+        jobs=len(context.statusTracker().getJobIdsForGroup(label)),
     )
 
 
-def _pick(pairs: Any, limits: Thresholds) -> pl.DataFrame:
-    """``engines.polars.pick``, counted by Spark and handed back as a small Polars table."""
+def _union(frames: list[Any]) -> Any:
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame)
+    return out
+
+
+def _in_period(calls: Any, options: ScanOptions) -> Any:
+    """Only the calls in ``since``/``until`` (compared in UTC, so worked out per row
+    only when asked)."""
     from pyspark.sql import functions as F
 
-    e164 = pairs.filter(F.col("caller").startswith("+"))
-    numbers = (
-        e164.groupBy("caller")
-        .agg(F.count(F.lit(1)).alias("callees"), F.sum("n").alias("calls"))
-        .filter(F.col("callees") >= limits.min_callees)
+    if options.since is None and options.until is None:
+        return calls
+    zone = options.tz or local_zone()
+    moment = F.when(F.col("local"), utc(F.col("t"), zone)).otherwise(F.col("t"))
+    if options.since is not None:
+        calls = calls.filter(moment >= int(options.since.timestamp()))
+    if options.until is not None:
+        calls = calls.filter(moment < int(options.until.timestamp()))
+    return calls
+
+
+_FIRST_KEYS = (
+    "_file",
+    "_block",
+    "bad_pos",
+    "bad_why",
+    "pair_caller",
+    "pair_callee",
+    "caller_spelling",
+    "callee_spelling",
+)
+_FIRST_SETS = {
+    "blocks": ("_file", "_block", "bad_pos", "bad_why"),
+    "pairs": ("pair_caller", "pair_callee"),
+    "callers": ("caller_spelling",),
+    "callees": ("callee_spelling",),
+}
+
+
+def _gid(keys: tuple[str, ...], grouped: tuple[str, ...]) -> int:
+    """Spark's ``grouping_id()`` of the grouping set ``grouped`` among ``keys``."""
+    return sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in grouped)
+
+
+def _first_query(calls: Any, options: ScanOptions, limits: Thresholds) -> Any:
+    """One pass over every record, grouped four ways at once: by file split (with the
+    unreadable records apart), by one-ring pair as written, and by spelling of callers
+    and of callees. It grows with splits, pairs and spellings, not records."""
+    from pyspark.sql import functions as F
+
+    ok = F.col("ok")
+    short = ok & ~F.col("answered") & (F.col("ring") <= limits.short_ring)
+    bad = ~ok & ~F.col("_skip")
+    rows = calls.select(
+        "_pos",
+        "_skip",
+        "t",
+        "local",
+        "ok",
+        F.col("_file"),
+        F.col("_block"),
+        F.when(bad, F.col("_pos")).alias("bad_pos"),
+        F.when(bad, why()).alias("bad_why"),
+        F.when(short, F.col("caller_text")).alias("pair_caller"),
+        F.when(short, F.col("callee_text")).alias("pair_callee"),
+        F.when(ok, F.col("caller_text")).alias("caller_spelling"),
+        F.when(ok, F.col("callee_text")).alias("callee_spelling"),
+    )
+    sets = [list(keys) for keys in _FIRST_SETS.values()]
+    counted = rows.groupingSets(sets, *_FIRST_KEYS).agg(
+        F.count(F.lit(1)).alias("n"),
+        F.count(F.when(~F.col("_skip"), 1)).alias("records"),
+        F.min("_pos").alias("min_pos"),
+        F.min(F.when(ok, F.col("t"))).alias("first"),
+        F.max(F.when(ok, F.col("t"))).alias("last"),
+        F.bool_and("local").alias("local"),
+        F.grouping_id().alias("g"),
+    )
+    # Run now, and kept as a short plan: the branches built on it are then analysed
+    # against a stored table instead of the whole read each time.
+    return counted.localCheckpoint()
+
+
+def _part(counted: Any, name: str) -> Any:
+    from pyspark.sql import functions as F
+
+    return counted.filter(F.col("g") == _gid(_FIRST_KEYS, _FIRST_SETS[name]))
+
+
+def _spellings(counted: Any, home: str) -> Any:
+    """Every spelling of a number in the usable records, with its E.164 form."""
+    from pyspark.sql import functions as F
+
+    texts = _part(counted, "callers").select(F.col("caller_spelling").alias("text"))
+    texts = texts.unionByName(
+        _part(counted, "callees").select(F.col("callee_spelling").alias("text"))
+    )
+    texts = texts.filter(F.col("text").isNotNull()).distinct()
+    return texts.withColumn("number", e164(F.col("text"), home))
+
+
+def _first_results(
+    counted: Any, options: ScanOptions, limits: Thresholds
+) -> tuple[list[dict[str, Any]], list[tuple[int, int, int, str]], pl.DataFrame, int]:
+    """From the first pass, in one trip to the driver: each file split's counts, the
+    first unreadable records, the candidates (``features.rules``) and how many E.164
+    callers made a one-ring call."""
+    from pyspark.sql import functions as F
+
+    blocks = (
+        _part(counted, "blocks")
+        .groupBy("_file", "_block")
+        .agg(
+            F.sum("n").alias("n"),
+            F.sum("records").alias("records"),
+            F.sum(F.when(F.col("bad_pos").isNotNull(), F.col("n"))).alias("bad"),
+            F.min("min_pos").alias("min_pos"),
+            F.min("first").alias("first"),
+            F.max("last").alias("last"),
+            F.bool_and("local").alias("local"),
+        )
+        .withColumn("part", F.lit("block"))
+    )
+    bad = (
+        _part(counted, "blocks")
+        .filter(F.col("bad_pos").isNotNull())
+        .orderBy("_file", "_block", "bad_pos")
+        .limit(options.max_unreadable)
+        .select("_file", "_block", "bad_pos", "bad_why", F.lit("bad").alias("part"))
+    )
+    spellings = _spellings(counted, options.home)
+    caller = spellings.select(F.col("text").alias("pair_caller"), F.col("number").alias("caller"))
+    callee = spellings.select(F.col("text").alias("pair_callee"), F.col("number").alias("callee"))
+    pairs = (
+        _part(counted, "pairs")
+        .filter(F.col("pair_caller").isNotNull())
+        .join(caller, "pair_caller")
+        .join(callee, "pair_callee", "left")
+        .filter(F.col("caller").startswith("+"))
+        .groupBy("caller", "callee")
+        .agg(F.sum("n").alias("n"))
+    )
+    found = [
+        pairs.groupBy(_key("caller", rule.drop).alias("key"))
+        .agg(
+            F.countDistinct(F.coalesce("callee", F.lit(""))).alias("callees"),
+            F.countDistinct("caller").alias("numbers"),
+            F.sum("n").alias("calls"),
+        )
+        .filter((F.col("callees") >= rule.callees) & (F.col("numbers") >= rule.numbers))
         .select(
-            F.lit("number").alias("kind"),
-            F.col("caller").alias("key"),
-            F.lit(0).alias("drop"),
+            F.lit(rule.kind).alias("kind"),
+            "key",
+            F.lit(rule.drop).alias("drop"),
             "callees",
             "calls",
+            F.lit("candidate").alias("part"),
         )
-    )
-    parts = [numbers]
-    for drop in RANGE_DIGITS:
-        parts.append(
-            e164.withColumn("key", _key("caller", drop))
-            .groupBy("key")
-            .agg(
-                F.countDistinct("callee").alias("callees"),
-                F.countDistinct("caller").alias("numbers"),
-                F.sum("n").alias("calls"),
-            )
-            .filter((F.col("callees") >= limits.min_range_callees) & (F.col("numbers") >= 2))
-            .select(
-                F.lit("range").alias("kind"), "key", F.lit(drop).alias("drop"), "callees", "calls"
-            )
-        )
-    frame = parts[0]
-    for part in parts[1:]:
-        frame = frame.unionByName(part)
-    table = pl.DataFrame(
-        [r.asDict() for r in frame.collect()],
+        for rule in rules(limits)
+    ]
+    callers = pairs.agg(F.countDistinct("caller").alias("callers"), F.lit("callers").alias("part"))
+    table = _union_loose([blocks, bad, *found, callers])
+    rows = [r.asDict() for r in table.collect()]
+    by = {p: [r for r in rows if r["part"] == p] for p in ("block", "bad", "candidate", "callers")}
+    candidates = pl.DataFrame(
+        [{k: r[k] for k in ("kind", "key", "drop", "callees", "calls")} for r in by["candidate"]],
         schema={
             "kind": pl.String,
             "key": pl.String,
@@ -435,195 +362,239 @@ def _pick(pairs: Any, limits: Thresholds) -> pl.DataFrame:
             "calls": pl.Int64,
         },
         orient="row",
-    )
-    return table.sort("drop", "key")
+    ).sort("drop", "key")
+    bad_rows = [(r["_file"], r["_block"], r["bad_pos"], r["bad_why"]) for r in by["bad"]]
+    return by["block"], bad_rows, candidates, int(by["callers"][0]["callers"] or 0)
 
 
-def _members(rows: Any, candidates: Any, side: str) -> Any:
-    from pyspark.sql import functions as F
-
-    parts = []
-    for drop in (0, *RANGE_DIGITS):
-        keys = candidates.filter(F.col("drop") == drop).select("kind", "key")
-        parts.append(rows.withColumn("key", _key(side, drop)).join(F.broadcast(keys), on="key"))
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.unionByName(part)
+def _union_loose(frames: list[Any]) -> Any:
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame, allowMissingColumns=True)
     return out
 
 
-def _aggregates(
-    spark: Any, usable: Any, candidates: pl.DataFrame, limits: Thresholds, options: ScanOptions
+def _offsets(blocks: list[dict[str, Any]]) -> dict[tuple[int, int], tuple[int, int]]:
+    """(file, split) -> (lines before the split, the split's first ``_pos``)."""
+    out = {}
+    for file in sorted({b["_file"] for b in blocks}):
+        seen = 0
+        for block in sorted((b for b in blocks if b["_file"] == file), key=lambda b: b["_block"]):
+            out[(file, block["_block"])] = (seen, block["min_pos"])
+            seen += int(block["n"])
+    return out
+
+
+def _line(offsets: dict[tuple[int, int], tuple[int, int]], file: int, block: int, pos: int) -> int:
+    """A record's line: 1 for the first line of its file (a header's line counts)."""
+    before, first = offsets[(file, block)]
+    return before + pos - first + 1
+
+
+def _counts(inputs: list[InputFile], blocks: list[dict[str, Any]], options: ScanOptions) -> None:
+    for i, item in enumerate(inputs):
+        mine = [b for b in blocks if b["_file"] == i]
+        item.records = sum(int(b["records"]) for b in mine)
+        item.unreadable = sum(int(b["bad"] or 0) for b in mine)
+
+
+def _utc_of(block: dict[str, Any], name: str, options: ScanOptions) -> int:
+    value = int(block[name])
+    return in_utc(value, options.tz or local_zone()) if block["local"] else value
+
+
+def _second_query(
+    spark: Any,
+    calls: Any,
+    counted: Any,
+    kept: pl.DataFrame,
+    files: list[Path],
+    offsets: dict[tuple[int, int], tuple[int, int]],
+    options: ScanOptions,
+    limits: Thresholds,
 ) -> list[Aggregate]:
+    """The kept candidates' ``Aggregate``: their records found by spelling, counted as
+    ``features.MEASURES`` says, with call-backs and evidence, in one trip to the driver."""
+
+    kept = kept.sort("kind", "key").with_row_index("id")
+    cands = _table(
+        spark, [(int(r["id"]), r["key"], int(r["drop"])) for r in kept.iter_rows(named=True)]
+    )
+    spellings = _spellings(counted, options.home)
+    rows = _touching(calls, spellings, cands, files, options).localCheckpoint()
+    found = _measured(rows, cands, limits, options.tz or local_zone())
+    result = [r.asDict() for r in found.collect()]
+    return _assembled(result, kept, files, offsets, limits)
+
+
+def _table(spark: Any, rows: list[tuple[int, str, int]]) -> Any:
+    """The candidates (id, key, drop) as a table held in the query itself: made from a
+    Python list by ``createDataFrame``, it would start Python on the workers."""
+    values = ", ".join(f"({i}, '{key.replace(chr(39), '')}', {drop})" for i, key, drop in rows)
+    return spark.sql(f"SELECT * FROM VALUES {values} AS t(id, key, drop)")
+
+
+def _touching(
+    calls: Any, spellings: Any, cands: Any, files: list[Path], options: ScanOptions
+) -> Any:
+    """The usable records from or to a candidate's spellings, with their numbers in
+    E.164 (joined on spelling), the start in UTC, and ``file_rank`` (the file's place
+    by name: evidence is ordered by file name)."""
+    from pyspark.sql import functions as F
+
+    wanted = _union(
+        [
+            spellings.withColumn("key", _key("number", drop))
+            .join(F.broadcast(cands.filter(F.col("drop") == drop).select("key")), "key")
+            .select("text")
+            for drop in (0, *RANGE_DIGITS)
+        ]
+    ).distinct()
+    mark = [
+        F.broadcast(wanted.select(F.col("text").alias(f"{side}_text"), F.lit(True).alias(side)))
+        for side in ("caller", "callee")
+    ]
+    ranks = sorted(range(len(files)), key=lambda i: str(files[i]))
+    rank = F.create_map(*[x for place, i in enumerate(ranks) for x in (F.lit(i), F.lit(place))])
+    named = spellings.select(F.col("text").alias("caller_text"), F.col("number").alias("caller"))
+    called = spellings.select(F.col("text").alias("callee_text"), F.col("number").alias("callee"))
+    zone = options.tz or local_zone()
+    return (
+        calls.filter(F.col("ok"))
+        .join(mark[0], "caller_text", "left")
+        .join(mark[1], "callee_text", "left")
+        .filter(F.col("caller").isNotNull() | F.col("callee").isNotNull())
+        .drop("caller", "callee")
+        .join(named, "caller_text", "left")
+        .join(called, "callee_text", "left")
+        .select(
+            "_file",
+            "_block",
+            "_pos",
+            rank[F.col("_file")].alias("file_rank"),
+            "caller",
+            "callee",
+            F.when(F.col("local"), utc(F.col("t"), zone)).otherwise(F.col("t")).alias("start"),
+            "ring",
+            "billsec",
+            "answered",
+        )
+    )
+
+
+def _members(rows: Any, cands: Any, side: str) -> Any:
+    """Each record once for every candidate whose number or range is its ``side``."""
+    from pyspark.sql import functions as F
+
+    return _union(
+        [
+            rows.withColumn("key", _key(side, drop))
+            .join(F.broadcast(cands.filter(F.col("drop") == drop).select("key", "id")), "key")
+            .drop("key")
+            for drop in (0, *RANGE_DIGITS)
+        ]
+    )
+
+
+def _measured(rows: Any, cands: Any, limits: Thresholds, zone: str) -> Any:
+    """``MEASURES`` as one grouping-sets aggregation, then call-backs and evidence: one
+    table, told apart by ``m``."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    cands = spark.createDataFrame(
-        candidates.select("kind", "key", "drop").to_dicts(), "kind string, key string, drop int"
-    ).cache()
-    touching = None
-    for drop in (0, *RANGE_DIGITS):
-        keys = [r["key"] for r in candidates.filter(pl.col("drop") == drop).to_dicts()]
-        if keys:
-            test = _key("caller", drop).isin(keys) | _key("callee", drop).isin(keys)
-            touching = test if touching is None else touching | test
-    rows = (
-        usable.filter(touching)
-        .select("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
-        .cache()
-    )
-    out = _members(rows, cands, "caller").cache()
-    zone = options.tz or local_zone()
     hour = F.hour(F.from_utc_timestamp(F.timestamp_seconds("start"), zone))
-    night = (hour >= limits.night_start) | (hour < limits.night_end)
-    entity = ["kind", "key"]
-    totals = out.groupBy(*entity).agg(
-        F.count(F.lit(1)).alias("calls"),
-        F.countDistinct("callee").alias("callees"),
-        F.sum(F.when(F.col("answered"), 1).otherwise(0)).alias("answered"),
+    unanswered = ~F.col("answered")
+    derived = {
+        "bucket": (F.floor(F.col("start") / BUCKET) * BUCKET).cast("bigint"),
+        "minute": F.floor(F.col("start") / 60).cast("bigint"),
+        "hour": F.floor(F.col("start") / 3600).cast("bigint"),
+        "night": (hour >= limits.night_start) | (hour < limits.night_end),
+    }
+    calls = _members(rows, cands, "caller").select("*", *[e.alias(k) for k, e in derived.items()])
+    names = {m.name: tuple(f"u_{k}" if m.unanswered else k for k in m.by) for m in MEASURES}
+    keys = ("id", *dict.fromkeys(k for by in names.values() for k in by))
+    plain = {k: k.removeprefix("u_") for k in keys}
+    calls = calls.select(
+        "*",
+        *[F.when(unanswered, F.col(v)).alias(k) for k, v in plain.items() if k != v],
+    )
+    grouped = calls.groupingSets([["id", *by] for by in names.values()], *keys).agg(
+        F.count(F.lit(1)).alias("n"),
         F.min("start").alias("first"),
         F.max("start").alias("last"),
-        F.sum(F.when(night, 1).otherwise(0)).alias("night"),
+        F.grouping_id().alias("g"),
     )
-    unanswered = out.filter(~F.col("answered"))
-
-    def listed(frame: Any, by: str, name: str, n: Any = None) -> Any:
-        """(``by``, n) pairs per entity, in ``by`` order, as the list column ``name``."""
-        counted = frame.groupBy(*entity, by).agg((F.count(F.lit(1)) if n is None else n).alias("n"))
-        return counted.groupBy(*entity).agg(
-            F.sort_array(F.collect_list(F.struct(by, "n"))).alias(name)
-        )
-
-    bucketed = (F.floor(F.col("start") / BUCKET) * BUCKET).cast("bigint")
-    rings = listed(unanswered, "ring", "ring_counts")
-    buckets = listed(unanswered.withColumn("bucket", bucketed), "bucket", "buckets")
-    peaks = (
-        unanswered.groupBy(*entity, F.floor(F.col("start") / 60).alias("minute"))
-        .agg(F.count(F.lit(1)).alias("n"))
-        .groupBy(*entity)
-        .agg(F.max("n").alias("peak_per_minute"))
-    )
-    per_callee = (
-        out.groupBy(*entity, "callee")
-        .agg(F.count(F.lit(1)).alias("n"), F.min("start").alias("first"))
-        .cache()
-    )
-    in_order = Window.partitionBy(*entity).orderBy("first", "callee")
-    digits = F.expr("try_cast(substring(callee, 2) as bigint)")
-    before = F.lag(digits).over(in_order)
-    gap = F.abs(digits - before)
-    same_length = F.length("callee") == F.lag(F.length("callee")).over(in_order)
-    step = F.coalesce((gap >= 1) & (gap <= 10) & same_length, F.lit(False))
-    need = F.when(F.col("kind") == "number", needed("number", limits)).otherwise(
-        needed("range", limits)
-    )
-    contacts = (
-        per_callee.withColumn("step", step)
-        .withColumn("rank", F.row_number().over(in_order))
-        .groupBy(*entity)
-        .agg(
-            F.sum(F.when(F.col("n") > 1, 1).otherwise(0)).alias("repeat_callees"),
-            F.sum(F.when(F.col("step"), 1).otherwise(0)).alias("sequential_pairs"),
-            F.max(F.when(F.col("rank") == need, F.col("first"))).alias("detected_at"),
-        )
-    )
-    numbers = (
-        out.groupBy(*entity, "caller")
-        .agg(F.count(F.lit(1)).alias("n"))
-        .groupBy(*entity)
-        .agg(F.sort_array(F.collect_list(F.struct("caller", "n"))).alias("numbers"))
-    )
-    hours = listed(
-        out.withColumn("hour", F.floor(F.col("start") / 3600).cast("bigint")),
-        "hour",
-        "hour_callees",
-        F.countDistinct("callee"),
-    )
-    order = Window.partitionBy(*entity).orderBy("start", "file", "line")
-    evidence = (
-        out.withColumn("_rank", F.row_number().over(order))
-        .filter(F.col("_rank") <= EVIDENCE_ROWS)
-        .groupBy(*entity)
-        .agg(
-            F.sort_array(
-                F.collect_list(
-                    F.struct(
-                        "start", "file", "line", "caller", "callee", "ring", "billsec", "answered"
-                    )
-                )
-            ).alias("evidence")
-        )
-    )
-    rotation = (  # which of a range's numbers rang when (a number is always itself)
-        out.filter(F.col("kind") == "range")
-        .select(*entity, bucketed.alias("bucket"), "caller")
-        .distinct()
-        .groupBy(*entity)
-        .agg(F.sort_array(F.collect_list(F.struct("bucket", "caller"))).alias("rotation"))
-    )
-    incoming = _members(rows, cands, "callee")
-    contacted = per_callee.select(
-        *entity, F.col("callee").alias("caller"), F.col("first").alias("rung")
-    )
-    backs = (
-        incoming.join(contacted, on=[*entity, "caller"])
-        .filter(F.col("start") > F.col("rung"))
-        .groupBy(*entity)
-        .agg(
-            F.sort_array(F.collect_list(F.struct("caller", "start", "billsec", "rung"))).alias(
-                "callbacks"
+    parts = []
+    for measure in MEASURES:
+        by = names[measure.name]
+        part = grouped.filter(F.col("g") == _gid(keys, ("id", *by)))
+        if measure.unanswered:
+            part = part.filter(F.col(by[0]).isNotNull())
+        part = part.select("id", *[F.col(k).alias(plain[k]) for k in by], "n", "first", "last")
+        if measure.then:
+            part = part.groupBy("id", *measure.then).agg(
+                F.count(F.lit(1)).alias("n"),
+                F.min("first").alias("first"),
+                F.max("last").alias("last"),
             )
+        parts.append(part.withColumn("m", F.lit(measure.name)))
+    callees = parts[[m.name for m in MEASURES].index("callees")]
+    backs = (
+        _members(rows, cands, "callee")
+        .join(
+            callees.select("id", F.col("callee").alias("caller"), F.col("first").alias("rung")),
+            ["id", "caller"],
         )
+        .filter(F.col("start") > F.col("rung"))
+        .select("id", *CALLBACK, F.lit("callbacks").alias("m"))
     )
-    table = (
-        totals.join(contacts, on=entity, how="left")
-        .join(peaks, on=entity, how="left")
-        .join(rings, on=entity, how="left")
-        .join(buckets, on=entity, how="left")
-        .join(numbers, on=entity, how="left")
-        .join(hours, on=entity, how="left")
-        .join(evidence, on=entity, how="left")
-        .join(rotation, on=entity, how="left")
-        .join(backs, on=entity, how="left")
-        .orderBy(*entity)
+    order = Window.partitionBy("id").orderBy("start", "file_rank", "_block", "_pos")
+    evidence = (
+        calls.withColumn("_rank", F.row_number().over(order))
+        .filter(F.col("_rank") <= EVIDENCE_ROWS)
+        .select("id", "_file", "_block", "_pos", *EVIDENCE[2:], F.lit("evidence").alias("m"))
     )
-    found = [_aggregate(row.asDict(recursive=True)) for row in table.collect()]
-    for frame in (cands, rows, out, per_callee):
-        frame.unpersist()
-    return found
+    return _union_loose([*parts, backs, evidence])
 
 
-def _aggregate(row: dict[str, Any]) -> Aggregate:
-    """Spark's row in the shape ``Aggregate.from_row`` reads: evidence in time order
-    (Spark sorted its structs with the start first)."""
-    evidence = sorted(row["evidence"] or [], key=lambda e: (e["start"], e["file"], e["line"]))
-    return Aggregate.from_row({**row, "evidence": evidence})
+_TYPES: dict[str, Any] = {
+    "id": pl.UInt32,
+    "answered": pl.Boolean,
+    "night": pl.Boolean,
+    "caller": pl.String,
+    "callee": pl.String,
+    "ring": pl.Int64,
+    "bucket": pl.Int64,
+    "minute": pl.Int64,
+    "hour": pl.Int64,
+    "n": pl.Int64,
+    "first": pl.Int64,
+    "last": pl.Int64,
+    "start": pl.Int64,
+    "billsec": pl.Int64,
+    "rung": pl.Int64,
+    "file": pl.String,
+    "line": pl.Int64,
+}
 
 
-def longest_keys(frame: Any, column: str) -> Any:
-    """``bulk.longest_keys`` on Spark: each value of ``column`` exploded into its prefixes,
-    equi-joined with the broadcast prefix table, and per table the longest match kept."""
-    from pyspark.sql import functions as F
+def _assembled(
+    result: list[dict[str, Any]],
+    kept: pl.DataFrame,
+    files: list[Path],
+    offsets: dict[tuple[int, int], tuple[int, int]],
+    limits: Thresholds,
+) -> list[Aggregate]:
+    def table(name: str, columns: tuple[str, ...]) -> pl.DataFrame:
+        rows = [{c: r[c] for c in columns} for r in result if r["m"] == name]
+        return pl.DataFrame(rows, schema={c: _TYPES[c] for c in columns}, orient="row")
 
-    table = prefix_table()
-    spark = frame.sparkSession
-    rows = table.rows.to_dicts()
-    strings = ", ".join(f"{key} string" for key in KEYS[1:])  # KEYS[0]: the calling code
-    prefixes = spark.createDataFrame(rows, f"prefix string, length int, code int, {strings}")
-    digits = F.when(F.col(column).rlike(r"^\+[0-9]{2,17}$"), F.substring(F.col(column), 2, 17))
-    lengths = F.array(*[F.lit(n) for n in table.lengths])
-    exploded = (
-        frame.withColumn("_digits", digits)
-        .withColumn("_len", F.explode(lengths))
-        .withColumn("_prefix", F.expr("substring(_digits, 1, _len)"))
-        .filter(F.length("_prefix") == F.col("_len"))
-    )
-    joined = exploded.join(F.broadcast(prefixes), exploded["_prefix"] == prefixes["prefix"])
-    keys = KEYS
-    best = joined.groupBy(column).agg(
-        *[
-            F.max_by(F.col(k), F.when(F.col(k).isNotNull(), F.col("length"))).alias(f"_k_{k}")
-            for k in keys
-        ]
-    )
-    return frame.join(best, on=column, how="left")
+    tables = {
+        m.name: table(m.name, ("id", *(m.then or m.by), "n", "first", "last")) for m in MEASURES
+    }
+    for item in result:
+        if item["m"] == "evidence":
+            item["file"] = str(files[item["_file"]])
+            item["line"] = _line(offsets, item["_file"], item["_block"], item["_pos"])
+    evidence = table("evidence", ("id", *EVIDENCE))
+    return assemble(kept, tables, table("callbacks", ("id", *CALLBACK)), evidence, limits)
