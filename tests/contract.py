@@ -160,6 +160,20 @@ _REGION = re.compile(r"[A-Z]{2}|001")
 _TIME = re.compile(r"\d\d:\d\d")
 
 
+def codes(result: Any) -> set[str]:
+    """The reason codes of a ``CheckResult``."""
+    return {r.code for r in result.verdict.reasons}
+
+
+def advice(result: Any) -> list[str]:
+    """The advice codes of a ``CheckResult``, in order."""
+    return [a.code for a in result.verdict.advice]
+
+
+def at_least(level: str, floor: str) -> bool:
+    return LEVELS.index(level) >= LEVELS.index(floor)
+
+
 def band_for(score: int) -> str:
     """DESIGN.md's level bands, written out independently of ringcheck.risk."""
     if score >= 75:

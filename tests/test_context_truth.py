@@ -17,7 +17,7 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType
 
-from contract import LEVELS, assert_matches_contract
+from contract import LEVELS, advice, assert_matches_contract, at_least, codes
 from ringcheck import CallContext, CheckResult, check
 from ringcheck.cli.check import render
 from ringcheck.datatables import DATA_DIR, tables
@@ -36,18 +36,6 @@ TYPES = (
 )
 SCAM_PATH = {"dont_call_back", "block_number", "report_7726", "bar_premium_international"}
 DONT_CALL_BACK = re.compile(r"don't (call|ring)( this number| it)? back|don't ring it", re.I)
-
-
-def codes(result: CheckResult) -> set[str]:
-    return {r.code for r in result.verdict.reasons}
-
-
-def advice(result: CheckResult) -> list[str]:
-    return [a.code for a in result.verdict.advice]
-
-
-def at_least(level: str, floor: str) -> bool:
-    return LEVELS.index(level) >= LEVELS.index(floor)
 
 
 def sentences(result: CheckResult) -> list[str]:

@@ -16,7 +16,7 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType
 
-from contract import LEVELS, assert_matches_contract
+from contract import LEVELS, advice, assert_matches_contract, at_least, codes
 from ringcheck import CallContext, CheckResult, check
 from ringcheck.phonemeta import nanp_region, region_by_prefix
 
@@ -25,18 +25,6 @@ NANP_REGIONS = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]
 MAIN_NANP = {"US", "CA"}
 CROWN_DEPENDENCIES = ("GG", "JE", "IM")
 CD_MOBILES = ("7624", "7781", "7911", "7797")
-
-
-def codes(result: CheckResult) -> set[str]:
-    return {r.code for r in result.verdict.reasons}
-
-
-def advice(result: CheckResult) -> list[str]:
-    return [a.code for a in result.verdict.advice]
-
-
-def at_least(level: str, floor: str) -> bool:
-    return LEVELS.index(level) >= LEVELS.index(floor)
 
 
 @cache
