@@ -10,11 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringcheck import __version__
 from ringcheck.datatables import tables
@@ -25,6 +23,7 @@ from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
 from ringcheck.web.middleware import EdgeMiddleware
 from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
+from ringcheck.web.responses import add_error_handlers
 from ringcheck.web.routes import api, carddav, moderation, pages, phone, reports, triage
 from ringcheck.web.signin import SignInGuard
 
@@ -87,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(carddav.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
-    _add_error_handlers(app)
+    add_error_handlers(app, pages.invalid_page, pages.error_page)
     app.add_middleware(FastLane, answers=answers, health=_health_body(), phones=phones)
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(EdgeMiddleware)
@@ -105,42 +104,3 @@ def _health_body() -> bytes:
 
 async def healthz() -> Response:
     return Response(_health_body(), media_type="application/json")
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-def _error_json(status: int, code: str, message: str) -> Response:
-    return api.json_response({"error": {"code": code, "message": message}}, status)
-
-
-def _add_error_handlers(app: FastAPI) -> None:
-    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
-        message = api.validation_message(list(exc.errors()))
-        if _wants_json(request):
-            return _error_json(422, "invalid_request", message)
-        return pages.render(request, "index.html", status=422, values={}, error=message)
-
-    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        if _wants_json(request):
-            code = {
-                404: "not_found",
-                405: "method_not_allowed",
-                401: "unauthorized",
-                429: "rate_limited",
-            }.get(exc.status_code, "error")
-            response = _error_json(exc.status_code, code, str(exc.detail))
-            response.headers.update(exc.headers or {})  # WWW-Authenticate on a 401
-            return response
-        if exc.status_code == 404:
-            return pages.not_found(request)
-        return pages.render(request, "404.html", status=exc.status_code, path=request.url.path)
-
-    async def on_error(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error")
-        return _error_json(500, "internal", "Something went wrong on our side. Please try again.")
-
-    app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, on_error)

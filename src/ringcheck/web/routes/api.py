@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, ValidationError
@@ -18,8 +17,19 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, Valid
 from ringcheck.checker import CheckResult, check
 from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
-from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, BadContext, CallContext, ring_seconds
+from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, CallContext, ring_seconds
 from ringcheck.settings import Settings
+from ringcheck.web.responses import (
+    ERRORS,
+    ApiError,
+    ErrorResponse,
+    documented,
+    error_dict,
+    invalid,
+    json_body,
+    json_response,
+    problem_of,
+)
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
@@ -27,15 +37,6 @@ if TYPE_CHECKING:
 MAX_BATCH = 1000
 MAX_NUMBER_CHARS = 1000
 MAX_CLAIMED_CHARS = 200
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(description="Stable code for tools, e.g. no_number, too_short.")
-    message: str = Field(description="What was wrong, for a person.")
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorDetail
 
 
 class CallbackCostModel(BaseModel):
@@ -178,38 +179,7 @@ class CodesResponse(BaseModel):
     codes: list[CodeModel]
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Not a phone number ringcheck can read."},
-    413: {"model": ErrorResponse, "description": "Request body too large."},
-    422: {"model": ErrorResponse, "description": "A field is missing or out of range."},
-    429: {"model": ErrorResponse, "description": "Too many requests; see Retry-After."},
-}
-
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-
-# Text from the request (number, claimed) is echoed in answers; writing <, > and & as JSON
-# escapes keeps markup out of the bytes even if a client renders them as HTML. The JSON
-# means the same, and outside strings JSON never contains these characters.
-def json_body(payload: Any) -> bytes:
-    """JSON bytes with <, > and & escaped, so no answer can be read as markup."""
-    # orjson: ~15x faster than json.dumps on a 2 kB answer, the largest cost per request.
-    # bytes.replace runs in C (str.translate with a dict costs ~100x more).
-    body = orjson.dumps(payload)
-    return body.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
-
-
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(json_body(payload), status_code=status, media_type="application/json")
-
-
-def error_status(exc: RingcheckError) -> int:
-    """422 for a detail of the call out of range (how long it rang), 400 for the number."""
-    return 422 if isinstance(exc, BadContext) else 400
-
-
-def error_response(exc: RingcheckError, status: int | None = None) -> Response:
-    return json_response({"error": exc.to_dict()}, status or error_status(exc))
 
 
 def _check_item(item: CheckRequest, settings: Settings) -> CheckResult:
@@ -273,10 +243,6 @@ _GET_CHECK_PARAMETERS: list[dict[str, Any]] = [
 ]
 
 
-class BadParameter(ValueError):
-    """A query parameter is missing or out of range (answered with 422)."""
-
-
 def _flag(params: Any, name: str) -> bool | None:
     value = params.get(name)
     if value is None:
@@ -286,7 +252,7 @@ def _flag(params: Any, name: str) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    raise BadParameter(f"{name}: use true or false")
+    raise invalid(f"{name}: use true or false")
 
 
 def _query_item(params: Any) -> tuple[str, CallContext]:
@@ -297,15 +263,15 @@ def _query_item(params: Any) -> tuple[str, CallContext]:
     """
     number = params.get("number")
     if number is None:
-        raise BadParameter("number: Field required")
+        raise invalid("number: Field required")
     if len(number) > MAX_NUMBER_CHARS:
-        raise BadParameter(f"number: at most {MAX_NUMBER_CHARS} characters")
+        raise invalid(f"number: at most {MAX_NUMBER_CHARS} characters")
     claimed = params.get("claimed")
     if claimed is not None and len(claimed) > MAX_CLAIMED_CHARS:
-        raise BadParameter(f"claimed: at most {MAX_CLAIMED_CHARS} characters")
+        raise invalid(f"claimed: at most {MAX_CLAIMED_CHARS} characters")
     voicemail_number = params.get("voicemail_number")
     if voicemail_number is not None and len(voicemail_number) > MAX_VOICEMAIL_NUMBER_CHARS:
-        raise BadParameter(f"voicemail_number: at most {MAX_VOICEMAIL_NUMBER_CHARS} characters")
+        raise invalid(f"voicemail_number: at most {MAX_VOICEMAIL_NUMBER_CHARS} characters")
     context = CallContext(
         claimed=claimed or None,
         rang_seconds=ring_seconds(params.get("rang")),
@@ -320,7 +286,7 @@ def _query_item(params: Any) -> tuple[str, CallContext]:
 @router.get(
     "/check",
     summary="Check one number",
-    responses={200: {"model": CheckResultModel}, **_ERRORS},
+    responses={200: {"model": CheckResultModel}, **ERRORS},
     openapi_extra={"parameters": _GET_CHECK_PARAMETERS},
 )
 async def get_check(request: Request) -> Response:
@@ -359,31 +325,28 @@ async def check_query(
         number, context = _query_item(params)
         result = check(number, context, home=settings.home, settings=settings)
         result = await with_reports(result, settings, community)
-    except BadParameter as exc:
-        return 422, json_body({"error": {"code": "invalid_request", "message": str(exc)}})
+    except ApiError as exc:
+        return exc.status, exc.body()
     except RingcheckError as exc:
-        return error_status(exc), json_body({"error": exc.to_dict()})
+        return problem_of(exc).status, problem_of(exc).body()
     return 200, json_body(result.to_dict())
 
 
 @router.post(
     "/check",
     summary="Check one number (JSON body)",
-    responses={200: {"model": CheckResultModel}, **_ERRORS},
+    responses={200: {"model": CheckResultModel}, **ERRORS},
 )
 async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) -> Response:
     settings, community = request.app.state.settings, request.app.state.check_answers.community
-    try:
-        result = await with_reports(_check_item(item, settings), settings, community)
-    except RingcheckError as exc:
-        return error_response(exc)
+    result = await with_reports(_check_item(item, settings), settings, community)
     return json_response(result.to_dict())
 
 
 @router.post(
     "/check/batch",
     summary="Check up to 1,000 numbers",
-    responses={200: {"model": BatchResponse}, **_ERRORS},
+    responses={200: {"model": BatchResponse}, **ERRORS},
 )
 async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -> Response:
     settings, community = request.app.state.settings, request.app.state.check_answers.community
@@ -394,9 +357,9 @@ async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -
             result = await with_reports(_check_item(item, settings), settings, community)
             results.append(result.to_dict())
         except ValidationError as exc:
-            results.append({"error": {"code": "invalid_item", "message": _first_problem(exc)}})
+            results.append(error_dict("invalid_item", _first_problem(exc)))
         except RingcheckError as exc:
-            results.append({"error": exc.to_dict()})
+            results.append(error_dict(exc.code, exc.message))
     return json_response({"results": results})
 
 
@@ -404,7 +367,7 @@ async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -
     "/codes",
     summary="Calling codes",
     response_model=CodesResponse,
-    responses={status: _ERRORS[status] for status in (422, 429)},
+    responses=documented(422, 429),
 )
 async def get_codes(q: Annotated[str | None, Query(max_length=100)] = None) -> Response:
     return json_response({"codes": [row.to_dict() for row in calling_codes(q)]})
@@ -413,16 +376,4 @@ async def get_codes(q: Annotated[str | None, Query(max_length=100)] = None) -> R
 def _first_problem(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ())) or "item"
-    return f"{where}: {first.get('msg', 'not valid')}"
-
-
-def validation_message(errors: list[dict[str, Any]]) -> str:
-    """One sentence from FastAPI's validation errors (for 422 answers)."""
-    if not errors:
-        return "The request is not valid."
-    first = errors[0]
-    if first.get("type") == "json_invalid":  # loc is a character offset: say what it means
-        return 'The request body is not valid JSON. Send a JSON object such as {"number": "…"}.'
-    loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path")]
-    where = ".".join(loc) or "request"
     return f"{where}: {first.get('msg', 'not valid')}"

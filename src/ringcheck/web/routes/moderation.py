@@ -17,14 +17,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ringcheck.settings import Settings
-from ringcheck.store import StoreError
 from ringcheck.web.community import CommunityCache
-from ringcheck.web.routes.api import json_response
+from ringcheck.web.responses import json_response
 from ringcheck.web.routes.reports import (
     MAX_PAGE,
     MAX_PER_PAGE,
     number_reports,
-    store_error_response,
 )
 from ringcheck.web.routes.reports import store_of as _store
 from ringcheck.web.signin import SignInGuard, refusal_text
@@ -72,10 +70,7 @@ def moderator(request: Request) -> str:
 def _moderate(request: Request, report_id: int, reason: str, hide: bool) -> Response:
     store = _store(request)
     act = store.hide if hide else store.unhide
-    try:
-        view = act(report_id, moderator=moderator(request), reason=reason.strip())
-    except StoreError as exc:
-        return store_error_response(exc)
+    view = act(report_id, moderator=moderator(request), reason=reason.strip())
     cache: CommunityCache = request.app.state.community
     cache.invalidate(view.e164)
     return json_response({"report": view.to_dict()})
@@ -103,17 +98,11 @@ def list_reports(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> Response:
-    try:
-        body = number_reports(request, number, page, per_page, include_hidden=include_hidden)
-    except StoreError as exc:
-        return store_error_response(exc)
+    body = number_reports(request, number, page, per_page, include_hidden=include_hidden)
     return json_response(body)
 
 
 @router.get("/audit")
 def audit(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
-    try:
-        entries: list[Any] = _store(request).audit_log(limit=limit)
-    except StoreError as exc:
-        return store_error_response(exc)
+    entries: list[Any] = _store(request).audit_log(limit=limit)
     return json_response({"audit": [entry.to_dict() for entry in entries]})

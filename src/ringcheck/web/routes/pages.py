@@ -392,3 +392,16 @@ def not_found(request: Request) -> Response:
         return render(
             request, "404.html", status=404, path=path, values=values, suggestion=suggestion
         )
+    return render(request, "404.html", status=404, path=path)
+
+
+def invalid_page(request: Request, status: int, message: str) -> Response:
+    """A request a page can't read: the form again, saying what was wrong."""
+    return render(request, "index.html", status=status, values={}, error=message)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """Any other HTTP error on a page: the 404 page (with its number link) or its look."""
+    if status == 404:
+        return not_found(request)
+    return render(request, "404.html", status=status, path=request.url.path)

@@ -15,7 +15,6 @@ so a PBX may keep them for as long as the reports cache would (``If-None-Match``
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import time
 from collections import OrderedDict
@@ -29,7 +28,15 @@ from pydantic import BaseModel, Field
 
 from ringcheck.lookup import ACTIONS, CATEGORIES, DEFAULT_LABEL_CHARS, Lookup, lookup
 from ringcheck.settings import Settings
-from ringcheck.web.routes.api import _ERRORS
+from ringcheck.web.responses import (
+    Headers,
+    conditional,
+    documented,
+    error_body,
+    etag,
+    invalid,
+    raw_response,
+)
 
 log = logging.getLogger("ringcheck.web")
 router = APIRouter(prefix="/api/v1", tags=["phone systems"])
@@ -60,7 +67,6 @@ class LookupModel(BaseModel):
     )
 
 
-Headers = list[tuple[bytes, bytes]]
 JSON = b"application/json"
 TEXT = b"text/plain; charset=us-ascii"
 MAX_ANSWERS = 20_000  # kept per worker, oldest dropped first
@@ -110,7 +116,11 @@ class PhoneAnswers:
         """(status, headers, body) for ``route`` ("lookup" or "cid"); ``direction`` is
         the lookup's ?direction= (None when not sent)."""
         if route == "lookup" and direction is not None and direction not in DIRECTIONS:
-            return 422, [(b"content-type", JSON)], _invalid_body("direction must be in or out.")
+            return (
+                422,
+                [(b"content-type", JSON)],
+                error_body("invalid_request", "direction must be in or out."),
+            )
         key = (route, number, max_text, form, direction)
         now = time.monotonic()
         kept = self._kept.get(key)
@@ -144,21 +154,6 @@ class PhoneAnswers:
         return TEXT, text.encode("ascii")
 
 
-def etag(body: bytes) -> bytes:
-    return b'"' + hashlib.sha256(body).hexdigest()[:20].encode() + b'"'
-
-
-def conditional(
-    body: bytes, media: bytes, held: str, max_age: int, tag: bytes | None = None
-) -> tuple[int, Headers, bytes]:
-    """``body`` with cache headers, or 304 when ``held`` (If-None-Match) names it."""
-    tag = tag or etag(body)
-    headers = [(b"cache-control", b"public, max-age=%d" % max_age), (b"etag", tag)]
-    if held and (held.strip() == "*" or tag.decode() in (p.strip() for p in held.split(","))):
-        return 304, headers, b""
-    return 200, [(b"content-type", media), *headers], body
-
-
 def cached(request: Request, body: bytes, media_type: str) -> Response:
     """``body`` as a Response with cache headers, or 304 when the client holds it."""
     settings: Settings = request.app.state.settings
@@ -166,20 +161,14 @@ def cached(request: Request, body: bytes, media_type: str) -> Response:
     status, headers, out = conditional(
         body, media_type.encode(), request.headers.get("if-none-match", ""), max_age
     )
-    return _response(status, headers, out)
-
-
-def _response(status: int, headers: Headers, body: bytes) -> Response:
-    named = {k.decode(): v.decode() for k, v in headers if k != b"content-type"}
-    media = next((v.decode() for k, v in headers if k == b"content-type"), None)
-    return Response(body, status_code=status, headers=named, media_type=media)
+    return raw_response(status, headers, out)
 
 
 @router.get(
     "/lookup/{number:path}",
     summary="Machine verdict for a phone system",
     response_model=LookupModel,
-    responses={status: _ERRORS[status] for status in (422, 429)},
+    responses=documented(422, 429),
     description=(
         "Never an error for a bad number: it answers action 'unknown', category "
         "'unreadable'. '+' may arrive as %2B or as a space; bare international numbers "
@@ -197,7 +186,7 @@ async def get_lookup(
 ) -> Response:
     answers: PhoneAnswers = request.app.state.phone_answers
     held = request.headers.get("if-none-match", "")
-    return _response(*await answers.answer("lookup", number, max, None, held, direction))
+    return raw_response(*await answers.answer("lookup", number, max, None, held, direction))
 
 
 @router.get(
@@ -206,7 +195,7 @@ async def get_lookup(
     response_class=Response,
     responses={
         200: {"content": {"text/plain": {"example": "SPAM Wangiri"}}},
-        **{status: _ERRORS[status] for status in (422, 429)},
+        **documented(422, 429),
     },
     description=(
         "Always 200 with a short ASCII caller name (even for a bad number); when rate "
@@ -222,7 +211,7 @@ async def get_cid(
     # Query values are read by hand: a bad one must still answer 200 with a name.
     answers: PhoneAnswers = request.app.state.phone_answers
     held = request.headers.get("if-none-match", "")
-    return _response(*await answers.answer("cid", number, max, format, held))
+    return raw_response(*await answers.answer("cid", number, max, format, held))
 
 
 def hash_text(found: Lookup, chars: int = DEFAULT_LABEL_CHARS) -> str:
@@ -266,7 +255,7 @@ _BLOCKLIST_TYPES = {
     responses={
         200: {"content": {media: {} for media in sorted(set(_BLOCKLIST_TYPES.values()))}},
         304: {"description": "The list has not changed since the ETag sent."},
-        **{status: _ERRORS[status] for status in (422, 429)},
+        **documented(422, 429),
     },
     description=(
         "Numbers at least 3 different people reported, and the curated high-risk, "
@@ -291,12 +280,12 @@ async def get_blocklist(
     from ringcheck import blocklist
 
     if format not in blocklist.FORMATS:
-        return _invalid(f"format must be one of {', '.join(blocklist.FORMATS)}.")
+        raise invalid(f"format must be one of {', '.join(blocklist.FORMATS)}.")
     if level not in ("low", "caution", "high", "very_high"):
-        return _invalid("level must be low, caution, high or very_high.")
+        raise invalid("level must be low, caution, high or very_high.")
     moment = _moment(since) if since is not None else None
     if since is not None and moment is None:
-        return _invalid("since must be a date or time such as 2026-11-01 or 2026-11-01T12:00Z.")
+        raise invalid("since must be a date or time such as 2026-11-01 or 2026-11-01T12:00Z.")
     settings: Settings = request.app.state.settings
     store = getattr(request.app.state, "store", None)
 
@@ -315,14 +304,6 @@ async def get_blocklist(
     answer = cached(request, body.encode("utf-8"), media)
     answer.headers["Last-Modified"] = found.date.strftime("%a, %d %b %Y %H:%M:%S GMT")
     return answer
-
-
-def _invalid(message: str) -> Response:
-    return Response(_invalid_body(message), status_code=422, media_type="application/json")
-
-
-def _invalid_body(message: str) -> bytes:
-    return orjson.dumps({"error": {"code": "invalid_request", "message": message}})
 
 
 def _moment(text: str) -> dt.datetime | None:
@@ -361,7 +342,7 @@ class _Buckets:
     response_class=Response,
     responses={
         200: {"content": {"text/plain": {"example": "0A1B…(59 hex digits):block:9\n"}}},
-        **{status: _ERRORS[status] for status in (422, 429)},
+        **documented(422, 429),
     },
     description=(
         "Send the first 5 hex digits of the SHA-256 of the number's E.164 form (with '+'); "
@@ -377,7 +358,7 @@ async def get_range(request: Request, prefix: str) -> Response:
 
     wanted = privacy.valid_prefix(prefix)
     if wanted is None:
-        return _invalid("Send the first 5 hex digits of the SHA-256 of the E.164 number.")
+        raise invalid("Send the first 5 hex digits of the SHA-256 of the E.164 number.")
     settings: Settings = request.app.state.settings
     store = getattr(request.app.state, "store", None)
     ttl = max(5.0, float(settings.community_cache_seconds))

@@ -26,8 +26,8 @@ from ringcheck.settings import Settings
 from ringcheck.store import BadReport, ReportLimited, SaveResult, Store, StoreError
 from ringcheck.web import csrf
 from ringcheck.web.community import CommunityCache
+from ringcheck.web.responses import ERRORS, ErrorResponse, documented, json_response
 from ringcheck.web.routes import pages
-from ringcheck.web.routes.api import _ERRORS, ErrorResponse, json_response
 
 MAX_COMMENT_CHARS = 500
 MAX_CLAIMED_CHARS = 100
@@ -140,7 +140,7 @@ class RecentResponse(BaseModel):
 
 
 _REPORT_ERRORS: dict[int | str, dict[str, Any]] = {
-    **_ERRORS,
+    **ERRORS,
     400: {"model": ErrorResponse, "description": "Not a phone number that can be reported."},
     404: {"model": ErrorResponse, "description": "No such address."},
 }
@@ -178,20 +178,6 @@ def save_report(request: Request, e164: str, **fields: Any) -> SaveResult:
     return saved
 
 
-def store_error_response(exc: RingcheckError) -> Response:
-    """The JSON answer for a store error: 400 number, 422 field, 429 limit, 503 database."""
-    if isinstance(exc, ReportLimited):
-        response = json_response({"error": exc.to_dict()}, 429)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    if isinstance(exc, BadReport):
-        status = 404 if exc.code == "no_such_report" else 400 if exc.code == "bad_number" else 422
-        return json_response({"error": exc.to_dict()}, status)
-    response = json_response({"error": exc.to_dict()}, 503)
-    response.headers["Retry-After"] = "5"
-    return response
-
-
 @api.post(
     "/reports",
     summary="Report a number that called you",
@@ -200,19 +186,16 @@ def store_error_response(exc: RingcheckError) -> Response:
 )
 def post_report(request: Request, item: Annotated[ReportRequest, Body()]) -> Response:
     """201 with the report; 200 when it updated your earlier report on the same number."""
-    try:
-        e164 = reportable(item.number, request.app.state.settings)
-        saved = save_report(
-            request,
-            e164,
-            category=item.category,
-            rang_seconds=item.rang_seconds,
-            comment=item.comment or None,
-            claimed=item.claimed or None,
-        )
-        view = _view(store_of(request), saved.report_id)
-    except StoreError as exc:
-        return store_error_response(exc)
+    e164 = reportable(item.number, request.app.state.settings)
+    saved = save_report(
+        request,
+        e164,
+        category=item.category,
+        rang_seconds=item.rang_seconds,
+        comment=item.comment or None,
+        claimed=item.claimed or None,
+    )
+    view = _view(store_of(request), saved.report_id)
     body = {"report": view, "created": saved.created}
     return json_response(body, 201 if saved.created else 200)
 
@@ -253,26 +236,20 @@ def get_number_reports(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> Response:
-    try:
-        return json_response(number_reports(request, e164, page, per_page))
-    except StoreError as exc:
-        return store_error_response(exc)
+    return json_response(number_reports(request, e164, page, per_page))
 
 
 @api.get(
     "/recent",
     summary="Most-reported numbers lately",
-    responses={200: {"model": RecentResponse}, **{s: _ERRORS[s] for s in (422, 429)}},
+    responses={200: {"model": RecentResponse}, **documented(422, 429)},
 )
 def get_recent(
     request: Request,
     days: Annotated[int, Query(ge=1, le=90)] = RECENT_DAYS,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
-    try:
-        rows = store_of(request).recent(days=days, limit=limit)
-    except StoreError as exc:
-        return store_error_response(exc)
+    rows = store_of(request).recent(days=days, limit=limit)
     return json_response({"days": days, "numbers": [row.to_dict() for row in rows]})
 
 

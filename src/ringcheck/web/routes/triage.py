@@ -25,8 +25,9 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings
 from ringcheck.web import csrf
+from ringcheck.web.responses import ERRORS, ErrorResponse, error_dict, json_response
 from ringcheck.web.routes import pages
-from ringcheck.web.routes.api import _ERRORS, ErrorResponse, VerdictModel, json_response
+from ringcheck.web.routes.api import VerdictModel
 
 router = APIRouter()
 _PAGE_METHODS = ["GET", "HEAD"]
@@ -293,7 +294,7 @@ _UPLOAD_BODY = {
     summary="Triage a call log",
     responses={
         200: {"model": TriageResponse},
-        **_ERRORS,
+        **ERRORS,
         400: {"model": ErrorResponse, "description": "The file is not a call log ringcheck reads."},
         415: {"model": ErrorResponse, "description": "The body is not multipart/form-data."},
     },
@@ -306,9 +307,7 @@ async def api_triage(request: Request) -> Response:
         result = await _in_thread(data, fields, settings)
     except UploadProblem as problem:
         await _drain(request, problem)
-        return json_response(
-            {"error": {"code": problem.code, "message": problem.message}}, problem.status
-        )
+        return json_response(error_dict(problem.code, problem.message), problem.status)
     from ringcheck.calllog.outputs import to_json
 
     return Response(to_json(result), media_type="application/json")
