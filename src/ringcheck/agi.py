@@ -130,17 +130,16 @@ class Agi:
     timeout: float = READ_TIMEOUT
 
     def judge(self, header: dict[str, str]) -> Lookup:
-        number = caller_of(header)
-        found = lookup(number, settings=self.settings)
-        if found.e164 and self.reports is not None:
-            try:
-                reported = self.reports(found.e164)
-            except Exception:  # the reports database is down: the check still answers
-                log.exception("reports not read for an AGI call")
-                reported = None
-            if reported is not None and not reported.empty:
-                found = lookup(number, settings=self.settings, community=reported)
-        return found
+        reports = self._reported if self.reports is not None else None
+        return lookup(caller_of(header), settings=self.settings, reports=reports)
+
+    def _reported(self, e164: str) -> Community | None:
+        assert self.reports is not None
+        try:
+            return self.reports(e164)
+        except Exception:  # the reports database is down: the check still answers
+            log.exception("reports not read for an AGI call")
+            return None
 
     # FastAGI over TCP, many calls at once.
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ringcheck import phonemeta
-from ringcheck.checker import CheckResult, check
+from ringcheck.checker import AsyncReports, CheckResult, Reports, check, check_async
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import LEVELS, CallContext, at_least
 from ringcheck.settings import Settings
@@ -230,31 +230,63 @@ def lookup(
     *,
     settings: Settings | None = None,
     community: Community | None = None,
+    reports: Reports | None = None,
     context: CallContext | None = None,
     now: dt.datetime | None = None,
 ) -> Lookup:
-    """The machine verdict on the caller ID ``text`` (never raises on a bad one)."""
+    """The machine verdict on the caller ID ``text`` (never raises on a bad one).
+
+    What people reported comes from ``community``, or is asked of ``reports`` by the
+    number's E.164 form (see ``check``).
+    """
     settings = settings or Settings()
     number = caller_id(text, settings.home) if isinstance(text, str) else ""
     try:
         result = check(
-            number, context, home=settings.home, settings=settings, community=community, now=now
+            number,
+            context,
+            home=settings.home,
+            settings=settings,
+            community=community,
+            reports=reports,
+            now=now,
         )
     except RingcheckError as exc:
-        from ringcheck.datatables import tables
+        return _unreadable(number, exc)
+    return _of(number, result, settings)
 
-        return Lookup(
-            number=number,
-            e164=None,
-            action="unknown",
-            category="unreadable",
-            level=None,
-            score=None,
-            score9=0,
-            reasons=(),
-            data_version=tables().version,
-            problem=exc.message,
-        )
+
+async def lookup_async(
+    text: str, *, settings: Settings | None = None, reports: AsyncReports | None = None
+) -> Lookup:
+    """``lookup`` for async code, with a ``reports`` source to await."""
+    settings = settings or Settings()
+    number = caller_id(text, settings.home) if isinstance(text, str) else ""
+    try:
+        result = await check_async(number, home=settings.home, settings=settings, reports=reports)
+    except RingcheckError as exc:
+        return _unreadable(number, exc)
+    return _of(number, result, settings)
+
+
+def _unreadable(number: str, exc: RingcheckError) -> Lookup:
+    from ringcheck.datatables import tables
+
+    return Lookup(
+        number=number,
+        e164=None,
+        action="unknown",
+        category="unreadable",
+        level=None,
+        score=None,
+        score9=0,
+        reasons=(),
+        data_version=tables().version,
+        problem=exc.message,
+    )
+
+
+def _of(number: str, result: CheckResult, settings: Settings) -> Lookup:
     verdict = result.verdict
     codes = tuple(r.code for r in verdict.reasons)
     withheld = result.number.withheld

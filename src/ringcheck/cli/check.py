@@ -227,7 +227,7 @@ def _run(
     for text in texts:
         result: CheckResult | RingcheckError
         try:
-            result = _check_one(text, context, settings, reports)
+            result = check(text, context, home=settings.home, settings=settings, reports=reports)
         except RingcheckError as exc:
             result, bad = exc, True
             click.echo(f"ringcheck: {_short(text)!r}: {exc.message}", err=True)
@@ -240,16 +240,6 @@ def _run(
     if bad:
         return EXIT_BAD_INPUT
     return EXIT_FAIL_ON if reached else 0
-
-
-def _check_one(
-    text: str, context: CallContext, settings: Settings, reports: Lookup | None
-) -> CheckResult:
-    result = check(text, context, home=settings.home, settings=settings)
-    community = reports(result.number.e164) if reports and result.number.e164 else None
-    if community is None:
-        return result
-    return check(text, context, home=settings.home, settings=settings, community=community)
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -7,14 +7,13 @@ re-validating each answer through pydantic.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, ValidationError
 
-from ringcheck.checker import CheckResult, check
+from ringcheck.checker import AsyncReports, CheckResult, check_async
 from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, CallContext, ring_seconds
@@ -32,7 +31,7 @@ from ringcheck.web.responses import (
 )
 
 if TYPE_CHECKING:
-    from ringcheck.community import Community
+    pass
 
 MAX_BATCH = 1000
 MAX_NUMBER_CHARS = 1000
@@ -182,7 +181,9 @@ class CodesResponse(BaseModel):
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
-def _check_item(item: CheckRequest, settings: Settings) -> CheckResult:
+async def _check_item(
+    item: CheckRequest, settings: Settings, reports: AsyncReports | None
+) -> CheckResult:
     context = CallContext(
         claimed=item.claimed or None,
         rang_seconds=ring_seconds(item.rang),
@@ -191,7 +192,9 @@ def _check_item(item: CheckRequest, settings: Settings) -> CheckResult:
         recorded_message=item.recorded,
         voicemail_number=item.voicemail_number or None,
     )
-    return check(item.number, context, home=settings.home, settings=settings)
+    return await check_async(
+        item.number, context, home=settings.home, settings=settings, reports=reports
+    )
 
 
 _TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
@@ -295,26 +298,10 @@ async def get_check(request: Request) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-async def with_reports(
-    result: CheckResult,
-    settings: Settings,
-    community: Callable[[str], Awaitable[Community | None]] | None,
-) -> CheckResult:
-    """``result`` again, with what people reported about its number, if anyone did."""
-    if community is None or not result.number.e164:
-        return result
-    reported = await community(result.number.e164)
-    if reported is None:
-        return result
-    return check(
-        result.input, result.context, home=settings.home, settings=settings, community=reported
-    )
-
-
 async def check_query(
     params: Any,
     settings: Settings,
-    community: Callable[[str], Awaitable[Community | None]] | None = None,
+    community: AsyncReports | None = None,
 ) -> tuple[int, bytes]:
     """GET /api/v1/check for a parsed query string: (status, JSON body).
 
@@ -323,8 +310,9 @@ async def check_query(
     """
     try:
         number, context = _query_item(params)
-        result = check(number, context, home=settings.home, settings=settings)
-        result = await with_reports(result, settings, community)
+        result = await check_async(
+            number, context, home=settings.home, settings=settings, reports=community
+        )
     except ApiError as exc:
         return exc.status, exc.body()
     except RingcheckError as exc:
@@ -339,7 +327,7 @@ async def check_query(
 )
 async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) -> Response:
     settings, community = request.app.state.settings, request.app.state.check_answers.community
-    result = await with_reports(_check_item(item, settings), settings, community)
+    result = await _check_item(item, settings, community)
     return json_response(result.to_dict())
 
 
@@ -354,7 +342,7 @@ async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -
     for raw in batch.items:
         try:
             item = CheckRequest.model_validate(raw)
-            result = await with_reports(_check_item(item, settings), settings, community)
+            result = await _check_item(item, settings, community)
             results.append(result.to_dict())
         except ValidationError as exc:
             results.append(error_dict("invalid_item", _first_problem(exc)))

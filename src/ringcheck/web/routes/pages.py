@@ -18,9 +18,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ringcheck.checker import CheckResult, check
+from ringcheck.checker import AsyncReports, CheckResult, check, check_async
 from ringcheck.codes import calling_codes
-from ringcheck.community import CATEGORIES, Community
+from ringcheck.community import CATEGORIES
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
 from ringcheck.homes import contacts, help_for
@@ -281,10 +281,15 @@ async def number_page(request: Request, number: str) -> Response:
         # Back from sending a report, maybe to another worker than the one that saved
         # it: read the number afresh, so the thank-you sits above a count that has it.
         request.app.state.community.refresh(number)
-    community = await community_for(request, number)
     try:
         context, clean = context_from(request.query_params)
-        result = check(number, context, home=settings.home, settings=settings, community=community)
+        result = await check_async(
+            number,
+            context,
+            home=settings.home,
+            settings=settings,
+            reports=reports_for(request, number),
+        )
     except RingcheckError as exc:
         return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
     also = others_in(result, request.query_params)
@@ -298,16 +303,16 @@ async def number_page(request: Request, number: str) -> Response:
     return number_view(request, result, clean, notice=NOTICES.get(reported), also=also)
 
 
-async def community_for(request: Request, text: str) -> Community | None:
-    """What people reported about the number in a canonical address (/number/+E164).
-
-    Other spellings get no lookup: they are redirected to the canonical address first.
-    If the database can't answer, the page still shows the checker's own verdict.
+def reports_for(request: Request, text: str) -> AsyncReports | None:
+    """Where to ask what people reported about the number in a canonical address
+    (/number/+E164): the worker's reports cache. Other spellings get no lookup: they are
+    redirected to the canonical address first. If the database can't answer, the page
+    still shows the checker's own verdict (``CommunityCache.find``).
     """
     if not is_e164(text):
         return None
     cache: CommunityCache = request.app.state.community
-    return await cache.find(text)
+    return cache.find
 
 
 def number_view(

@@ -26,7 +26,14 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ringcheck.lookup import ACTIONS, CATEGORIES, DEFAULT_LABEL_CHARS, Lookup, lookup
+from ringcheck.lookup import (
+    ACTIONS,
+    CATEGORIES,
+    DEFAULT_LABEL_CHARS,
+    Lookup,
+    lookup,
+    lookup_async,
+)
 from ringcheck.settings import Settings
 from ringcheck.web.responses import (
     Headers,
@@ -97,12 +104,7 @@ class PhoneAnswers:
         """The lookup for ``number`` with what people reported about it, if anyone did."""
         if len(number) > MAX_NUMBER_CHARS:
             number = ""
-        found = lookup(number, settings=self.settings)
-        if found.e164 and self.community is not None:
-            reported = await self.community(found.e164)
-            if reported is not None and not reported.empty:
-                found = lookup(number, settings=self.settings, community=reported)
-        return found
+        return await lookup_async(number, settings=self.settings, reports=self.community)
 
     async def answer(
         self,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr
 
-from ringcheck.checker import check
+from ringcheck.checker import check_async
 from ringcheck.community import CATEGORIES
 from ringcheck.errors import RingcheckError
 from ringcheck.numbers import parse_number
@@ -347,9 +347,9 @@ async def _form_again(
 ) -> Response:
     """The number page again, with the report form as the person filled it in."""
     settings: Settings = request.app.state.settings
-    community = await pages.community_for(request, e164)
     try:
-        result = check(e164, home=settings.home, settings=settings, community=community)
+        reports = pages.reports_for(request, e164)
+        result = await check_async(e164, home=settings.home, settings=settings, reports=reports)
     except RingcheckError as exc:
         values = {"number": e164[:1000]}
         errors = {"number": exc.message}
