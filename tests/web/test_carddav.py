@@ -379,3 +379,13 @@ def test_card_names_come_from_the_verdict_not_from_the_label_text() -> None:
         lead = "SPAM: " if says_scam(entry.level, entry.category) else "Blocked: "
         assert name == f"{lead}{describe(entry.category)} {entry.e164}".replace("  ", " ")
         assert "SPAM?" not in name and "Intl" not in name and " x " not in name
+
+
+def test_a_revoked_device_is_locked_out_at_its_next_request(
+    client: Any, device: dict[str, str], database_url: str
+) -> None:
+    # Its password was just checked (and that check is remembered): the revoke still wins.
+    assert dav(client, "PROPFIND", "/carddav/", device["auth"], b"", "0").status_code == 207
+    with Store.open(Settings(database_url=database_url)) as store:
+        store.revoke_device(device["username"])
+    assert dav(client, "PROPFIND", "/carddav/", device["auth"], b"", "0").status_code == 401

@@ -16,12 +16,12 @@ repeated numbers and numbers that never repeat, and prints the hit rate.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from ringcheck.community import Community
 from ringcheck.settings import Settings
+from ringcheck.web.cache import MISS, TimedCache
 from ringcheck.web.routes import api
 
 MAX_ANSWERS = 20_000
@@ -38,35 +38,24 @@ class CheckAnswers:
         settings: Settings,
         community: CommunityLookup | None = None,
         max_answers: int = MAX_ANSWERS,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.community = community
-        self.ttl = float(settings.community_cache_seconds)
-        self.max_answers = max_answers if self.ttl > 0 else 0
-        self._kept: OrderedDict[bytes, tuple[float, int, bytes]] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
+        self.kept: TimedCache[bytes, tuple[int, bytes]] = TimedCache(
+            settings.community_cache_seconds, max_answers, timer
+        )
 
     async def answer(self, query: bytes) -> tuple[int, bytes]:
-        kept = self._kept.get(query)
-        now = time.monotonic()
-        if kept is not None and kept[0] > now:
-            self.hits += 1
-            return kept[1], kept[2]
-        self.misses += 1
+        kept = self.kept.get(query)
+        if kept is not MISS:
+            return kept  # type: ignore[return-value]
         params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
         status, body = await api.check_query(params, self.settings, self.community)
-        if self.max_answers and len(query) <= MAX_KEY_BYTES:
-            self._keep(query, (now + self.ttl, status, body))
+        if len(query) <= MAX_KEY_BYTES:
+            self.kept.put(query, (status, body))
         return status, body
-
-    def _keep(self, query: bytes, entry: tuple[float, int, bytes]) -> None:
-        kept = self._kept
-        kept[query] = entry
-        kept.move_to_end(query)
-        while len(kept) > self.max_answers:
-            kept.popitem(last=False)
 
     def forget(self) -> None:
         """Drop every kept answer (after a report, so the reporter sees it at once)."""
-        self._kept.clear()
+        self.kept.clear()

@@ -19,6 +19,7 @@ from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.store import Store
 from ringcheck.web.answers import CheckAnswers
+from ringcheck.web.cache import TimedCache
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
 from ringcheck.web.middleware import EdgeMiddleware
@@ -77,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     community.on_invalidate.append(answers.forget)
     app.state.phone_answers = phones = phone.PhoneAnswers(settings, community.find)
     community.on_invalidate.append(phones.forget)
+    # /api/v1/range: reported numbers by hash prefix, rebuilt as often as the reports cache
+    app.state.range_index = TimedCache(max(5.0, settings.community_cache_seconds), 1)
+    app.state.carddav = carddav.Books()
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(reports.router)
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     add_error_handlers(app, pages.invalid_page, pages.error_page)
+    app.add_exception_handler(carddav.DavError, carddav.on_dav_error)  # type: ignore[arg-type]
     app.add_middleware(FastLane, answers=answers, health=_health_body(), phones=phones)
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(EdgeMiddleware)

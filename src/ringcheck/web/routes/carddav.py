@@ -24,19 +24,23 @@ import base64
 import binascii
 import hashlib
 import re
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ringcheck import blocklist as blocklists
 from ringcheck.carddav import Card, cards
+from ringcheck.checker import check
+from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings
-from ringcheck.web.signin import SignInGuard, refusal_text
+from ringcheck.store import Store
+from ringcheck.web.cache import MISS, TimedCache
+from ringcheck.web.deps import SettingsDep, SignInDep, StoreDep
+from ringcheck.web.signin import refusal_text
 
 router = APIRouter()
 DAV, CARD, CS = "DAV:", "urn:ietf:params:xml:ns:carddav", "http://calendarserver.org/ns/"
@@ -82,20 +86,17 @@ def _target(path: str) -> _Target:
     return _Target("card", user, card) if card else _Target("book", user)
 
 
-class _Books:
+class Books:
     """Per app: passwords already checked (so scrypt runs once per device and password,
-    not per request) and each device's cards."""
+    not per request) and the cards of each kind of book (home, level, size)."""
 
-    def __init__(self) -> None:
-        self.checked: dict[tuple[str, str, str], float] = {}
-        self.cards: dict[tuple[str, str, int], tuple[float, list[Card]]] = {}
-
-
-def _books(request: Request) -> _Books:
-    found = getattr(request.app.state, "carddav", None)
-    if found is None:
-        found = request.app.state.carddav = _Books()
-    return found
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.checked: TimedCache[tuple[str, str, str], bool] = TimedCache(
+            SIGN_IN_SECONDS, max_entries
+        )
+        self.cards: TimedCache[tuple[str, str, int], list[Card]] = TimedCache(
+            CARDS_SECONDS, max_entries
+        )
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
@@ -109,7 +110,7 @@ def _credentials(request: Request) -> tuple[str, str] | None:
     return (username, password) if username and password else None
 
 
-async def _device(request: Request) -> Any:
+async def _device(request: Request, store: Store, books: Books) -> Any:
     """The device the request signs in as, or None.
 
     The device's row is read on every request (one indexed query, no hashing), so a device
@@ -117,30 +118,26 @@ async def _device(request: Request) -> Any:
     the scrypt check of its password is remembered, for ``SIGN_IN_SECONDS``.
     """
     given = _credentials(request)
-    store = getattr(request.app.state, "store", None)
-    if store is None or given is None:
+    if given is None:
         return None
     username, password = given
     found = await run_in_threadpool(store.active_device, username)
-    books = _books(request)
-    stored = found[0] if found else ""
-    key = (username, hashlib.sha256(password.encode()).hexdigest(), stored)
-    if found is not None and books.checked.get(key, 0.0) > time.monotonic():
+    key = (username, hashlib.sha256(password.encode()).hexdigest(), found[0] if found else "")
+    if found is not None and books.checked.get(key) is not MISS:
         return found[1]
+    # Asked even for an unknown name, so a wrong name costs as long as a wrong password.
     if await run_in_threadpool(store.device, username, password) is None or found is None:
         return None
-    if len(books.checked) > 10_000:
-        books.checked.clear()
-    books.checked[key] = time.monotonic() + SIGN_IN_SECONDS
+    books.checked.put(key, True)
     return found[1]
 
 
 async def _cards(request: Request, device: Any) -> list[Card]:
-    books = _books(request)
+    books: Books = request.app.state.carddav
     key = (device.home, device.level, device.size)
     kept = books.cards.get(key)
-    if kept is not None and kept[0] > time.monotonic():
-        return kept[1]
+    if kept is not MISS:
+        return kept  # type: ignore[return-value]
     settings: Settings = request.app.state.settings
     store = request.app.state.store
     mine = settings.updated({"home": device.home}, "device")
@@ -156,43 +153,58 @@ async def _cards(request: Request, device: Any) -> list[Card]:
         return cards(found, device.home)
 
     made = await run_in_threadpool(build)
-    books.cards[key] = (time.monotonic() + CARDS_SECONDS, made)
+    books.cards.put(key, made)
     return made
 
 
-def _unauthorized() -> Response:
-    return Response(
-        "Sign in with the user name and password from 'ringcheck devices add'.\n",
-        status_code=401,
-        headers={"WWW-Authenticate": REALM},
-        media_type="text/plain; charset=utf-8",
+class DavError(Exception):
+    """Answered as a short plain-text error (DAV clients show no JSON or pages)."""
+
+    def __init__(self, status: int, text: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(text)
+        self.status, self.text, self.headers = status, text, headers
+
+    def response(self) -> Response:
+        return Response(
+            self.text + "\n",
+            status_code=self.status,
+            media_type="text/plain; charset=utf-8",
+            headers=self.headers,
+        )
+
+
+async def on_dav_error(request: Request, exc: DavError) -> Response:
+    """The exception handler ``create_app`` installs for ``DavError``."""
+    return exc.response()
+
+
+def _unauthorized() -> DavError:
+    return DavError(
+        401,
+        "Sign in with the user name and password from 'ringcheck devices add'.",
+        {"WWW-Authenticate": REALM},
     )
 
 
-def _error(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        text + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=headers
-    )
-
-
-async def _body(request: Request) -> tuple[ET.Element | None, Response | None]:
-    """The request's XML, parsed safely: (element or None if empty, or an error)."""
+async def _body(request: Request) -> ET.Element | None:
+    """The request's XML, parsed safely (None if empty); DavError 413 or 400 if not."""
+    too_large = DavError(413, f"The request body is larger than {MAX_BODY:,} bytes.")
     size = request.headers.get("content-length")
     if size is not None and size.isdigit() and int(size) > MAX_BODY:
-        return None, _error(413, f"The request body is larger than {MAX_BODY:,} bytes.")
+        raise too_large
     raw = b""
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_BODY:
-            return None, _error(413, f"The request body is larger than {MAX_BODY:,} bytes.")
+            raise too_large
     if not raw.strip():
-        return None, None
+        return None
     if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        return None, _error(400, "Document types and entities are not accepted.")
+        raise DavError(400, "Document types and entities are not accepted.")
     try:
-        return ET.fromstring(raw), None
+        return ET.fromstring(raw)
     except ET.ParseError as exc:
-        return None, _error(400, f"The XML can't be read: {exc}.")
+        raise DavError(400, f"The XML can't be read: {exc}.") from None
 
 
 def _base(request: Request) -> str:
@@ -325,109 +337,105 @@ async def well_known(request: Request) -> Response:
     return Response(status_code=301, headers={"Location": _base(request) + "/carddav/"})
 
 
-@router.api_route(
-    "/carddav/{rest:path}",
-    methods=[
-        "OPTIONS",
-        "GET",
-        "HEAD",
-        "PROPFIND",
-        "REPORT",
-        "PUT",
-        "DELETE",
-        "POST",
-        "PROPPATCH",
-        "MKCOL",
-        "COPY",
-        "MOVE",
-        "LOCK",
-        "UNLOCK",
-    ],
-    include_in_schema=False,
-)
-async def carddav(request: Request, rest: str) -> Response:
-    method = request.method
-    dav = {"DAV": "1, 3, addressbook", "Allow": METHODS}
-    if method == "OPTIONS":
-        return Response(status_code=200, headers=dav)
-    guard: SignInGuard = request.app.state.sign_in
+@dataclass(frozen=True)
+class Dav:
+    """A signed-in request: its device, what it asks for, and the device's cards."""
+
+    request: Request
+    device: Any
+    target: _Target
+    items: list[Card]
+
+    @property
+    def user(self) -> str:
+        return str(self.device.username)
+
+    @property
+    def by_file(self) -> dict[str, Card]:
+        return {f"{c.uid}.vcf": c for c in self.items}
+
+
+async def signed_in(request: Request, store: StoreDep, guard: SignInDep) -> Dav:
+    """Every method but OPTIONS: an address that keeps failing waits (429), then HTTP
+    Basic as a device (401), and only that device's own book (404)."""
     client = request.client.host if request.client else "unknown"
     wait = await guard.wait(client)
     if wait:
-        return _error(429, refusal_text(wait), {"Retry-After": str(wait)})
-    device = await _device(request)
+        raise DavError(429, refusal_text(wait), {"Retry-After": str(wait)})
+    device = await _device(request, store, request.app.state.carddav)
     if device is None:
         if request.headers.get("authorization"):
             given = _credentials(request)
             await guard.failed(client, "CardDAV", given[0] if given else "")
-        return _unauthorized()
+        raise _unauthorized()
     target = _target(request.url.path)
     if target.kind == "unknown" or (target.user is not None and target.user != device.username):
-        return _error(404, "There is nothing here.")
-    if method not in METHODS.split(", "):
-        return _error(405, "This address book can't be changed that way.", {"Allow": METHODS})
-    items = await _cards(request, device)
-    by_file = {f"{c.uid}.vcf": c for c in items}
-    user = device.username
-    if method in ("GET", "HEAD"):
-        card = by_file.get(target.card or "")
-        if target.kind != "card" or card is None:
-            return _error(404 if target.kind == "card" else 405, "Ask for a card (.vcf).")
-        text = card.text.encode()
-        return Response(
-            b"" if method == "HEAD" else text,
-            media_type="text/vcard; charset=utf-8",
-            headers={"ETag": card.etag},
-        )
-    if method == "DELETE":
-        return Response(status_code=200)  # the box's "delete" changes nothing here
-    if method == "PUT":
-        return await _put(request, device, target)
-    body, problem = await _body(request)
-    if problem is not None:
-        return problem
+        raise DavError(404, "There is nothing here.")
+    if request.method not in METHODS.split(", "):
+        raise DavError(405, "This address book can't be changed that way.", {"Allow": METHODS})
+    return Dav(request, device, target, await _cards(request, device))
+
+
+SignedIn = Annotated[Dav, Depends(signed_in)]
+_DAV_PATH = "/carddav/{rest:path}"
+_OTHER_METHODS = ["POST", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"]
+
+
+@router.options(_DAV_PATH, include_in_schema=False)
+async def dav_options() -> Response:
+    """No sign-in needed: what this server speaks."""
+    return Response(status_code=200, headers={"DAV": "1, 3, addressbook", "Allow": METHODS})
+
+
+@router.api_route(_DAV_PATH, methods=["GET", "HEAD"], include_in_schema=False)
+async def dav_get(dav: SignedIn) -> Response:
+    """One card (.vcf); HEAD: its ETag alone."""
+    card = dav.by_file.get(dav.target.card or "")
+    if dav.target.kind != "card" or card is None:
+        raise DavError(404 if dav.target.kind == "card" else 405, "Ask for a card (.vcf).")
+    body = b"" if dav.request.method == "HEAD" else card.text.encode()
+    return Response(body, media_type="text/vcard; charset=utf-8", headers={"ETag": card.etag})
+
+
+@router.delete(_DAV_PATH, include_in_schema=False)
+async def dav_delete(dav: SignedIn) -> Response:
+    return Response(status_code=200)  # the box's "delete" changes nothing here
+
+
+@router.api_route(_DAV_PATH, methods=["PROPFIND"], include_in_schema=False)
+async def dav_propfind(dav: SignedIn) -> Response:
+    """The properties of a resource (Depth 0) and of its children (Depth 1)."""
+    request, user, target, by_file = dav.request, dav.user, dav.target, dav.by_file
+    wanted = _wanted(await _body(request))
     multi = ET.Element(q(DAV, "multistatus"))
-    if method == "PROPFIND":
-        depth = request.headers.get("depth", "1")
-        wanted = _wanted(body)
-        if target.kind == "card":
-            card = by_file.get(target.card or "")
-            if card is None:
-                return _error(404, "There is no such card.")
-            _response(
-                multi,
-                _href(request, user, "card", target.card),
-                _props(request, "card", user, items, card),
-                wanted,
-            )
-            return _multistatus(multi)
-        _response(
-            multi,
-            _href(request, user, target.kind),
-            _props(request, target.kind, user, items, None),
-            wanted,
-        )
-        if depth != "0":
-            children = {"root": ["principal"], "home": ["book"]}.get(target.kind, [])
-            for kind in children:
-                _response(
-                    multi,
-                    _href(request, user, kind),
-                    _props(request, kind, user, items, None),
-                    wanted,
-                )
-            if target.kind == "book":
-                for name, card in by_file.items():
-                    _response(
-                        multi,
-                        _href(request, user, "card", name),
-                        _props(request, "card", user, items, card),
-                        wanted,
-                    )
+
+    def add(kind: str, card_file: str | None = None, card: Card | None = None) -> None:
+        have = _props(request, kind, user, dav.items, card)
+        _response(multi, _href(request, user, kind, card_file), have, wanted)
+
+    if target.kind == "card":
+        card = by_file.get(target.card or "")
+        if card is None:
+            raise DavError(404, "There is no such card.")
+        add("card", target.card, card)
         return _multistatus(multi)
-    # REPORT
-    if body is None or target.kind != "book":
-        return _error(400, "A REPORT goes to the address book, with a body.")
+    add(target.kind)
+    if request.headers.get("depth", "1") != "0":
+        for kind in {"root": ["principal"], "home": ["book"]}.get(target.kind, []):
+            add(kind)
+        if target.kind == "book":
+            for name, card in by_file.items():
+                add("card", name, card)
+    return _multistatus(multi)
+
+
+@router.api_route(_DAV_PATH, methods=["REPORT"], include_in_schema=False)
+async def dav_report(dav: SignedIn) -> Response:
+    """``addressbook-multiget`` (the cards named) and ``addressbook-query`` (every card)."""
+    request, user, by_file = dav.request, dav.user, dav.by_file
+    body = await _body(request)
+    if body is None or dav.target.kind != "book":
+        raise DavError(400, "A REPORT goes to the address book, with a body.")
     if body.tag == q(CARD, "addressbook-multiget"):
         names = [(h.text or "").strip() for h in body.iter(q(DAV, "href"))]
     elif body.tag == q(CARD, "addressbook-query"):
@@ -438,17 +446,26 @@ async def carddav(request: Request, rest: str) -> Response:
     wanted = (
         [c.tag for c in prop] if prop is not None else [q(DAV, "getetag"), q(CARD, "address-data")]
     )
+    multi = ET.Element(q(DAV, "multistatus"))
     for href in names:
-        name = href.rstrip("/").rsplit("/", 1)[-1]
-        card = by_file.get(name)
+        card = by_file.get(href.rstrip("/").rsplit("/", 1)[-1])
         if card is None:
             response = ET.SubElement(multi, q(DAV, "response"))
             ET.SubElement(response, q(DAV, "href")).text = href
             ET.SubElement(response, q(DAV, "status")).text = "HTTP/1.1 404 Not Found"
             continue
-        have = {**_props(request, "card", user, items, card), q(CARD, "address-data"): card.text}
+        have = {
+            **_props(request, "card", user, dav.items, card),
+            q(CARD, "address-data"): card.text,
+        }
         _response(multi, href, have, wanted)
     return _multistatus(multi)
+
+
+@router.api_route(_DAV_PATH, methods=_OTHER_METHODS, include_in_schema=False)
+async def dav_other(dav: SignedIn) -> Response:
+    """Methods an address book here doesn't take (``signed_in`` answers 405 first)."""
+    raise DavError(405, "This address book can't be changed that way.", {"Allow": METHODS})
 
 
 _UNSUPPORTED_REPORT = (
@@ -458,29 +475,25 @@ _UNSUPPORTED_REPORT = (
 _TEL = re.compile(r"^TEL[^:]*:(.+)$", re.M | re.I)
 
 
-async def _put(request: Request, device: Any, target: _Target) -> Response:
+@router.put(_DAV_PATH, include_in_schema=False)
+async def dav_put(dav: SignedIn, store: StoreDep, settings: SettingsDep) -> Response:
     """A card from the box: one number is the user's "block this caller" (a report)."""
-    if target.kind != "card":
-        return _error(405, "Put cards (.vcf) into the address book.", {"Allow": METHODS})
+    request, device = dav.request, dav.device
+    if dav.target.kind != "card":
+        raise DavError(405, "Put cards (.vcf) into the address book.", {"Allow": METHODS})
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        return _error(413, f"The card is larger than {MAX_BODY:,} bytes.")
+        raise DavError(413, f"The card is larger than {MAX_BODY:,} bytes.")
     text = raw.decode("utf-8", "replace").replace("\r\n", "\n")
     if "BEGIN:VCARD" not in text.upper():
-        return _error(400, "That is not a vCard.")
+        raise DavError(400, "That is not a vCard.")
     numbers = [n.strip() for n in _TEL.findall(text) if n.strip()]
     if len(numbers) != 1:
         return Response(status_code=201, headers={"ETag": '"ignored"'})  # only single numbers count
-    from ringcheck.errors import RingcheckError
-
-    store = request.app.state.store
-    settings: Settings = request.app.state.settings
     try:
-        from ringcheck import check
-
         e164 = check(numbers[0], home=device.home, settings=settings).number.e164
         if e164 is None:
-            return _error(400, "That number can't be read.")
+            raise DavError(400, "That number can't be read.")
         await run_in_threadpool(
             lambda: store.add_report(
                 number=e164,
@@ -490,9 +503,6 @@ async def _put(request: Request, device: Any, target: _Target) -> Response:
             )
         )
     except RingcheckError as exc:
-        status = 429 if exc.code == "rate_limited" else 400
-        return _error(status, exc.message)
-    community = getattr(request.app.state, "community", None)
-    if community is not None and hasattr(community, "invalidate"):
-        community.invalidate(e164)
+        raise DavError(429 if exc.code == "rate_limited" else 400, exc.message) from None
+    request.app.state.community.invalidate(e164)
     return Response(status_code=201, headers={"ETag": '"reported"'})

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
-from collections import OrderedDict
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -35,6 +33,8 @@ from ringcheck.lookup import (
     lookup_async,
 )
 from ringcheck.settings import Settings
+from ringcheck.web.cache import MISS, TimedCache
+from ringcheck.web.deps import RangeIndexDep, SettingsDep, StoreDep
 from ringcheck.web.responses import (
     Headers,
     conditional,
@@ -93,12 +93,13 @@ class PhoneAnswers:
     def __init__(self, settings: Settings, community: Any = None) -> None:
         self.settings = settings
         self.community = community
-        self.ttl = float(settings.community_cache_seconds)
         self.max_age = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
-        self._kept: OrderedDict[_Key, tuple[float, bytes, bytes, bytes]] = OrderedDict()
+        self.kept: TimedCache[_Key, tuple[bytes, bytes, bytes]] = TimedCache(
+            settings.community_cache_seconds, MAX_ANSWERS
+        )
 
     def forget(self) -> None:
-        self._kept.clear()
+        self.kept.clear()
 
     async def find(self, number: str) -> Lookup:
         """The lookup for ``number`` with what people reported about it, if anyone did."""
@@ -124,18 +125,13 @@ class PhoneAnswers:
                 error_body("invalid_request", "direction must be in or out."),
             )
         key = (route, number, max_text, form, direction)
-        now = time.monotonic()
-        kept = self._kept.get(key)
-        if kept is not None and kept[0] > now:
-            _, media, body, tag = kept
-        else:
+        kept = self.kept.get(key)
+        if kept is MISS or not isinstance(kept, tuple):
             media, body = await self._make(route, number, _chars(_int(max_text)), form, direction)
-            tag = etag(body)
-            if self.ttl > 0 and len(number) <= MAX_NUMBER_CHARS:
-                self._kept[key] = (now + self.ttl, media, body, tag)
-                self._kept.move_to_end(key)
-                while len(self._kept) > MAX_ANSWERS:
-                    self._kept.popitem(last=False)
+            kept = (media, body, etag(body))
+            if len(number) <= MAX_NUMBER_CHARS:
+                self.kept.put(key, kept)
+        media, body, tag = kept
         return conditional(body, media, held, self.max_age, tag)
 
     async def _make(
@@ -268,6 +264,8 @@ _BLOCKLIST_TYPES = {
 )
 async def get_blocklist(
     request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
     format: Annotated[str, Query(description="callblocker, csv, vcard or spamblocker.")] = (
         "callblocker"
     ),
@@ -288,8 +286,6 @@ async def get_blocklist(
     moment = _moment(since) if since is not None else None
     if since is not None and moment is None:
         raise invalid("since must be a date or time such as 2026-11-01 or 2026-11-01T12:00Z.")
-    settings: Settings = request.app.state.settings
-    store = getattr(request.app.state, "store", None)
 
     def made() -> blocklist.BlockList:
         return blocklist.build(
@@ -297,8 +293,8 @@ async def get_blocklist(
             level=level,
             limit=limit,
             since=moment,
-            reported=store.widely_reported if store is not None else None,
-            community=store.community if store is not None else None,
+            reported=store.widely_reported,
+            community=store.community,
         )
 
     found = await run_in_threadpool(made)
@@ -316,26 +312,14 @@ def _moment(text: str) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-class _Buckets:
-    """Reported numbers by the first hex digits of their hash, rebuilt when older than
-    the reports cache (``community_cache_seconds``, at least a few seconds)."""
+def reported_by_prefix(store: Any) -> dict[str, list[str]]:
+    """Reported numbers by the first hex digits of their hash (``privacy.split``)."""
+    from ringcheck import privacy
 
-    def __init__(self) -> None:
-        self.built_at = -1e18
-        self.by_prefix: dict[str, list[str]] = {}
-
-    def get(self, store: Any, ttl: float) -> dict[str, list[str]]:
-        import time
-
-        from ringcheck import privacy
-
-        now = time.monotonic()
-        if now - self.built_at > ttl:
-            buckets: dict[str, list[str]] = {}
-            for e164 in store.reported_numbers():
-                buckets.setdefault(privacy.split(e164)[0], []).append(e164)
-            self.by_prefix, self.built_at = buckets, now
-        return self.by_prefix
+    buckets: dict[str, list[str]] = {}
+    for e164 in store.reported_numbers():
+        buckets.setdefault(privacy.split(e164)[0], []).append(e164)
+    return buckets
 
 
 @router.get(
@@ -353,7 +337,9 @@ class _Buckets:
         "numbers are few enough that a full hash is easily turned back into the number."
     ),
 )
-async def get_range(request: Request, prefix: str) -> Response:
+async def get_range(
+    prefix: str, store: StoreDep, settings: SettingsDep, index: RangeIndexDep
+) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     from ringcheck import privacy
@@ -361,18 +347,14 @@ async def get_range(request: Request, prefix: str) -> Response:
     wanted = privacy.valid_prefix(prefix)
     if wanted is None:
         raise invalid("Send the first 5 hex digits of the SHA-256 of the E.164 number.")
-    settings: Settings = request.app.state.settings
-    store = getattr(request.app.state, "store", None)
-    ttl = max(5.0, float(settings.community_cache_seconds))
-    buckets = getattr(request.app.state, "range_buckets", None)
-    if buckets is None:  # one index per app (each is a worker with its own store)
-        buckets = request.app.state.range_buckets = _Buckets()
 
     def listed() -> list[tuple[str, str, int]]:
-        if store is None:
-            return []
+        buckets = index.get("all")
+        if not isinstance(buckets, dict):  # rebuilt as often as the reports cache
+            buckets = reported_by_prefix(store)
+            index.put("all", buckets)
         entries = []
-        for e164 in buckets.get(store, ttl).get(wanted, []):
+        for e164 in buckets.get(wanted, []):
             found = lookup(e164, settings=settings, community=store.community(e164))
             entries.append((privacy.split(e164)[1], found.action, found.score9))
         return entries
