@@ -392,3 +392,4 @@ def not_found(request: Request) -> Response:
         return render(
             request, "404.html", status=404, path=path, values=values, suggestion=suggestion
         )
+    return render(request, "404.html", status=404, path=path)
