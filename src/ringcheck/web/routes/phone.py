@@ -277,7 +277,7 @@ async def get_blocklist(
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    from ringcheck import blocklist
+    from ringcheck.phones import blocklists as blocklist
 
     if format not in blocklist.FORMATS:
         raise invalid(f"format must be one of {', '.join(blocklist.FORMATS)}.")
@@ -313,12 +313,12 @@ def _moment(text: str) -> dt.datetime | None:
 
 
 def reported_by_prefix(store: Any) -> dict[str, list[str]]:
-    """Reported numbers by the first hex digits of their hash (``privacy.split``)."""
-    from ringcheck import privacy
+    """Reported numbers by the first hex digits of their hash (``remote.split``)."""
+    from ringcheck.phones import remote
 
     buckets: dict[str, list[str]] = {}
     for e164 in store.reported_numbers():
-        buckets.setdefault(privacy.split(e164)[0], []).append(e164)
+        buckets.setdefault(remote.split(e164)[0], []).append(e164)
     return buckets
 
 
@@ -342,9 +342,9 @@ async def get_range(
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    from ringcheck import privacy
+    from ringcheck.phones import remote
 
-    wanted = privacy.valid_prefix(prefix)
+    wanted = remote.valid_prefix(prefix)
     if wanted is None:
         raise invalid("Send the first 5 hex digits of the SHA-256 of the E.164 number.")
 
@@ -355,10 +355,10 @@ async def get_range(
             index.put("all", buckets)
         entries = []
         for e164 in buckets.get(wanted, []):
-            found = lookup(e164, settings=settings, community=store.community(e164))
-            entries.append((privacy.split(e164)[1], found.action, found.score9))
+            found = lookup(e164, settings=settings, reports=store.community)
+            entries.append((remote.split(e164)[1], found.action, found.score9))
         return entries
 
-    body = privacy.answer(await run_in_threadpool(listed))
+    body = remote.answer(await run_in_threadpool(listed))
     headers = {"Cache-Control": "no-store"}  # padding differs on every answer
     return Response(body, media_type="text/plain; charset=us-ascii", headers=headers)
