@@ -18,9 +18,10 @@ from ringcheck import __version__
 from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.store import Store
-from ringcheck.web.answers import CheckAnswers
+from ringcheck.web.answers import CheckAnswers, PhoneAnswers
 from ringcheck.web.cache import TimedCache
 from ringcheck.web.community import CommunityCache
+from ringcheck.web.dav import DavError, on_dav_error
 from ringcheck.web.fastlane import FastLane
 from ringcheck.web.middleware import EdgeMiddleware
 from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
@@ -33,6 +34,9 @@ log = logging.getLogger("ringcheck.web")
 DESCRIPTION = """Check a phone number that called you: where it is from, what kind of line it
 is, what calling back could cost, how risky it looks and what to do. Every answer follows
 the result contract in DESIGN.md. Errors are `{"error": {"code", "message"}}`."""
+
+
+ROUTES = (api, pages, reports, moderation, triage, phone, carddav)  # one router per area
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,32 +74,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # No OpenTelemetry here; FastAPI otherwise asks on every request whether it's set up.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.state.settings = settings
-    app.state.store = store
-    app.state.sign_in = sign_in
-    app.state.community = community = CommunityCache(store, settings.community_cache_seconds)
-    app.state.check_answers = answers = CheckAnswers(settings, community.find)
-    community.on_invalidate.append(answers.forget)
-    app.state.phone_answers = phones = phone.PhoneAnswers(settings, community.find)
-    community.on_invalidate.append(phones.forget)
-    # /api/v1/range: reported numbers by hash prefix, rebuilt as often as the reports cache
-    app.state.range_index = TimedCache(max(5.0, settings.community_cache_seconds), 1)
-    app.state.carddav = carddav.Books()
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(reports.router)
-    app.include_router(moderation.router)
-    app.include_router(triage.router)
-    app.include_router(phone.router)
-    app.include_router(carddav.router)
+    _set_state(app, settings, store, sign_in)
+    for area in ROUTES:
+        app.include_router(area.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     add_error_handlers(app, pages.invalid_page, pages.error_page)
-    app.add_exception_handler(carddav.DavError, carddav.on_dav_error)  # type: ignore[arg-type]
-    app.add_middleware(FastLane, answers=answers, health=_health_body(), phones=phones)
+    app.add_exception_handler(DavError, on_dav_error)  # type: ignore[arg-type]
+    state = app.state
+    app.add_middleware(
+        FastLane, answers=state.check_answers, health=_health_body(), phones=state.phone_answers
+    )
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
     app.add_middleware(EdgeMiddleware)
     return app
+
+
+def _set_state(app: FastAPI, settings: Settings, store: Store, sign_in: SignInGuard) -> None:
+    """Everything the routes share (``deps.py`` reads it), made here and nowhere else."""
+    state = app.state
+    state.settings, state.store, state.sign_in = settings, store, sign_in
+    state.community = community = CommunityCache(store, settings.community_cache_seconds)
+    state.check_answers = CheckAnswers(settings, community.find)
+    state.phone_answers = PhoneAnswers(settings, community.find)
+    # A report drops the kept answers at once, so the reporter sees it in the next one.
+    community.on_invalidate += [state.check_answers.forget, state.phone_answers.forget]
+    # /api/v1/range: reported numbers by hash prefix, rebuilt as often as the reports cache
+    state.range_index = TimedCache(max(5.0, settings.community_cache_seconds), 1)
+    state.carddav = carddav.Books()
 
 
 def app_from_env() -> FastAPI:

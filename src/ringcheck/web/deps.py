@@ -2,47 +2,45 @@
 
 A route asks for what it needs (``settings: SettingsDep``, ``store: StoreDep``) instead of
 reaching into ``request.app.state``; every value here is made once per app, in
-``create_app``, never lazily by a route.
+``create_app``, never lazily by a route. Helpers that hold only the request read the
+same values with the ``*_of`` readers.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Request
 
 from ringcheck.settings import Settings
 from ringcheck.store import Store
+from ringcheck.web.answers import CheckAnswers, PhoneAnswers
 from ringcheck.web.cache import TimedCache
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.signin import SignInGuard
 
+T = TypeVar("T")
 RangeIndex = TimedCache[str, dict[str, list[str]]]
 
 
-def settings_of(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+class _Reader(Generic[T]):
+    """Reads ``app.state.<name>``, the value ``create_app`` put there."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, request: Request) -> T:
+        value: T = getattr(request.app.state, self.name)
+        return value
 
 
-def store_of(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def community_of(request: Request) -> CommunityCache:
-    cache: CommunityCache = request.app.state.community
-    return cache
-
-
-def sign_in_of(request: Request) -> SignInGuard:
-    guard: SignInGuard = request.app.state.sign_in
-    return guard
-
-
-def range_index_of(request: Request) -> RangeIndex:
-    index: RangeIndex = request.app.state.range_index
-    return index
+settings_of: _Reader[Settings] = _Reader("settings")
+store_of: _Reader[Store] = _Reader("store")
+community_of: _Reader[CommunityCache] = _Reader("community")
+sign_in_of: _Reader[SignInGuard] = _Reader("sign_in")
+check_answers_of: _Reader[CheckAnswers] = _Reader("check_answers")
+phone_answers_of: _Reader[PhoneAnswers] = _Reader("phone_answers")
+range_index_of: _Reader[RangeIndex] = _Reader("range_index")
 
 
 def client_of(request: Request) -> str:
@@ -54,5 +52,7 @@ SettingsDep = Annotated[Settings, Depends(settings_of)]
 StoreDep = Annotated[Store, Depends(store_of)]
 CommunityDep = Annotated[CommunityCache, Depends(community_of)]
 SignInDep = Annotated[SignInGuard, Depends(sign_in_of)]
+CheckAnswersDep = Annotated[CheckAnswers, Depends(check_answers_of)]
+PhoneAnswersDep = Annotated[PhoneAnswers, Depends(phone_answers_of)]
 RangeIndexDep = Annotated[RangeIndex, Depends(range_index_of)]
 ClientDep = Annotated[str, Depends(client_of)]

@@ -9,33 +9,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, ValidationError
 
-from ringcheck.checker import AsyncReports, CheckResult, check_async
+from ringcheck.checker import CheckResult, check_async
 from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, CallContext, ring_seconds
-from ringcheck.settings import Settings
+from ringcheck.web.answers import MAX_CLAIMED_CHARS, MAX_NUMBER_CHARS
+from ringcheck.web.deps import CheckAnswersDep, CommunityDep, SettingsDep
 from ringcheck.web.responses import (
     ERRORS,
-    ApiError,
     ErrorResponse,
     documented,
     error_dict,
-    invalid,
-    json_body,
     json_response,
-    problem_of,
 )
 
 if TYPE_CHECKING:
     pass
 
 MAX_BATCH = 1000
-MAX_NUMBER_CHARS = 1000
-MAX_CLAIMED_CHARS = 200
 
 
 class CallbackCostModel(BaseModel):
@@ -181,24 +176,30 @@ class CodesResponse(BaseModel):
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
-async def _check_item(
-    item: CheckRequest, settings: Settings, reports: AsyncReports | None
-) -> CheckResult:
-    context = CallContext(
-        claimed=item.claimed or None,
-        rang_seconds=ring_seconds(item.rang),
-        voicemail=item.voicemail,
-        expected_abroad=item.expected,
-        recorded_message=item.recorded,
-        voicemail_number=item.voicemail_number or None,
-    )
-    return await check_async(
-        item.number, context, home=settings.home, settings=settings, reports=reports
-    )
+class ItemChecker:
+    """Checks a POSTed item with this app's settings and reports (a dependency)."""
+
+    def __init__(self, settings: SettingsDep, community: CommunityDep) -> None:
+        self.settings, self.reports = settings, community.find
+
+    async def __call__(self, item: CheckRequest) -> CheckResult:
+        context = CallContext(
+            claimed=item.claimed or None,
+            rang_seconds=ring_seconds(item.rang),
+            voicemail=item.voicemail,
+            expected_abroad=item.expected,
+            recorded_message=item.recorded,
+            voicemail_number=item.voicemail_number or None,
+        )
+        home, settings = self.settings.home, self.settings
+        return await check_async(
+            item.number, context, home=home, settings=settings, reports=self.reports
+        )
 
 
-_TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
-_FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
+Checker = Annotated[ItemChecker, Depends()]
+
+
 _GET_CHECK_PARAMETERS: list[dict[str, Any]] = [
     {
         "name": "number",
@@ -246,78 +247,15 @@ _GET_CHECK_PARAMETERS: list[dict[str, Any]] = [
 ]
 
 
-def _flag(params: Any, name: str) -> bool | None:
-    value = params.get(name)
-    if value is None:
-        return None
-    text = value.strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise invalid(f"{name}: use true or false")
-
-
-def _query_item(params: Any) -> tuple[str, CallContext]:
-    """The GET /check query, checked by hand.
-
-    Same rules as the documented schema; FastAPI's per-parameter machinery costs more than
-    the check itself on this, the busiest endpoint.
-    """
-    number = params.get("number")
-    if number is None:
-        raise invalid("number: Field required")
-    if len(number) > MAX_NUMBER_CHARS:
-        raise invalid(f"number: at most {MAX_NUMBER_CHARS} characters")
-    claimed = params.get("claimed")
-    if claimed is not None and len(claimed) > MAX_CLAIMED_CHARS:
-        raise invalid(f"claimed: at most {MAX_CLAIMED_CHARS} characters")
-    voicemail_number = params.get("voicemail_number")
-    if voicemail_number is not None and len(voicemail_number) > MAX_VOICEMAIL_NUMBER_CHARS:
-        raise invalid(f"voicemail_number: at most {MAX_VOICEMAIL_NUMBER_CHARS} characters")
-    context = CallContext(
-        claimed=claimed or None,
-        rang_seconds=ring_seconds(params.get("rang")),
-        voicemail=_flag(params, "voicemail"),
-        expected_abroad=_flag(params, "expected"),
-        recorded_message=_flag(params, "recorded"),
-        voicemail_number=voicemail_number or None,
-    )
-    return number, context
-
-
 @router.get(
     "/check",
     summary="Check one number",
     responses={200: {"model": CheckResultModel}, **ERRORS},
     openapi_extra={"parameters": _GET_CHECK_PARAMETERS},
 )
-async def get_check(request: Request) -> Response:
-    answers = request.app.state.check_answers
+async def get_check(request: Request, answers: CheckAnswersDep) -> Response:
     status, body = await answers.answer(request.scope.get("query_string", b""))
     return Response(body, status_code=status, media_type="application/json")
-
-
-async def check_query(
-    params: Any,
-    settings: Settings,
-    community: AsyncReports | None = None,
-) -> tuple[int, bytes]:
-    """GET /api/v1/check for a parsed query string: (status, JSON body).
-
-    Shared by the FastAPI route and the fast lane (through ``answers.CheckAnswers``), so
-    both answer alike. ``community`` looks up what people reported about a number.
-    """
-    try:
-        number, context = _query_item(params)
-        result = await check_async(
-            number, context, home=settings.home, settings=settings, reports=community
-        )
-    except ApiError as exc:
-        return exc.status, exc.body()
-    except RingcheckError as exc:
-        return problem_of(exc).status, problem_of(exc).body()
-    return 200, json_body(result.to_dict())
 
 
 @router.post(
@@ -325,10 +263,8 @@ async def check_query(
     summary="Check one number (JSON body)",
     responses={200: {"model": CheckResultModel}, **ERRORS},
 )
-async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) -> Response:
-    settings, community = request.app.state.settings, request.app.state.check_answers.community
-    result = await _check_item(item, settings, community)
-    return json_response(result.to_dict())
+async def post_check(item: Annotated[CheckRequest, Body()], checked: Checker) -> Response:
+    return json_response((await checked(item)).to_dict())
 
 
 @router.post(
@@ -336,14 +272,11 @@ async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) ->
     summary="Check up to 1,000 numbers",
     responses={200: {"model": BatchResponse}, **ERRORS},
 )
-async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -> Response:
-    settings, community = request.app.state.settings, request.app.state.check_answers.community
+async def post_batch(batch: Annotated[BatchRequest, Body()], checked: Checker) -> Response:
     results = []
     for raw in batch.items:
         try:
-            item = CheckRequest.model_validate(raw)
-            result = await _check_item(item, settings, community)
-            results.append(result.to_dict())
+            results.append((await checked(CheckRequest.model_validate(raw))).to_dict())
         except ValidationError as exc:
             results.append(error_dict("invalid_item", _first_problem(exc)))
         except RingcheckError as exc:

@@ -36,54 +36,42 @@ from ringcheck.checker import check
 from ringcheck.errors import RingcheckError
 from ringcheck.phones import blocklists
 from ringcheck.phones.carddav import Card, cards
-from ringcheck.settings import Settings
 from ringcheck.store import Store
 from ringcheck.web.cache import MISS, TimedCache
-from ringcheck.web.deps import SettingsDep, SignInDep, StoreDep
+from ringcheck.web.dav import (
+    CARD,
+    DAV,
+    MAX_BODY,
+    METHODS,
+    REALM,
+    UNSUPPORTED_REPORT,
+    XML,
+    DavError,
+    Target,
+    add_response,
+    base_url,
+    href_for,
+    multistatus,
+    props,
+    q,
+    read_body,
+    target_of,
+    wanted_props,
+)
+from ringcheck.web.deps import (
+    SettingsDep,
+    SignInDep,
+    StoreDep,
+    client_of,
+    community_of,
+    settings_of,
+    store_of,
+)
 from ringcheck.web.signin import refusal_text
 
 router = APIRouter()
-DAV, CARD, CS = "DAV:", "urn:ietf:params:xml:ns:carddav", "http://calendarserver.org/ns/"
-for _prefix, _uri in (("D", DAV), ("C", CARD), ("CS", CS)):
-    ET.register_namespace(_prefix, _uri)
-MAX_BODY = 1_000_000
-BOOK = "blocklist"
-METHODS = "OPTIONS, GET, HEAD, PROPFIND, REPORT, PUT, DELETE"
-REALM = 'Basic realm="ringcheck", charset="UTF-8"'
 SIGN_IN_SECONDS = 300.0  # a checked password is trusted this long (scrypt is slow on purpose)
 CARDS_SECONDS = 300.0  # a device's cards are rebuilt after this long
-_XML = "application/xml; charset=utf-8"
-_PATH = re.compile(
-    r"^/carddav/(?:(?P<kind>principals|addressbooks)/(?P<user>[^/]+)/"
-    r"(?:(?P<book>[^/]+)/(?:(?P<card>[^/]+\.vcf))?)?)?$"
-)
-
-
-def q(ns: str, name: str) -> str:
-    return f"{{{ns}}}{name}"
-
-
-@dataclass(frozen=True)
-class _Target:
-    kind: str  # root, principal, home, book, card, unknown
-    user: str | None = None
-    card: str | None = None
-
-
-def _target(path: str) -> _Target:
-    found = _PATH.match(path if path.endswith((".vcf", "/")) else path + "/")
-    if found is None:
-        return _Target("unknown")
-    kind, user, book, card = found.group("kind", "user", "book", "card")
-    if kind is None:
-        return _Target("root")
-    if kind == "principals":
-        return _Target("principal", user) if book is None else _Target("unknown")
-    if book is None:
-        return _Target("home", user)
-    if book != BOOK:
-        return _Target("unknown", user)
-    return _Target("card", user, card) if card else _Target("book", user)
 
 
 class Books:
@@ -97,6 +85,12 @@ class Books:
         self.cards: TimedCache[tuple[str, str, int], list[Card]] = TimedCache(
             CARDS_SECONDS, max_entries
         )
+
+
+def books_of(request: Request) -> Books:
+    """The app's ``Books`` (made by ``create_app``)."""
+    books: Books = request.app.state.carddav
+    return books
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
@@ -133,13 +127,12 @@ async def _device(request: Request, store: Store, books: Books) -> Any:
 
 
 async def _cards(request: Request, device: Any) -> list[Card]:
-    books: Books = request.app.state.carddav
+    books = books_of(request)
     key = (device.home, device.level, device.size)
     kept = books.cards.get(key)
     if kept is not MISS:
         return kept  # type: ignore[return-value]
-    settings: Settings = request.app.state.settings
-    store = request.app.state.store
+    settings, store = settings_of(request), store_of(request)
     mine = settings.updated({"home": device.home}, "device")
 
     def build() -> list[Card]:
@@ -157,27 +150,6 @@ async def _cards(request: Request, device: Any) -> list[Card]:
     return made
 
 
-class DavError(Exception):
-    """Answered as a short plain-text error (DAV clients show no JSON or pages)."""
-
-    def __init__(self, status: int, text: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(text)
-        self.status, self.text, self.headers = status, text, headers
-
-    def response(self) -> Response:
-        return Response(
-            self.text + "\n",
-            status_code=self.status,
-            media_type="text/plain; charset=utf-8",
-            headers=self.headers,
-        )
-
-
-async def on_dav_error(request: Request, exc: DavError) -> Response:
-    """The exception handler ``create_app`` installs for ``DavError``."""
-    return exc.response()
-
-
 def _unauthorized() -> DavError:
     return DavError(
         401,
@@ -186,155 +158,11 @@ def _unauthorized() -> DavError:
     )
 
 
-async def _body(request: Request) -> ET.Element | None:
-    """The request's XML, parsed safely (None if empty); DavError 413 or 400 if not."""
-    too_large = DavError(413, f"The request body is larger than {MAX_BODY:,} bytes.")
-    size = request.headers.get("content-length")
-    if size is not None and size.isdigit() and int(size) > MAX_BODY:
-        raise too_large
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise too_large
-    if not raw.strip():
-        return None
-    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        raise DavError(400, "Document types and entities are not accepted.")
-    try:
-        return ET.fromstring(raw)
-    except ET.ParseError as exc:
-        raise DavError(400, f"The XML can't be read: {exc}.") from None
-
-
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
-def _href(request: Request, user: str | None, kind: str, card: str | None = None) -> str:
-    base = _base(request) + "/carddav/"
-    if kind == "root":
-        return base
-    if kind == "principal":
-        return f"{base}principals/{user}/"
-    if kind == "home":
-        return f"{base}addressbooks/{user}/"
-    if kind == "book":
-        return f"{base}addressbooks/{user}/{BOOK}/"
-    return f"{base}addressbooks/{user}/{BOOK}/{card}"
-
-
-def _ctag(items: list[Card]) -> str:
-    return '"' + hashlib.sha1("".join(c.etag for c in items).encode()).hexdigest()[:16] + '"'
-
-
-def _props(
-    request: Request, kind: str, user: str, items: list[Card], card: Card | None
-) -> dict[str, Any]:
-    """Every property a resource has: name -> a text, or a builder of child elements."""
-    principal = _href(request, user, "principal")
-    common: dict[str, Any] = {
-        q(DAV, "current-user-principal"): [("href", principal)],
-    }
-    if kind == "root":
-        return {
-            **common,
-            q(DAV, "resourcetype"): [("collection", None)],
-            q(DAV, "displayname"): "ringcheck",
-        }
-    if kind == "principal":
-        return {
-            **common,
-            q(DAV, "resourcetype"): [("principal", None)],
-            q(DAV, "principal-URL"): [("href", principal)],
-            q(CARD, "addressbook-home-set"): [("href", _href(request, user, "home"))],
-            q(DAV, "displayname"): "ringcheck device",
-        }
-    if kind == "home":
-        return {
-            **common,
-            q(DAV, "resourcetype"): [("collection", None)],
-            q(DAV, "displayname"): "ringcheck address books",
-        }
-    if kind == "book":
-        tag = _ctag(items)
-        return {
-            **common,
-            q(DAV, "resourcetype"): [("collection", None), (q(CARD, "addressbook"), None)],
-            q(DAV, "displayname"): "ringcheck block list",
-            q(CARD, "addressbook-description"): "Scam numbers to block (ringcheck)",
-            q(CS, "getctag"): tag,
-            q(DAV, "getetag"): tag,
-            q(DAV, "supported-report-set"): "reports",
-            q(CARD, "supported-address-data"): "address-data",
-        }
-    assert card is not None
-    return {
-        q(DAV, "getetag"): card.etag,
-        q(DAV, "getcontenttype"): "text/vcard; charset=utf-8",
-        q(DAV, "resourcetype"): [],
-    }
-
-
-def _fill(element: ET.Element, value: Any) -> None:
-    if isinstance(value, str):
-        if value == "reports":
-            for name in ("addressbook-multiget", "addressbook-query"):
-                report = ET.SubElement(
-                    ET.SubElement(element, q(DAV, "supported-report")), q(DAV, "report")
-                )
-                ET.SubElement(report, q(CARD, name))
-        elif value == "address-data":
-            ET.SubElement(
-                element,
-                q(CARD, "address-data-type"),
-                {"content-type": "text/vcard", "version": "3.0"},
-            )
-        else:
-            element.text = value
-        return
-    for name, text in value:
-        child = ET.SubElement(element, name if name.startswith("{") else q(DAV, name))
-        if text is not None:
-            child.text = text
-
-
-def _response(multi: ET.Element, href: str, have: dict[str, Any], wanted: list[str] | None) -> None:
-    response = ET.SubElement(multi, q(DAV, "response"))
-    ET.SubElement(response, q(DAV, "href")).text = href
-    names = list(have) if wanted is None else wanted
-    found = [n for n in names if n in have]
-    missing = [n for n in names if n not in have]
-    for group, status in ((found, "200 OK"), (missing, "404 Not Found")):
-        if not group:
-            continue
-        stat = ET.SubElement(response, q(DAV, "propstat"))
-        prop = ET.SubElement(stat, q(DAV, "prop"))
-        for name in group:
-            element = ET.SubElement(prop, name)
-            if name in have:
-                _fill(element, have[name])
-        ET.SubElement(stat, q(DAV, "status")).text = f"HTTP/1.1 {status}"
-
-
-def _multistatus(multi: ET.Element) -> Response:
-    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(multi)
-    return Response(body, status_code=207, media_type=_XML)
-
-
-def _wanted(body: ET.Element | None) -> list[str] | None:
-    """The properties a PROPFIND asks for (None: all of them)."""
-    if body is None or body.find(q(DAV, "allprop")) is not None:
-        return None
-    prop = body.find(q(DAV, "prop"))
-    return None if prop is None else [child.tag for child in prop]
-
-
 @router.api_route(
     "/.well-known/carddav", methods=["GET", "PROPFIND", "OPTIONS"], include_in_schema=False
 )
 async def well_known(request: Request) -> Response:
-    return Response(status_code=301, headers={"Location": _base(request) + "/carddav/"})
+    return Response(status_code=301, headers={"Location": base_url(request) + "/carddav/"})
 
 
 @dataclass(frozen=True)
@@ -343,7 +171,7 @@ class Dav:
 
     request: Request
     device: Any
-    target: _Target
+    target: Target
     items: list[Card]
 
     @property
@@ -358,17 +186,17 @@ class Dav:
 async def signed_in(request: Request, store: StoreDep, guard: SignInDep) -> Dav:
     """Every method but OPTIONS: an address that keeps failing waits (429), then HTTP
     Basic as a device (401), and only that device's own book (404)."""
-    client = request.client.host if request.client else "unknown"
+    client = client_of(request)
     wait = await guard.wait(client)
     if wait:
         raise DavError(429, refusal_text(wait), {"Retry-After": str(wait)})
-    device = await _device(request, store, request.app.state.carddav)
+    device = await _device(request, store, books_of(request))
     if device is None:
         if request.headers.get("authorization"):
             given = _credentials(request)
             await guard.failed(client, "CardDAV", given[0] if given else "")
         raise _unauthorized()
-    target = _target(request.url.path)
+    target = target_of(request.url.path)
     if target.kind == "unknown" or (target.user is not None and target.user != device.username):
         raise DavError(404, "There is nothing here.")
     if request.method not in METHODS.split(", "):
@@ -377,17 +205,17 @@ async def signed_in(request: Request, store: StoreDep, guard: SignInDep) -> Dav:
 
 
 SignedIn = Annotated[Dav, Depends(signed_in)]
-_DAV_PATH = "/carddav/{rest:path}"
+_DAVPATH = "/carddav/{rest:path}"
 _OTHER_METHODS = ["POST", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"]
 
 
-@router.options(_DAV_PATH, include_in_schema=False)
+@router.options(_DAVPATH, include_in_schema=False)
 async def dav_options() -> Response:
     """No sign-in needed: what this server speaks."""
     return Response(status_code=200, headers={"DAV": "1, 3, addressbook", "Allow": METHODS})
 
 
-@router.api_route(_DAV_PATH, methods=["GET", "HEAD"], include_in_schema=False)
+@router.api_route(_DAVPATH, methods=["GET", "HEAD"], include_in_schema=False)
 async def dav_get(dav: SignedIn) -> Response:
     """One card (.vcf); HEAD: its ETag alone."""
     card = dav.by_file.get(dav.target.card or "")
@@ -397,28 +225,28 @@ async def dav_get(dav: SignedIn) -> Response:
     return Response(body, media_type="text/vcard; charset=utf-8", headers={"ETag": card.etag})
 
 
-@router.delete(_DAV_PATH, include_in_schema=False)
+@router.delete(_DAVPATH, include_in_schema=False)
 async def dav_delete(dav: SignedIn) -> Response:
     return Response(status_code=200)  # the box's "delete" changes nothing here
 
 
-@router.api_route(_DAV_PATH, methods=["PROPFIND"], include_in_schema=False)
+@router.api_route(_DAVPATH, methods=["PROPFIND"], include_in_schema=False)
 async def dav_propfind(dav: SignedIn) -> Response:
     """The properties of a resource (Depth 0) and of its children (Depth 1)."""
     request, user, target, by_file = dav.request, dav.user, dav.target, dav.by_file
-    wanted = _wanted(await _body(request))
+    wanted = wanted_props(await read_body(request))
     multi = ET.Element(q(DAV, "multistatus"))
 
     def add(kind: str, card_file: str | None = None, card: Card | None = None) -> None:
-        have = _props(request, kind, user, dav.items, card)
-        _response(multi, _href(request, user, kind, card_file), have, wanted)
+        have = props(request, kind, user, dav.items, card)
+        add_response(multi, href_for(request, user, kind, card_file), have, wanted)
 
     if target.kind == "card":
         card = by_file.get(target.card or "")
         if card is None:
             raise DavError(404, "There is no such card.")
         add("card", target.card, card)
-        return _multistatus(multi)
+        return multistatus(multi)
     add(target.kind)
     if request.headers.get("depth", "1") != "0":
         for kind in {"root": ["principal"], "home": ["book"]}.get(target.kind, []):
@@ -426,22 +254,22 @@ async def dav_propfind(dav: SignedIn) -> Response:
         if target.kind == "book":
             for name, card in by_file.items():
                 add("card", name, card)
-    return _multistatus(multi)
+    return multistatus(multi)
 
 
-@router.api_route(_DAV_PATH, methods=["REPORT"], include_in_schema=False)
+@router.api_route(_DAVPATH, methods=["REPORT"], include_in_schema=False)
 async def dav_report(dav: SignedIn) -> Response:
     """``addressbook-multiget`` (the cards named) and ``addressbook-query`` (every card)."""
     request, user, by_file = dav.request, dav.user, dav.by_file
-    body = await _body(request)
+    body = await read_body(request)
     if body is None or dav.target.kind != "book":
         raise DavError(400, "A REPORT goes to the address book, with a body.")
     if body.tag == q(CARD, "addressbook-multiget"):
         names = [(h.text or "").strip() for h in body.iter(q(DAV, "href"))]
     elif body.tag == q(CARD, "addressbook-query"):
-        names = [_href(request, user, "card", name) for name in by_file]
+        names = [href_for(request, user, "card", name) for name in by_file]
     else:
-        return Response(_UNSUPPORTED_REPORT, status_code=403, media_type=_XML)
+        return Response(UNSUPPORTED_REPORT, status_code=403, media_type=XML)
     prop = body.find(q(DAV, "prop"))
     wanted = (
         [c.tag for c in prop] if prop is not None else [q(DAV, "getetag"), q(CARD, "address-data")]
@@ -455,27 +283,23 @@ async def dav_report(dav: SignedIn) -> Response:
             ET.SubElement(response, q(DAV, "status")).text = "HTTP/1.1 404 Not Found"
             continue
         have = {
-            **_props(request, "card", user, dav.items, card),
+            **props(request, "card", user, dav.items, card),
             q(CARD, "address-data"): card.text,
         }
-        _response(multi, href, have, wanted)
-    return _multistatus(multi)
+        add_response(multi, href, have, wanted)
+    return multistatus(multi)
 
 
-@router.api_route(_DAV_PATH, methods=_OTHER_METHODS, include_in_schema=False)
+@router.api_route(_DAVPATH, methods=_OTHER_METHODS, include_in_schema=False)
 async def dav_other(dav: SignedIn) -> Response:
     """Methods an address book here doesn't take (``signed_in`` answers 405 first)."""
     raise DavError(405, "This address book can't be changed that way.", {"Allow": METHODS})
 
 
-_UNSUPPORTED_REPORT = (
-    b'<?xml version="1.0" encoding="utf-8"?>\n'
-    b'<D:error xmlns:D="DAV:"><D:supported-report/></D:error>'
-)
 _TEL = re.compile(r"^TEL[^:]*:(.+)$", re.M | re.I)
 
 
-@router.put(_DAV_PATH, include_in_schema=False)
+@router.put(_DAVPATH, include_in_schema=False)
 async def dav_put(dav: SignedIn, store: StoreDep, settings: SettingsDep) -> Response:
     """A card from the box: one number is the user's "block this caller" (a report)."""
     request, device = dav.request, dav.device
@@ -504,5 +328,5 @@ async def dav_put(dav: SignedIn, store: StoreDep, settings: SettingsDep) -> Resp
         )
     except RingcheckError as exc:
         raise DavError(429 if exc.code == "rate_limited" else 400, exc.message) from None
-    request.app.state.community.invalidate(e164)
+    community_of(request).invalidate(e164)
     return Response(status_code=201, headers={"ETag": '"reported"'})

@@ -16,28 +16,25 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ringcheck.settings import Settings
-from ringcheck.web.community import CommunityCache
+from ringcheck.web.deps import ClientDep, SettingsDep, SignInDep, community_of, store_of
 from ringcheck.web.responses import json_response
 from ringcheck.web.routes.reports import (
     MAX_PAGE,
     MAX_PER_PAGE,
     number_reports,
 )
-from ringcheck.web.routes.reports import store_of as _store
-from ringcheck.web.signin import SignInGuard, refusal_text
+from ringcheck.web.signin import refusal_text
 
 MAX_MODERATOR_CHARS = 100
 
 
-async def require_admin(request: Request) -> None:
+async def require_admin(
+    request: Request, settings: SettingsDep, guard: SignInDep, client: ClientDep
+) -> None:
     """Let the request through only with the configured admin token; an address that
     keeps sending a wrong one is told to wait (429) before its token is even looked at."""
-    settings: Settings = request.app.state.settings
     if not settings.admin_token:
         raise HTTPException(404, "Not Found")
-    guard: SignInGuard = request.app.state.sign_in
-    client = request.client.host if request.client else "unknown"
     wait = await guard.wait(client)
     if wait:
         raise HTTPException(429, refusal_text(wait), headers={"Retry-After": str(wait)})
@@ -68,11 +65,10 @@ def moderator(request: Request) -> str:
 
 
 def _moderate(request: Request, report_id: int, reason: str, hide: bool) -> Response:
-    store = _store(request)
+    store = store_of(request)
     act = store.hide if hide else store.unhide
     view = act(report_id, moderator=moderator(request), reason=reason.strip())
-    cache: CommunityCache = request.app.state.community
-    cache.invalidate(view.e164)
+    community_of(request).invalidate(view.e164)
     return json_response({"report": view.to_dict()})
 
 
@@ -104,5 +100,5 @@ def list_reports(
 
 @router.get("/audit")
 def audit(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
-    entries: list[Any] = _store(request).audit_log(limit=limit)
+    entries: list[Any] = store_of(request).audit_log(limit=limit)
     return json_response({"audit": [entry.to_dict() for entry in entries]})

@@ -25,9 +25,8 @@ from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
 from ringcheck.homes import contacts, help_for
 from ringcheck.risk import CallContext, ring_seconds
-from ringcheck.settings import Settings
 from ringcheck.web import csrf
-from ringcheck.web.community import CommunityCache
+from ringcheck.web.deps import CommunityDep, SettingsDep, community_of, settings_of
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ringcheck/web
 templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
@@ -156,7 +155,7 @@ def render(request: Request, name: str, status: int = 200, **values: Any) -> HTM
     Form problems go in ``errors`` ({field: message}); ``error`` is one message about
     the whole form (an expired token, say).
     """
-    settings: Settings = request.app.state.settings
+    settings = settings_of(request)
     token = request.cookies.get(csrf.COOKIE)
     if not token or not csrf.valid(settings.secret_key, token, token):
         token = csrf.issue(settings.secret_key)
@@ -247,8 +246,7 @@ async def home(request: Request) -> Response:
 
 
 @router.post("/check", response_class=HTMLResponse)
-async def submit(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
+async def submit(request: Request, settings: SettingsDep) -> Response:
     form = await request.form()
     fields = {k: str(form.get(k) or "")[:1000] for k in ("number", *_CONTEXT_FIELDS)}
     if not csrf.valid(
@@ -271,8 +269,9 @@ async def submit(request: Request) -> Response:
 
 
 @router.api_route("/number/{number:path}", methods=_PAGE_METHODS, response_class=HTMLResponse)
-async def number_page(request: Request, number: str) -> Response:
-    settings: Settings = request.app.state.settings
+async def number_page(
+    request: Request, number: str, settings: SettingsDep, community: CommunityDep
+) -> Response:
     fields = {
         "number": number[:1000],
         **{k: request.query_params.get(k, "")[:1000] for k in _CONTEXT_FIELDS},
@@ -280,7 +279,7 @@ async def number_page(request: Request, number: str) -> Response:
     if request.query_params.get("reported") in NOTICES and is_e164(number):
         # Back from sending a report, maybe to another worker than the one that saved
         # it: read the number afresh, so the thank-you sits above a count that has it.
-        request.app.state.community.refresh(number)
+        community.refresh(number)
     try:
         context, clean = context_from(request.query_params)
         result = await check_async(
@@ -311,8 +310,7 @@ def reports_for(request: Request, text: str) -> AsyncReports | None:
     """
     if not is_e164(text):
         return None
-    cache: CommunityCache = request.app.state.community
-    return cache.find
+    return community_of(request).find
 
 
 def number_view(
@@ -327,7 +325,7 @@ def number_view(
     ``also`` the other numbers the person's text held."""
     info = result.number
     canonical = number_url(result, clean, also)
-    home_contacts = contacts(request.app.state.settings.home)
+    home_contacts = contacts(settings_of(request).home)
     community = result.community if result.community and result.community.total else None
     return render(
         request,
@@ -376,10 +374,8 @@ async def codes(request: Request, q: str = "", warned: str = "") -> Response:
 
 
 @router.api_route("/about", methods=_PAGE_METHODS, response_class=HTMLResponse)
-async def about(request: Request) -> Response:
-    return render(
-        request, "about.html", sources=tables().sources, settings=request.app.state.settings
-    )
+async def about(request: Request, settings: SettingsDep) -> Response:
+    return render(request, "about.html", sources=tables().sources, settings=settings)
 
 
 @router.get("/docs", response_class=HTMLResponse)

@@ -17,9 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
 
-import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -27,29 +25,20 @@ from pydantic import BaseModel, Field
 from ringcheck.lookup import (
     ACTIONS,
     CATEGORIES,
-    DEFAULT_LABEL_CHARS,
-    Lookup,
     lookup,
-    lookup_async,
 )
 from ringcheck.settings import Settings
-from ringcheck.web.cache import MISS, TimedCache
-from ringcheck.web.deps import RangeIndexDep, SettingsDep, StoreDep
+from ringcheck.web.answers import MIN_CACHE_SECONDS
+from ringcheck.web.deps import PhoneAnswersDep, RangeIndexDep, SettingsDep, StoreDep
 from ringcheck.web.responses import (
-    Headers,
     conditional,
     documented,
-    error_body,
-    etag,
     invalid,
     raw_response,
 )
 
 log = logging.getLogger("ringcheck.web")
 router = APIRouter(prefix="/api/v1", tags=["phone systems"])
-MAX_NUMBER_CHARS = 200  # longer text is no caller ID: answered as unreadable
-MAX_LABEL_CHARS = 60  # Superfecta's longest caller name
-_MIN_CACHE_SECONDS = 60
 
 
 class LookupModel(BaseModel):
@@ -74,88 +63,9 @@ class LookupModel(BaseModel):
     )
 
 
-JSON = b"application/json"
-TEXT = b"text/plain; charset=us-ascii"
-MAX_ANSWERS = 20_000  # kept per worker, oldest dropped first
-_Key = tuple[str, str, str | None, str | None, str | None]
-DIRECTIONS = ("in", "out")  # ?direction=: who placed the call, the number or a subscriber
-
-
-class PhoneAnswers:
-    """Answers to /api/v1/lookup and /api/v1/cid, for the routes and the fast lane alike.
-
-    An answer depends only on the route, the number as sent, ``max`` and ``format``, the
-    data version and what people reported; reports are read through the worker's
-    reports cache, so an answer is kept for as long (``community_cache_seconds``).
-    Phone systems ask about the same few campaign numbers many times a second.
-    """
-
-    def __init__(self, settings: Settings, community: Any = None) -> None:
-        self.settings = settings
-        self.community = community
-        self.max_age = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
-        self.kept: TimedCache[_Key, tuple[bytes, bytes, bytes]] = TimedCache(
-            settings.community_cache_seconds, MAX_ANSWERS
-        )
-
-    def forget(self) -> None:
-        self.kept.clear()
-
-    async def find(self, number: str) -> Lookup:
-        """The lookup for ``number`` with what people reported about it, if anyone did."""
-        if len(number) > MAX_NUMBER_CHARS:
-            number = ""
-        return await lookup_async(number, settings=self.settings, reports=self.community)
-
-    async def answer(
-        self,
-        route: str,
-        number: str,
-        max_text: str | None,
-        form: str | None,
-        held: str,
-        direction: str | None = None,
-    ) -> tuple[int, Headers, bytes]:
-        """(status, headers, body) for ``route`` ("lookup" or "cid"); ``direction`` is
-        the lookup's ?direction= (None when not sent)."""
-        if route == "lookup" and direction is not None and direction not in DIRECTIONS:
-            return (
-                422,
-                [(b"content-type", JSON)],
-                error_body("invalid_request", "direction must be in or out."),
-            )
-        key = (route, number, max_text, form, direction)
-        kept = self.kept.get(key)
-        if kept is MISS or not isinstance(kept, tuple):
-            media, body = await self._make(route, number, _chars(_int(max_text)), form, direction)
-            kept = (media, body, etag(body))
-            if len(number) <= MAX_NUMBER_CHARS:
-                self.kept.put(key, kept)
-        media, body, tag = kept
-        return conditional(body, media, held, self.max_age, tag)
-
-    async def _make(
-        self, route: str, number: str, chars: int, form: str | None, direction: str | None
-    ) -> tuple[bytes, bytes]:
-        if route == "lookup":
-            verdict = (await self.find(number)).to_dict(chars)
-            if direction is not None:
-                # A call-back's own mapping is still to come: for now the same action.
-                verdict.update(direction=direction, callback_action=verdict["action"])
-            return JSON, orjson.dumps(verdict)
-        try:  # the body becomes the caller's name: never a traceback
-            found = await self.find(number)
-        except Exception:
-            log.exception("caller-name lookup failed")
-            return TEXT, b"Unknown"
-        text = hash_text(found, chars) if form == "hash" else found.label(chars)
-        return TEXT, text.encode("ascii")
-
-
-def cached(request: Request, body: bytes, media_type: str) -> Response:
+def cached(request: Request, body: bytes, media_type: str, settings: Settings) -> Response:
     """``body`` as a Response with cache headers, or 304 when the client holds it."""
-    settings: Settings = request.app.state.settings
-    max_age = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
+    max_age = max(MIN_CACHE_SECONDS, settings.community_cache_seconds)
     status, headers, out = conditional(
         body, media_type.encode(), request.headers.get("if-none-match", ""), max_age
     )
@@ -175,6 +85,7 @@ def cached(request: Request, body: bytes, media_type: str) -> Response:
 )
 async def get_lookup(
     request: Request,
+    answers: PhoneAnswersDep,
     number: Annotated[str, Path(description="The caller ID as the phone system has it.")],
     max: Annotated[str | None, Query(description="Label length, 1-60 (default 15).")] = None,
     direction: Annotated[
@@ -182,7 +93,6 @@ async def get_lookup(
         Query(description="'out' when a subscriber dials this number (a call-back); 'in' else."),
     ] = None,
 ) -> Response:
-    answers: PhoneAnswers = request.app.state.phone_answers
     held = request.headers.get("if-none-match", "")
     return raw_response(*await answers.answer("lookup", number, max, None, held, direction))
 
@@ -202,40 +112,14 @@ async def get_lookup(
 )
 async def get_cid(
     request: Request,
+    answers: PhoneAnswersDep,
     number: str,
     max: Annotated[str | None, Query(description="Longest name, 1-60 (default 15).")] = None,
     format: Annotated[str | None, Query(description="'hash' for HASH() in Asterisk.")] = None,
 ) -> Response:
     # Query values are read by hand: a bad one must still answer 200 with a name.
-    answers: PhoneAnswers = request.app.state.phone_answers
     held = request.headers.get("if-none-match", "")
     return raw_response(*await answers.answer("cid", number, max, format, held))
-
-
-def hash_text(found: Lookup, chars: int = DEFAULT_LABEL_CHARS) -> str:
-    """``action=block&score9=9&level=…&category=…&label=SPAM%20Wangiri`` (URL-encoded
-    pairs, as Asterisk's ``CURLOPT(hashcompat)`` reads them into ``HASH()``)."""
-    pairs = {
-        "action": found.action,
-        "score9": str(found.score9),
-        "level": found.level or "",
-        "category": found.category,
-        "label": found.label(chars),
-    }
-    return urlencode(pairs, quote_via=quote)
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        return None
-
-
-def _chars(value: int | None) -> int:
-    if value is None or value < 1:
-        return DEFAULT_LABEL_CHARS
-    return min(value, MAX_LABEL_CHARS)
 
 
 _BLOCKLIST_TYPES = {
@@ -299,7 +183,7 @@ async def get_blocklist(
 
     found = await run_in_threadpool(made)
     body, media = blocklist.write(found, format, settings.home)
-    answer = cached(request, body.encode("utf-8"), media)
+    answer = cached(request, body.encode("utf-8"), media, settings)
     answer.headers["Last-Modified"] = found.date.strftime("%a, %d %b %Y %H:%M:%S GMT")
     return answer
 
