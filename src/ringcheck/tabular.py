@@ -99,7 +99,7 @@ def open_text(path: Path | str) -> IO[str]:
     it is read."""
     if is_gzip(path):
         return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")  # noqa: SIM115 (the caller closes)
+    return open(path, encoding="utf-8", errors="replace")
 
 
 def first_lines(path: Path | str, count: int = 50) -> list[str]:

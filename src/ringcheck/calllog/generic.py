@@ -1,10 +1,10 @@
 """Any CSV or TSV call log with a header row: the columns are found by their names.
 
 The number column is the first whose name reads as ``number``, ``phone``, ``phone number``,
-``caller``, ``caller id``, ``from``, ``msisdn`` or ``a-number`` (case, spaces, dashes and
+``msisdn``, ``caller``, ``caller id``, ``from`` or ``a-number`` (case, spaces, dashes and
 underscores don't matter); the time, ring-time or duration, direction and status columns
-likewise (``FIELDS``: the names are ``tabular.ALIASES``), or named outright with ``columns``. Separate date and time
-columns are read together.
+likewise (``FIELDS``, in terms of ``tabular.ALIASES``), or named outright with
+``columns``. Separate date and time columns are read together.
 
 How long a call rang comes only from a ring-time column (the log ``ringcheck watch
 fritzbox`` keeps has one), or from call records with both a duration and a billed-seconds
@@ -94,6 +94,8 @@ _WORDS: dict[str, tuple[bool | None, bool | None]] = {
         (None, False),
     ),
 }
+
+
 def read_csv(
     text: str,
     home: str,
