@@ -15,8 +15,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ringcheck.calllog.html import environment
-from ringcheck.datatables import tables
+from ringcheck import reportfiles
 from ringcheck.scan import ScanResult, iso
 from ringcheck.scan.detect import Finding
 from ringcheck.scan.features import written
@@ -205,5 +204,4 @@ def report_view(result: ScanResult, mask: bool = False) -> dict[str, Any]:
 
 def render(result: ScanResult, mask: bool = False) -> str:
     """The report as one self-contained HTML page."""
-    template = environment().get_template("scan_report.html")
-    return template.render(report=report_view(result, mask), data_version=tables().version)
+    return reportfiles.render("scan_report.html", report=report_view(result, mask))
