@@ -21,10 +21,11 @@ import datetime as dt
 import io
 from typing import Any, Final
 
-from ringcheck import blockfiles, tabular
-from ringcheck.blockfiles import CONTACT_NAME
+from ringcheck import tabular
 from ringcheck.calllog.core import Triage
 from ringcheck.lookup import says_scam
+from ringcheck.phones import blockfiles
+from ringcheck.phones.blockfiles import CONTACT_NAME
 from ringcheck.risk import LEVELS, at_least
 from ringcheck.tabular import safe_cell
 

@@ -10,7 +10,7 @@ escaped by autoescape.
 The triage report's body, its CSS and the level icons (``triage_body.html``,
 ``triage_report_css.html``, ``_icons.html``) are drawn by the web app's /triage page too:
 they live here, with the report they belong to, and the web app's loader looks in this
-folder after its own (``web.pages``). The web app's own page frame (``base.html``) stays
+folder after its own (``web.routes.pages``). The web app's own page frame (``base.html``) stays
 in ``web/templates``: a report file has no navigation, forms or fetched assets.
 
 >>> environment().get_template("_report.html").render().startswith("<!doctype html>")

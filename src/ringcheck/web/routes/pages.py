@@ -30,7 +30,7 @@ from ringcheck.settings import Settings
 from ringcheck.web import csrf
 from ringcheck.web.community import CommunityCache
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ringcheck/web
 # The web app's own templates, then the report files' (the /triage page draws the triage
 # report's body: it lives with the report, ``reportfiles``).
 templates = Jinja2Templates(directory=[os.path.join(HERE, "templates"), reportfiles.TEMPLATES])
