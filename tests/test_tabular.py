@@ -109,3 +109,29 @@ def test_json_is_escaped_and_csv_cells_never_run_as_formulas() -> None:
     assert tabular.to_json({"a": "<b>&"}) == b'{"a":"\\u003cb\\u003e\\u0026"}'
     assert tabular.safe_cell("=HYPERLINK()") == "'=HYPERLINK()"
     assert tabular.to_csv(["a"], [[1], [2]]) == "a\r\n1\r\n2\r\n"
+
+
+def test_a_growing_file_is_read_line_by_line_as_a_whole_file_would_be() -> None:
+    """``LineReader`` (a live follow's reader) gives the rows and the bad lines the
+    whole-text readers give, numbered alike, from lines fed one at a time."""
+    text = "sep=;\nnumber;time\n+447400123456;2024-03-01 02:10\n\n+447400123457\n"
+    reader = tabular.LineReader()
+    fed = [reader.feed(line) for line in text.splitlines(keepends=True)]
+    assert reader.header == tabular.Header(["number", "time"], ";", 2, "number;time")
+    bad: list[tabular.BadLine] = []
+    numbered = list(tabular.numbered_lines(text))[2:]  # after the sep= line and the header
+    whole = list(tabular.rows(numbered, ";", 2, bad))
+    assert [r for r in fed if isinstance(r, tabular.Row)] == whole
+    assert (
+        [r for r in fed if isinstance(r, tabular.BadLine)]
+        == bad
+        == [tabular.BadLine(5, "This line has 1 columns; the header has 2.")]
+    )
+
+
+def test_a_switchs_headerless_lines_are_read_with_its_field_names() -> None:
+    reader = tabular.LineReader(["src", "dst", "start"], width=2)
+    assert reader.feed('"1001","1002","2026-11-03 02:10:05"\n') == tabular.Row(
+        1, ["1001", "1002", "2026-11-03 02:10:05"]
+    )
+    assert reader.feed("1001\n") == tabular.BadLine(2, "This line has 1 columns; the header has 2.")

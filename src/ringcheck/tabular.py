@@ -260,6 +260,53 @@ def rows(
             yield row
 
 
+class LineReader:
+    """A table read a line at a time, as a file that is still being written gives them:
+    ``feed`` each complete line (its line end removed or not) and get its ``Row``, its
+    ``BadLine``, or None (a blank line, a ``sep=`` line, the header).
+
+    ``names`` for a file without a header (a switch's CSV: its fields in order; rows
+    need as many cells, or ``width`` when fewer will do); else the header is the first
+    line that isn't blank, and sets ``header``. The separator is ``separator``, or the
+    one a ``sep=`` line names, or guessed from the header (or first record).
+
+    >>> reader = LineReader()
+    >>> [reader.feed(line) for line in ["number;time", "+447400123456;2024-03-01 02:10"]]
+    [None, Row(line=2, cells=['+447400123456', '2024-03-01 02:10'])]
+    """
+
+    def __init__(
+        self,
+        names: Sequence[str] | None = None,
+        *,
+        separator: str | None = None,
+        width: int | None = None,
+    ) -> None:
+        self.separator = separator
+        self.header: Header | None = None
+        self.names = list(names) if names is not None else None
+        self.width = width if width is not None else (len(self.names) if self.names else None)
+        self.line = 0
+
+    def feed(self, line: str) -> Row | BadLine | None:
+        """What line number ``self.line + 1`` holds."""
+        self.line += 1
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            return None
+        if self.line == 1 and sep_line(line) is not None:
+            self.separator = sep_line(line) or self.separator
+            return None
+        if self.separator is None:
+            self.separator = guess_separator(line)
+        if self.names is None:
+            self.header = Header(split(line, self.separator), self.separator, self.line, line)
+            self.names = self.header.names
+            self.width = self.width or len(self.names)
+            return None
+        return cells(self.line, line, self.separator, self.width or 0)
+
+
 # Columns --------------------------------------------------------------------------------
 
 # Every name a column is known by (compared by ``normal``), each name once, by what the
