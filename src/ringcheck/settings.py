@@ -98,6 +98,13 @@ def _level(text: str) -> str:
     return value
 
 
+def _callback_action(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("block", "warn", "allow"):
+        raise ValueError("use block, warn or allow")
+    return value
+
+
 def _list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -200,6 +207,13 @@ SETTINGS: tuple[Setting, ...] = (
         _level,
     ),
     Setting(
+        "callback_action",
+        "warn",
+        "What call-back lookups (?direction=out) answer for a number in a live scam "
+        "campaign: block, warn or allow.",
+        _callback_action,
+    ),
+    Setting(
         "environment",
         "development",
         "development or production; production refuses placeholder secrets.",
@@ -270,6 +284,7 @@ class Settings:
     scan_spark_master: str = ""
     lookup_block_at: str = "very_high"
     lookup_warn_at: str = "caution"
+    callback_action: str = "warn"
     environment: str = "development"
     secret_key: str = field(default="", repr=False)
     admin_token: str = field(default="", repr=False)

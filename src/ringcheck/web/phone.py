@@ -27,9 +27,17 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ringcheck.lookup import ACTIONS, CATEGORIES, DEFAULT_LABEL_CHARS, Lookup, lookup
+from ringcheck.lookup import (
+    ACTIONS,
+    CATEGORIES,
+    DEFAULT_LABEL_CHARS,
+    Lookup,
+    callback_action,
+    lookup,
+)
 from ringcheck.settings import Settings
 from ringcheck.web.api import _ERRORS
+from ringcheck.web.livecampaigns import LiveCampaigns
 
 log = logging.getLogger("ringcheck.web")
 router = APIRouter(prefix="/api/v1", tags=["phone systems"])
@@ -55,8 +63,9 @@ class LookupModel(BaseModel):
     )
     callback_action: str | None = Field(
         None,
-        description="With ?direction=out: what to do with a call to this number. For now "
-        "the same as action.",
+        description="With ?direction=out: what to do with a subscriber's call to this "
+        "number. For a number in a live scam campaign, the callback_action setting "
+        "(block, warn or allow; default warn); else the same as action.",
     )
 
 
@@ -72,14 +81,19 @@ class PhoneAnswers:
     """Answers to /api/v1/lookup and /api/v1/cid, for the routes and the fast lane alike.
 
     An answer depends only on the route, the number as sent, ``max`` and ``format``, the
-    data version and what people reported; reports are read through the worker's
-    reports cache, so an answer is kept for as long (``community_cache_seconds``).
-    Phone systems ask about the same few campaign numbers many times a second.
+    data version, what people reported and the live campaigns; reports are read through
+    the worker's reports cache, so an answer is kept for as long
+    (``community_cache_seconds``), and every kept answer is dropped when the campaigns
+    change (``livecampaigns``). Phone systems ask about the same few campaign numbers many
+    times a second.
     """
 
-    def __init__(self, settings: Settings, community: Any = None) -> None:
+    def __init__(
+        self, settings: Settings, community: Any = None, campaigns: LiveCampaigns | None = None
+    ) -> None:
         self.settings = settings
         self.community = community
+        self.campaigns = campaigns
         self.ttl = float(settings.community_cache_seconds)
         self.max_age = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
         self._kept: OrderedDict[_Key, tuple[float, bytes, bytes, bytes]] = OrderedDict()
@@ -92,10 +106,14 @@ class PhoneAnswers:
         if len(number) > MAX_NUMBER_CHARS:
             number = ""
         found = lookup(number, settings=self.settings)
-        if found.e164 and self.community is not None:
-            reported = await self.community(found.e164)
-            if reported is not None and not reported.empty:
-                found = lookup(number, settings=self.settings, community=reported)
+        if not found.e164:
+            return found
+        reported = await self.community(found.e164) if self.community is not None else None
+        if reported is not None and reported.empty:
+            reported = None
+        campaign = self.campaigns.find(found.e164) if self.campaigns is not None else None
+        if reported is not None or campaign is not None:
+            found = lookup(number, settings=self.settings, community=reported, campaign=campaign)
         return found
 
     async def answer(
@@ -111,6 +129,8 @@ class PhoneAnswers:
         the lookup's ?direction= (None when not sent)."""
         if route == "lookup" and direction is not None and direction not in DIRECTIONS:
             return 422, [(b"content-type", JSON)], _invalid_body("direction must be in or out.")
+        if self.campaigns is not None:
+            await self.campaigns.fresh()  # a change drops every kept answer (``forget``)
         key = (route, number, max_text, form, direction)
         now = time.monotonic()
         kept = self._kept.get(key)
@@ -130,10 +150,11 @@ class PhoneAnswers:
         self, route: str, number: str, chars: int, form: str | None, direction: str | None
     ) -> tuple[bytes, bytes]:
         if route == "lookup":
-            verdict = (await self.find(number)).to_dict(chars)
+            found = await self.find(number)
+            verdict = found.to_dict(chars)
             if direction is not None:
-                # A call-back's own mapping is still to come: for now the same action.
-                verdict.update(direction=direction, callback_action=verdict["action"])
+                out = callback_action(found, self.settings) if direction == "out" else None
+                verdict.update(direction=direction, callback_action=out or found.action)
             return JSON, orjson.dumps(verdict)
         try:  # the body becomes the caller's name: never a traceback
             found = await self.find(number)
