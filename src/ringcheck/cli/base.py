@@ -25,6 +25,7 @@ from ringcheck.settings import Settings, default_sqlite_path, load_settings
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
+    from ringcheck.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +55,15 @@ def reports_lookup(
     settings: Settings, wanted: bool, unused: str
 ) -> Iterator[Callable[[str], Community | None] | None]:
     """What people reported (``store.community``), from the reports database when asked
-    and there is one; None otherwise.
+    and there is one; None otherwise (``opened_store``)."""
+    with opened_store(settings, wanted, unused) as store:
+        yield store.community if store is not None else None
+
+
+@contextlib.contextmanager
+def opened_store(settings: Settings, wanted: bool, unused: str) -> Iterator[Store | None]:
+    """The reports database (reports, live campaigns) when asked and there is one; None
+    otherwise.
 
     Opt-in: the database code (SQLAlchemy, Alembic) triples the start-up time of a
     one-number check, so a command never loads it unasked. A database that can't be used
@@ -72,7 +81,7 @@ def reports_lookup(
         yield None
         return
     with store:
-        yield store.community
+        yield store
 
 
 def settings_from(config: str | None, home: str | None) -> Settings:

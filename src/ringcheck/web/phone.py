@@ -180,12 +180,14 @@ def conditional(
     return 200, [(b"content-type", media), *headers], body
 
 
-def cached(request: Request, body: bytes, media_type: str) -> Response:
-    """``body`` as a Response with cache headers, or 304 when the client holds it."""
+def cached(request: Request, body: bytes, media_type: str, also: str = "") -> Response:
+    """``body`` as a Response with cache headers, or 304 when the client holds it; its
+    ETag also changes with ``also`` (when the live campaigns last changed)."""
     settings: Settings = request.app.state.settings
     max_age = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
+    tag = etag(body + also.encode()) if also else None
     status, headers, out = conditional(
-        body, media_type.encode(), request.headers.get("if-none-match", ""), max_age
+        body, media_type.encode(), request.headers.get("if-none-match", ""), max_age, tag
     )
     return _response(status, headers, out)
 
@@ -290,8 +292,9 @@ _BLOCKLIST_TYPES = {
         **{status: _ERRORS[status] for status in (422, 429)},
     },
     description=(
-        "Numbers at least 3 different people reported, and the curated high-risk, "
-        "satellite and premium ranges, worst first. Formats: callblocker (its JSON list; "
+        "The numbers and ranges of scam campaigns running now, numbers at least 3 "
+        "different people reported, and the curated high-risk, satellite and premium "
+        "ranges, worst first. Formats: callblocker (its JSON list; "
         "ranges as prefixes), csv, vcard (one contact, whole numbers only), spamblocker "
         "(pattern,description CSV). Poll it daily; send If-None-Match with the ETag."
     ),
@@ -320,6 +323,8 @@ async def get_blocklist(
         return _invalid("since must be a date or time such as 2026-11-01 or 2026-11-01T12:00Z.")
     settings: Settings = request.app.state.settings
     store = getattr(request.app.state, "store", None)
+    live: LiveCampaigns = request.app.state.campaigns
+    await live.fresh()
 
     def made() -> blocklist.BlockList:
         return blocklist.build(
@@ -329,11 +334,12 @@ async def get_blocklist(
             since=moment,
             reported=store.widely_reported if store is not None else None,
             community=store.community if store is not None else None,
+            campaigns=live.blocking(),
         )
 
     found = await run_in_threadpool(made)
     body, media = blocklist.write(found, format, settings.home)
-    answer = cached(request, body.encode("utf-8"), media)
+    answer = cached(request, body.encode("utf-8"), media, also=live.stamp)
     answer.headers["Last-Modified"] = found.date.strftime("%a, %d %b %Y %H:%M:%S GMT")
     return answer
 
