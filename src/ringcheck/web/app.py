@@ -20,7 +20,7 @@ from ringcheck import __version__
 from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.store import Store
-from ringcheck.web import api, carddav, moderation, pages, phone, reports, triage
+from ringcheck.web import api, campaigns, carddav, moderation, pages, phone, reports, triage
 from ringcheck.web.answers import CheckAnswers
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(triage.router)
     app.include_router(phone.router)
     app.include_router(carddav.router)
+    app.include_router(campaigns.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     _add_error_handlers(app)

@@ -76,6 +76,10 @@ class LiveCampaigns:
         found = [c for c in self._by_key.values() if c.blocking(moment)]
         return sorted(found, key=lambda c: (c.last_seen, c.id), reverse=True)
 
+    def expect_change(self) -> None:
+        """Ask the store at the next ``fresh()``: this worker just changed a campaign."""
+        self._checked = float("-inf")
+
     async def fresh(self) -> None:
         """Re-read the campaigns if they changed, asking at most every ``poll_seconds``.
         The request that asks waits for the answer; others meanwhile use what is kept.
