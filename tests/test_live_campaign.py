@@ -7,12 +7,12 @@ import datetime as dt
 from types import SimpleNamespace
 
 from contract import assert_matches_contract, result_contradictions
-from ringcheck import blocklist
-from ringcheck.agi import Agi, commands
 from ringcheck.campaign import evidence
 from ringcheck.checker import check
 from ringcheck.datatables import tables
 from ringcheck.lookup import callback_action, lookup
+from ringcheck.phones import blocklists as blocklist
+from ringcheck.phones.agi import Agi, commands
 from ringcheck.settings import Settings
 
 NOW = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)

@@ -299,25 +299,6 @@ def callback_action(found: Lookup, settings: Settings) -> str:
     return found.action
 
 
-def ask_server(url: str, number: str, timeout: float) -> dict[str, Any]:
-    """The lookup JSON for ``number`` from the ringcheck server at ``url``
-    (``/api/v1/lookup``); raises OSError or ValueError when it can't be had."""
-    import json
-    import urllib.parse
-    import urllib.request  # here: it loads ssl and email, which a local lookup never needs
-
-    base = url.rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise ValueError("the server's URL must start with http:// or https://")
-    target = f"{base}/api/v1/lookup/{urllib.parse.quote(number, safe='')}"
-    request = urllib.request.Request(target, headers={"User-Agent": "ringcheck"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        found = json.loads(response.read(65_536))
-    if not isinstance(found, dict) or "action" not in found:
-        raise ValueError("the server's answer is not a ringcheck lookup")
-    return found
-
-
 def score9(score: int) -> int:
     """A 0-100 score on a 0-9 scale, in bands that follow the levels.
 

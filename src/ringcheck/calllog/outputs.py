@@ -23,10 +23,10 @@ from typing import Any, Final
 
 import orjson
 
-from ringcheck import blockfiles
-from ringcheck.blockfiles import CONTACT_NAME
 from ringcheck.calllog.core import Triage
 from ringcheck.lookup import says_scam
+from ringcheck.phones import blockfiles
+from ringcheck.phones.blockfiles import CONTACT_NAME
 from ringcheck.risk import LEVELS, at_least
 
 BLOCKLISTS: Final = ("csv", "vcard", "callblocker")

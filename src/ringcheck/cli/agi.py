@@ -51,7 +51,7 @@ def agi_command(
     """
     import asyncio
 
-    from ringcheck.agi import Agi
+    from ringcheck.phones.agi import Agi
 
     try:
         settings = settings_from(config, home)

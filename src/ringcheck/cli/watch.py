@@ -68,7 +68,7 @@ def fritzbox_command(
     """
     import asyncio
 
-    from ringcheck import callmonitor
+    from ringcheck.phones.fritzbox import callmonitor
 
     try:
         settings = settings_from(config, home)
@@ -118,7 +118,7 @@ def _barring(host: str, port: int, say: Any) -> Any:
     """The ``Watcher.block`` callback: bars a number on the box, in a thread."""
     import asyncio
 
-    from ringcheck.fritzbarring import BarringError, CallBarring
+    from ringcheck.phones.fritzbox.fritzbarring import BarringError, CallBarring
 
     try:
         barring = CallBarring.connect(host, port)

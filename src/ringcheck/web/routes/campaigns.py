@@ -33,11 +33,12 @@ from ringcheck.campaign import evidence
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
 from ringcheck.store import CampaignError, CampaignView, Store
-from ringcheck.web import csrf, pages
-from ringcheck.web.api import json_response
+from ringcheck.web import csrf
 from ringcheck.web.livecampaigns import LiveCampaigns
-from ringcheck.web.moderation import check_admin, moderator, require_admin
-from ringcheck.web.reports import store_error_response
+from ringcheck.web.routes import pages
+from ringcheck.web.routes.api import json_response
+from ringcheck.web.routes.moderation import check_admin, moderator, require_admin
+from ringcheck.web.routes.reports import store_error_response
 
 REALM = 'Basic realm="ringcheck analysts", charset="UTF-8"'
 DECISIONS = {

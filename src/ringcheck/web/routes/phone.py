@@ -36,8 +36,8 @@ from ringcheck.lookup import (
     lookup,
 )
 from ringcheck.settings import Settings
-from ringcheck.web.api import _ERRORS
 from ringcheck.web.livecampaigns import LiveCampaigns
+from ringcheck.web.routes.api import _ERRORS
 
 log = logging.getLogger("ringcheck.web")
 router = APIRouter(prefix="/api/v1", tags=["phone systems"])
@@ -312,7 +312,7 @@ async def get_blocklist(
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    from ringcheck import blocklist
+    from ringcheck.phones import blocklists as blocklist
 
     if format not in blocklist.FORMATS:
         return _invalid(f"format must be one of {', '.join(blocklist.FORMATS)}.")
@@ -371,13 +371,13 @@ class _Buckets:
     def get(self, store: Any, ttl: float) -> dict[str, list[str]]:
         import time
 
-        from ringcheck import privacy
+        from ringcheck.phones import remote
 
         now = time.monotonic()
         if now - self.built_at > ttl:
             buckets: dict[str, list[str]] = {}
             for e164 in store.reported_numbers():
-                buckets.setdefault(privacy.split(e164)[0], []).append(e164)
+                buckets.setdefault(remote.split(e164)[0], []).append(e164)
             self.by_prefix, self.built_at = buckets, now
         return self.by_prefix
 
@@ -400,9 +400,9 @@ class _Buckets:
 async def get_range(request: Request, prefix: str) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    from ringcheck import privacy
+    from ringcheck.phones import remote
 
-    wanted = privacy.valid_prefix(prefix)
+    wanted = remote.valid_prefix(prefix)
     if wanted is None:
         return _invalid("Send the first 5 hex digits of the SHA-256 of the E.164 number.")
     settings: Settings = request.app.state.settings
@@ -418,9 +418,9 @@ async def get_range(request: Request, prefix: str) -> Response:
         entries = []
         for e164 in buckets.get(store, ttl).get(wanted, []):
             found = lookup(e164, settings=settings, community=store.community(e164))
-            entries.append((privacy.split(e164)[1], found.action, found.score9))
+            entries.append((remote.split(e164)[1], found.action, found.score9))
         return entries
 
-    body = privacy.answer(await run_in_threadpool(listed))
+    body = remote.answer(await run_in_threadpool(listed))
     headers = {"Cache-Control": "no-store"}  # padding differs on every answer
     return Response(body, media_type="text/plain; charset=us-ascii", headers=headers)

@@ -7,7 +7,7 @@ short relative ones stop the box from sending DELETE):
 - ``/carddav/principals/{user}/``: the device's principal; ``addressbook-home-set``;
 - ``/carddav/addressbooks/{user}/``: the home set, holding one address book;
 - ``/carddav/addressbooks/{user}/blocklist/``: the book (``getctag``, ``getetag``);
-- ``/carddav/addressbooks/{user}/blocklist/{uid}.vcf``: a card (``ringcheck.carddav``).
+- ``/carddav/addressbooks/{user}/blocklist/{uid}.vcf``: a card (``ringcheck.phones.carddav``).
 
 Methods: OPTIONS (``DAV: 1, 3, addressbook``, no sign-in needed), PROPFIND (Depth 0 and
 1), REPORT ``addressbook-multiget`` and ``addressbook-query`` (every card), GET of a card,
@@ -33,8 +33,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ringcheck import blocklist as blocklists
-from ringcheck.carddav import Card, cards
+from ringcheck.phones import blocklists
+from ringcheck.phones.carddav import Card, cards
 from ringcheck.settings import Settings
 from ringcheck.web.signin import SignInGuard, refusal_text
 

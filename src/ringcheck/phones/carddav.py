@@ -2,7 +2,7 @@
 
 A FRITZ!Box can use an online phone book over CardDAV and block every number in it
 (haumacher/phoneblock serves its community list so). ``cards`` turns a block list
-(``ringcheck.blocklist``) into vCard 3.0 cards the way such a box takes them:
+(``ringcheck.phones.blocklists``) into vCard 3.0 cards the way such a box takes them:
 
 - ``FN:SPAM: <what it is> <first number>`` (``Blocked:`` when the verdict doesn't say
   scam, ``lookup.says_scam``), ``CATEGORIES:SPAM``; "what it is" from the entry's
@@ -23,9 +23,9 @@ import hashlib
 from dataclasses import dataclass
 
 from ringcheck import phonemeta
-from ringcheck.blockfiles import escape, fold
-from ringcheck.blocklist import BlockList, Entry
 from ringcheck.lookup import describe, says_scam
+from ringcheck.phones.blockfiles import escape, fold
+from ringcheck.phones.blocklists import BlockList, Entry
 
 MAX_TEL = 9
 UPDATED_UID = "rc-list-updated"

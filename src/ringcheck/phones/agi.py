@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ringcheck.community import Community
     from ringcheck.store.campaigns import CampaignView
 
-log = logging.getLogger("ringcheck.agi")
+log = logging.getLogger("ringcheck.phones.agi")
 PORT = 4573  # Asterisk's AGI_PORT
 MAX_LINE = 8_192  # bytes in one header or reply line
 MAX_HEADER_LINES = 200  # Asterisk sends about 25, plus one per argument

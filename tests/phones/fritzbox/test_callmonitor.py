@@ -1,7 +1,7 @@
-"""The FRITZ!Box call monitor (``ringcheck.callmonitor``, ``ringcheck watch fritzbox``)
-against a loopback TCP server replaying line sequences as a box sends them (formats
-from kbr/fritzconnection's docs and home-assistant's parser), and fritzconnection's own
-``FritzMonitor`` reading the same stream."""
+"""The FRITZ!Box call monitor (``ringcheck.phones.fritzbox.callmonitor``, ``ringcheck
+watch fritzbox``) against a loopback TCP server replaying line sequences as a box sends
+them (formats from kbr/fritzconnection's docs and home-assistant's parser), and
+fritzconnection's own ``FritzMonitor`` reading the same stream."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ringcheck.calllog import read_log, triage
-from ringcheck.callmonitor import CallLogFile, Watcher, parse_line
+from ringcheck.phones.fritzbox.callmonitor import CallLogFile, Watcher, parse_line
 from ringcheck.settings import Settings
 
 # One evening, as the box writes it: a Wangiri burst of two numbers in one range (missed,

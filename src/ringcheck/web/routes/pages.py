@@ -31,7 +31,7 @@ from ringcheck.web import csrf
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.livecampaigns import LiveCampaigns
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ringcheck/web
 templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
 router = APIRouter(include_in_schema=False)
 

@@ -31,11 +31,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ringcheck import blockfiles, phonemeta
-from ringcheck.blockfiles import CONTACT_NAME
+from ringcheck import phonemeta
 from ringcheck.datatables import Tables, tables
 from ringcheck.homes import is_uk
 from ringcheck.lookup import LIVE_CAMPAIGN, describe, lookup, says_scam, score9, spam_name
+from ringcheck.phones import blockfiles
+from ringcheck.phones.blockfiles import CONTACT_NAME
 from ringcheck.risk import LEVELS, at_least
 from ringcheck.settings import Settings
 
