@@ -78,14 +78,7 @@ def fritzbox_command(
         None if no_log else callmonitor.CallLogFile(log_path or callmonitor.default_log_path())
     )
 
-    def emit(event: dict[str, Any]) -> None:
-        if as_json:
-            sys.stdout.write(json.dumps(event) + "\n")
-        else:
-            text = _sentence(event)
-            if text:
-                click.echo(text)
-        sys.stdout.flush()
+    emit = _emitter(as_json)
 
     async def run_notify(found: Any, event: dict[str, Any]) -> None:
         import os
@@ -112,6 +105,21 @@ def fritzbox_command(
     with opened_store(settings, True, "live campaigns not used") as store:
         watcher.campaigns = store.blocking_campaign if store is not None else None
         asyncio.run(watcher.run(host, port, say=say))  # Ctrl+C: the group's exit 130
+
+
+def _emitter(as_json: bool) -> Any:
+    """The ``Watcher.emit`` callback: a JSON line, or the sentence for a person."""
+
+    def emit(event: dict[str, Any]) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(event) + "\n")
+        else:
+            text = _sentence(event)
+            if text:
+                click.echo(text)
+        sys.stdout.flush()
+
+    return emit
 
 
 def _barring(host: str, port: int, say: Any) -> Any:
