@@ -193,3 +193,20 @@ def test_the_carddav_book_gets_a_card_for_the_campaign_at_once(
     text = cards()
     assert "TEL;TYPE=WORK:+336123456*" in text  # a wildcard for the range, at once
     assert "rang 412 people" in text  # the card's note says what was seen
+
+
+def test_new_counts_of_a_blocked_campaign_keep_the_answers_a_new_range_drops_them(
+    make_client: Any, store: Store
+) -> None:
+    clock = Clock()
+    client = worker(make_client, clock)
+    store.publish_campaign(sighting(), quiet=QUIET)
+    assert lookup(client)["action"] == "block"
+    dropped: list[int] = []
+    client.app.state.campaigns.on_change.append(lambda: dropped.append(1))
+    store.publish_campaign(sighting(subscribers=900), quiet=QUIET)  # the detector, again
+    clock.now += 1
+    assert lookup(client)["action"] == "block" and dropped == []
+    store.publish_campaign(sighting("+336123457xx"), quiet=QUIET)
+    clock.now += 1
+    assert lookup(client, "+33612345700")["action"] == "block" and dropped == [1]

@@ -5,10 +5,13 @@ list, CardDAV book) asks ``find(e164)`` for the published campaign that holds th
 number; that is a few dictionary lookups, as the running campaigns are few and all kept.
 Before answering, ``fresh()`` asks the store when any campaign last changed
 (``Store.campaigns_changed_at``, one indexed query) at most every ``poll_seconds``; when
-it moved, the campaigns are read again and every answer cache built on them is dropped
-(``on_change``). So a campaign published by the live detector, or released by an analyst,
-reaches every worker's answers within ``poll_seconds`` (1 s) plus one query, whatever
-the answer caches would keep, with no message between workers.
+it moved, the campaigns are read again, and when the numbers and ranges they block
+changed, every answer cache built on them is dropped (``on_change``). So a campaign
+published by the live detector, or released by an analyst, reaches every worker's
+answers within ``poll_seconds`` (1 s) plus one query, whatever the answer caches would
+keep, with no message between workers. New counts of a campaign already blocked (the
+detector re-publishes every few seconds) keep the answers: their evidence words may be
+as old as the answer caches allow.
 """
 
 from __future__ import annotations
@@ -98,12 +101,15 @@ class LiveCampaigns:
                 listener()
 
     def refresh(self) -> bool:
-        """Read the campaigns again if they changed since last read; whether they did.
-        The stamp is read first, so a change made while reading is seen next time."""
+        """Read the campaigns again if they changed since last read; whether the numbers
+        and ranges they block did (new counts alone keep the kept answers: a detector
+        re-publishes every few seconds). The stamp is read first, so a change made while
+        reading is seen next time."""
         stamp = self.store.campaigns_changed_at()
         if stamp == self._stamp:
             return False
         running = self.store.campaigns(ended=False)
+        before = set(self._by_key)
         self._by_key = {c.key: c for c in running if c.status in BLOCKING}
         self._stamp = stamp
-        return True
+        return set(self._by_key) != before
