@@ -18,6 +18,7 @@ from ringcheck.risk import (
     BadContext,
     CallContext,
     NumberFacts,
+    Reason,
     Verdict,
     assess,
     headline,
@@ -27,6 +28,7 @@ from ringcheck.risk import (
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
+    from ringcheck.campaign import Evidence
     from ringcheck.community import Community, Signal
     from ringcheck.organisations import Catalogue
 
@@ -70,6 +72,8 @@ Reports = Callable[[str], "Community | None"]
 """What people reported about a number, asked by its E.164 form (``store.community``)."""
 AsyncReports = Callable[[str], Awaitable["Community | None"]]
 """The same for async code (the web's per-worker reports cache)."""
+Campaigns = Callable[[str], "Evidence | None"]
+"""The live campaign that holds a number, asked by its E.164 form (``LiveCampaigns.find``)."""
 
 
 def check(
@@ -83,14 +87,19 @@ def check(
     community: Community | None = None,
     reports: Reports | None = None,
     now: dt.datetime | None = None,
+    campaign: Evidence | None = None,
+    campaigns: Campaigns | None = None,
 ) -> CheckResult:
     """Check a number as the person typed it.
 
     ``community`` is what other people reported about the number (from the store); it
     adds the ``community_reports`` reason, weighed as of ``now`` (default: this moment).
-    Or give ``reports``, a source of those reports: it is asked once, by the number's
-    E.164 form, once the text is read (every face checks this way: CLI, API, pages,
-    phone routes, AGI).
+    ``campaign`` is the live campaign that blocks the number (``Store.blocking_campaign``),
+    if one does: it adds the ``live_campaign`` reason with its evidence in words.
+    Or give sources to ask instead: ``reports`` (what people reported) and ``campaigns``
+    (the live campaign holding a number), each asked once, by the number's E.164 form,
+    once the text is read. Every face checks this way (CLI, API, pages, phone routes,
+    AGI): read once, ask once, judge once.
 
     Raises ``NotAPhoneNumber`` when the text holds no readable number, and ``BadContext``
     when a detail of the call is out of range; both carry a ``code`` and a message.
@@ -99,9 +108,12 @@ def check(
     'very_high'
     """
     read = _read(text, context, home, settings, data)
-    if community is None and reports is not None and read.info.e164:
-        community = reports(read.info.e164)
-    return read.judged(community, organisations, now)
+    e164 = read.info.e164
+    if e164 and community is None and reports is not None:
+        community = reports(e164)
+    if e164 and campaign is None and campaigns is not None:
+        campaign = campaigns(e164)
+    return read.judged(community, organisations, now, campaign)
 
 
 async def check_async(
@@ -111,12 +123,15 @@ async def check_async(
     home: str = "GB",
     settings: Settings | None = None,
     reports: AsyncReports | None = None,
+    campaigns: Campaigns | None = None,
     now: dt.datetime | None = None,
 ) -> CheckResult:
     """``check`` for async code: the same steps, with a ``reports`` source to await."""
     read = _read(text, context, home, settings, None)
-    community = await reports(read.info.e164) if reports and read.info.e164 else None
-    return read.judged(community, None, now)
+    e164 = read.info.e164
+    community = await reports(e164) if reports and e164 else None
+    campaign = campaigns(e164) if campaigns and e164 else None
+    return read.judged(community, None, now, campaign)
 
 
 @dataclass(slots=True)  # made on every check: cheaper than a frozen one
@@ -136,17 +151,19 @@ class _Read:
         community: Community | None,
         organisations: Catalogue | None,
         now: dt.datetime | None,
+        campaign: Evidence | None = None,
     ) -> CheckResult:
         context, settings, data = self.context, self.settings, self.data
         signal = _signal(community, settings, now) if community is not None else None
-        if signal is None and (context is NO_CONTEXT or context == NO_CONTEXT):
+        live = _live(campaign, data, now) if campaign is not None else None
+        if signal is None and live is None and (context is NO_CONTEXT or context == NO_CONTEXT):
             verdict = _plain_verdict(self.facts, data)
         else:
             if context.claimed and organisations is None:
                 from ringcheck.organisations import catalogue  # most checks name no caller
 
                 organisations = catalogue(self.home)
-            verdict = judge(self.facts, context, settings, data, organisations, signal)
+            verdict = judge(self.facts, context, settings, data, organisations, signal, live)
         return CheckResult(self.text, self.info, verdict, context, data.version, community)
 
 
@@ -189,6 +206,12 @@ def _signal(community: Community, settings: Settings, now: dt.datetime | None) -
     return community_signal(community, moment, settings.report_half_life_days)
 
 
+def _live(campaign: Evidence, data: Tables, now: dt.datetime | None) -> Reason:
+    from ringcheck.campaign import reason
+
+    return reason(campaign, now or dt.datetime.now(dt.UTC), data)
+
+
 def judge(
     facts: NumberFacts,
     context: CallContext,
@@ -196,10 +219,12 @@ def judge(
     data: Tables,
     organisations: Catalogue | None,
     community: Signal | None = None,
+    live: Reason | None = None,
 ) -> Verdict:
-    """The verdict on a number's facts, what happened on the call and what people reported."""
+    """The verdict on a number's facts, what happened on the call, what people reported
+    and a live campaign's reason (``live``)."""
     reasons, score, level, org, params = assess(
-        facts, context, settings, data, organisations, community
+        facts, context, settings, data, organisations, community, live
     )
     return Verdict(
         level=level,

@@ -28,21 +28,24 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from ringcheck.lookup import Lookup, lookup
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
+    from ringcheck.store.campaigns import CampaignView
 
 log = logging.getLogger("ringcheck.phones.agi")
+T = TypeVar("T")
 PORT = 4573  # Asterisk's AGI_PORT
 MAX_LINE = 8_192  # bytes in one header or reply line
 MAX_HEADER_LINES = 200  # Asterisk sends about 25, plus one per argument
 READ_TIMEOUT = 5.0  # seconds to wait for a header line or a reply
 UNKNOWN_CALLER_IDS = frozenset({"", "unknown", "anonymous", "restricted", "private"})
 Reports = Callable[[str], "Community | None"]
+Campaigns = Callable[[str], "CampaignView | None"]
 
 
 class ProtocolError(Exception):
@@ -120,26 +123,40 @@ def parse_reply(line: str) -> Reply | None:
     return Reply(int(code), rest)
 
 
+def _guarded(source: Callable[[str], T | None] | None) -> Callable[[str], T | None] | None:
+    """``source``, answering None when the reports database is down: the check still
+    answers, on the number alone."""
+    if source is None:
+        return None
+
+    def asked(e164: str) -> T | None:
+        try:
+            return source(e164)
+        except Exception:
+            log.exception("reports not read for an AGI call")
+            return None
+
+    return asked
+
+
 @dataclass
 class Agi:
-    """What every session shares: settings, the reports lookup, whether to set the name."""
+    """What every session shares: settings, the reports and live campaigns lookups,
+    whether to set the name."""
 
     settings: Settings
     reports: Reports | None = None
     set_name: bool = True
     timeout: float = READ_TIMEOUT
+    campaigns: Campaigns | None = None  # the live campaign holding a number (the store's)
 
     def judge(self, header: dict[str, str]) -> Lookup:
-        reports = self._reported if self.reports is not None else None
-        return lookup(caller_of(header), settings=self.settings, reports=reports)
-
-    def _reported(self, e164: str) -> Community | None:
-        assert self.reports is not None
-        try:
-            return self.reports(e164)
-        except Exception:  # the reports database is down: the check still answers
-            log.exception("reports not read for an AGI call")
-            return None
+        return lookup(
+            caller_of(header),
+            settings=self.settings,
+            reports=_guarded(self.reports),
+            campaigns=_guarded(self.campaigns),
+        )
 
     # FastAGI over TCP, many calls at once.
 
@@ -147,7 +164,7 @@ class Agi:
         """One call: read the header, send the verdict, close."""
         try:
             header = parse_header(await self._header(reader))
-            if self.reports is not None:
+            if self.reports is not None or self.campaigns is not None:
                 found = await asyncio.to_thread(self.judge, header)
             else:
                 found = self.judge(header)

@@ -4,7 +4,8 @@
 (``fastlane.py``) both answer through these, so both answer alike.
 
 An answer depends only on the query string, the data version (fixed while a worker
-runs) and what people reported about the number. Reports are already read through a
+runs), what people reported about the number and the live campaigns (every kept answer
+is dropped when those change: ``livecampaigns``). Reports are already read through a
 per-worker cache that may be ``community_cache_seconds`` old, so an answer kept for the
 same time is never staler than a freshly computed one could be. Scam campaigns make many
 people check the same few numbers at once: those repeats cost a cache lookup instead of
@@ -28,10 +29,11 @@ import orjson
 
 from ringcheck.checker import AsyncReports, check_async
 from ringcheck.errors import RingcheckError
-from ringcheck.lookup import DEFAULT_LABEL_CHARS, Lookup, lookup_async
+from ringcheck.lookup import DEFAULT_LABEL_CHARS, Lookup, callback_action, lookup_async
 from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, CallContext, ring_seconds
 from ringcheck.settings import Settings
 from ringcheck.web.cache import MISS, TimedCache
+from ringcheck.web.livecampaigns import LiveCampaigns
 from ringcheck.web.responses import (
     ApiError,
     Headers,
@@ -60,21 +62,25 @@ class CheckAnswers:
         self,
         settings: Settings,
         community: AsyncReports | None = None,
+        campaigns: LiveCampaigns | None = None,
         max_answers: int = MAX_ANSWERS,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.community = community
+        self.campaigns = campaigns
         self.kept: TimedCache[bytes, tuple[int, bytes]] = TimedCache(
             settings.community_cache_seconds, max_answers, timer
         )
 
     async def answer(self, query: bytes) -> tuple[int, bytes]:
+        if self.campaigns is not None:
+            await self.campaigns.fresh()  # a change drops every kept answer (``forget``)
         kept = self.kept.get(query)
         if kept is not MISS:
             return kept  # type: ignore[return-value]
         params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-        status, body = await check_query(params, self.settings, self.community)
+        status, body = await check_query(params, self.settings, self.community, self.campaigns)
         if len(query) <= MAX_KEY_BYTES:
             self.kept.put(query, (status, body))
         return status, body
@@ -132,16 +138,23 @@ async def check_query(
     params: Any,
     settings: Settings,
     community: AsyncReports | None = None,
+    campaigns: LiveCampaigns | None = None,
 ) -> tuple[int, bytes]:
     """GET /api/v1/check for a parsed query string: (status, JSON body).
 
     Shared by the FastAPI route and the fast lane (through ``answers.CheckAnswers``), so
-    both answer alike. ``community`` looks up what people reported about a number.
+    both answer alike. ``community`` looks up what people reported about a number,
+    ``campaigns`` the live campaign holding it.
     """
     try:
         number, context = _query_item(params)
         result = await check_async(
-            number, context, home=settings.home, settings=settings, reports=community
+            number,
+            context,
+            home=settings.home,
+            settings=settings,
+            reports=community,
+            campaigns=campaigns.find if campaigns is not None else None,
         )
     except ApiError as exc:
         return exc.status, exc.body()
@@ -160,14 +173,19 @@ class PhoneAnswers:
     """Answers to /api/v1/lookup and /api/v1/cid, for the routes and the fast lane alike.
 
     An answer depends only on the route, the number as sent, ``max`` and ``format``, the
-    data version and what people reported; reports are read through the worker's
-    reports cache, so an answer is kept for as long (``community_cache_seconds``).
-    Phone systems ask about the same few campaign numbers many times a second.
+    data version, what people reported and the live campaigns; reports are read through
+    the worker's reports cache, so an answer is kept for as long
+    (``community_cache_seconds``), and every kept answer is dropped when the campaigns
+    change (``livecampaigns``). Phone systems ask about the same few campaign numbers many
+    times a second.
     """
 
-    def __init__(self, settings: Settings, community: Any = None) -> None:
+    def __init__(
+        self, settings: Settings, community: Any = None, campaigns: LiveCampaigns | None = None
+    ) -> None:
         self.settings = settings
         self.community = community
+        self.campaigns = campaigns
         self.max_age = max(MIN_CACHE_SECONDS, settings.community_cache_seconds)
         self.kept: TimedCache[_Key, tuple[bytes, bytes, bytes]] = TimedCache(
             settings.community_cache_seconds, MAX_ANSWERS
@@ -180,7 +198,10 @@ class PhoneAnswers:
         """The lookup for ``number`` with what people reported about it, if anyone did."""
         if len(number) > MAX_CALLER_ID_CHARS:
             number = ""
-        return await lookup_async(number, settings=self.settings, reports=self.community)
+        campaigns = self.campaigns.find if self.campaigns is not None else None
+        return await lookup_async(
+            number, settings=self.settings, reports=self.community, campaigns=campaigns
+        )
 
     async def answer(
         self,
@@ -199,6 +220,8 @@ class PhoneAnswers:
                 [(b"content-type", JSON)],
                 error_body("invalid_request", "direction must be in or out."),
             )
+        if self.campaigns is not None:
+            await self.campaigns.fresh()  # a change drops every kept answer (``forget``)
         key = (route, number, max_text, form, direction)
         kept = self.kept.get(key)
         if kept is MISS or not isinstance(kept, tuple):
@@ -213,10 +236,11 @@ class PhoneAnswers:
         self, route: str, number: str, chars: int, form: str | None, direction: str | None
     ) -> tuple[bytes, bytes]:
         if route == "lookup":
-            verdict = (await self.find(number)).to_dict(chars)
+            found = await self.find(number)
+            verdict = found.to_dict(chars)
             if direction is not None:
-                # A call-back's own mapping is still to come: for now the same action.
-                verdict.update(direction=direction, callback_action=verdict["action"])
+                out = callback_action(found, self.settings) if direction == "out" else None
+                verdict.update(direction=direction, callback_action=out or found.action)
             return JSON, orjson.dumps(verdict)
         try:  # the body becomes the caller's name: never a traceback
             found = await self.find(number)

@@ -23,10 +23,20 @@ from ringcheck.web.cache import TimedCache
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.dav import DavError, on_dav_error
 from ringcheck.web.fastlane import FastLane
+from ringcheck.web.livecampaigns import LiveCampaigns
 from ringcheck.web.middleware import EdgeMiddleware
 from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
 from ringcheck.web.responses import add_error_handlers
-from ringcheck.web.routes import api, carddav, moderation, pages, phone, reports, triage
+from ringcheck.web.routes import (
+    api,
+    campaigns,
+    carddav,
+    moderation,
+    pages,
+    phone,
+    reports,
+    triage,
+)
 from ringcheck.web.signin import SignInGuard
 
 log = logging.getLogger("ringcheck.web")
@@ -36,7 +46,7 @@ is, what calling back could cost, how risky it looks and what to do. Every answe
 the result contract in DESIGN.md. Errors are `{"error": {"code", "message"}}`."""
 
 
-ROUTES = (api, pages, reports, moderation, triage, phone, carddav)  # one router per area
+ROUTES = (api, pages, reports, moderation, triage, phone, carddav, campaigns)  # one per area
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -95,10 +105,13 @@ def _set_state(app: FastAPI, settings: Settings, store: Store, sign_in: SignInGu
     state = app.state
     state.settings, state.store, state.sign_in = settings, store, sign_in
     state.community = community = CommunityCache(store, settings.community_cache_seconds)
-    state.check_answers = CheckAnswers(settings, community.find)
-    state.phone_answers = PhoneAnswers(settings, community.find)
-    # A report drops the kept answers at once, so the reporter sees it in the next one.
-    community.on_invalidate += [state.check_answers.forget, state.phone_answers.forget]
+    state.campaigns = live = LiveCampaigns(store)
+    state.check_answers = CheckAnswers(settings, community.find, live)
+    state.phone_answers = PhoneAnswers(settings, community.find, live)
+    # A report, or a change of the live campaigns, drops the kept answers at once.
+    forget = [state.check_answers.forget, state.phone_answers.forget]
+    community.on_invalidate += forget
+    live.on_change += forget
     # /api/v1/range: reported numbers by hash prefix, rebuilt as often as the reports cache
     state.range_index = TimedCache(max(5.0, settings.community_cache_seconds), 1)
     state.carddav = carddav.Books()

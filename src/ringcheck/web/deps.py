@@ -17,6 +17,7 @@ from ringcheck.store import Store
 from ringcheck.web.answers import CheckAnswers, PhoneAnswers
 from ringcheck.web.cache import TimedCache
 from ringcheck.web.community import CommunityCache
+from ringcheck.web.livecampaigns import LiveCampaigns
 from ringcheck.web.signin import SignInGuard
 
 T = TypeVar("T")
@@ -41,6 +42,7 @@ sign_in_of: _Reader[SignInGuard] = _Reader("sign_in")
 check_answers_of: _Reader[CheckAnswers] = _Reader("check_answers")
 phone_answers_of: _Reader[PhoneAnswers] = _Reader("phone_answers")
 range_index_of: _Reader[RangeIndex] = _Reader("range_index")
+campaigns_of: _Reader[LiveCampaigns] = _Reader("campaigns")
 
 
 def client_of(request: Request) -> str:
@@ -55,4 +57,5 @@ SignInDep = Annotated[SignInGuard, Depends(sign_in_of)]
 CheckAnswersDep = Annotated[CheckAnswers, Depends(check_answers_of)]
 PhoneAnswersDep = Annotated[PhoneAnswers, Depends(phone_answers_of)]
 RangeIndexDep = Annotated[RangeIndex, Depends(range_index_of)]
+CampaignsDep = Annotated[LiveCampaigns, Depends(campaigns_of)]
 ClientDep = Annotated[str, Depends(client_of)]

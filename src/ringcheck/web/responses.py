@@ -100,12 +100,16 @@ def invalid(message: str) -> ApiError:
 
 def problem_of(exc: RingcheckError) -> ApiError:
     """The answer for a ``RingcheckError``: 400 a number that can't be read, 422 a detail
-    out of range, 404 no such report, 429 a report limit, 503 the database is away."""
+    out of range, 404 no such report or campaign, 429 a report limit, 503 the database
+    is away."""
     from ringcheck.store import BadReport, ReportLimited, StoreError
+    from ringcheck.store.errors import CampaignError
 
     status, headers = 400, None
     if isinstance(exc, BadContext):
         status = 422
+    elif isinstance(exc, CampaignError):
+        status = 404 if exc.code == "no_campaign" else 422
     elif isinstance(exc, ReportLimited):
         status, headers = 429, {"Retry-After": str(exc.retry_after)}
     elif isinstance(exc, BadReport):

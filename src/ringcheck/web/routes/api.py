@@ -18,7 +18,7 @@ from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, CallContext, ring_seconds
 from ringcheck.web.answers import MAX_CLAIMED_CHARS, MAX_NUMBER_CHARS
-from ringcheck.web.deps import CheckAnswersDep, CommunityDep, SettingsDep
+from ringcheck.web.deps import CampaignsDep, CheckAnswersDep, CommunityDep, SettingsDep
 from ringcheck.web.responses import (
     ERRORS,
     ErrorResponse,
@@ -179,10 +179,11 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 class ItemChecker:
     """Checks a POSTed item with this app's settings and reports (a dependency)."""
 
-    def __init__(self, settings: SettingsDep, community: CommunityDep) -> None:
-        self.settings, self.reports = settings, community.find
+    def __init__(self, settings: SettingsDep, community: CommunityDep, live: CampaignsDep) -> None:
+        self.settings, self.reports, self.live = settings, community.find, live
 
     async def __call__(self, item: CheckRequest) -> CheckResult:
+        await self.live.fresh()  # at most one query a second
         context = CallContext(
             claimed=item.claimed or None,
             rang_seconds=ring_seconds(item.rang),
@@ -193,7 +194,12 @@ class ItemChecker:
         )
         home, settings = self.settings.home, self.settings
         return await check_async(
-            item.number, context, home=home, settings=settings, reports=self.reports
+            item.number,
+            context,
+            home=home,
+            settings=settings,
+            reports=self.reports,
+            campaigns=self.live.find,
         )
 
 

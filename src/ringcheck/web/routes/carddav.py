@@ -62,6 +62,7 @@ from ringcheck.web.deps import (
     SettingsDep,
     SignInDep,
     StoreDep,
+    campaigns_of,
     client_of,
     community_of,
     settings_of,
@@ -76,15 +77,17 @@ CARDS_SECONDS = 300.0  # a device's cards are rebuilt after this long
 
 class Books:
     """Per app: passwords already checked (so scrypt runs once per device and password,
-    not per request) and the cards of each kind of book (home, level, size)."""
+    not per request) and the cards of each kind of book (home, level, size), also by when
+    the live campaigns changed."""
 
     def __init__(self, max_entries: int = 10_000) -> None:
         self.checked: TimedCache[tuple[str, str, str], bool] = TimedCache(
             SIGN_IN_SECONDS, max_entries
         )
-        self.cards: TimedCache[tuple[str, str, int], list[Card]] = TimedCache(
+        self.cards: TimedCache[tuple[str, str, int, str], list[Card]] = TimedCache(
             CARDS_SECONDS, max_entries
         )
+        self.stamp = ""  # when the live campaigns last changed, as the cards know it
 
 
 def books_of(request: Request) -> Books:
@@ -127,8 +130,9 @@ async def _device(request: Request, store: Store, books: Books) -> Any:
 
 
 async def _cards(request: Request, device: Any) -> list[Card]:
-    books = books_of(request)
-    key = (device.home, device.level, device.size)
+    books, live = books_of(request), campaigns_of(request)
+    await live.fresh()
+    key = (device.home, device.level, device.size, live.stamp)
     kept = books.cards.get(key)
     if kept is not MISS:
         return kept  # type: ignore[return-value]
@@ -142,10 +146,14 @@ async def _cards(request: Request, device: Any) -> list[Card]:
             limit=device.size,
             reported=store.widely_reported,
             community=store.community,
+            campaigns=live.blocking(),
         )
         return cards(found, device.home)
 
     made = await run_in_threadpool(build)
+    if books.stamp != key[3]:  # the campaigns changed: every book is made again
+        books.cards.clear()
+        books.stamp = key[3]
     books.cards.put(key, made)
     return made
 

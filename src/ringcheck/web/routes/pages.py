@@ -18,7 +18,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ringcheck.checker import AsyncReports, CheckResult, check, check_async
+from ringcheck import reportfiles
+from ringcheck.checker import AsyncReports, Campaigns, CheckResult, check, check_async
 from ringcheck.codes import calling_codes
 from ringcheck.community import CATEGORIES
 from ringcheck.datatables import tables
@@ -26,10 +27,12 @@ from ringcheck.errors import RingcheckError
 from ringcheck.homes import contacts, help_for
 from ringcheck.risk import CallContext, ring_seconds
 from ringcheck.web import csrf
-from ringcheck.web.deps import CommunityDep, SettingsDep, community_of, settings_of
+from ringcheck.web.deps import CommunityDep, SettingsDep, campaigns_of, community_of, settings_of
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ringcheck/web
-templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
+# The web app's own templates, then the report files' (the /triage page draws the triage
+# report's body: it lives with the report, ``reportfiles``).
+templates = Jinja2Templates(directory=[os.path.join(HERE, "templates"), reportfiles.TEMPLATES])
 router = APIRouter(include_in_schema=False)
 
 _CONTEXT_FIELDS = ("claimed", "rang", "voicemail", "voicemail_number", "expected", "recorded")
@@ -280,6 +283,7 @@ async def number_page(
         # Back from sending a report, maybe to another worker than the one that saved
         # it: read the number afresh, so the thank-you sits above a count that has it.
         community.refresh(number)
+    campaigns = await campaigns_for(request, number)
     try:
         context, clean = context_from(request.query_params)
         result = await check_async(
@@ -288,6 +292,7 @@ async def number_page(
             home=settings.home,
             settings=settings,
             reports=reports_for(request, number),
+            campaigns=campaigns,
         )
     except RingcheckError as exc:
         return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
@@ -311,6 +316,16 @@ def reports_for(request: Request, text: str) -> AsyncReports | None:
     if not is_e164(text):
         return None
     return community_of(request).find
+
+
+async def campaigns_for(request: Request, text: str) -> Campaigns | None:
+    """Where to ask for the live campaign that holds the number in a canonical address
+    (brought up to date first: at most one query a second)."""
+    if not is_e164(text):
+        return None
+    campaigns = campaigns_of(request)
+    await campaigns.fresh()
+    return campaigns.find
 
 
 def number_view(

@@ -29,10 +29,17 @@ from ringcheck.lookup import (
 )
 from ringcheck.settings import Settings
 from ringcheck.web.answers import MIN_CACHE_SECONDS
-from ringcheck.web.deps import PhoneAnswersDep, RangeIndexDep, SettingsDep, StoreDep
+from ringcheck.web.deps import (
+    CampaignsDep,
+    PhoneAnswersDep,
+    RangeIndexDep,
+    SettingsDep,
+    StoreDep,
+)
 from ringcheck.web.responses import (
     conditional,
     documented,
+    etag,
     invalid,
     raw_response,
 )
@@ -58,16 +65,21 @@ class LookupModel(BaseModel):
     )
     callback_action: str | None = Field(
         None,
-        description="With ?direction=out: what to do with a call to this number. For now "
-        "the same as action.",
+        description="With ?direction=out: what to do with a subscriber's call to this "
+        "number. For a number in a live scam campaign, the callback_action setting "
+        "(block, warn or allow; default warn); else the same as action.",
     )
 
 
-def cached(request: Request, body: bytes, media_type: str, settings: Settings) -> Response:
-    """``body`` as a Response with cache headers, or 304 when the client holds it."""
+def cached(
+    request: Request, body: bytes, media_type: str, settings: Settings, also: str = ""
+) -> Response:
+    """``body`` as a Response with cache headers, or 304 when the client holds it; its
+    ETag also changes with ``also`` (when the live campaigns last changed)."""
     max_age = max(MIN_CACHE_SECONDS, settings.community_cache_seconds)
+    tag = etag(body + also.encode()) if also else None
     status, headers, out = conditional(
-        body, media_type.encode(), request.headers.get("if-none-match", ""), max_age
+        body, media_type.encode(), request.headers.get("if-none-match", ""), max_age, tag
     )
     return raw_response(status, headers, out)
 
@@ -140,8 +152,9 @@ _BLOCKLIST_TYPES = {
         **documented(422, 429),
     },
     description=(
-        "Numbers at least 3 different people reported, and the curated high-risk, "
-        "satellite and premium ranges, worst first. Formats: callblocker (its JSON list; "
+        "The numbers and ranges of scam campaigns running now, numbers at least 3 "
+        "different people reported, and the curated high-risk, satellite and premium "
+        "ranges, worst first. Formats: callblocker (its JSON list; "
         "ranges as prefixes), csv, vcard (one contact, whole numbers only), spamblocker "
         "(pattern,description CSV). Poll it daily; send If-None-Match with the ETag."
     ),
@@ -150,6 +163,7 @@ async def get_blocklist(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    live: CampaignsDep,
     format: Annotated[str, Query(description="callblocker, csv, vcard or spamblocker.")] = (
         "callblocker"
     ),
@@ -170,6 +184,7 @@ async def get_blocklist(
     moment = _moment(since) if since is not None else None
     if since is not None and moment is None:
         raise invalid("since must be a date or time such as 2026-11-01 or 2026-11-01T12:00Z.")
+    await live.fresh()
 
     def made() -> blocklist.BlockList:
         return blocklist.build(
@@ -179,11 +194,12 @@ async def get_blocklist(
             since=moment,
             reported=store.widely_reported,
             community=store.community,
+            campaigns=live.blocking(),
         )
 
     found = await run_in_threadpool(made)
     body, media = blocklist.write(found, format, settings.home)
-    answer = cached(request, body.encode("utf-8"), media, settings)
+    answer = cached(request, body.encode("utf-8"), media, settings, also=live.stamp)
     answer.headers["Last-Modified"] = found.date.strftime("%a, %d %b %Y %H:%M:%S GMT")
     return answer
 
