@@ -20,7 +20,7 @@ from ringcheck.errors import RingcheckError
 from ringcheck.risk import LEVELS
 
 OUTPUTS = ("table", "json", "csv", "parquet", "html")
-BLOCKLISTS = ("csv", "vcard", "callblocker")
+BLOCKLISTS = ("callblocker", "csv", "vcard", "spamblocker")  # phones.blocklists.FORMATS
 FORMATS = ("auto", "asterisk", "freeswitch", "csv", "parquet")
 DEMO_FORMATS = ("asterisk", "freeswitch", "csv", "parquet")
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("auto", "android-xml", "fritzbox", "csv")
 OUTPUTS = ("table", "json", "csv", "html")
-BLOCKLISTS = ("csv", "vcard", "callblocker")
+BLOCKLISTS = ("callblocker", "csv", "vcard", "spamblocker")  # phones.blocklists.FORMATS
 TABLE_ROWS = 40
 _PROGRESS_BYTES = 2_000_000
 _COLUMN_OPTIONS = ("number", "time", "ring", "duration", "billsec", "direction", "status")

@@ -4,8 +4,8 @@ A FRITZ!Box can use an online phone book over CardDAV and block every number in 
 (haumacher/phoneblock serves its community list so). ``cards`` turns a block list
 (``ringcheck.phones.blocklists``) into vCard 3.0 cards the way such a box takes them:
 
-- ``FN:SPAM: <what it is> <first number>`` (``Blocked:`` when the verdict doesn't say
-  scam, ``lookup.says_scam``), ``CATEGORIES:SPAM``; "what it is" from the entry's
+- ``FN:SPAM: <what it is> <first number>`` (``Blocked:`` when the entry's verdict
+  doesn't say scam, ``Entry.scam``), ``CATEGORIES:SPAM``; "what it is" from the entry's
   category, never from its label;
 - up to ``MAX_TEL`` ``TEL`` lines per card, the numbers of one range (the number less its
   last two digits) together, most worrying first;
@@ -23,9 +23,8 @@ import hashlib
 from dataclasses import dataclass
 
 from ringcheck import phonemeta
-from ringcheck.lookup import describe, says_scam
-from ringcheck.phones.blockfiles import escape, fold
-from ringcheck.phones.blocklists import BlockList, Entry
+from ringcheck.lookup import describe
+from ringcheck.phones.blocklists import BlockList, Entry, escape, fold
 
 MAX_TEL = 9
 UPDATED_UID = "rc-list-updated"
@@ -78,9 +77,9 @@ def _card(uid_key: str, entry: Entry, numbers: list[str], note: str) -> Card:
 
 
 def _lead(entry: Entry) -> str:
-    """'SPAM' only for a verdict that says scam (``says_scam``); else 'Blocked', as the
+    """'SPAM' only for a verdict that says scam (``Entry.scam``); else 'Blocked', as the
     book blocks every number in it."""
-    return "SPAM" if says_scam(entry.level, entry.category) else "Blocked"
+    return "SPAM" if entry.scam else "Blocked"
 
 
 def cards(blocklist: BlockList, home: str) -> list[Card]:
@@ -96,7 +95,7 @@ def cards(blocklist: BlockList, home: str) -> list[Card]:
     out = [first]
     groups: dict[str, list[Entry]] = {}
     for entry in blocklist.entries:
-        if entry.kind == "prefix":
+        if entry.kind == "range":
             note = f"Every number starting {entry.e164}: {entry.level.replace('_', ' ')} risk."
             out.append(_card("p" + entry.e164, entry, [national(entry.e164, home) + "*"], note))
             continue
