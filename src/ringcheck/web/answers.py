@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 
 from ringcheck.community import Community
 from ringcheck.settings import Settings
-from ringcheck.web import api
+from ringcheck.web.routes import api
 
 MAX_ANSWERS = 20_000
 MAX_KEY_BYTES = 2_048  # longer queries are answered but not kept

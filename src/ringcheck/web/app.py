@@ -20,12 +20,12 @@ from ringcheck import __version__
 from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.store import Store
-from ringcheck.web import api, carddav, moderation, pages, phone, reports, triage
 from ringcheck.web.answers import CheckAnswers
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
 from ringcheck.web.middleware import EdgeMiddleware
 from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
+from ringcheck.web.routes import api, carddav, moderation, pages, phone, reports, triage
 from ringcheck.web.signin import SignInGuard
 
 log = logging.getLogger("ringcheck.web")

@@ -18,10 +18,15 @@ from pydantic import BaseModel, Field
 
 from ringcheck.settings import Settings
 from ringcheck.store import StoreError
-from ringcheck.web.api import json_response
 from ringcheck.web.community import CommunityCache
-from ringcheck.web.reports import MAX_PAGE, MAX_PER_PAGE, number_reports, store_error_response
-from ringcheck.web.reports import store_of as _store
+from ringcheck.web.routes.api import json_response
+from ringcheck.web.routes.reports import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    number_reports,
+    store_error_response,
+)
+from ringcheck.web.routes.reports import store_of as _store
 from ringcheck.web.signin import SignInGuard, refusal_text
 
 MAX_MODERATOR_CHARS = 100

@@ -29,7 +29,7 @@ from ringcheck.settings import Settings
 from ringcheck.web import csrf
 from ringcheck.web.community import CommunityCache
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ringcheck/web
 templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
 router = APIRouter(include_in_schema=False)
 

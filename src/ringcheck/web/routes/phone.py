@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from ringcheck.lookup import ACTIONS, CATEGORIES, DEFAULT_LABEL_CHARS, Lookup, lookup
 from ringcheck.settings import Settings
-from ringcheck.web.api import _ERRORS
+from ringcheck.web.routes.api import _ERRORS
 
 log = logging.getLogger("ringcheck.web")
 router = APIRouter(prefix="/api/v1", tags=["phone systems"])
