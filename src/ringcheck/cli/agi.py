@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, reports_lookup, settings_from
+from ringcheck.cli.base import BadInput, reports_lookup, settings_from
+from ringcheck.cli.options import config_option, home_option
 from ringcheck.errors import RingcheckError
 
 
@@ -28,7 +29,7 @@ from ringcheck.errors import RingcheckError
     show_default=True,
     help="Add what people reported, from the reports database, when there is one.",
 )
-@click.option("--home", help="Your country, as two letters. [default: GB]")
+@home_option()
 @config_option
 def agi_command(
     host: str,

@@ -39,15 +39,13 @@ judged by the prefix lookup the operator scan uses (``bulk.classify``).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from ringcheck import phonemeta
+from ringcheck import phonemeta, tabular
 from ringcheck.community import MIN_REPORTERS
 from ringcheck.datatables import Tables, tables
 from ringcheck.homes import is_uk
@@ -148,26 +146,12 @@ def _callblocker(blocklist: BlockList) -> str:
 
 
 def _csv(blocklist: BlockList) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for e in blocklist.entries:
-        changed = (e.changed or blocklist.date).isoformat()
-        writer.writerow(
-            (
-                e.kind,
-                e.e164,
-                e.label,
-                e.category,
-                e.level,
-                e.score9,
-                e.reporters,
-                e.country,
-                changed,
-                " ".join(e.reasons),
-            )
-        )
-    return out.getvalue()
+    rows = (
+        (e.kind, e.e164, e.label, e.category, e.level, e.score9, e.reporters, e.country,
+         (e.changed or blocklist.date).isoformat(), " ".join(e.reasons))
+        for e in blocklist.entries
+    )  # fmt: skip
+    return tabular.to_csv(CSV_COLUMNS, rows)
 
 
 def _vcard(blocklist: BlockList) -> str:
@@ -194,22 +178,20 @@ def _spamblocker(entries: list[Entry], home: str) -> str:
     code = str(meta.country_code) if meta and meta.country_code else ""
     rules = phonemeta.country(int(code)) if code else None
     trunk = (rules.national_prefix if rules else None) or ""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(("pattern", "description"))
+    rows = []
     for e in entries:
         digits = e.e164[1:]
         description = name(e)
         if e.kind == "number":
-            writer.writerow((digits, description))
+            rows.append((digits, description))
             if code and digits.startswith(code):  # the national form the phone may show
-                writer.writerow((digits[len(code) :], description))
+                rows.append((digits[len(code) :], description))
             continue
         forms = f"(\\+|00)?{digits}"
         if code and digits.startswith(code):  # also as the phone shows a home number
             forms = f"({forms}|{trunk}{digits[len(code) :]})"
-        writer.writerow((f"^{forms}\\d*$", description))
-    return out.getvalue()
+        rows.append((f"^{forms}\\d*$", description))
+    return tabular.to_csv(("pattern", "description"), rows)
 
 
 def vcard(contact: str, numbers: Iterable[str], note: str) -> str:
