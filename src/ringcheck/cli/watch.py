@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, settings_from
+from ringcheck.cli.base import BadInput, optional_store, settings_from
+from ringcheck.cli.options import config_option
 from ringcheck.errors import RingcheckError
 
 
@@ -27,7 +28,8 @@ def watch_group() -> None:
 @click.option(
     "--notify",
     metavar="CMD",
-    help="Run CMD for each worrying call, with RINGCHECK_ACTION, RINGCHECK_NUMBER, "
+    help="Run CMD for each worrying call, and when someone calls back a number that rang "
+    "and was flagged (RINGCHECK_EVENT=callback), with RINGCHECK_ACTION, RINGCHECK_NUMBER, "
     "RINGCHECK_LABEL… in its environment.",
 )
 @click.option(
@@ -77,12 +79,16 @@ def fritzbox_command(
     calllog = (
         None if no_log else callmonitor.CallLogFile(log_path or callmonitor.default_log_path())
     )
+
     bar = _barring(host, tr064_port, _say) if block else None
     run_notify = _notifier(notify) if notify else None
     watcher = callmonitor.Watcher(settings, _emitter(as_json), calllog, run_notify, bar)
     if calllog is not None:
         _say(f"keeping the call log in {calllog.path}")
-    asyncio.run(watcher.run(host, port, say=_say))  # Ctrl+C: the group's exit 130
+    # The live scam campaigns, from the reports database when there is one.
+    with optional_store(settings, True, "live campaigns not used") as store:
+        watcher.campaigns = store.blocking_campaign if store is not None else None
+        asyncio.run(watcher.run(host, port, say=_say))  # Ctrl+C: the group's exit 130
 
 
 def _say(text: str) -> None:
@@ -90,7 +96,7 @@ def _say(text: str) -> None:
 
 
 def _emitter(as_json: bool) -> Callable[[dict[str, Any]], None]:
-    """The ``Watcher.emit`` callback: each call event as JSON, or as a sentence."""
+    """The ``Watcher.emit`` callback: a JSON line, or the sentence for a person."""
 
     def emit(event: dict[str, Any]) -> None:
         if as_json:
@@ -175,10 +181,31 @@ def _sentence(event: dict[str, Any]) -> str:
             then = "don't call it back" if scam else "call back only if you expected a call"
             return f"{when}  Careful: {who} is ringing ({label}). If you miss it, {then}."
         return f"{when}  {who} is ringing ({label})."
+    if event["event"] == "callback":
+        return _callback_sentence(event, who, when, label, scam)
     if event["event"] == "missed" and action in ("warn", "block"):
         then = "Don't call it back." if scam else "Call back only if you expected a call."
         return f"{when}  Missed call from {who} ({label}). {then}"
     return ""
+
+
+def _callback_sentence(event: dict[str, Any], who: str, when: str, label: str, scam: bool) -> str:
+    """Someone in the house is calling back a flagged number: hang up, and why."""
+    if event.get("live_campaign"):
+        return (
+            f"{when}  STOP: someone is calling {who} ({label}), a number in a scam campaign "
+            "running now. Hang up: calling back is how the scam makes money."
+        )
+    rang = str(event.get("rang_at") or "")[11:16]
+    if scam:
+        return (
+            f"{when}  STOP: someone is calling back {who} ({label}), which rang at {rang}. "
+            "Hang up: calling back is how the scam makes money."
+        )
+    return (
+        f"{when}  Careful: someone is calling back {who} ({label}), which rang at {rang}. "
+        "Hang up unless you were expecting a call from there: it can cost a lot."
+    )
 
 
 COMMANDS = (watch_group,)

@@ -31,7 +31,10 @@ Jamaica)"):
 The server's list is ranked worst first and capped (``limit``): a router or call blocker
 holds only a few thousand entries and reloads its list once a day. Its reported numbers
 are those at least ``MIN_REPORTERS`` different people reported, each judged by ``lookup``
-with those reports; its curated ranges are the call-back warning destinations
+with those reports; its live campaigns the numbers and ranges of the scam campaigns
+running now (``campaigns``, published by the live detector), each judged by ``lookup``
+with its campaign, so they come first while they run and leave when they end or are
+released; its curated ranges are the call-back warning destinations
 (``high_risk.csv``), the satellite and global networks whose calls cost most
 (``networks.csv``) and, for a UK home, the premium-rate ranges (``uk_ranges.csv``), each
 judged by the prefix lookup the operator scan uses (``bulk.classify``).
@@ -49,12 +52,13 @@ from ringcheck import phonemeta, tabular
 from ringcheck.community import MIN_REPORTERS
 from ringcheck.datatables import Tables, tables
 from ringcheck.homes import is_uk
-from ringcheck.lookup import describe, lookup, says_scam, score9, spam_name
+from ringcheck.lookup import LIVE_CAMPAIGN, describe, lookup, says_scam, score9, spam_name
 from ringcheck.risk import LEVELS, at_least
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
+    from ringcheck.store.campaigns import CampaignView
 
 FORMATS = ("callblocker", "csv", "vcard", "spamblocker")
 KINDS = ("number", "range")
@@ -86,6 +90,7 @@ class Entry:
     country: str = ""  # the country's name, when known
     reasons: tuple[str, ...] = ()  # the verdict's reason codes
     numbers: tuple[str, ...] = ()  # a range's numbers seen calling (phones match whole ones)
+    note: str = ""  # a live campaign's evidence, in words
 
     @property
     def score9(self) -> int:
@@ -247,10 +252,11 @@ def build(
     reported: Reported | None = None,
     community: Callable[[str], Community | None] | None = None,
     data: Tables | None = None,
+    campaigns: Iterable[CampaignView] = (),
 ) -> BlockList:
-    """The server's block list: reported numbers (``reported``, ``community`` read the
-    reports store) and curated ranges, at ``level`` or worse, changed since ``since``,
-    worst first, at most ``limit``."""
+    """The server's block list: live ``campaigns``, reported numbers (``reported``,
+    ``community`` read the reports store) and curated ranges, at ``level`` or worse,
+    changed since ``since``, worst first, at most ``limit``."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     if not 1 <= limit <= MAX_LIMIT:
@@ -259,7 +265,13 @@ def build(
     entries = curated(settings.home, data)
     if reported is not None:
         entries += _reported(settings, reported, community, since, limit)
-    chosen = [e for e in entries if at_least(e.level, level)]
+    entries += _campaigns(settings, campaigns)
+    worst: dict[tuple[str, str], Entry] = {}  # a number both reported and in a campaign
+    for entry in entries:
+        kept = worst.get((entry.kind, entry.e164))
+        if kept is None or entry.score > kept.score:
+            worst[(entry.kind, entry.e164)] = entry
+    chosen = [e for e in worst.values() if at_least(e.level, level)]
     if since is not None:
         chosen = [e for e in chosen if e.changed is not None and e.changed >= since]
     chosen.sort(key=lambda e: (-e.score, -e.reporters, e.kind != "range", e.e164))
@@ -346,6 +358,33 @@ def _reported(
                 reporters,
                 country,
                 found.reasons,
+            )
+        )
+    return out
+
+
+def _campaigns(settings: Settings, campaigns: Iterable[CampaignView]) -> list[Entry]:
+    """A campaign's number, or its range as a prefix, judged by ``lookup`` with it."""
+    out = []
+    for campaign in campaigns:
+        found = lookup(campaign.key.replace("x", "0"), settings=settings, campaign=campaign)
+        if found.level is None or found.score is None or found.result is None:
+            continue
+        reasons = found.result.verdict.reasons
+        why = next((r.text for r in reasons if r.code == LIVE_CAMPAIGN), "")
+        out.append(
+            Entry(
+                "range" if campaign.key.endswith("x") else "number",
+                campaign.key.rstrip("x"),
+                found.label(),
+                found.category,
+                found.level,
+                says_scam(found.level, found.category),
+                found.score,
+                campaign.updated_at,
+                country=found.result.number.country or "",
+                reasons=found.reasons,
+                note=why,
             )
         )
     return out
