@@ -1,5 +1,6 @@
 """A real ringcheck server on 127.0.0.1 for tests whose client is a separate program or
-plain urllib: uvicorn in a thread, on a free port, stopped afterwards."""
+a real HTTP client: uvicorn in a thread, on a free port (https with a given certificate),
+stopped afterwards."""
 
 from __future__ import annotations
 

@@ -154,7 +154,14 @@ def _get(
     except httpx.InvalidURL as exc:
         raise ValueError(f"the server's URL can't be used: {exc}") from None
     except httpx.HTTPError as exc:  # refused, no such host, TLS, a broken answer
-        raise ServerUnreachable(str(exc) or type(exc).__name__) from None
+        raise ServerUnreachable(_why(exc)) from None
+
+
+def _why(exc: httpx.HTTPError) -> str:
+    text = str(exc) or type(exc).__name__
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return f"its certificate can't be trusted ({text})"
+    return text
 
 
 def _client(timeout: float, transport: httpx.BaseTransport | None) -> httpx.Client:
