@@ -178,11 +178,21 @@ def _vcard(blocklist: BlockList) -> str:
     return vcard(BLOCKED_NAME, numbers, note)
 
 
-def _spamblocker(entries: list[Entry], home: str) -> str:
+def home_prefixes(home: str) -> tuple[str, str]:
+    """(calling code, trunk prefix) of ``home``, as digits: how its phones write a number
+    at home ('' when the home has none).
+
+    >>> home_prefixes("GB"), home_prefixes("US")
+    (('44', '0'), ('1', '1'))
+    """
     meta = phonemeta.region_metadata(home)
     code = str(meta.country_code) if meta and meta.country_code else ""
     rules = phonemeta.country(int(code)) if code else None
-    trunk = (rules.national_prefix if rules else None) or ""
+    return code, (rules.national_prefix if rules else None) or ""
+
+
+def _spamblocker(entries: list[Entry], home: str) -> str:
+    code, trunk = home_prefixes(home)
     rows = []
     for e in entries:
         digits = e.e164[1:]

@@ -22,9 +22,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from ringcheck import phonemeta
 from ringcheck.lookup import describe
-from ringcheck.phones.blocklists import BlockList, Entry, escape, fold
+from ringcheck.phones.blocklists import BlockList, Entry, escape, fold, home_prefixes
 
 MAX_TEL = 9
 UPDATED_UID = "rc-list-updated"
@@ -60,11 +59,8 @@ def national(e164: str, home: str) -> str:
     >>> national("+4930123456", "DE"), national("+18768123456", "DE")
     ('030123456', '+18768123456')
     """
-    meta = phonemeta.region_metadata(home)
-    code = str(meta.country_code) if meta and meta.country_code else ""
+    code, trunk = home_prefixes(home)
     if code and e164.startswith("+" + code):
-        rules = phonemeta.country(int(code))
-        trunk = (rules.national_prefix if rules else None) or ""
         return trunk + e164[1 + len(code) :]
     return e164
 
