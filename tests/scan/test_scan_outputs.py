@@ -165,6 +165,9 @@ def test_scan_writes_json_html_parquet_and_block_lists(demo_dir: Path, tmp_path:
         assert target.stat().st_size > 0
     listed = run(path, "--tz", ZONE, "--blocklist", "callblocker", "--level", "very_high")
     assert json.loads(listed.output)["entries"]
+    patterns = run(path, "--tz", ZONE, "--blocklist", "spamblocker", "--level", "very_high")
+    assert patterns.exit_code == 0 and patterns.stdout.startswith("pattern,description")
+    assert "\\d*$" in patterns.stdout  # a range as a pattern
 
 
 def test_every_file_output_says_where_it_wrote_and_json_gives_each_files_sha256(
