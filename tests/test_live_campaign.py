@@ -90,8 +90,8 @@ def test_the_block_list_lists_a_campaign_range_first_and_a_number_once() -> None
     running = [campaign(), campaign("+22890123456", id=8)]
     found = blocklist.build(Settings(), campaigns=running, level="high")
     first = found.entries[0]
-    assert (first.kind, first.e164, first.level, first.name) == (
-        "prefix",
+    assert (first.kind, first.e164, first.level, first.label) == (
+        "range",
         "+336123456",
         "very_high",
         "SPAM Wangiri",
