@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, opened_store, settings_from
+from ringcheck.cli.base import BadInput, optional_store, settings_from
+from ringcheck.cli.options import config_option, home_option
 from ringcheck.errors import RingcheckError
 
 
@@ -29,7 +30,7 @@ from ringcheck.errors import RingcheckError
     help="Add what people reported and the live scam campaigns, from the reports "
     "database, when there is one.",
 )
-@click.option("--home", help="Your country, as two letters. [default: GB]")
+@home_option()
 @config_option
 def agi_command(
     host: str,
@@ -57,7 +58,7 @@ def agi_command(
         settings = settings_from(config, home)
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
-    with opened_store(settings, reports, "reports not used") as store:
+    with optional_store(settings, reports, "reports not used") as store:
         agi = Agi(
             settings,
             reports=store.community if store else None,

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, opened_store, settings_from
+from ringcheck.cli.base import BadInput, optional_store, settings_from
+from ringcheck.cli.options import config_option
 from ringcheck.errors import RingcheckError
 
 
@@ -102,7 +103,7 @@ def fritzbox_command(
     if calllog is not None:
         say(f"keeping the call log in {calllog.path}")
     # The live scam campaigns, from the reports database when there is one.
-    with opened_store(settings, True, "live campaigns not used") as store:
+    with optional_store(settings, True, "live campaigns not used") as store:
         watcher.campaigns = store.blocking_campaign if store is not None else None
         asyncio.run(watcher.run(host, port, say=say))  # Ctrl+C: the group's exit 130
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ringcheck import reportfiles
 from ringcheck.checker import CheckResult, check
 from ringcheck.codes import calling_codes
 from ringcheck.community import CATEGORIES, Community
@@ -32,7 +33,9 @@ from ringcheck.web.community import CommunityCache
 from ringcheck.web.livecampaigns import LiveCampaigns
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ringcheck/web
-templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
+# The web app's own templates, then the report files' (the /triage page draws the triage
+# report's body: it lives with the report, ``reportfiles``).
+templates = Jinja2Templates(directory=[os.path.join(HERE, "templates"), reportfiles.TEMPLATES])
 router = APIRouter(include_in_schema=False)
 
 _CONTEXT_FIELDS = ("claimed", "rang", "voicemail", "voicemail_number", "expected", "recorded")
