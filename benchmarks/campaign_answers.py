@@ -11,8 +11,8 @@ call) for 3,000 rotating numbers in no campaign, kept answers and computed ones,
 the worker's ``LiveCampaigns`` and without (the baseline, the same code with
 ``campaigns=None``), in alternating rounds, medians kept; a computed answer for numbers
 each in a campaign (block, with the evidence in words); and the once-a-second poll that
-finds nothing new (``LiveCampaigns.refresh``: one ``max(updated_at)`` query). Prints the figures and the
-ratios; never fails on a figure.
+finds nothing new (``LiveCampaigns.refresh``: one ``max(updated_at)`` query). Prints the
+figures and the ratios; never fails on a figure.
 """
 
 from __future__ import annotations
