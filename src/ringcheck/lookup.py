@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -284,6 +284,32 @@ def lookup(
         data_version=result.data_version,
         result=result,
     )
+
+
+def lookup_known(
+    text: str,
+    settings: Settings,
+    *,
+    reports: Callable[[str], Community | None] | None = None,
+    campaigns: Callable[[str], Evidence | None] | None = None,
+) -> Lookup:
+    """``lookup`` with what the store knows about the number: what people reported
+    (``reports``, e.g. ``Store.community``) and the live campaign that holds it
+    (``campaigns``, e.g. ``Store.blocking_campaign``). Their errors are the caller's.
+
+    >>> lookup_known("+1 876 812 3456", Settings(), campaigns=lambda e164: None).action
+    'block'
+    """
+    found = lookup(text, settings=settings)
+    if not found.e164 or (reports is None and campaigns is None):
+        return found
+    reported = reports(found.e164) if reports is not None else None
+    campaign = campaigns(found.e164) if campaigns is not None else None
+    if reported is not None and reported.empty:
+        reported = None
+    if reported is None and campaign is None:
+        return found
+    return lookup(text, settings=settings, community=reported, campaign=campaign)
 
 
 def callback_action(found: Lookup, settings: Settings) -> str:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from ringcheck.lookup import Lookup, lookup
+from ringcheck.lookup import Lookup, lookup, lookup_known
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
@@ -135,20 +135,13 @@ class Agi:
 
     def judge(self, header: dict[str, str]) -> Lookup:
         number = caller_of(header)
-        found = lookup(number, settings=self.settings)
-        if not found.e164 or (self.reports is None and self.campaigns is None):
-            return found
         try:
-            reported = self.reports(found.e164) if self.reports is not None else None
-            campaign = self.campaigns(found.e164) if self.campaigns is not None else None
+            return lookup_known(
+                number, self.settings, reports=self.reports, campaigns=self.campaigns
+            )
         except Exception:  # the reports database is down: the check still answers
             log.exception("reports not read for an AGI call")
-            return found
-        if reported is not None and reported.empty:
-            reported = None
-        if reported is not None or campaign is not None:
-            found = lookup(number, settings=self.settings, community=reported, campaign=campaign)
-        return found
+            return lookup(number, settings=self.settings)
 
     # FastAGI over TCP, many calls at once.
 
