@@ -350,3 +350,13 @@ def test_radicale_serving_the_same_cards_answers_the_same(
     }
     assert "404" in theirs_report.split("missing.vcf", 1)[1][:300]
     assert "404" in ours_report.split("missing.vcf", 1)[1][:300]
+
+
+def test_a_revoked_device_is_locked_out_at_its_next_request(
+    client: Any, device: dict[str, str], database_url: str
+) -> None:
+    # Its password was just checked (and that check is remembered): the revoke still wins.
+    assert dav(client, "PROPFIND", "/carddav/", device["auth"], b"", "0").status_code == 207
+    with Store.open(Settings(database_url=database_url)) as store:
+        store.revoke_device(device["username"])
+    assert dav(client, "PROPFIND", "/carddav/", device["auth"], b"", "0").status_code == 401

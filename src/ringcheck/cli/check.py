@@ -223,7 +223,14 @@ def _run(
     for text in texts:
         result: CheckResult | RingcheckError
         try:
-            result = _check_one(text, context, settings, store)
+            result = check(
+                text,
+                context,
+                home=settings.home,
+                settings=settings,
+                reports=store.community if store is not None else None,
+                campaigns=store.blocking_campaign if store is not None else None,
+            )
         except RingcheckError as exc:
             result, bad = exc, True
             click.echo(f"ringcheck: {_short(text)!r}: {exc.message}", err=True)
@@ -236,27 +243,6 @@ def _run(
     if bad:
         return EXIT_BAD_INPUT
     return EXIT_FAIL_ON if reached else 0
-
-
-def _check_one(
-    text: str, context: CallContext, settings: Settings, store: Store | None
-) -> CheckResult:
-    """The check, with what the reports database knows (reports, a live campaign)."""
-    result = check(text, context, home=settings.home, settings=settings)
-    e164 = result.number.e164
-    if store is None or not e164:
-        return result
-    community, campaign = store.community(e164), store.blocking_campaign(e164)
-    if community is None and campaign is None:
-        return result
-    return check(
-        text,
-        context,
-        home=settings.home,
-        settings=settings,
-        community=community,
-        campaign=campaign,
-    )
 
 
 def _short(text: str, limit: int = 40) -> str:

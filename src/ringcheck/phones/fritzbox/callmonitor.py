@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from ringcheck.calllog.source import MONITOR_LOG_COLUMNS
 from ringcheck.errors import RingcheckError
-from ringcheck.lookup import Lookup, caller_id, lookup, lookup_known
+from ringcheck.lookup import Lookup, caller_id, lookup
 from ringcheck.numbers import parse_number
 from ringcheck.settings import Settings
 
@@ -237,7 +237,7 @@ class Watcher:
     def _judge(self, number: str) -> Lookup:
         """``lookup``'s verdict, with the live campaign that holds the number, if any."""
         try:
-            return lookup_known(number, self.settings, campaigns=self.campaigns)
+            return lookup(number, settings=self.settings, campaigns=self.campaigns)
         except RingcheckError as exc:  # the database is away: the verdict stands
             log.warning("live campaigns not read: %s", exc.message)
             return lookup(number, settings=self.settings)
