@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, settings_from
+from ringcheck.cli.base import BadInput, settings_from
+from ringcheck.cli.options import config_option
 from ringcheck.errors import RingcheckError
 
 

@@ -96,6 +96,10 @@ def cards(blocklist: BlockList, home: str) -> list[Card]:
     out = [first]
     groups: dict[str, list[Entry]] = {}
     for entry in blocklist.entries:
+        if entry.note:  # a live campaign: its own card, saying what was seen
+            tel = national(entry.e164, home) + ("*" if entry.kind == "prefix" else "")
+            out.append(_card("c" + entry.e164, entry, [tel], entry.note))
+            continue
         if entry.kind == "prefix":
             note = f"Every number starting {entry.e164}: {entry.level.replace('_', ' ')} risk."
             out.append(_card("p" + entry.e164, entry, [national(entry.e164, home) + "*"], note))

@@ -135,7 +135,7 @@ def score(
 
     f = features
     needed = needed_callees(agg.kind, limits)
-    values = _values(f, agg)
+    values = _values(f, agg) | _night_hours(limits)
     if f["callees"] >= needed:
         add("fan_out", words.reason["fan_out"].format(**values))
         if f["callees"] >= 10 * needed:
@@ -203,6 +203,10 @@ def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
     }
 
 
+def _night_hours(limits: Thresholds) -> dict[str, str]:
+    return {"night_from": f"{limits.night_start:02d}:00", "night_to": f"{limits.night_end:02d}:00"}
+
+
 def _destinations(keys: list[str], home: str, data: Tables | None) -> dict[str, dict[str, Any]]:
     """The checker's view of each entity's destination, by its number or range prefix."""
     if not keys:
@@ -242,7 +246,7 @@ def worth_a_look(candidates: pl.DataFrame, home: str, data: Tables | None = None
     return found.filter(~ordinary).select(candidates.columns)
 
 
-def judge(
+def assess(
     aggregates: list[Aggregate],
     limits: Thresholds,
     home: str,

@@ -84,11 +84,11 @@ def _target(path: str) -> _Target:
 
 class _Books:
     """Per app: passwords already checked (so scrypt runs once per device and password,
-    not per request) and each device's cards."""
+    not per request) and each device's cards (also by when the live campaigns changed)."""
 
     def __init__(self) -> None:
         self.checked: dict[tuple[str, str, str], float] = {}
-        self.cards: dict[tuple[str, str, int], tuple[float, list[Card]]] = {}
+        self.cards: dict[tuple[str, str, int, str], tuple[float, list[Card]]] = {}
 
 
 def _books(request: Request) -> _Books:
@@ -137,7 +137,9 @@ async def _device(request: Request) -> Any:
 
 async def _cards(request: Request, device: Any) -> list[Card]:
     books = _books(request)
-    key = (device.home, device.level, device.size)
+    live = request.app.state.campaigns
+    await live.fresh()
+    key = (device.home, device.level, device.size, live.stamp)
     kept = books.cards.get(key)
     if kept is not None and kept[0] > time.monotonic():
         return kept[1]
@@ -152,10 +154,12 @@ async def _cards(request: Request, device: Any) -> list[Card]:
             limit=device.size,
             reported=store.widely_reported,
             community=store.community,
+            campaigns=live.blocking(),
         )
         return cards(found, device.home)
 
     made = await run_in_threadpool(build)
+    books.cards = {k: v for k, v in books.cards.items() if k[3] == key[3]}
     books.cards[key] = (time.monotonic() + CARDS_SECONDS, made)
     return made
 
