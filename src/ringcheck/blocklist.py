@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from ringcheck import blockfiles, phonemeta
 from ringcheck.blockfiles import CONTACT_NAME
+from ringcheck.community import MIN_REPORTERS
 from ringcheck.datatables import Tables, tables
 from ringcheck.homes import is_uk
 from ringcheck.lookup import describe, lookup, says_scam, score9, spam_name
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from ringcheck.community import Community
 
 FORMATS = ("callblocker", "csv", "vcard", "spamblocker")
-MIN_REPORTERS = 3
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 2_000  # about what a FRITZ!Box or callblocker list holds well
 TITLE = "ringcheck scam numbers"

@@ -18,7 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, Valid
 from ringcheck.checker import CheckResult, check
 from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
-from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, BadContext, CallContext, ring_seconds
+from ringcheck.risk import (
+    MAX_VOICEMAIL_NUMBER_CHARS,
+    BadContext,
+    CallContext,
+    Level,
+    ring_seconds,
+)
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
@@ -93,7 +99,7 @@ class AdviceModel(BaseModel):
 
 
 class VerdictModel(BaseModel):
-    level: Literal["low", "caution", "high", "very_high"]
+    level: Level
     score: int = Field(ge=0, le=100)
     headline: str
     reasons: list[ReasonModel]

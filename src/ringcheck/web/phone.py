@@ -28,6 +28,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ringcheck.lookup import ACTIONS, CATEGORIES, DEFAULT_LABEL_CHARS, Lookup, lookup
+from ringcheck.risk import LEVELS
 from ringcheck.settings import Settings
 from ringcheck.web.api import _ERRORS
 
@@ -292,8 +293,8 @@ async def get_blocklist(
 
     if format not in blocklist.FORMATS:
         return _invalid(f"format must be one of {', '.join(blocklist.FORMATS)}.")
-    if level not in ("low", "caution", "high", "very_high"):
-        return _invalid("level must be low, caution, high or very_high.")
+    if level not in LEVELS:
+        return _invalid(f"level must be {', '.join(LEVELS[:-1])} or {LEVELS[-1]}.")
     moment = _moment(since) if since is not None else None
     if since is not None and moment is None:
         return _invalid("since must be a date or time such as 2026-11-01 or 2026-11-01T12:00Z.")
