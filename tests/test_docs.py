@@ -69,9 +69,18 @@ def _paths(routes: list[object]) -> set[str]:
 
 
 def _endpoints() -> list[str]:
-    from ringcheck.web import api, carddav, moderation, pages, phone, reports, triage
+    from ringcheck.web.routes import (
+        api,
+        campaigns,
+        carddav,
+        moderation,
+        pages,
+        phone,
+        reports,
+        triage,
+    )
 
-    modules = (api, pages, reports, moderation, triage, phone, carddav)
+    modules = (api, pages, reports, moderation, triage, phone, carddav, campaigns)
     return sorted(set().union(*(_paths(m.router.routes) for m in modules)))
 
 

@@ -405,8 +405,10 @@ def assess(
     data: Tables,
     catalogue: Catalogue | None,
     community: Signal | None = None,
+    live: Reason | None = None,
 ) -> tuple[list[Reason], int, str, Organisation | None, dict[str, Any]]:
-    """Reasons (strongest first), clipped score, level, claimed organisation, text values."""
+    """Reasons (strongest first), clipped score, level, claimed organisation, text values;
+    ``live`` is the reason a published live campaign gives (``ringcheck.campaign``)."""
     org = catalogue.match(context.claimed) if catalogue is not None else None
     own, own_params = _number_part(facts, data)
     reasons = list(own)
@@ -421,7 +423,9 @@ def assess(
     score = max(0, min(100, sum(r.points for r in reasons)))
     if community is not None and community.reporters:
         reasons.append(_community_reason(community, score, data))
-        score = max(0, min(100, sum(r.points for r in reasons)))
+    if live is not None:
+        reasons.append(live)
+    score = max(0, min(100, sum(r.points for r in reasons)))
     reasons.sort(key=lambda r: -r.points)
     return reasons, score, level_for(score), org, params
 

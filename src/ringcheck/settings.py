@@ -111,6 +111,13 @@ def _level(text: str) -> str:
     return value
 
 
+def _callback_action(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("block", "warn", "allow"):
+        raise ValueError("use block, warn or allow")
+    return value
+
+
 def _list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -241,6 +248,12 @@ class Settings:
         "caution",
         "Phone-system lookups answer 'warn' from this level up, below lookup_block_at.",
         _level,
+    )
+    callback_action: str = declare(
+        "warn",
+        "What call-back lookups (?direction=out) answer for a number in a live scam "
+        "campaign: block, warn or allow.",
+        _callback_action,
     )
     environment: str = declare(
         "development",

@@ -56,7 +56,15 @@ FindCommunity = Callable[[str], "Community | None"]
 @contextlib.contextmanager
 def reports_lookup(settings: Settings, wanted: bool, unused: str) -> Iterator[FindCommunity | None]:
     """What people reported (``store.community``), from the reports database when asked
-    and there is one; None otherwise.
+    and there is one; None otherwise (``optional_store``)."""
+    with optional_store(settings, wanted, unused) as store:
+        yield store.community if store is not None else None
+
+
+@contextlib.contextmanager
+def optional_store(settings: Settings, wanted: bool, unused: str) -> Iterator[Store | None]:
+    """The reports database (reports, live campaigns) when asked and there is one; None
+    otherwise.
 
     Opt-in: the database code (SQLAlchemy, Alembic) triples the start-up time of a
     one-number check, so a command never loads it unasked. A database that can't be used
@@ -74,7 +82,7 @@ def reports_lookup(settings: Settings, wanted: bool, unused: str) -> Iterator[Fi
         yield None
         return
     with store:
-        yield store.community
+        yield store
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ def callblocker_check_command(
     The daemon runs it for each call (see `ringcheck callblocker install`); other
     --key=value options it passes are ignored. Exit 0 with the line when it worked.
     """
-    from ringcheck import callblocker
+    from ringcheck.phones import callblocker
 
     try:
         settings = settings_from(config, None)
@@ -55,7 +55,7 @@ def install_command(folder: Path) -> None:
     "url": "http://host:8000") to "online_credentials" in callblocker's settings.json
     and pick "ringcheck" as the online check.
     """
-    from ringcheck import callblocker
+    from ringcheck.phones import callblocker
 
     problem = callblocker.script_folder_problem(folder)
     if problem:

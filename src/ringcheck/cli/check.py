@@ -254,14 +254,14 @@ Show = Callable[[str, "CheckResult | RingcheckError"], None]
 
 def _with_server(show: Show, url: str, private: bool, as_json: bool) -> Show:
     """``show``, with the server's answer about each number after it."""
-    from ringcheck import privacy
+    from ringcheck.phones import remote
 
     def both(text: str, result: CheckResult | RingcheckError) -> None:
         if isinstance(result, RingcheckError) or not result.number.e164:
             show(text, result)
             return
         try:
-            said: dict[str, Any] | None = privacy.ask(url, result.number.e164, private)
+            said: dict[str, Any] | None = remote.ask(url, result.number.e164, private)
         except (OSError, ValueError) as exc:
             click.echo(f"ringcheck: the server at {url} didn't answer: {_why(exc)}", err=True)
             said = None
