@@ -169,6 +169,8 @@ def prepared(settings: Settings, home: str) -> tuple[Settings, Tables]:
     >>> settings.trusted
     ('+447700900123',)
     """
+    if not settings.trusted and not settings.high_risk:  # most checks: nothing to add
+        return settings, for_home(home, tables())
     settings = _with_trusted_e164(settings, home)
     return settings, for_home(home, _tables_for(settings))
 

@@ -281,6 +281,8 @@ def parse_number(
             "too_long", f"That is {len(text)} characters long. Enter just the phone number."
         )
     clean = _normalise(text).strip()
+    if _WHOLE.fullmatch(clean):  # the common case: one number and nothing else, no letters
+        return _read(text, clean, clean, where, data, brief)
     if written.has_letters(clean):
         return _read_with_letters(text, clean, home, where, data, brief)
     return _read_text(text, clean, home, where, data, brief)
@@ -590,9 +592,18 @@ def _describe(
         # its area code or prefix says where it claims to be, if anywhere.
         region = phonemeta.region_by_prefix(code, nsn)
     drama = data.fictional(code, nsn) if code in data.fiction_codes else None
-    found_at = destination(code, region, digits, kind, home, data)
-    line_type, country, domestic, band, uk_range, network, high_risk, shared_with = found_at[:8]
-    foreign, region = found_at[8], found_at[9]
+    (
+        line_type,
+        country,
+        domestic,
+        band,
+        uk_range,
+        network,
+        high_risk,
+        shared_with,
+        foreign,
+        region,
+    ) = destination(code, region, digits, kind, home, data)
     if brief:
         international, national = rules.format_international(nsn), None
         location = carrier = None
@@ -694,7 +705,14 @@ def destination(
     else:
         country = phonemeta.country_names().get(region) if region else None
     return (
-        *(line_type, country, domestic, band, uk_range, network, high_risk, shared_with),
+        line_type,
+        country,
+        domestic,
+        band,
+        uk_range,
+        network,
+        high_risk,
+        shared_with,
         foreign,
         region,
     )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ringcheck import phonemeta
 from ringcheck.datatables import Headline, Tables
-from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo, counts_as_home, spoken_country
+from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo, counts_as_home
 from ringcheck.phonemeta import in_sentence
 from ringcheck.ringtime import MAX_RANG_SECONDS as MAX_RANG_SECONDS
 from ringcheck.ringtime import RANG_RANGE
@@ -162,23 +162,26 @@ class NumberFacts(NamedTuple):
 
 def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
     """The facts of ``info`` that the rules use."""
+    # Positional, in NumberFacts' order, and spoken_country() inlined: this runs for every
+    # number checked, and keywords cost about a microsecond more.
+    network, e164, uk_range = info.network, info.e164, info.uk_range
     return NumberFacts(
-        withheld=info.withheld,
-        trusted=info.e164 is not None and info.e164 in settings.trusted,
-        domestic=info.domestic,
-        valid=info.valid,
-        country=spoken_country(info.country, info.network),
-        country_code=info.country_code,
-        region=info.region,
-        line_type=info.line_type,
-        uk_reason=info.uk_range.reason if info.uk_range else None,
-        costly_network=info.network is not None and info.network.kind in COSTLY_NETWORKS,
-        high_risk=info.high_risk.destination if info.high_risk else None,
-        shared_with=info.shared_with,
-        fictional=info.drama is not None,
-        wrong_length=info.wrong_length,
-        inbound_only=info.inbound.number if info.inbound else None,
-        cost_band=info.callback_cost.band,
+        info.withheld,
+        e164 is not None and e164 in settings.trusted,  # trusted
+        info.domestic,
+        info.valid,
+        info.country if network is None else network.phrase or network.name,  # spoken
+        info.country_code,
+        info.region,
+        info.line_type,
+        uk_range.reason if uk_range else None,
+        network is not None and network.kind in COSTLY_NETWORKS,
+        info.high_risk.destination if info.high_risk else None,
+        info.shared_with,
+        info.drama is not None,  # fictional
+        info.wrong_length,
+        info.inbound.number if info.inbound else None,  # inbound_only
+        info.callback_cost.band,
     )
 
 
