@@ -37,12 +37,13 @@ class PrefixTable(dict[str, T], Generic[T]):
         """The row whose key is the longest prefix of ``digits``, or None."""
         if digits[: self.shortest] not in self.heads:
             return None
-        size = len(digits)
+        get = self.get
+        # No length check: a key longer than ``digits`` can't be found, and a cut longer
+        # than ``digits`` is all of it, the same key a cut of its own length finds.
         for length in self.lengths:
-            if length <= size:
-                found = self.get(digits[:length])
-                if found is not None:
-                    return found
+            found = get(digits[:length])
+            if found is not None:
+                return found
         return None
 
 
@@ -65,7 +66,7 @@ class ForeignRange(NamedTuple):
     region: str
     national: str  # as dialled in its country: "0900"
     line_type: str
-    cost_band: str  # when called from its own country; from abroad see numbers.destination
+    cost_band: str  # when called from its own country; from abroad see destinations.destination
     description: str
     cost_note: str
     source: str

@@ -73,6 +73,15 @@ class CallContext:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``context`` block of the result contract."""
+        # Every value is immutable, so a copy of the block made once is the same block:
+        # most checks share one context (none given), and its block is asked for each time.
+        block = self.__dict__.get("_block")
+        if block is None:
+            block = self._fresh_block()
+            object.__setattr__(self, "_block", block)  # frozen: cached beside the fields
+        return dict(block)
+
+    def _fresh_block(self) -> dict[str, Any]:
         return {
             "claimed": self.claimed,
             "rang_seconds": self.rang_seconds,
@@ -117,8 +126,8 @@ class Verdict:
             "level": self.level,
             "score": self.score,
             "headline": self.headline,
-            "reasons": [{"code": r.code, "points": r.points, "text": r.text} for r in self.reasons],
-            "advice": [{"code": a.code, "text": a.text} for a in self.advice],
+            "reasons": [{"code": c, "points": p, "text": t} for c, p, t in self.reasons],
+            "advice": [{"code": c, "text": t} for c, t in self.advice],
         }
 
 
