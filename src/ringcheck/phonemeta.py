@@ -292,6 +292,29 @@ def calling_codes() -> frozenset[int]:
     return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
+def split_country_code(digits: str) -> tuple[int, str] | None:
+    """(calling code, the rest) of E.164 digits; None when no code fits. No code starts
+    with 0.
+
+    >>> split_country_code("447400123456"), split_country_code("0044")
+    ((44, '7400123456'), None)
+    """
+    if digits.startswith("0"):
+        return None
+    codes = _calling_codes()
+    for size in (1, 2, 3):
+        code = codes.get(digits[:size]) if len(digits) >= size else None
+        if code is not None:
+            return code, digits[size:]
+    return None
+
+
+@cache
+def _calling_codes() -> dict[str, int]:
+    """Every calling code by its digits ("44" -> 44): one look-up, no int() of the text."""
+    return {str(code): code for code in calling_codes()}
+
+
 def _metadata(code: int, region: str) -> PhoneMetadata | None:
     if region == NON_GEO_REGION:
         return PhoneMetadata.metadata_for_nongeo_region(code)
