@@ -204,19 +204,19 @@ class Tables:
         >>> tables().fictional(44, "2079460123").area, tables().fictional(1, "2125550123").area
         ('London', 'Any North American area code')
         """
-        for length, skip, cut, blocks, others in self._fiction_index.get(code, ()):
-            if len(nsn) == length:
-                found = blocks.get(nsn[skip:cut])
-                if found is not None:
-                    return found
-                for row in others:
-                    if row.holds(nsn):
-                        return row
+        for skip, cut, blocks, others in self._fiction_index.get((code, len(nsn)), ()):
+            found = blocks.get(nsn[skip:cut])
+            if found is not None:
+                return found
+            for row in others:
+                if row.holds(nsn):
+                    return row
         return None
 
     @cached_property
-    def _fiction_index(self) -> dict[int, list[_FictionGroup]]:
-        """The ranges kept for fiction grouped by calling code, length and leading x's.
+    def _fiction_index(self) -> dict[tuple[int, int], list[_FictionGroup]]:
+        """The ranges kept for fiction grouped by calling code, length and leading x's,
+        found by (calling code, length of the national number).
 
         Nearly every range is a whole block (the same digits, then 000-999 or 00-99), so
         a number is looked up by its digits before the block: one dict lookup each.
@@ -233,14 +233,14 @@ class Tables:
                 blocks[row.first[row.any_digits : cut]] = row
             else:
                 others.append(row)
-        index: dict[int, list[_FictionGroup]] = {}
+        index: dict[tuple[int, int], list[_FictionGroup]] = {}
         for (code, length, skip, cut), (blocks, others) in groups.items():
-            index.setdefault(code, []).append((length, skip, cut, blocks, tuple(others)))
+            index.setdefault((code, length), []).append((skip, cut, blocks, tuple(others)))
         return index
 
 
-# (length, leading digits to skip, where the block's own digits end, blocks, other ranges)
-_FictionGroup = tuple[int, int, int, dict[str, DramaRange], tuple[DramaRange, ...]]
+# (leading digits to skip, where the block's own digits end, blocks, other ranges)
+_FictionGroup = tuple[int, int, dict[str, DramaRange], tuple[DramaRange, ...]]
 
 
 def _block_tail(row: DramaRange) -> int:
