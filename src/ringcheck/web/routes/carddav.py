@@ -7,7 +7,7 @@ short relative ones stop the box from sending DELETE):
 - ``/carddav/principals/{user}/``: the device's principal; ``addressbook-home-set``;
 - ``/carddav/addressbooks/{user}/``: the home set, holding one address book;
 - ``/carddav/addressbooks/{user}/blocklist/``: the book (``getctag``, ``getetag``);
-- ``/carddav/addressbooks/{user}/blocklist/{uid}.vcf``: a card (``ringcheck.carddav``).
+- ``/carddav/addressbooks/{user}/blocklist/{uid}.vcf``: a card (``ringcheck.phones.carddav``).
 
 Methods: OPTIONS (``DAV: 1, 3, addressbook``, no sign-in needed), PROPFIND (Depth 0 and
 1), REPORT ``addressbook-multiget`` and ``addressbook-query`` (every card), GET of a card,
@@ -33,8 +33,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ringcheck import blocklist as blocklists
-from ringcheck.carddav import Card, cards
+from ringcheck.phones import blocklists
+from ringcheck.phones.carddav import Card, cards
 from ringcheck.settings import Settings
 from ringcheck.web.signin import SignInGuard, refusal_text
 
@@ -84,11 +84,11 @@ def _target(path: str) -> _Target:
 
 class _Books:
     """Per app: passwords already checked (so scrypt runs once per device and password,
-    not per request) and each device's cards."""
+    not per request) and each device's cards (also by when the live campaigns changed)."""
 
     def __init__(self) -> None:
         self.checked: dict[tuple[str, str, str], float] = {}
-        self.cards: dict[tuple[str, str, int], tuple[float, list[Card]]] = {}
+        self.cards: dict[tuple[str, str, int, str], tuple[float, list[Card]]] = {}
 
 
 def _books(request: Request) -> _Books:
@@ -137,7 +137,9 @@ async def _device(request: Request) -> Any:
 
 async def _cards(request: Request, device: Any) -> list[Card]:
     books = _books(request)
-    key = (device.home, device.level, device.size)
+    live = request.app.state.campaigns
+    await live.fresh()
+    key = (device.home, device.level, device.size, live.stamp)
     kept = books.cards.get(key)
     if kept is not None and kept[0] > time.monotonic():
         return kept[1]
@@ -152,10 +154,12 @@ async def _cards(request: Request, device: Any) -> list[Card]:
             limit=device.size,
             reported=store.widely_reported,
             community=store.community,
+            campaigns=live.blocking(),
         )
         return cards(found, device.home)
 
     made = await run_in_threadpool(build)
+    books.cards = {k: v for k, v in books.cards.items() if k[3] == key[3]}
     books.cards[key] = (time.monotonic() + CARDS_SECONDS, made)
     return made
 

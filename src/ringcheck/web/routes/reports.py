@@ -24,9 +24,10 @@ from ringcheck.errors import RingcheckError
 from ringcheck.numbers import parse_number
 from ringcheck.settings import Settings
 from ringcheck.store import BadReport, ReportLimited, SaveResult, Store, StoreError
-from ringcheck.web import csrf, pages
-from ringcheck.web.api import _ERRORS, ErrorResponse, json_response
+from ringcheck.web import csrf
 from ringcheck.web.community import CommunityCache
+from ringcheck.web.routes import pages
+from ringcheck.web.routes.api import _ERRORS, ErrorResponse, json_response
 
 MAX_COMMENT_CHARS = 500
 MAX_CLAIMED_CHARS = 100

@@ -1,4 +1,4 @@
-"""The private lookup (k-anonymity, ``ringcheck.privacy``): only a hash prefix leaves the
+"""The private lookup (k-anonymity, ``ringcheck.phones.remote``): only a hash prefix leaves the
 client, every answer is padded, and ``ringcheck check --server URL --private`` combines
 the server's answer with the local check. Against a real server on 127.0.0.1."""
 
@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from live_server import PathLog, serving
-from ringcheck import privacy
 from ringcheck.cli import cli
+from ringcheck.phones import remote
 from ringcheck.settings import Settings
 from ringcheck.store import Store
 
@@ -24,26 +24,26 @@ NOBODY = "+447400111222"
 
 
 def test_only_five_hex_digits_are_sent_and_the_rest_is_matched_locally() -> None:
-    prefix, suffix = privacy.split(REPORTED)
+    prefix, suffix = remote.split(REPORTED)
     assert re.fullmatch(r"[0-9A-F]{5}", prefix) and re.fullmatch(r"[0-9A-F]{59}", suffix)
-    assert prefix + suffix == privacy.digest(REPORTED)
-    assert privacy.valid_prefix("a8acc") == "A8ACC"
+    assert prefix + suffix == remote.digest(REPORTED)
+    assert remote.valid_prefix("a8acc") == "A8ACC"
     for bad in ("A8AC", "A8ACCC", "G8ACC", "../..", ""):
-        assert privacy.valid_prefix(bad) is None
+        assert remote.valid_prefix(bad) is None
 
 
 @pytest.mark.parametrize("real", [0, 1, 5])
 def test_every_answer_is_padded_so_its_size_says_nothing(real: int) -> None:
     r = random.Random(real)
     entries = [(f"{i:059X}", "block", 9) for i in range(real)]
-    text = privacy.answer(entries, r)
+    text = remote.answer(entries, r)
     lines = text.splitlines()
-    assert privacy.PAD_MIN <= len(lines) <= privacy.PAD_MAX
+    assert remote.PAD_MIN <= len(lines) <= remote.PAD_MAX
     assert all(re.fullmatch(r"[0-9A-F]{59}:[a-z]+:[0-9]", line) for line in lines)
     assert len({len(line) for line in lines if line.endswith(":0")}) <= 1
     for suffix, _, _ in entries:
-        assert privacy.find(text, suffix) == ("block", 9)
-    assert privacy.find(text, "F" * 59) is None
+        assert remote.find(text, suffix) == ("block", 9)
+    assert remote.find(text, "F" * 59) is None
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +66,12 @@ def test_the_server_answers_a_bucket_without_learning_the_number(
 ) -> None:
     url, logged = server
     logged.paths.clear()
-    said = privacy.ask(url, REPORTED)
+    said = remote.ask(url, REPORTED)
     assert said["reported"] is True and said["action"] in ("warn", "block")
-    assert privacy.ask(url, NOBODY) == {"reported": False, "action": None, "score9": None}
+    assert remote.ask(url, NOBODY) == {"reported": False, "action": None, "score9": None}
     assert logged.paths == [
-        f"/api/v1/range/{privacy.split(REPORTED)[0]}",
-        f"/api/v1/range/{privacy.split(NOBODY)[0]}",
+        f"/api/v1/range/{remote.split(REPORTED)[0]}",
+        f"/api/v1/range/{remote.split(NOBODY)[0]}",
     ]
     assert not any("7400" in path for path in logged.paths)
 
@@ -100,6 +100,6 @@ def test_a_bad_prefix_is_a_clear_error(server: tuple[str, PathLog]) -> None:
 
     url, _ = server
     with pytest.raises(urllib.error.HTTPError) as failed:
-        urllib.request.urlopen(f"{url}/api/v1/range/{privacy.digest(REPORTED)}")
+        urllib.request.urlopen(f"{url}/api/v1/range/{remote.digest(REPORTED)}")
     assert failed.value.code == 422
     assert "first 5 hex digits" in json.loads(failed.value.read())["error"]["message"]

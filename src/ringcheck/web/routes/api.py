@@ -23,6 +23,7 @@ from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
+    from ringcheck.web.livecampaigns import LiveCampaigns
 
 MAX_BATCH = 1000
 MAX_NUMBER_CHARS = 1000
@@ -329,19 +330,34 @@ async def get_check(request: Request) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
+async def live(answers: Any) -> None:
+    """Bring the worker's live campaigns up to date (at most one query a second)."""
+    if answers.campaigns is not None:
+        await answers.campaigns.fresh()
+
+
 async def with_reports(
     result: CheckResult,
     settings: Settings,
     community: Callable[[str], Awaitable[Community | None]] | None,
+    campaigns: LiveCampaigns | None = None,
 ) -> CheckResult:
-    """``result`` again, with what people reported about its number, if anyone did."""
-    if community is None or not result.number.e164:
+    """``result`` again, with what people reported about its number, if anyone did, and
+    the live campaign that holds it, if one does."""
+    e164 = result.number.e164
+    if not e164:
         return result
-    reported = await community(result.number.e164)
-    if reported is None:
+    reported = await community(e164) if community is not None else None
+    campaign = campaigns.find(e164) if campaigns is not None else None
+    if reported is None and campaign is None:
         return result
     return check(
-        result.input, result.context, home=settings.home, settings=settings, community=reported
+        result.input,
+        result.context,
+        home=settings.home,
+        settings=settings,
+        community=reported,
+        campaign=campaign,
     )
 
 
@@ -349,6 +365,7 @@ async def check_query(
     params: Any,
     settings: Settings,
     community: Callable[[str], Awaitable[Community | None]] | None = None,
+    campaigns: LiveCampaigns | None = None,
 ) -> tuple[int, bytes]:
     """GET /api/v1/check for a parsed query string: (status, JSON body).
 
@@ -358,7 +375,7 @@ async def check_query(
     try:
         number, context = _query_item(params)
         result = check(number, context, home=settings.home, settings=settings)
-        result = await with_reports(result, settings, community)
+        result = await with_reports(result, settings, community, campaigns)
     except BadParameter as exc:
         return 422, json_body({"error": {"code": "invalid_request", "message": str(exc)}})
     except RingcheckError as exc:
@@ -372,9 +389,12 @@ async def check_query(
     responses={200: {"model": CheckResultModel}, **_ERRORS},
 )
 async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) -> Response:
-    settings, community = request.app.state.settings, request.app.state.check_answers.community
+    settings, answers = request.app.state.settings, request.app.state.check_answers
+    await live(answers)
     try:
-        result = await with_reports(_check_item(item, settings), settings, community)
+        result = await with_reports(
+            _check_item(item, settings), settings, answers.community, answers.campaigns
+        )
     except RingcheckError as exc:
         return error_response(exc)
     return json_response(result.to_dict())
@@ -386,12 +406,15 @@ async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) ->
     responses={200: {"model": BatchResponse}, **_ERRORS},
 )
 async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -> Response:
-    settings, community = request.app.state.settings, request.app.state.check_answers.community
+    settings, answers = request.app.state.settings, request.app.state.check_answers
+    await live(answers)
     results = []
     for raw in batch.items:
         try:
             item = CheckRequest.model_validate(raw)
-            result = await with_reports(_check_item(item, settings), settings, community)
+            result = await with_reports(
+                _check_item(item, settings), settings, answers.community, answers.campaigns
+            )
             results.append(result.to_dict())
         except ValidationError as exc:
             results.append({"error": {"code": "invalid_item", "message": _first_problem(exc)}})

@@ -1,4 +1,4 @@
-"""Barring a scam caller on the FRITZ!Box (``ringcheck.fritzbarring``) with
+"""Barring a scam caller on the FRITZ!Box (``ringcheck.phones.fritzbox.fritzbarring``) with
 fritzconnection's real client, against a loopback HTTP server that plays the box: the
 client reads a FRITZ!Box 7590's TR-064 description (``tests/data/fritzbox``,
 fritzconnection's own MIT test data, loaded as its JSON cache) and sends real SOAP to the
@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
-from ringcheck.callmonitor import Watcher
-from ringcheck.fritzbarring import CallBarring
 from ringcheck.lookup import lookup
+from ringcheck.phones.fritzbox.callmonitor import Watcher
+from ringcheck.phones.fritzbox.fritzbarring import CallBarring
 from ringcheck.settings import Settings
 
-FIXTURES = Path(__file__).resolve().parent / "data" / "fritzbox"
+FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fritzbox"
 URN = "urn:dslforum-org:service:X_AVM-DE_OnTel:1"
 FAULT = """<?xml version="1.0"?>
 <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">
@@ -186,7 +186,7 @@ def test_block_without_credentials_names_the_settings_to_give(
 def test_an_unreachable_box_is_said_once_in_plain_words(
     monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    from ringcheck.fritzbarring import BarringError
+    from ringcheck.phones.fritzbox.fritzbarring import BarringError
 
     monkeypatch.setenv("FRITZ_PASSWORD", "secret")
     with pytest.raises(BarringError) as caught:

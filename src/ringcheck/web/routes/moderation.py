@@ -18,18 +18,30 @@ from pydantic import BaseModel, Field
 
 from ringcheck.settings import Settings
 from ringcheck.store import StoreError
-from ringcheck.web.api import json_response
 from ringcheck.web.community import CommunityCache
-from ringcheck.web.reports import MAX_PAGE, MAX_PER_PAGE, number_reports, store_error_response
-from ringcheck.web.reports import store_of as _store
+from ringcheck.web.routes.api import json_response
+from ringcheck.web.routes.reports import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    number_reports,
+    store_error_response,
+)
+from ringcheck.web.routes.reports import store_of as _store
 from ringcheck.web.signin import SignInGuard, refusal_text
 
 MAX_MODERATOR_CHARS = 100
 
 
 async def require_admin(request: Request) -> None:
-    """Let the request through only with the configured admin token; an address that
-    keeps sending a wrong one is told to wait (429) before its token is even looked at."""
+    """Let the request through only with the configured admin token (Bearer)."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    await check_admin(request, given.strip() if scheme.lower() == "bearer" else None)
+
+
+async def check_admin(request: Request, given: str | None, where: str = "moderation token") -> None:
+    """Raise unless ``given`` is the configured admin token: 404 when none is configured,
+    401 when wrong; an address that keeps sending a wrong one is told to wait (429) before
+    its token is even looked at. The campaigns page signs in with the same token."""
     settings: Settings = request.app.state.settings
     if not settings.admin_token:
         raise HTTPException(404, "Not Found")
@@ -38,10 +50,9 @@ async def require_admin(request: Request) -> None:
     wait = await guard.wait(client)
     if wait:
         raise HTTPException(429, refusal_text(wait), headers={"Retry-After": str(wait)})
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
     expected = settings.admin_token.encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
-        await guard.failed(client, "moderation token")
+    if given is None or not hmac.compare_digest(given.encode(), expected):
+        await guard.failed(client, where)
         raise HTTPException(
             401,
             "This needs the admin token: send Authorization: Bearer <token>.",

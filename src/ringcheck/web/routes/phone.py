@@ -27,9 +27,17 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ringcheck.lookup import ACTIONS, CATEGORIES, DEFAULT_LABEL_CHARS, Lookup, lookup
+from ringcheck.lookup import (
+    ACTIONS,
+    CATEGORIES,
+    DEFAULT_LABEL_CHARS,
+    Lookup,
+    callback_action,
+    lookup,
+)
 from ringcheck.settings import Settings
-from ringcheck.web.api import _ERRORS
+from ringcheck.web.livecampaigns import LiveCampaigns
+from ringcheck.web.routes.api import _ERRORS
 
 log = logging.getLogger("ringcheck.web")
 router = APIRouter(prefix="/api/v1", tags=["phone systems"])
@@ -55,8 +63,9 @@ class LookupModel(BaseModel):
     )
     callback_action: str | None = Field(
         None,
-        description="With ?direction=out: what to do with a call to this number. For now "
-        "the same as action.",
+        description="With ?direction=out: what to do with a subscriber's call to this "
+        "number. For a number in a live scam campaign, the callback_action setting "
+        "(block, warn or allow; default warn); else the same as action.",
     )
 
 
@@ -72,14 +81,19 @@ class PhoneAnswers:
     """Answers to /api/v1/lookup and /api/v1/cid, for the routes and the fast lane alike.
 
     An answer depends only on the route, the number as sent, ``max`` and ``format``, the
-    data version and what people reported; reports are read through the worker's
-    reports cache, so an answer is kept for as long (``community_cache_seconds``).
-    Phone systems ask about the same few campaign numbers many times a second.
+    data version, what people reported and the live campaigns; reports are read through
+    the worker's reports cache, so an answer is kept for as long
+    (``community_cache_seconds``), and every kept answer is dropped when the campaigns
+    change (``livecampaigns``). Phone systems ask about the same few campaign numbers many
+    times a second.
     """
 
-    def __init__(self, settings: Settings, community: Any = None) -> None:
+    def __init__(
+        self, settings: Settings, community: Any = None, campaigns: LiveCampaigns | None = None
+    ) -> None:
         self.settings = settings
         self.community = community
+        self.campaigns = campaigns
         self.ttl = float(settings.community_cache_seconds)
         self.max_age = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
         self._kept: OrderedDict[_Key, tuple[float, bytes, bytes, bytes]] = OrderedDict()
@@ -92,10 +106,14 @@ class PhoneAnswers:
         if len(number) > MAX_NUMBER_CHARS:
             number = ""
         found = lookup(number, settings=self.settings)
-        if found.e164 and self.community is not None:
-            reported = await self.community(found.e164)
-            if reported is not None and not reported.empty:
-                found = lookup(number, settings=self.settings, community=reported)
+        if not found.e164:
+            return found
+        reported = await self.community(found.e164) if self.community is not None else None
+        if reported is not None and reported.empty:
+            reported = None
+        campaign = self.campaigns.find(found.e164) if self.campaigns is not None else None
+        if reported is not None or campaign is not None:
+            found = lookup(number, settings=self.settings, community=reported, campaign=campaign)
         return found
 
     async def answer(
@@ -111,6 +129,8 @@ class PhoneAnswers:
         the lookup's ?direction= (None when not sent)."""
         if route == "lookup" and direction is not None and direction not in DIRECTIONS:
             return 422, [(b"content-type", JSON)], _invalid_body("direction must be in or out.")
+        if self.campaigns is not None:
+            await self.campaigns.fresh()  # a change drops every kept answer (``forget``)
         key = (route, number, max_text, form, direction)
         now = time.monotonic()
         kept = self._kept.get(key)
@@ -130,10 +150,11 @@ class PhoneAnswers:
         self, route: str, number: str, chars: int, form: str | None, direction: str | None
     ) -> tuple[bytes, bytes]:
         if route == "lookup":
-            verdict = (await self.find(number)).to_dict(chars)
+            found = await self.find(number)
+            verdict = found.to_dict(chars)
             if direction is not None:
-                # A call-back's own mapping is still to come: for now the same action.
-                verdict.update(direction=direction, callback_action=verdict["action"])
+                out = callback_action(found, self.settings) if direction == "out" else None
+                verdict.update(direction=direction, callback_action=out or found.action)
             return JSON, orjson.dumps(verdict)
         try:  # the body becomes the caller's name: never a traceback
             found = await self.find(number)
@@ -159,12 +180,14 @@ def conditional(
     return 200, [(b"content-type", media), *headers], body
 
 
-def cached(request: Request, body: bytes, media_type: str) -> Response:
-    """``body`` as a Response with cache headers, or 304 when the client holds it."""
+def cached(request: Request, body: bytes, media_type: str, also: str = "") -> Response:
+    """``body`` as a Response with cache headers, or 304 when the client holds it; its
+    ETag also changes with ``also`` (when the live campaigns last changed)."""
     settings: Settings = request.app.state.settings
     max_age = max(_MIN_CACHE_SECONDS, settings.community_cache_seconds)
+    tag = etag(body + also.encode()) if also else None
     status, headers, out = conditional(
-        body, media_type.encode(), request.headers.get("if-none-match", ""), max_age
+        body, media_type.encode(), request.headers.get("if-none-match", ""), max_age, tag
     )
     return _response(status, headers, out)
 
@@ -269,8 +292,9 @@ _BLOCKLIST_TYPES = {
         **{status: _ERRORS[status] for status in (422, 429)},
     },
     description=(
-        "Numbers at least 3 different people reported, and the curated high-risk, "
-        "satellite and premium ranges, worst first. Formats: callblocker (its JSON list; "
+        "The numbers and ranges of scam campaigns running now, numbers at least 3 "
+        "different people reported, and the curated high-risk, satellite and premium "
+        "ranges, worst first. Formats: callblocker (its JSON list; "
         "ranges as prefixes), csv, vcard (one contact, whole numbers only), spamblocker "
         "(pattern,description CSV). Poll it daily; send If-None-Match with the ETag."
     ),
@@ -288,7 +312,7 @@ async def get_blocklist(
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    from ringcheck import blocklist
+    from ringcheck.phones import blocklists as blocklist
 
     if format not in blocklist.FORMATS:
         return _invalid(f"format must be one of {', '.join(blocklist.FORMATS)}.")
@@ -299,6 +323,8 @@ async def get_blocklist(
         return _invalid("since must be a date or time such as 2026-11-01 or 2026-11-01T12:00Z.")
     settings: Settings = request.app.state.settings
     store = getattr(request.app.state, "store", None)
+    live: LiveCampaigns = request.app.state.campaigns
+    await live.fresh()
 
     def made() -> blocklist.BlockList:
         return blocklist.build(
@@ -308,11 +334,12 @@ async def get_blocklist(
             since=moment,
             reported=store.widely_reported if store is not None else None,
             community=store.community if store is not None else None,
+            campaigns=live.blocking(),
         )
 
     found = await run_in_threadpool(made)
     body, media = blocklist.write(found, format, settings.home)
-    answer = cached(request, body.encode("utf-8"), media)
+    answer = cached(request, body.encode("utf-8"), media, also=live.stamp)
     answer.headers["Last-Modified"] = found.date.strftime("%a, %d %b %Y %H:%M:%S GMT")
     return answer
 
@@ -344,13 +371,13 @@ class _Buckets:
     def get(self, store: Any, ttl: float) -> dict[str, list[str]]:
         import time
 
-        from ringcheck import privacy
+        from ringcheck.phones import remote
 
         now = time.monotonic()
         if now - self.built_at > ttl:
             buckets: dict[str, list[str]] = {}
             for e164 in store.reported_numbers():
-                buckets.setdefault(privacy.split(e164)[0], []).append(e164)
+                buckets.setdefault(remote.split(e164)[0], []).append(e164)
             self.by_prefix, self.built_at = buckets, now
         return self.by_prefix
 
@@ -373,9 +400,9 @@ class _Buckets:
 async def get_range(request: Request, prefix: str) -> Response:
     from starlette.concurrency import run_in_threadpool
 
-    from ringcheck import privacy
+    from ringcheck.phones import remote
 
-    wanted = privacy.valid_prefix(prefix)
+    wanted = remote.valid_prefix(prefix)
     if wanted is None:
         return _invalid("Send the first 5 hex digits of the SHA-256 of the E.164 number.")
     settings: Settings = request.app.state.settings
@@ -391,9 +418,9 @@ async def get_range(request: Request, prefix: str) -> Response:
         entries = []
         for e164 in buckets.get(store, ttl).get(wanted, []):
             found = lookup(e164, settings=settings, community=store.community(e164))
-            entries.append((privacy.split(e164)[1], found.action, found.score9))
+            entries.append((remote.split(e164)[1], found.action, found.score9))
         return entries
 
-    body = privacy.answer(await run_in_threadpool(listed))
+    body = remote.answer(await run_in_threadpool(listed))
     headers = {"Cache-Control": "no-store"}  # padding differs on every answer
     return Response(body, media_type="text/plain; charset=us-ascii", headers=headers)

@@ -12,7 +12,9 @@ sends a line on TCP port 1012 for each step of each call (kbr/fritzconnection
 A withheld caller is an empty field. A number the box itself blocks still gives RING,
 then DISCONNECT in the same second. After a reboot without a clock the box may send a
 date that can't be read (``01.01.-30 03:10:5``): the time the line arrived is used then.
-The monitor can't stop a call; it can warn while it rings, and keep the log that
+The monitor can't stop a call; it can warn while it rings, warn when someone in the
+house dials a number back that rang and was flagged (or that is in a live scam campaign,
+``campaigns``), and keep the log that
 ``ringcheck triage`` reads (a missed call is RING then DISCONNECT with no CONNECT; the
 ring time is the gap between them). The box sends numbers as its owner dials them
 (``030…`` at home in Germany); the log keeps them in E.164 (``+4930…``), read with the
@@ -32,7 +34,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ringcheck.calllog.source import MONITOR_LOG_COLUMNS
 from ringcheck.errors import RingcheckError
@@ -40,12 +42,18 @@ from ringcheck.lookup import Lookup, caller_id, lookup
 from ringcheck.numbers import parse_number
 from ringcheck.settings import Settings
 
+if TYPE_CHECKING:
+    from ringcheck.store.campaigns import CampaignView
+
 log = logging.getLogger("ringcheck.watch")
 PORT = 1012
 KINDS = ("RING", "CALL", "CONNECT", "DISCONNECT")
 MAX_LINE = 4_096
 LOG_COLUMNS = MONITOR_LOG_COLUMNS  # triage knows this header: its ring column is ring time
 WORRYING = frozenset({"warn", "block"})
+# A call out to a number that rang and was flagged this recently is a call-back.
+CALLBACK_WINDOW = dt.timedelta(days=2)
+MAX_FLAGGED = 1_000  # flagged callers remembered, oldest forgotten first
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,7 @@ def default_log_path() -> Path:
 Emit = Callable[[dict[str, Any]], None]
 Notify = Callable[[Lookup, dict[str, Any]], Awaitable[None]]
 Block = Callable[[str, Lookup], Awaitable[None]]
+Campaigns = Callable[[str], "CampaignView | None"]
 
 
 @dataclass
@@ -191,6 +200,9 @@ class Watcher:
     notify: Notify | None = None
     block: Block | None = None  # bars a very-high-risk caller on the box (its next call)
     calls: Calls = field(default_factory=Calls)
+    campaigns: Campaigns | None = None  # the live campaign holding a number (the store's)
+    # Callers that rang and were flagged: e164 -> (when it rang, its verdict).
+    flagged: dict[str, tuple[dt.datetime, Lookup]] = field(default_factory=dict)
 
     async def handle(self, text: str, received: dt.datetime | None = None) -> None:
         line = parse_line(text, received or dt.datetime.now())
@@ -200,13 +212,17 @@ class Watcher:
             return
         call, done = self.calls.add(line)
         if line.kind == "RING" and call is not None:
-            call.verdict = found = lookup(call.number or "Withheld", settings=self.settings)
+            call.verdict = found = self._judge(call.number or "Withheld")
+            if found.e164 and found.action in WORRYING:
+                self._remember(found.e164, line.at, found)
             event = _event("ring", line.at, found)
             self.emit(event)
             if self.notify is not None and found.action in WORRYING:
                 await self.notify(found, event)
             if self.block is not None and found.action == "block" and call.number:
                 await self.block(call.number, found)
+        elif line.kind == "CALL" and call is not None and call.number:
+            await self._call_out(call, line.at)
         elif line.kind == "CONNECT" and call is not None and call.direction == "incoming":
             self.emit(_event("connect", line.at, call.verdict))
         if done is not None and call is not None:
@@ -217,6 +233,45 @@ class Watcher:
                 self.emit(
                     {**_event(kind, line.at, call.verdict), "ring_seconds": done.ring_seconds}
                 )
+
+    def _judge(self, number: str) -> Lookup:
+        """``lookup``'s verdict, with the live campaign that holds the number, if any."""
+        found = lookup(number, settings=self.settings)
+        if self.campaigns is None or not found.e164:
+            return found
+        try:
+            campaign = self.campaigns(found.e164)
+        except RingcheckError as exc:  # the database is away: the verdict stands
+            log.warning("live campaigns not read: %s", exc.message)
+            return found
+        return lookup(number, settings=self.settings, campaign=campaign) if campaign else found
+
+    def _remember(self, e164: str, at: dt.datetime, found: Lookup) -> None:
+        self.flagged.pop(e164, None)  # re-inserted last: the newest
+        self.flagged[e164] = (at, found)
+        while len(self.flagged) > MAX_FLAGGED:
+            del self.flagged[next(iter(self.flagged))]
+
+    async def _call_out(self, call: _Call, at: dt.datetime) -> None:
+        """Someone in the house dials: a warning (and ``notify``) when it calls back a
+        number that rang and was flagged within ``CALLBACK_WINDOW``, or one in a live
+        scam campaign. Other calls out pass quietly."""
+        call.verdict = found = self._judge(call.number)
+        live = "live_campaign" in found.reasons and found.action == "block"
+        rang = self.flagged.get(found.e164 or "")
+        if rang is not None and at - rang[0] > CALLBACK_WINDOW:
+            rang = None  # long ago (a box whose clock went back still counts)
+        if not live and rang is None:
+            return
+        verdict = found if live or rang is None else rang[1]
+        event = {
+            **_event("callback", at, verdict),
+            "live_campaign": live,
+            "rang_at": rang[0].isoformat(timespec="seconds") if rang else None,
+        }
+        self.emit(event)
+        if self.notify is not None:
+            await self.notify(verdict, event)
 
     def _e164(self, call: _Call) -> str | None:
         """The call's number in E.164: as its warning read it, or read with the same home."""

@@ -1,4 +1,4 @@
-"""Asterisk AGI and FastAGI (``ringcheck.agi``) against transcripts shaped as Asterisk's
+"""Asterisk AGI and FastAGI (``ringcheck.phones.agi``) against transcripts shaped as Asterisk's
 ``res/res_agi.c`` writes them: the header block in its order (``agi_network: yes`` first
 over FastAGI), one reply line per command, ``HANGUP`` and 510/511/520 replies.
 
@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from ringcheck.agi import Agi, commands, parse_reply, quote
 from ringcheck.lookup import lookup
+from ringcheck.phones.agi import Agi, commands, parse_reply, quote
 from ringcheck.settings import Settings
 
 # Asterisk's FastAGI header for AGI(agi://127.0.0.1:4573/ringcheck,${CALLERID(num)}).

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ringcheck import reportfiles
 from ringcheck.checker import CheckResult, check
 from ringcheck.codes import calling_codes
 from ringcheck.community import CATEGORIES, Community
@@ -28,12 +29,16 @@ from ringcheck.homes import contacts, help_for
 from ringcheck.numbers import parse_number
 from ringcheck.risk import CallContext, ring_seconds
 from ringcheck.settings import Settings
+from ringcheck.store.campaigns import CampaignView
 from ringcheck.web import csrf
 from ringcheck.web.community import CommunityCache
+from ringcheck.web.livecampaigns import LiveCampaigns
 from ringcheck.written import Reading
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-templates = Jinja2Templates(directory=os.path.join(HERE, "templates"))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ringcheck/web
+# The web app's own templates, then the report files' (the /triage page draws the triage
+# report's body: it lives with the report, ``reportfiles``).
+templates = Jinja2Templates(directory=[os.path.join(HERE, "templates"), reportfiles.TEMPLATES])
 router = APIRouter(include_in_schema=False)
 
 _CONTEXT_FIELDS = ("claimed", "rang", "voicemail", "voicemail_number", "expected", "recorded")
@@ -307,9 +312,17 @@ async def number_page(request: Request, number: str) -> Response:
         # it: read the number afresh, so the thank-you sits above a count that has it.
         request.app.state.community.refresh(number)
     community = await community_for(request, number)
+    campaign = await campaign_for(request, number)
     try:
         context, clean = context_from(request.query_params)
-        result = check(number, context, home=settings.home, settings=settings, community=community)
+        result = check(
+            number,
+            context,
+            home=settings.home,
+            settings=settings,
+            community=community,
+            campaign=campaign,
+        )
     except RingcheckError as exc:
         return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
     also = others_in(result, request.query_params)
@@ -346,6 +359,15 @@ async def community_for(request: Request, text: str) -> Community | None:
         return None
     cache: CommunityCache = request.app.state.community
     return await cache.find(text)
+
+
+async def campaign_for(request: Request, text: str) -> CampaignView | None:
+    """The live campaign that holds the number in a canonical address, if one does."""
+    if not is_e164(text):
+        return None
+    campaigns: LiveCampaigns = request.app.state.campaigns
+    await campaigns.fresh()
+    return campaigns.find(text)
 
 
 def number_view(

@@ -20,8 +20,9 @@ import hashlib
 import random
 import re
 from collections.abc import Iterable
+from typing import Any
 
-from ringcheck.lookup import ACTIONS, ask_server
+from ringcheck.lookup import ACTIONS
 
 PREFIX_CHARS = 5
 SUFFIX_CHARS = 64 - PREFIX_CHARS
@@ -90,6 +91,25 @@ def ask(url: str, e164: str, private: bool = True, timeout: float = TIMEOUT) -> 
             return {"reported": False, "action": None, "score9": None}
         return {"reported": True, "action": found[0], "score9": found[1]}
     return ask_server(base, e164, timeout)
+
+
+def ask_server(url: str, number: str, timeout: float) -> dict[str, Any]:
+    """The lookup JSON for ``number`` from the ringcheck server at ``url``
+    (``/api/v1/lookup``); raises OSError or ValueError when it can't be had."""
+    import json
+    import urllib.parse
+    import urllib.request  # here: it loads ssl and email, which a local lookup never needs
+
+    base = url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ValueError("the server's URL must start with http:// or https://")
+    target = f"{base}/api/v1/lookup/{urllib.parse.quote(number, safe='')}"
+    request = urllib.request.Request(target, headers={"User-Agent": "ringcheck"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        found = json.loads(response.read(65_536))
+    if not isinstance(found, dict) or "action" not in found:
+        raise ValueError("the server's answer is not a ringcheck lookup")
+    return found
 
 
 def _get(url: str, timeout: float) -> str:

@@ -2,7 +2,7 @@
 
 A FRITZ!Box can use an online phone book over CardDAV and block every number in it
 (haumacher/phoneblock serves its community list so). ``cards`` turns a block list
-(``ringcheck.blocklist``) into vCard 3.0 cards the way such a box takes them:
+(``ringcheck.phones.blocklists``) into vCard 3.0 cards the way such a box takes them:
 
 - ``FN:SPAM: <what it is> <first number>`` (``Blocked:`` when the verdict doesn't say
   scam, ``lookup.says_scam``), ``CATEGORIES:SPAM``; "what it is" from the entry's
@@ -23,9 +23,9 @@ import hashlib
 from dataclasses import dataclass
 
 from ringcheck import phonemeta
-from ringcheck.blockfiles import escape, fold
-from ringcheck.blocklist import BlockList, Entry
 from ringcheck.lookup import describe, says_scam
+from ringcheck.phones.blockfiles import escape, fold
+from ringcheck.phones.blocklists import BlockList, Entry
 
 MAX_TEL = 9
 UPDATED_UID = "rc-list-updated"
@@ -96,6 +96,10 @@ def cards(blocklist: BlockList, home: str) -> list[Card]:
     out = [first]
     groups: dict[str, list[Entry]] = {}
     for entry in blocklist.entries:
+        if entry.note:  # a live campaign: its own card, saying what was seen
+            tel = national(entry.e164, home) + ("*" if entry.kind == "prefix" else "")
+            out.append(_card("c" + entry.e164, entry, [tel], entry.note))
+            continue
         if entry.kind == "prefix":
             note = f"Every number starting {entry.e164}: {entry.level.replace('_', ' ')} risk."
             out.append(_card("p" + entry.e164, entry, [national(entry.e164, home) + "*"], note))

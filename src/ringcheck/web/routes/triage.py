@@ -24,8 +24,9 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings
-from ringcheck.web import csrf, pages
-from ringcheck.web.api import _ERRORS, ErrorResponse, VerdictModel, json_response
+from ringcheck.web import csrf
+from ringcheck.web.routes import pages
+from ringcheck.web.routes.api import _ERRORS, ErrorResponse, VerdictModel, json_response
 
 router = APIRouter()
 _PAGE_METHODS = ["GET", "HEAD"]

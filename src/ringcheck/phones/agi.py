@@ -35,14 +35,16 @@ from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
+    from ringcheck.store.campaigns import CampaignView
 
-log = logging.getLogger("ringcheck.agi")
+log = logging.getLogger("ringcheck.phones.agi")
 PORT = 4573  # Asterisk's AGI_PORT
 MAX_LINE = 8_192  # bytes in one header or reply line
 MAX_HEADER_LINES = 200  # Asterisk sends about 25, plus one per argument
 READ_TIMEOUT = 5.0  # seconds to wait for a header line or a reply
 UNKNOWN_CALLER_IDS = frozenset({"", "unknown", "anonymous", "restricted", "private"})
 Reports = Callable[[str], "Community | None"]
+Campaigns = Callable[[str], "CampaignView | None"]
 
 
 class ProtocolError(Exception):
@@ -122,24 +124,30 @@ def parse_reply(line: str) -> Reply | None:
 
 @dataclass
 class Agi:
-    """What every session shares: settings, the reports lookup, whether to set the name."""
+    """What every session shares: settings, the reports and live campaigns lookups,
+    whether to set the name."""
 
     settings: Settings
     reports: Reports | None = None
     set_name: bool = True
     timeout: float = READ_TIMEOUT
+    campaigns: Campaigns | None = None  # the live campaign holding a number (the store's)
 
     def judge(self, header: dict[str, str]) -> Lookup:
         number = caller_of(header)
         found = lookup(number, settings=self.settings)
-        if found.e164 and self.reports is not None:
-            try:
-                reported = self.reports(found.e164)
-            except Exception:  # the reports database is down: the check still answers
-                log.exception("reports not read for an AGI call")
-                reported = None
-            if reported is not None and not reported.empty:
-                found = lookup(number, settings=self.settings, community=reported)
+        if not found.e164 or (self.reports is None and self.campaigns is None):
+            return found
+        try:
+            reported = self.reports(found.e164) if self.reports is not None else None
+            campaign = self.campaigns(found.e164) if self.campaigns is not None else None
+        except Exception:  # the reports database is down: the check still answers
+            log.exception("reports not read for an AGI call")
+            return found
+        if reported is not None and reported.empty:
+            reported = None
+        if reported is not None or campaign is not None:
+            found = lookup(number, settings=self.settings, community=reported, campaign=campaign)
         return found
 
     # FastAGI over TCP, many calls at once.
@@ -148,7 +156,7 @@ class Agi:
         """One call: read the header, send the verdict, close."""
         try:
             header = parse_header(await self._header(reader))
-            if self.reports is not None:
+            if self.reports is not None or self.campaigns is not None:
                 found = await asyncio.to_thread(self.judge, header)
             else:
                 found = self.judge(header)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from live_server import free_port, serving
-from ringcheck.callblocker import SCRIPT, answer, install
 from ringcheck.lookup import lookup
+from ringcheck.phones.callblocker import SCRIPT, answer, install
 from ringcheck.settings import Settings
 
 
@@ -72,6 +72,17 @@ def test_a_script_whose_python_is_gone_uses_a_python3_that_has_ringcheck(
     done = run(moved, "--number", "+447400123456", env={"PATH": path})
     assert done.returncode == 0, done.stdout
     assert daemon_reads(done.stdout)["spam"] is False
+
+
+def test_a_script_installed_before_the_adapters_moved_still_answers(tmp_path: Path) -> None:
+    # Scripts written by earlier versions import ringcheck.callblocker: a daemon running
+    # one must not read every call as "not spam" until the user installs again.
+    old = install(tmp_path)
+    text = old.read_text().replace("ringcheck.phones.callblocker", "ringcheck.callblocker")
+    old.write_text(text)
+    done = run(old, "--number", "+18768123456")
+    assert done.returncode == 0, done.stdout
+    assert daemon_reads(done.stdout)["spam"] is True
 
 
 def test_a_script_with_no_ringcheck_left_says_what_to_run_again(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
-"""The FRITZ!Box call monitor (``ringcheck.callmonitor``, ``ringcheck watch fritzbox``)
-against a loopback TCP server replaying line sequences as a box sends them (formats
-from kbr/fritzconnection's docs and home-assistant's parser), and fritzconnection's own
-``FritzMonitor`` reading the same stream."""
+"""The FRITZ!Box call monitor (``ringcheck.phones.fritzbox.callmonitor``, ``ringcheck
+watch fritzbox``) against a loopback TCP server replaying line sequences as a box sends
+them (formats from kbr/fritzconnection's docs and home-assistant's parser), and
+fritzconnection's own ``FritzMonitor`` reading the same stream."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ringcheck.calllog import read_log, triage
-from ringcheck.callmonitor import CallLogFile, Watcher, parse_line
+from ringcheck.phones.fritzbox.callmonitor import CallLogFile, Watcher, parse_line
 from ringcheck.settings import Settings
 
 # One evening, as the box writes it: a Wangiri burst of two numbers in one range (missed,
@@ -229,3 +229,76 @@ def test_the_watchers_lines_say_dont_call_back_only_to_a_scam(tmp_path: Path) ->
     assert said[1].endswith("Call back only if you expected a call.")
     assert "SPAM Wangiri" in said[2] and "Don't call it back." in said[2]
     assert said[3].endswith("Don't call it back.")
+
+
+def run_lines(watcher: Watcher, lines: list[str]) -> None:
+    async def main() -> None:
+        for line in lines:
+            await watcher.handle(line)
+
+    asyncio.run(main())
+
+
+def test_calling_back_a_flagged_number_warns_and_notifies(tmp_path: Path) -> None:
+    from ringcheck.cli.watch import _sentence
+
+    events: list[dict[str, Any]] = []
+    notified: list[tuple[str, str]] = []
+
+    async def notify(found: Any, event: dict[str, Any]) -> None:
+        notified.append((event["event"], found.e164))
+
+    back = [
+        "02.12.26 02:30:00;CALL;7;4;03012345678;+18768123401;SIP0;",  # the Wangiri number
+        "02.12.26 02:30:09;DISCONNECT;7;0;",
+        "02.12.26 02:31:00;CALL;8;4;03012345678;00447400123456;SIP0;",  # answered, allowed
+        "02.12.26 02:31:30;DISCONNECT;8;20;",
+    ]
+    watcher = Watcher(Settings(), events.append, CallLogFile(tmp_path / "c.csv"), notify)
+    run_lines(watcher, EVENING + back)
+    callbacks = [e for e in events if e["event"] == "callback"]
+    assert [(e["e164"], e["action"], e["rang_at"]) for e in callbacks] == [
+        ("+18768123401", "block", "2026-12-02T02:10:01")
+    ]
+    assert notified[-1] == ("callback", "+18768123401") and len(notified) == 5  # 4 rings
+    said = _sentence(callbacks[0])
+    assert said.startswith("02:30  STOP: someone is calling back +18768123401 (SPAM Wangiri)")
+    assert "which rang at 02:10" in said and "Hang up" in said
+    # The same call-back days later is no longer tied to that ring: it passes quietly.
+    seen: list[dict[str, Any]] = []
+    run_lines(
+        Watcher(Settings(), seen.append, None),
+        [*EVENING[:2], back[0].replace("02.12.26", "09.12.26")],
+    )
+    assert [e["event"] for e in seen] == ["ring", "missed"]
+
+
+def test_calling_a_number_in_a_live_campaign_warns_even_if_it_never_rang_here() -> None:
+    from types import SimpleNamespace
+
+    from ringcheck.cli.watch import _sentence
+
+    now = dt.datetime.now(dt.UTC)
+    running = SimpleNamespace(
+        key="+336123456xx", subscribers=412, ring_low=1.0, ring_high=2.0, callbacks=0,
+        first_seen=now - dt.timedelta(minutes=6),
+    )  # fmt: skip
+    events: list[dict[str, Any]] = []
+    watcher = Watcher(Settings(home="DE"), events.append, None)
+    watcher.campaigns = lambda e164: running if e164.startswith("+336123456") else None
+    run_lines(
+        watcher,
+        [
+            "02.12.26 19:00:00;CALL;1;4;03012345678;0033612345677;SIP0;",
+            "02.12.26 19:00:30;DISCONNECT;1;0;",
+            "02.12.26 19:01:00;CALL;2;4;03012345678;0033612345777;SIP0;",  # not in it
+            "02.12.26 19:01:30;DISCONNECT;2;0;",
+        ],
+    )
+    (event,) = events
+    assert (event["event"], event["e164"], event["live_campaign"]) == (
+        "callback",
+        "+33612345677",
+        True,
+    )
+    assert "a number in a scam campaign running now" in _sentence(event)

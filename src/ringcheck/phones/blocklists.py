@@ -5,6 +5,9 @@ day, so the list is ranked worst first and capped (``limit``):
 
 - **reported numbers**: numbers at least ``MIN_REPORTERS`` different people reported,
   each judged by ``lookup`` with those reports;
+- **live campaigns**: the numbers and ranges of the scam campaigns running now
+  (``campaigns``, published by the live detector), each judged by ``lookup`` with its
+  campaign, so they come first while they run and leave when they end or are released;
 - **curated ranges**: the call-back warning destinations (``high_risk.csv``), the
   satellite and global networks whose calls cost most (``networks.csv``) and, for a UK
   home, the premium-rate ranges (``uk_ranges.csv``), each judged by the prefix lookup
@@ -24,20 +27,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ringcheck import blockfiles, phonemeta
-from ringcheck.blockfiles import CONTACT_NAME
+from ringcheck import phonemeta
 from ringcheck.datatables import Tables, tables
 from ringcheck.homes import is_uk
-from ringcheck.lookup import describe, lookup, says_scam, score9, spam_name
+from ringcheck.lookup import LIVE_CAMPAIGN, describe, lookup, says_scam, score9, spam_name
+from ringcheck.phones import blockfiles
+from ringcheck.phones.blockfiles import CONTACT_NAME
 from ringcheck.risk import LEVELS, at_least
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
+    from ringcheck.store.campaigns import CampaignView
 
 FORMATS = ("callblocker", "csv", "vcard", "spamblocker")
 MIN_REPORTERS = 3
@@ -60,6 +65,7 @@ class Entry:
     score9: int
     reporters: int  # distinct people who reported it (0 for a curated range)
     changed: dt.datetime  # the latest report, or the tables' date
+    note: str = ""  # a live campaign's evidence, in words
 
 
 @dataclass(frozen=True)
@@ -78,10 +84,11 @@ def build(
     reported: Reported | None = None,
     community: Callable[[str], Community | None] | None = None,
     data: Tables | None = None,
+    campaigns: Iterable[CampaignView] = (),
 ) -> BlockList:
-    """The block list: reported numbers (``reported``, ``community`` read the reports
-    store) and curated ranges, at ``level`` or worse, changed since ``since``, worst
-    first, at most ``limit``."""
+    """The block list: live ``campaigns``, reported numbers (``reported``, ``community``
+    read the reports store) and curated ranges, at ``level`` or worse, changed since
+    ``since``, worst first, at most ``limit``."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     if not 1 <= limit <= MAX_LIMIT:
@@ -90,7 +97,13 @@ def build(
     entries = curated(settings.home, data)
     if reported is not None:
         entries += _reported(settings, reported, community, since, limit)
-    chosen = [e for e in entries if at_least(e.level, level)]
+    entries += _campaigns(settings, campaigns)
+    worst: dict[tuple[str, str], Entry] = {}  # a number both reported and in a campaign
+    for entry in entries:
+        kept = worst.get((entry.kind, entry.e164))
+        if kept is None or entry.score > kept.score:
+            worst[(entry.kind, entry.e164)] = entry
+    chosen = [e for e in worst.values() if at_least(e.level, level)]
     if since is not None:
         chosen = [e for e in chosen if e.changed >= since]
     chosen.sort(key=lambda e: (-e.score, -e.reporters, e.kind != "prefix", e.e164))
@@ -159,6 +172,33 @@ def _reported(
                 found.score9,
                 reporters,
                 latest,
+            )
+        )
+    return out
+
+
+def _campaigns(settings: Settings, campaigns: Iterable[CampaignView]) -> list[Entry]:
+    """A campaign's number, or its range as a prefix, judged by ``lookup`` with it."""
+    out = []
+    for campaign in campaigns:
+        found = lookup(campaign.key.replace("x", "0"), settings=settings, campaign=campaign)
+        if found.level is None or found.score is None or found.result is None:
+            continue
+        kind = "prefix" if campaign.key.endswith("x") else "number"
+        reasons = found.result.verdict.reasons
+        why = next((r.text for r in reasons if r.code == LIVE_CAMPAIGN), "")
+        out.append(
+            Entry(
+                kind,
+                campaign.key.rstrip("x"),
+                found.label(),
+                found.category,
+                found.level,
+                found.score,
+                found.score9,
+                0,
+                campaign.updated_at,
+                why,
             )
         )
     return out
