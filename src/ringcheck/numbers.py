@@ -330,13 +330,16 @@ def _international(
 
 def _national(text: str, digits: str, home: _Home, data: Tables, brief: bool) -> NumberInfo:
     rules = home.rules
-    whole = rules.classify(digits)
     prefix = rules.national_prefix
     if prefix and digits.startswith(prefix) and len(digits) > len(prefix) + 3:
         nsn = digits[len(prefix) :]
         found = rules.classify(nsn)
-        if found[1] is not None or whole[1] is None:
+        # Read without the trunk prefix unless only the digits as typed are valid (the
+        # whole digits are classified only then: most national numbers are valid).
+        if found[1] is not None or (whole := rules.classify(digits))[1] is None:
             return _describe(text, rules, nsn, found, "national", home, data, brief)
+    else:
+        whole = rules.classify(digits)
     short = _short_code(text, digits, home, data)
     if short is not None:
         return short
