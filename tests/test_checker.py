@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from ringcheck import CallContext, Settings, check
 
 
@@ -32,3 +34,18 @@ def test_reused_verdicts_respect_trusted_numbers_and_extra_high_risk_codes():
     assert "high_risk_destination" in {r.code for r in risky.verdict.reasons}
     assert again.verdict == plain.verdict
     assert not {"trusted_number", "high_risk_destination"} & {r.code for r in plain.verdict.reasons}
+
+
+def test_a_checked_result_is_the_frozen_result_its_fields_make() -> None:
+    """check() fills the result in without its __init__ (speed): nothing may differ."""
+    import dataclasses
+
+    from ringcheck.checker import CheckResult
+
+    for text in ("+1 876 812 3456", "0800 FLOWERS", "withheld"):
+        result = check(text)
+        rebuilt = CheckResult(*(getattr(result, f.name) for f in dataclasses.fields(CheckResult)))
+        assert result == rebuilt and vars(result) == vars(rebuilt)
+        assert hash(result.context) == hash(rebuilt.context)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.input = "07700 900123"  # type: ignore[misc]

@@ -32,15 +32,19 @@ class PrefixTable(dict[str, T], Generic[T]):
         # are in no table, and one set lookup tells so.
         self.shortest = self.lengths[-1] if self.lengths else 0
         self.heads = frozenset(key[: self.shortest] for key in self)
+        # The three, read by longest() in one attribute look-up (it runs several times
+        # for every number checked).
+        self._probe = (self.shortest, self.heads, self.lengths)
 
     def longest(self, digits: str) -> T | None:
         """The row whose key is the longest prefix of ``digits``, or None."""
-        if digits[: self.shortest] not in self.heads:
+        shortest, heads, lengths = self._probe
+        if digits[:shortest] not in heads:
             return None
         get = self.get
         # No length check: a key longer than ``digits`` can't be found, and a cut longer
         # than ``digits`` is all of it, the same key a cut of its own length finds.
-        for length in self.lengths:
+        for length in lengths:
             found = get(digits[:length])
             if found is not None:
                 return found
