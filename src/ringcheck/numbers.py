@@ -447,18 +447,9 @@ def _describe(
         # its area code or prefix says where it claims to be, if anywhere.
         region = phonemeta.region_by_prefix(code, nsn)
     drama = data.fictional(code, nsn) if code in data.fiction_codes else None
-    (
-        line_type,
-        country,
-        domestic,
-        band,
-        uk_range,
-        network,
-        high_risk,
-        shared_with,
-        foreign,
-        region,
-    ) = destination(code, region, digits, kind, home, data)
+    line_type, country, domestic, band, uk_range, network, high_risk, shared, foreign, region = (
+        destination(code, region, digits, kind, home, data)
+    )
     if brief:
         international, national = rules.format_international(nsn), None
         location = carrier = None
@@ -466,27 +457,29 @@ def _describe(
         international, national = rules.formats(nsn)
         location = phonemeta.place(digits) or country
         carrier = phonemeta.carrier(digits) if valid and line_type in _CARRIER_TYPES else None
+    # The JSON block's fields by position, in NumberInfo's order (every number checked
+    # builds one: keywords cost about a microsecond more), the rules' facts by name.
     return NumberInfo(
-        input=text,
-        e164=f"+{digits}",
-        international_format=international,
-        national_format=national,
-        country_code=code,
-        region=region,
-        country=country,
-        location=location,
-        line_type=line_type,
-        carrier=carrier,
-        valid=valid,
-        domestic=domestic,
-        written_as=written_as,
-        callback_cost=_cost(band, data, foreign.cost_note if foreign else ""),
-        flag=flag_for(region),
+        text,  # input
+        f"+{digits}",  # e164
+        international,  # international_format
+        national,  # national_format
+        code,  # country_code
+        region,
+        country,
+        location,
+        line_type,
+        carrier,
+        valid,
+        domestic,
+        written_as,
+        _cost(band, data, foreign.cost_note if foreign else ""),  # callback_cost
+        flag_for(region),  # flag
         uk_range=uk_range,
         foreign_range=foreign,
         network=network,
         drama=drama,
         high_risk=high_risk,
-        shared_with=shared_with,
+        shared_with=shared,
         wrong_length=None if valid or drama else rules.length_problem(nsn),
     )
