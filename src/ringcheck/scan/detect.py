@@ -26,6 +26,7 @@ from ringcheck.scan.features import (
     Thresholds,
     called_back,
     finish,
+    has_signature,
     written,
 )
 from ringcheck.scan.features import needed as needed_callees
@@ -162,12 +163,17 @@ def score(
         add("night", words.reason["night"].format(**values))
     if f["repeat_share"] >= 0.2:
         add("repeat", words.reason["repeat"].format(**values))
+    signed = has_signature(agg.kind, f)
+    if signed:
+        add("signature", words.reason["signature"].format(**values))
     points = max(0, min(100, points))
     if destination.get("domestic") and level == "low":
         return points, reasons, "domestic"
     if f["answered_share"] >= 0.3:
         return points, reasons, "answered"
-    if not f["callbacks"] and level != "very_high":
+    if not f["callbacks"] and level != "very_high" and signed:
+        points = min(points, 74)  # the signature: high at once, very high only with victims
+    elif not f["callbacks"] and level != "very_high":
         points = min(points, 49)
         reasons.append(
             {"code": "no_callbacks_yet", "text": words.reason["no_callbacks_yet"], "points": 0}
@@ -198,6 +204,7 @@ def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
         "night": _pct(f["night_share"]),
         "repeat": _pct(f["repeat_share"]),
         "answered": _pct(f["answered_share"]),
+        "peak_minute": _fmt(f["peak_per_minute"]),
     }
 
 
@@ -254,6 +261,10 @@ def judge(
     for agg in aggregates:
         backs = called_back(agg, limits)
         features = finish(agg, limits, backs)
+        if features["callees"] < needed_callees(agg.kind, limits) and not has_signature(
+            agg.kind, features
+        ):
+            continue  # looked at for the signature only (``features.rules``)
         destination = destinations.get(agg.key, {})
         if any(agg.key.startswith(prefix) for prefix in allowlist):
             spared.append(_spare(agg, "allowlisted", features, destination))

@@ -1,0 +1,239 @@
+"""The live detector: the batch scan's features and score over a sliding window of calls.
+
+Calls arrive as rows (``follow`` reads them from growing files, ``kamailio`` from a
+proxy's records or events). ``Window`` keeps the calls of the last ``window`` seconds of
+the calls' own time, and forgets a caller with its last call: what it holds is bounded
+by the callers seen in the window (each with its calls there), never by how long it runs.
+A call seen again (same ``callid``: a record logged twice, an answered call again with
+its talk time) counts once, as its last record says.
+
+``Detector.rescore`` counts the window with the batch scan's own counting
+(``engines.polars.count``: the same candidates, features and ``detect.judge`` score), so
+the same calls give the same findings live and in ``ringcheck scan``; it then says what
+changed since the last time as events: ``campaign_started``, ``campaign_updated``,
+``campaign_ended``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from ringcheck.datatables import Tables, tables
+from ringcheck.risk import at_least
+from ringcheck.scan.detect import Finding, judge, worth_a_look
+from ringcheck.scan.features import Thresholds, written
+from ringcheck.scan.follow import LIVE_CALLS
+from ringcheck.scan.model import ScanOptions
+from ringcheck.scan.readers import local_zone
+
+EVENTS = ("campaign_started", "campaign_updated", "campaign_ended")
+
+
+class Window:
+    """The calls of the last ``seconds`` (of the calls' time), in ``LIVE_CALLS``."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        self.latest: int | None = None  # the latest call's start: the window's "now"
+        self._frames: list[pl.DataFrame] = []
+        self.added = 0  # rows taken in, ever
+
+    def add(self, frame: pl.DataFrame) -> None:
+        frame = frame.filter(pl.col("ok") & pl.col("start").is_not_null())
+        if not frame.height:
+            return
+        self._frames.append(frame.select(list(LIVE_CALLS)))
+        self.added += frame.height
+        latest = frame["start"].max()
+        assert isinstance(latest, int)
+        self.latest = latest if self.latest is None else max(self.latest, latest)
+
+    def calls(self) -> pl.DataFrame:
+        """The calls in the window now, each call once (its last record), older ones
+        forgotten."""
+        if not self._frames:
+            return pl.DataFrame(schema=LIVE_CALLS)
+        frame = pl.concat(self._frames) if len(self._frames) > 1 else self._frames[0]
+        if self.latest is not None:
+            frame = frame.filter(pl.col("start") > self.latest - self.seconds)
+        if frame["callid"].null_count() < frame.height:
+            keyed = frame.filter(pl.col("callid").is_not_null())
+            keyed = keyed.unique("callid", keep="last", maintain_order=True)
+            frame = pl.concat([frame.filter(pl.col("callid").is_null()), keyed])
+        self._frames = [frame]
+        return frame
+
+    def callers(self) -> int:
+        """Different caller numbers in the window."""
+        return self.calls()["caller"].n_unique()
+
+    def size(self) -> int:
+        return sum(f.height for f in self._frames)
+
+
+@dataclass
+class Event:
+    """A change in what the detector finds: a campaign started, changed or ended."""
+
+    event: str
+    finding: Finding
+    at: dt.datetime
+
+    @property
+    def key(self) -> str:
+        return written(self.finding.kind, self.finding.key, self.finding.numbers)
+
+    def to_dict(self) -> dict[str, Any]:
+        f = self.finding.features
+        return {
+            "event": self.event,
+            "at": self.at.isoformat(timespec="seconds"),
+            "key": self.key,
+            "kind": self.finding.kind,
+            "level": self.finding.level,
+            "score": self.finding.score,
+            "subscribers": f["callees"],
+            "calls": f["calls"],
+            "callbacks": f["callbacks"],
+            "ring_seconds": [f["ring_min"], f["ring_max"]],
+            "first_seen": _iso(f["first_seen"]),
+            "last_seen": _iso(f["last_seen"]),
+            "country": self.finding.destination.get("country"),
+            "headline": self.finding.headline,
+            "reasons": [{"code": r["code"], "text": r["text"]} for r in self.finding.reasons],
+        }
+
+    def environment(self) -> dict[str, str]:
+        """The finding in ``RINGCHECK_*`` variables, for ``--notify CMD`` (the names
+        ``watch fritzbox --notify`` uses, and the campaign's counts)."""
+        data = self.to_dict()
+        return {
+            "RINGCHECK_EVENT": self.event,
+            "RINGCHECK_NUMBER": self.key,
+            "RINGCHECK_ACTION": "block" if at_least(self.finding.level, "high") else "warn",
+            "RINGCHECK_LEVEL": self.finding.level,
+            "RINGCHECK_SCORE": str(self.finding.score),
+            "RINGCHECK_CATEGORY": "wangiri_campaign",
+            "RINGCHECK_LABEL": self.finding.headline,
+            "RINGCHECK_AT": data["at"],
+            "RINGCHECK_SUBSCRIBERS": str(data["subscribers"]),
+            "RINGCHECK_CALLS": str(data["calls"]),
+            "RINGCHECK_CALLBACKS": str(data["callbacks"]),
+            "RINGCHECK_FIRST_SEEN": data["first_seen"] or "",
+            "RINGCHECK_LAST_SEEN": data["last_seen"] or "",
+        }
+
+
+def _iso(moment: int | None) -> str | None:
+    if moment is None:
+        return None
+    return dt.datetime.fromtimestamp(moment, dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Detector:
+    """The window's findings at ``level`` or worse, re-scored on demand."""
+
+    options: ScanOptions
+    window: Window
+    level: str = "high"
+    limits: Thresholds = field(default_factory=Thresholds)
+    data: Tables | None = None
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    findings: list[Finding] = field(default_factory=list)  # the last re-score's, all
+    _active: dict[str, Finding] = field(default_factory=dict)
+    _seen: int = -1  # window.added at the last re-score
+
+    def __post_init__(self) -> None:
+        from ringcheck.scan import _checked
+
+        self.zone = self.options.tz or local_zone()
+        self.options = _checked(self.options, self.zone)
+        self.data = self.data or tables()
+
+    def feed(self, frame: pl.DataFrame) -> None:
+        self.window.add(frame)
+
+    def rescore(self) -> list[Event]:
+        """Count the window as the batch scan would, and what changed since last time
+        (nothing new came in: nothing to say)."""
+        if self.window.added == self._seen:
+            return []
+        self._seen = self.window.added
+        self.findings = self.judge(self.window.calls())
+        now = self.clock()
+        current = {
+            f.key: f for f in self.findings if f.within is None and at_least(f.level, self.level)
+        }
+        events = []
+        for key, finding in current.items():
+            before = self._active.get(key)
+            if before is None:
+                events.append(Event("campaign_started", finding, now))
+            elif _changed(before, finding):
+                events.append(Event("campaign_updated", finding, now))
+        events += [
+            Event("campaign_ended", gone, now)
+            for key, gone in self._active.items()
+            if key not in current
+        ]
+        self._active = current
+        return events
+
+    def judge(self, calls: pl.DataFrame) -> list[Finding]:
+        """The findings in ``calls``: the batch scan's counting and score."""
+        from ringcheck.scan.engines import polars as counting
+
+        if not calls.height:
+            return []
+        options, data = self.options, self.data
+
+        def keep(candidates: Any) -> Any:
+            return worth_a_look(candidates, options.home, data)
+
+        scanned = counting.count(calls.drop("callid").lazy(), [], options, self.limits, keep)
+        findings, _ = judge(
+            scanned.aggregates, self.limits, options.home, self.zone, options.allowlist, data
+        )
+        return findings
+
+    @property
+    def active(self) -> list[Finding]:
+        """The campaigns going on now, worst first."""
+        return sorted(self._active.values(), key=Finding.sort_key)
+
+
+def _changed(before: Finding, now: Finding) -> bool:
+    """Whether a campaign changed enough to say so: its level, score, or the people it
+    rang or who called it back."""
+
+    def seen(f: Finding) -> tuple[Any, ...]:
+        return (f.level, f.score, f.features["callees"], f.features["callbacks"])
+
+    return seen(before) != seen(now)
+
+
+def sighting(event: Event, source: str = "live") -> Any:
+    """An event's finding as the store keeps a campaign (``Store.publish_campaign``)."""
+    from ringcheck.store import Sighting
+
+    f = event.finding.features
+    return Sighting(
+        key=event.key,
+        level=event.finding.level,
+        score=event.finding.score,
+        reasons=tuple((r["code"], r["text"]) for r in event.finding.reasons),
+        subscribers=f["callees"],
+        calls=f["calls"],
+        first_seen=dt.datetime.fromtimestamp(f["first_seen"], dt.UTC),
+        last_seen=dt.datetime.fromtimestamp(f["last_seen"], dt.UTC),
+        ring_low=f["ring_min"],
+        ring_high=f["ring_max"],
+        callbacks=f["callbacks"],
+        source=source,
+    )
