@@ -76,6 +76,7 @@ _days = _bounded(1, 36_500, "days")
 _per_hour = _bounded(1, 100_000, "reports an hour")
 _megabytes = _bounded(1, 500, "megabytes")
 _cache_seconds = _bounded(0, 3600, "seconds")
+_minutes = _bounded(1, 525_600, "minutes")
 
 
 def _host(text: str) -> str:
@@ -188,6 +189,19 @@ SETTINGS: tuple[Setting, ...] = (
         "k8s://https://host:443); empty: Spark on this machine.",
     ),
     Setting(
+        "live_publish_level",
+        "high",
+        "'ringcheck scan --follow --publish' publishes campaigns from this level up, for "
+        "phone-system lookups to block (caution, high, very_high).",
+        _level,
+    ),
+    Setting(
+        "live_quiet_minutes",
+        60,
+        "A published live campaign stops blocking this many minutes after its last call.",
+        _minutes,
+    ),
+    Setting(
         "lookup_block_at",
         "very_high",
         "Phone-system lookups answer 'block' from this level up (low, caution, high, very_high).",
@@ -268,6 +282,8 @@ class Settings:
     triage_max_upload_mb: int = 10
     scan_allowlist: tuple[str, ...] = ()
     scan_spark_master: str = ""
+    live_publish_level: str = "high"
+    live_quiet_minutes: int = 60
     lookup_block_at: str = "very_high"
     lookup_warn_at: str = "caution"
     environment: str = "development"

@@ -3,6 +3,7 @@ files like ``tail -F``, and the events it gives."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -296,3 +297,48 @@ def test_an_unreadable_record_is_counted_not_fatal(tmp_path: Path, damaged: byte
         out.write(damaged + _lines(1, T0 + 50))
     assert sum(f.height for f in follower.poll()) == 1
     assert follower.unreadable == 1
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def test_follow_prints_json_events_runs_notify_and_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from ringcheck.cli import cli
+    from ringcheck.settings import Settings
+    from ringcheck.store import Store
+
+    database = f"sqlite:///{tmp_path / 'ringcheck.db'}"
+    monkeypatch.setenv("RINGCHECK_DATABASE_URL", database)
+    monkeypatch.setenv("RINGCHECK_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    later = T0 + 86_400 * 365 * 50  # far ahead, so the published campaign is still running
+    path = write(tmp_path / "Master.csv", asterisk(campaign(later) + background(later)))
+    told = tmp_path / "told.txt"
+    args = ["scan", str(path), "--tz", "UTC", "--follow", "--once", "--json", "--publish",
+            "--notify", f'echo "$RINGCHECK_EVENT $RINGCHECK_NUMBER $RINGCHECK_LEVEL" >> {told}']  # fmt: skip
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 0, out.output
+    events = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [(e["event"], e["key"], e["level"]) for e in events] == [
+        ("campaign_started", CAMPAIGN_RANGE + "xxx", "high")
+    ]
+    assert told.read_text().split() == ["campaign_started", CAMPAIGN_RANGE + "xxx", "high"]
+    with Store.open(Settings(database_url=database)) as store:
+        blocking = store.blocking_campaign(CAMPAIGN_RANGE + "605")
+        assert blocking is not None and blocking.subscribers == 60
+    # run again: the file was read, nothing is counted twice, nothing new to say
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and again.stdout == ""
+
+
+def test_follow_says_what_is_wrong_with_a_bad_window(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ringcheck.cli import cli
+
+    out = CliRunner().invoke(cli, ["scan", "x.csv", "--follow", "--window", "soon"])
+    assert out.exit_code == 2 and "write it like 5s, 10m or 2h" in out.output

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from ringcheck.cli.base import EXIT_FAIL_ON, BadInput, config_option, settings_from
+from ringcheck.cli.follow import follow, follow_options
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import LEVELS
 
@@ -111,7 +112,7 @@ def _time(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
     type=click.Choice(LEVELS[1:]),
     default="high",
     show_default=True,
-    help="Lowest level that goes on the block list.",
+    help="Lowest level that goes on the block list (with --follow: that is reported).",
 )
 @click.option("--since", callback=_time, metavar="DATE", help="Only calls from this time (UTC).")
 @click.option("--until", callback=_time, metavar="DATE", help="Only calls before this time (UTC).")
@@ -138,6 +139,7 @@ def _time(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
     help="Exit 1 if any finding reaches LEVEL (low, caution, high, very_high).",
 )
 @click.option("--mask", is_flag=True, help="Hide subscriber numbers but their last 2 digits.")
+@follow_options
 @config_option
 def scan_files(
     files: tuple[str, ...],
@@ -164,6 +166,7 @@ def scan_files(
     fail_on: str | None,
     mask: bool,
     config: str | None,
+    **live: Any,
 ) -> None:
     """Scan FILES (files, folders or globs of call records) for Wangiri campaigns.
 
@@ -175,6 +178,7 @@ def scan_files(
       ringcheck scan cdrs/*.csv.gz --output html --out report.html --mask
       ringcheck scan calls.parquet --blocklist callblocker --out scam.json
       ringcheck scan cdrs/ --engine spark --master spark://10.0.0.5:7077 --output json
+      ringcheck scan /var/log/asterisk/cdr-csv/Master.csv --follow --publish
     """
     from ringcheck.scan import Columns, ScanOptions, scan
 
@@ -193,6 +197,8 @@ def scan_files(
             until=until,
             allowlist=settings.scan_allowlist,
         )
+        if live.pop("follow"):  # the live detector: ringcheck.cli.follow
+            return follow(files, options, settings, level, **live)
         with _progress(files):
             result = scan(
                 files,
