@@ -92,7 +92,7 @@ class Event:
         f = self.finding.features
         return {
             "event": self.event,
-            "at": self.at.isoformat(timespec="seconds"),
+            "at": _iso(int(self.at.timestamp())),
             "key": self.key,
             "kind": self.finding.kind,
             "level": self.finding.level,
@@ -130,9 +130,9 @@ class Event:
 
 
 def _iso(moment: int | None) -> str | None:
-    if moment is None:
-        return None
-    return dt.datetime.fromtimestamp(moment, dt.UTC).isoformat(timespec="seconds")
+    from ringcheck.scan import iso
+
+    return iso(moment)
 
 
 @dataclass
