@@ -233,6 +233,13 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "live_events_token",
+        "",
+        "Token a SIP proxy sends to POST call events to /api/v1/events (Authorization: "
+        "Bearer …); set, the server runs the live detector on them. Environment only.",
+        secret=True,
+    ),
+    Setting(
         "reporter_salt",
         "",
         "Secret mixed into reporter keys (an HMAC of the client address). Environment only; "
@@ -290,6 +297,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     admin_token: str = field(default="", repr=False)
     reporter_salt: str = field(default="", repr=False)
+    live_events_token: str = field(default="", repr=False)
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     def updated(self, values: Mapping[str, Any], origin: str) -> Settings:

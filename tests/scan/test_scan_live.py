@@ -204,7 +204,7 @@ def _events(calls: list[Call]) -> list[CallEvent]:
             200 if c.answered else 487,
             c.ring,
             c.billsec,
-        )  # fmt: skip
+        )
         for c in calls
     ]
 
@@ -269,7 +269,8 @@ def test_a_restart_goes_on_where_it_stopped(tmp_path: Path) -> None:
 def test_a_header_csv_is_followed_with_its_header(tmp_path: Path) -> None:
     path = tmp_path / "calls.csv"
     path.write_text(
-        "caller,callee,start,duration,billsec\n+447911000001,+447700900001,2026-12-01 10:00:00,5,0\n"
+        "caller,callee,start,duration,billsec\n"
+        "+447911000001,+447700900001,2026-12-01 10:00:00,5,0\n"
     )
     follower = Follower([str(path)], OPTIONS)
     assert [f["line"].to_list() for f in follower.poll()] == [[2]]
@@ -318,8 +319,9 @@ def test_follow_prints_json_events_runs_notify_and_publishes(
     later = T0 + 86_400 * 365 * 50  # far ahead, so the published campaign is still running
     path = write(tmp_path / "Master.csv", asterisk(campaign(later) + background(later)))
     told = tmp_path / "told.txt"
+    notify = f'echo "$RINGCHECK_EVENT $RINGCHECK_NUMBER $RINGCHECK_LEVEL" >> {told}'
     args = ["scan", str(path), "--tz", "UTC", "--follow", "--once", "--json", "--publish",
-            "--notify", f'echo "$RINGCHECK_EVENT $RINGCHECK_NUMBER $RINGCHECK_LEVEL" >> {told}']  # fmt: skip
+            "--notify", notify]  # fmt: skip
     out = CliRunner().invoke(cli, args)
     assert out.exit_code == 0, out.output
     events = [json.loads(line) for line in out.stdout.splitlines()]

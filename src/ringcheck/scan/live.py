@@ -17,6 +17,7 @@ changed since the last time as events: ``campaign_started``, ``campaign_updated`
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,30 +43,39 @@ class Window:
         self.latest: int | None = None  # the latest call's start: the window's "now"
         self._frames: list[pl.DataFrame] = []
         self.added = 0  # rows taken in, ever
+        self._lock = threading.Lock()  # the server adds while a thread re-scores
 
     def add(self, frame: pl.DataFrame) -> None:
         frame = frame.filter(pl.col("ok") & pl.col("start").is_not_null())
         if not frame.height:
             return
-        self._frames.append(frame.select(list(LIVE_CALLS)))
-        self.added += frame.height
         latest = frame["start"].max()
         assert isinstance(latest, int)
-        self.latest = latest if self.latest is None else max(self.latest, latest)
+        with self._lock:
+            self._frames.append(frame.select(list(LIVE_CALLS)))
+            self.added += frame.height
+            self.latest = latest if self.latest is None else max(self.latest, latest)
 
     def calls(self) -> pl.DataFrame:
         """The calls in the window now, each call once (its last record), older ones
         forgotten."""
-        if not self._frames:
-            return pl.DataFrame(schema=LIVE_CALLS)
-        frame = pl.concat(self._frames) if len(self._frames) > 1 else self._frames[0]
-        if self.latest is not None:
-            frame = frame.filter(pl.col("start") > self.latest - self.seconds)
+        with self._lock:
+            if not self._frames:
+                return pl.DataFrame(schema=LIVE_CALLS)
+            taken, latest = len(self._frames), self.latest
+            frame = pl.concat(self._frames) if taken > 1 else self._frames[0]
+        frame = self._trimmed(frame, latest)
+        with self._lock:
+            self._frames[:taken] = [frame]  # what came in meanwhile stays after it
+        return frame
+
+    def _trimmed(self, frame: pl.DataFrame, latest: int | None) -> pl.DataFrame:
+        if latest is not None:
+            frame = frame.filter(pl.col("start") > latest - self.seconds)
         if frame["callid"].null_count() < frame.height:
             keyed = frame.filter(pl.col("callid").is_not_null())
             keyed = keyed.unique("callid", keep="last", maintain_order=True)
             frame = pl.concat([frame.filter(pl.col("callid").is_null()), keyed])
-        self._frames = [frame]
         return frame
 
     def callers(self) -> int:

@@ -20,7 +20,7 @@ from ringcheck import __version__
 from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.store import Store
-from ringcheck.web import api, carddav, moderation, pages, phone, reports, triage
+from ringcheck.web import api, carddav, events, moderation, pages, phone, reports, triage
 from ringcheck.web.answers import CheckAnswers
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
@@ -85,11 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(triage.router)
     app.include_router(phone.router)
     app.include_router(carddav.router)
+    events.install(app, settings)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     _add_error_handlers(app)
     app.add_middleware(FastLane, answers=answers, health=_health_body(), phones=phones)
-    app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, exempt=events.exempt(settings))
     app.add_middleware(EdgeMiddleware)
     return app
 
