@@ -17,6 +17,7 @@ from ringcheck.risk import (
     BadContext,
     CallContext,
     NumberFacts,
+    Reason,
     Verdict,
     assess,
     headline,
@@ -26,6 +27,7 @@ from ringcheck.risk import (
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
+    from ringcheck.campaign import Evidence
     from ringcheck.community import Community, Signal
     from ringcheck.organisations import Catalogue
 
@@ -75,11 +77,14 @@ def check(
     organisations: Catalogue | None = None,
     community: Community | None = None,
     now: dt.datetime | None = None,
+    campaign: Evidence | None = None,
 ) -> CheckResult:
     """Check a number as the person typed it.
 
     ``community`` is what other people reported about the number (from the store); it
     adds the ``community_reports`` reason, weighed as of ``now`` (default: this moment).
+    ``campaign`` is the live campaign that blocks the number (``Store.blocking_campaign``),
+    if one does: it adds the ``live_campaign`` reason with its evidence in words.
 
     Raises ``NotAPhoneNumber`` when the text holds no readable number, and ``BadContext``
     when a detail of the call is out of range; both carry a ``code`` and a message.
@@ -95,14 +100,15 @@ def check(
     info = parse_number(text, home, data)
     facts = number_facts(info, settings)
     signal = _signal(community, settings, now) if community is not None else None
-    if signal is None and (context is NO_CONTEXT or context == NO_CONTEXT):
+    live = _live(campaign, data, now) if campaign is not None else None
+    if signal is None and live is None and (context is NO_CONTEXT or context == NO_CONTEXT):
         verdict = _plain_verdict(facts, data)
     else:
         if context.claimed and organisations is None:
             from ringcheck.organisations import catalogue  # most checks name no caller
 
             organisations = catalogue(home)
-        verdict = judge(facts, context, settings, data, organisations, signal)
+        verdict = judge(facts, context, settings, data, organisations, signal, live)
     return CheckResult(text, info, verdict, context, data.version, community)
 
 
@@ -129,6 +135,12 @@ def _signal(community: Community, settings: Settings, now: dt.datetime | None) -
     return community_signal(community, moment, settings.report_half_life_days)
 
 
+def _live(campaign: Evidence, data: Tables, now: dt.datetime | None) -> Reason:
+    from ringcheck.campaign import reason
+
+    return reason(campaign, now or dt.datetime.now(dt.UTC), data)
+
+
 def judge(
     facts: NumberFacts,
     context: CallContext,
@@ -136,10 +148,12 @@ def judge(
     data: Tables,
     organisations: Catalogue | None,
     community: Signal | None = None,
+    live: Reason | None = None,
 ) -> Verdict:
-    """The verdict on a number's facts, what happened on the call and what people reported."""
+    """The verdict on a number's facts, what happened on the call, what people reported
+    and a live campaign's reason (``live``)."""
     reasons, score, level, org, params = assess(
-        facts, context, settings, data, organisations, community
+        facts, context, settings, data, organisations, community, live
     )
     return Verdict(
         level=level,

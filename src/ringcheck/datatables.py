@@ -150,6 +150,8 @@ class Wording:
     advice_no_charge: Mapping[str, str] = field(default_factory=dict)
     # Call-back lines that replace a band's sentence (a withheld caller's).
     cost_instead: Mapping[str, str] = field(default_factory=dict)
+    # The evidence of a live campaign, in words (ringcheck/campaign.py).
+    campaign: Mapping[str, str] = field(default_factory=dict)
 
 
 class Source(NamedTuple):
@@ -400,6 +402,7 @@ def _wording() -> Wording:
         data.get("advice_variant", {}),
         data.get("advice_no_charge", {}),
         data.get("cost_instead", {}),
+        data.get("campaign", {}),
     )
 
 

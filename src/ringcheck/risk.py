@@ -13,7 +13,7 @@ import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, get_args
 
 from ringcheck import phonemeta
 from ringcheck.datatables import Headline, Tables
@@ -29,11 +29,16 @@ if TYPE_CHECKING:  # the catalogue loads only when a caller was named
     from ringcheck.community import Signal
     from ringcheck.organisations import Catalogue, Organisation
 
-LEVELS = ("low", "caution", "high", "very_high")
+# The levels, lowest first: declared once, as a type (for API schemas) and as a tuple.
+Level = Literal["low", "caution", "high", "very_high"]
+LEVELS: tuple[str, ...] = get_args(Level)
 _BANDS = ((75, "very_high"), (50, "high"), (25, "caution"), (0, "low"))
 COSTLY_NETWORKS = frozenset({"satellite", "global_network", "international_premium"})
-# "Odd hours": calls from 23:00 up to (not including) 07:00 local time.
-NIGHT_START, NIGHT_END = dt.time(23, 0), dt.time(7, 0)
+# "Odd hours": calls from ``night_start`` up to (not including) ``night_end`` local time,
+# declared in settings (23:00 and 07:00 unless the user set others). These are the
+# defaults, for callers that mark a call as "at night" without settings at hand.
+_DEFAULTS = Settings()
+NIGHT_START, NIGHT_END = dt.time(_DEFAULTS.night_start), dt.time(_DEFAULTS.night_end)
 
 
 MAX_VOICEMAIL_NUMBER_CHARS = 60
@@ -333,8 +338,29 @@ def _context_reasons(
         yield "repeated_attempts", {"times": times}
     if ctx.similar_numbers:
         yield "rotating_numbers", {"similar": ctx.similar_numbers + 1}
-    if ctx.called_at is not None and (ctx.called_at >= NIGHT_START or ctx.called_at < NIGHT_END):
-        yield "odd_hours", {}
+    if ctx.called_at is not None and at_night(ctx.called_at, settings):
+        yield (
+            "odd_hours",
+            {
+                "night_from": _clock(settings.night_start),
+                "night_to": _clock(settings.night_end),
+            },
+        )
+
+
+def at_night(moment: dt.time, settings: Settings) -> bool:
+    """Whether a call at ``moment`` (local time) came at night, as the settings say (the
+    night always spans midnight: ``night_start`` is 18-23, ``night_end`` 3-9).
+
+    >>> at_night(dt.time(23, 30), Settings()), at_night(dt.time(7, 0), Settings())
+    (True, False)
+    """
+    return moment >= dt.time(settings.night_start) or moment < dt.time(settings.night_end)
+
+
+def _clock(hour: int) -> str:
+    """An hour the way people say it: 23 -> '11pm', 7 -> '7am'."""
+    return f"{(hour - 1) % 12 + 1}{'am' if hour < 12 else 'pm'}"
 
 
 def with_article(country: str) -> str:
@@ -379,8 +405,10 @@ def assess(
     data: Tables,
     catalogue: Catalogue | None,
     community: Signal | None = None,
+    live: Reason | None = None,
 ) -> tuple[list[Reason], int, str, Organisation | None, dict[str, Any]]:
-    """Reasons (strongest first), clipped score, level, claimed organisation, text values."""
+    """Reasons (strongest first), clipped score, level, claimed organisation, text values;
+    ``live`` is the reason a published live campaign gives (``ringcheck.campaign``)."""
     org = catalogue.match(context.claimed) if catalogue is not None else None
     own, own_params = _number_part(facts, data)
     reasons = list(own)
@@ -395,7 +423,9 @@ def assess(
     score = max(0, min(100, sum(r.points for r in reasons)))
     if community is not None and community.reporters:
         reasons.append(_community_reason(community, score, data))
-        score = max(0, min(100, sum(r.points for r in reasons)))
+    if live is not None:
+        reasons.append(live)
+    score = max(0, min(100, sum(r.points for r in reasons)))
     reasons.sort(key=lambda r: -r.points)
     return reasons, score, level_for(score), org, params
 

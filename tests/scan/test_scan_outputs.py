@@ -176,6 +176,22 @@ def test_every_file_output_says_where_it_wrote_and_json_gives_each_files_sha256(
     assert json.loads(out.stdout)["summary"]["files"][0]["sha256"] == digest
 
 
+def test_the_scan_reads_its_thresholds_from_the_settings(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RINGCHECK_SCAN_MIN_CALLEES", "40")
+    monkeypatch.setenv("RINGCHECK_ONE_RING_SECONDS", "3.5")
+    out = run(str(demo_dir / "demo.asterisk"), "--tz", ZONE, "--output", "json")
+    thresholds = json.loads(out.stdout)["summary"]["thresholds"]
+    assert (thresholds["min_callees"], thresholds["short_ring"]) == (40, 3)
+
+
+def test_out_dash_is_standard_output(demo_dir: Path) -> None:
+    out = run(str(demo_dir / "demo.asterisk"), "--tz", ZONE, "--output", "json", "--out", "-")
+    assert out.exit_code == 0 and json.loads(out.stdout)["findings"]
+    assert "wrote" not in out.stderr
+
+
 def test_scan_help_shows_the_scans_options() -> None:
     out = run("--help")
     assert out.exit_code == 0

@@ -355,9 +355,9 @@ def test_radicale_serving_the_same_cards_answers_the_same(
 def test_card_names_come_from_the_verdict_not_from_the_label_text() -> None:
     import datetime as dt
 
-    from ringcheck.blocklist import BlockList, Entry
-    from ringcheck.carddav import cards
     from ringcheck.lookup import CATEGORIES, LEVELS, describe, says_scam
+    from ringcheck.phones.blocklists import BlockList, Entry
+    from ringcheck.phones.carddav import cards
 
     when = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     entries = [

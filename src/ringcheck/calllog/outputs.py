@@ -21,13 +21,13 @@ import datetime as dt
 import io
 from typing import Any, Final
 
-import orjson
-
-from ringcheck import blockfiles
-from ringcheck.blockfiles import CONTACT_NAME
+from ringcheck import tabular
 from ringcheck.calllog.core import Triage
 from ringcheck.lookup import says_scam
+from ringcheck.phones import blockfiles
+from ringcheck.phones.blockfiles import CONTACT_NAME
 from ringcheck.risk import LEVELS, at_least
+from ringcheck.tabular import safe_cell
 
 BLOCKLISTS: Final = ("csv", "vcard", "callblocker")
 _CSV_COLUMNS: Final = (
@@ -39,32 +39,24 @@ _CSV_COLUMNS: Final = (
 def to_json(result: Triage) -> bytes:
     """The triage as JSON bytes (``<``, ``>`` and ``&`` escaped, so no reader takes it for
     markup)."""
-    body = orjson.dumps(result.to_dict())
-    return body.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+    return tabular.to_json(result.to_dict())
 
 
 def to_csv(result: Triage) -> str:
     """One row per caller, most worrying first."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(_CSV_COLUMNS)
+    rows = []
     for n in result.numbers:
         verdict = n["verdict"]
         advice = verdict["advice"][0]["text"] if verdict["advice"] else ""
-        writer.writerow(
+        rows.append(
             [
                 n["e164"] or "", n["display"], n["country"] or "", n["line_type"],
                 verdict["level"], verdict["score"], n["calls"], n["missed"],
-                n["first_seen"] or "", n["last_seen"] or "", _cell(verdict["headline"]),
-                _cell(advice),
+                n["first_seen"] or "", n["last_seen"] or "", safe_cell(verdict["headline"]),
+                safe_cell(advice),
             ]
         )  # fmt: skip
-    return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet won't run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return tabular.to_csv(_CSV_COLUMNS, rows)
 
 
 def blocked(result: Triage, level: str) -> list[dict[str, Any]]:

@@ -109,6 +109,14 @@ def follow_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+FOLLOW_KEYS = ("follow", "every", "window", "publish", "as_json", "notify", "state", "once")
+
+
+def follow_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The ``follow_options`` values, taken out of a command's keyword arguments."""
+    return {key: values.pop(key) for key in FOLLOW_KEYS}
+
+
 def default_state(files: tuple[str, ...]) -> Path:
     """Where ``--follow`` remembers its offsets for these files, by default."""
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(
@@ -134,12 +142,14 @@ def follow(
     once: bool,
 ) -> None:
     """Follow ``files`` until interrupted (Ctrl+C: the CLI's exit 130)."""
+    from ringcheck.scan.features import Thresholds
     from ringcheck.scan.follow import Follower
     from ringcheck.scan.live import Detector, Event, Window
 
     files = _files(files)
     floor = min(level, settings.live_publish_level, key=LEVELS.index) if publish else level
-    detector = Detector(options, Window(window), level=floor)
+    limits = Thresholds.from_settings(settings)  # as the batch scan judges
+    detector = Detector(options, Window(window), level=floor, limits=limits)
     follower = Follower(files, options, state or default_state(files))
     running: list[tuple[float, subprocess.Popen[bytes]]] = []
     say = _say
@@ -185,7 +195,7 @@ def _files(given: tuple[str, ...]) -> tuple[str, ...]:
     """The files to follow: each file named (there or not yet, as ``tail -F``), and the
     call-record files a folder or a glob holds now."""
     from ringcheck.errors import RingcheckError
-    from ringcheck.scan.readers import expand
+    from ringcheck.scan.formats import expand
 
     found: list[str] = []
     for path in given:

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, settings_from
+from ringcheck.cli.base import BadInput, optional_store, settings_from
+from ringcheck.cli.options import config_option
 from ringcheck.errors import RingcheckError
 
 
@@ -26,7 +27,8 @@ def watch_group() -> None:
 @click.option(
     "--notify",
     metavar="CMD",
-    help="Run CMD for each worrying call, with RINGCHECK_ACTION, RINGCHECK_NUMBER, "
+    help="Run CMD for each worrying call, and when someone calls back a number that rang "
+    "and was flagged (RINGCHECK_EVENT=callback), with RINGCHECK_ACTION, RINGCHECK_NUMBER, "
     "RINGCHECK_LABEL… in its environment.",
 )
 @click.option(
@@ -67,7 +69,7 @@ def fritzbox_command(
     """
     import asyncio
 
-    from ringcheck import callmonitor
+    from ringcheck.phones.fritzbox import callmonitor
 
     try:
         settings = settings_from(config, home)
@@ -77,14 +79,7 @@ def fritzbox_command(
         None if no_log else callmonitor.CallLogFile(log_path or callmonitor.default_log_path())
     )
 
-    def emit(event: dict[str, Any]) -> None:
-        if as_json:
-            sys.stdout.write(json.dumps(event) + "\n")
-        else:
-            text = _sentence(event)
-            if text:
-                click.echo(text)
-        sys.stdout.flush()
+    emit = _emitter(as_json)
 
     async def run_notify(found: Any, event: dict[str, Any]) -> None:
         import os
@@ -107,14 +102,32 @@ def fritzbox_command(
 
     if calllog is not None:
         say(f"keeping the call log in {calllog.path}")
-    asyncio.run(watcher.run(host, port, say=say))  # Ctrl+C: the group's exit 130
+    # The live scam campaigns, from the reports database when there is one.
+    with optional_store(settings, True, "live campaigns not used") as store:
+        watcher.campaigns = store.blocking_campaign if store is not None else None
+        asyncio.run(watcher.run(host, port, say=say))  # Ctrl+C: the group's exit 130
+
+
+def _emitter(as_json: bool) -> Any:
+    """The ``Watcher.emit`` callback: a JSON line, or the sentence for a person."""
+
+    def emit(event: dict[str, Any]) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(event) + "\n")
+        else:
+            text = _sentence(event)
+            if text:
+                click.echo(text)
+        sys.stdout.flush()
+
+    return emit
 
 
 def _barring(host: str, port: int, say: Any) -> Any:
     """The ``Watcher.block`` callback: bars a number on the box, in a thread."""
     import asyncio
 
-    from ringcheck.fritzbarring import BarringError, CallBarring
+    from ringcheck.phones.fritzbox.fritzbarring import BarringError, CallBarring
 
     try:
         barring = CallBarring.connect(host, port)
@@ -162,10 +175,31 @@ def _sentence(event: dict[str, Any]) -> str:
             then = "don't call it back" if scam else "call back only if you expected a call"
             return f"{when}  Careful: {who} is ringing ({label}). If you miss it, {then}."
         return f"{when}  {who} is ringing ({label})."
+    if event["event"] == "callback":
+        return _callback_sentence(event, who, when, label, scam)
     if event["event"] == "missed" and action in ("warn", "block"):
         then = "Don't call it back." if scam else "Call back only if you expected a call."
         return f"{when}  Missed call from {who} ({label}). {then}"
     return ""
+
+
+def _callback_sentence(event: dict[str, Any], who: str, when: str, label: str, scam: bool) -> str:
+    """Someone in the house is calling back a flagged number: hang up, and why."""
+    if event.get("live_campaign"):
+        return (
+            f"{when}  STOP: someone is calling {who} ({label}), a number in a scam campaign "
+            "running now. Hang up: calling back is how the scam makes money."
+        )
+    rang = str(event.get("rang_at") or "")[11:16]
+    if scam:
+        return (
+            f"{when}  STOP: someone is calling back {who} ({label}), which rang at {rang}. "
+            "Hang up: calling back is how the scam makes money."
+        )
+    return (
+        f"{when}  Careful: someone is calling back {who} ({label}), which rang at {rang}. "
+        "Hang up unless you were expecting a call from there: it can cost a lot."
+    )
 
 
 COMMANDS = (watch_group,)

@@ -100,11 +100,13 @@ def _seconds(value: float | int | None) -> str:
     return f"{value:g} s"
 
 
-def _billed(seconds: int) -> str:
+def spoken_time(seconds: int, exact: bool = False) -> str:
+    """A span of time as people read it: '1.5 h', '12 min' ('12 min 5 s' when
+    ``exact``), '40 s'."""
     if seconds >= 3600:
         return f"{seconds / 3600:.1f} h"
     if seconds >= 60:
-        return f"{seconds / 60:.0f} min"
+        return f"{seconds // 60} min {seconds % 60} s" if exact else f"{seconds / 60:.0f} min"
     return f"{seconds} s"
 
 
@@ -134,7 +136,7 @@ def score(
 
     f = features
     needed = needed_callees(agg.kind, limits)
-    values = _values(f, agg)
+    values = _values(f, agg) | _night_hours(limits)
     if f["callees"] >= needed:
         add("fan_out", words.reason["fan_out"].format(**values))
         if f["callees"] >= 10 * needed:
@@ -197,7 +199,7 @@ def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
         "unanswered": _pct(f["unanswered"] / f["calls"]) if f["calls"] else "none",
         "callbacks": _fmt(f["callbacks"]),
         "rate": _pct(f["callback_rate"]),
-        "billed": _billed(f["callback_billsec"]),
+        "billed": spoken_time(f["callback_billsec"]),
         "numbers": _fmt(f["numbers_seen"]),
         "per_number": f"{f['calls_per_number']:.1f}",
         "sequential": _pct(f["sequential_share"]),
@@ -206,6 +208,10 @@ def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
         "answered": _pct(f["answered_share"]),
         "peak_minute": _fmt(f["peak_per_minute"]),
     }
+
+
+def _night_hours(limits: Thresholds) -> dict[str, str]:
+    return {"night_from": f"{limits.night_start:02d}:00", "night_to": f"{limits.night_end:02d}:00"}
 
 
 def _destinations(keys: list[str], home: str, data: Tables | None) -> dict[str, dict[str, Any]]:
@@ -247,7 +253,7 @@ def worth_a_look(candidates: pl.DataFrame, home: str, data: Tables | None = None
     return found.filter(~ordinary).select(candidates.columns)
 
 
-def judge(
+def assess(
     aggregates: list[Aggregate],
     limits: Thresholds,
     home: str,

@@ -22,8 +22,9 @@ Features (``finish``):
   list);
 - ``numbers`` and ``calls_per_number`` (rotation inside a range);
 - ``repeat_share``: the share of numbers rung more than once;
-- ``night_share``: calls between 23:00 and 07:00 in the scan's time zone (the callees'
-  local time: they are the operator's own subscribers);
+- ``night_share``: calls between ``night_start`` and ``night_end`` (settings: 23:00 and
+  07:00) in the scan's time zone (the callees' local time: they are the operator's own
+  subscribers);
 - ``callbacks``, ``callback_rate``, ``callback_billsec``: numbers rung that then called
   the entity (its number, or any number in its range) within ``callback_hours`` of
   being rung, and the seconds billed on those calls back: the money at risk;
@@ -58,17 +59,43 @@ from typing import Any
 
 import polars as pl
 
+from ringcheck.settings import Settings
+
+_DEFAULTS = Settings()
+
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The numbers the scan judges by (all in one place; the report prints them)."""
+    """The numbers the scan judges by (the report prints them). Each is a setting,
+    declared once in ``ringcheck.settings``; ``from_settings`` reads a user's."""
 
-    min_callees: int = 30  # a caller number is looked at once it rang this many people
-    min_range_callees: int = 100  # a range, this many (across at least 2 of its numbers)
-    short_ring: int = 5  # seconds: an unanswered call this short is a one-ring call
-    callback_hours: int = 72  # a call back counts within this long of being rung
-    night_start: int = 23  # local hour
-    night_end: int = 7  # local hour (exclusive)
+    # a caller number is looked at once it rang this many people
+    min_callees: int = _DEFAULTS.scan_min_callees
+    # a range, this many (across at least 2 of its numbers)
+    min_range_callees: int = _DEFAULTS.scan_min_range_callees
+    # seconds: an unanswered call this short is a one-ring call (ring times are whole
+    # seconds, so one_ring_seconds rounded down gives the same calls)
+    short_ring: int = math.floor(_DEFAULTS.one_ring_seconds)
+    # a call back counts within this long of being rung
+    callback_hours: int = _DEFAULTS.scan_callback_hours
+    night_start: int = _DEFAULTS.night_start  # local hour
+    night_end: int = _DEFAULTS.night_end  # local hour (exclusive)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """The thresholds a user's settings give (``Thresholds()``: the defaults').
+
+        >>> Thresholds.from_settings(Settings(one_ring_seconds=3.5)).short_ring
+        3
+        """
+        return cls(
+            min_callees=settings.scan_min_callees,
+            min_range_callees=settings.scan_min_range_callees,
+            short_ring=math.floor(settings.one_ring_seconds),
+            callback_hours=settings.scan_callback_hours,
+            night_start=settings.night_start,
+            night_end=settings.night_end,
+        )
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)

@@ -202,7 +202,7 @@ class Tail:
 
 def _format_of(chunk: Chunk, options: ScanOptions) -> str:
     """The file's format, from its first lines (as the batch scan tells them apart)."""
-    from ringcheck.scan.readers import detect
+    from ringcheck.scan.formats import detect
 
     if MARKER in chunk.data[:65536]:
         return "kamailio"

@@ -26,7 +26,7 @@ import polars as pl
 
 from ringcheck.datatables import Tables, tables
 from ringcheck.risk import at_least
-from ringcheck.scan.detect import Finding, judge, worth_a_look
+from ringcheck.scan.detect import Finding, assess, worth_a_look
 from ringcheck.scan.features import Thresholds, written
 from ringcheck.scan.follow import LIVE_CALLS
 from ringcheck.scan.model import ScanOptions
@@ -207,7 +207,7 @@ class Detector:
             return worth_a_look(candidates, options.home, data)
 
         scanned = counting.count(calls.drop("callid").lazy(), [], options, self.limits, keep)
-        findings, _ = judge(
+        findings, _ = assess(
             scanned.aggregates, self.limits, options.home, self.zone, options.allowlist, data
         )
         return findings

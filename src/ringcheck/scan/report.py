@@ -16,9 +16,9 @@ import datetime as dt
 import io
 from typing import Any
 
-import orjson
 import polars as pl
 
+from ringcheck import tabular
 from ringcheck.calllog.outputs import callblocker, vcard
 from ringcheck.risk import at_least
 from ringcheck.scan import ScanResult, iso
@@ -100,9 +100,7 @@ def to_dict(result: ScanResult, mask: bool = False) -> dict[str, Any]:
 
 
 def to_json(result: ScanResult, mask: bool = False) -> bytes:
-    body = orjson.dumps(to_dict(result, mask), option=orjson.OPT_INDENT_2)
-    # escaped like every JSON answer of ringcheck's: no reader takes it for markup
-    return body.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+    return tabular.to_json(to_dict(result, mask), indent=True)
 
 
 def rows(result: ScanResult) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Answers to GET /api/v1/check, kept for a few seconds per worker.
 
 An answer depends only on the query string, the data version (fixed while a worker
-runs) and what people reported about the number. Reports are already read through a
+runs), what people reported about the number and the live campaigns (every kept answer
+is dropped when those change: ``livecampaigns``). Reports are already read through a
 per-worker cache that may be ``community_cache_seconds`` old, so an answer kept for the
 same time is never staler than a freshly computed one could be. Scam campaigns make many
 people check the same few numbers at once: those repeats cost a dictionary lookup
@@ -22,7 +23,8 @@ from urllib.parse import parse_qsl
 
 from ringcheck.community import Community
 from ringcheck.settings import Settings
-from ringcheck.web import api
+from ringcheck.web.livecampaigns import LiveCampaigns
+from ringcheck.web.routes import api
 
 MAX_ANSWERS = 20_000
 MAX_KEY_BYTES = 2_048  # longer queries are answered but not kept
@@ -37,10 +39,12 @@ class CheckAnswers:
         self,
         settings: Settings,
         community: CommunityLookup | None = None,
+        campaigns: LiveCampaigns | None = None,
         max_answers: int = MAX_ANSWERS,
     ) -> None:
         self.settings = settings
         self.community = community
+        self.campaigns = campaigns
         self.ttl = float(settings.community_cache_seconds)
         self.max_answers = max_answers if self.ttl > 0 else 0
         self._kept: OrderedDict[bytes, tuple[float, int, bytes]] = OrderedDict()
@@ -48,6 +52,8 @@ class CheckAnswers:
         self.misses = 0
 
     async def answer(self, query: bytes) -> tuple[int, bytes]:
+        if self.campaigns is not None:
+            await self.campaigns.fresh()  # a change drops every kept answer (``forget``)
         kept = self._kept.get(query)
         now = time.monotonic()
         if kept is not None and kept[0] > now:
@@ -55,7 +61,7 @@ class CheckAnswers:
             return kept[1], kept[2]
         self.misses += 1
         params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-        status, body = await api.check_query(params, self.settings, self.community)
+        status, body = await api.check_query(params, self.settings, self.community, self.campaigns)
         if self.max_answers and len(query) <= MAX_KEY_BYTES:
             self._keep(query, (now + self.ttl, status, body))
         return status, body

@@ -20,12 +20,23 @@ from ringcheck import __version__
 from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.store import Store
-from ringcheck.web import api, carddav, events, moderation, pages, phone, reports, triage
 from ringcheck.web.answers import CheckAnswers
 from ringcheck.web.community import CommunityCache
 from ringcheck.web.fastlane import FastLane
+from ringcheck.web.livecampaigns import LiveCampaigns
 from ringcheck.web.middleware import EdgeMiddleware
 from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
+from ringcheck.web.routes import (
+    api,
+    campaigns,
+    carddav,
+    events,
+    moderation,
+    pages,
+    phone,
+    reports,
+    triage,
+)
 from ringcheck.web.signin import SignInGuard
 
 log = logging.getLogger("ringcheck.web")
@@ -74,10 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.sign_in = sign_in
     app.state.community = community = CommunityCache(store, settings.community_cache_seconds)
-    app.state.check_answers = answers = CheckAnswers(settings, community.find)
+    app.state.campaigns = live = LiveCampaigns(store)
+    app.state.check_answers = answers = CheckAnswers(settings, community.find, live)
     community.on_invalidate.append(answers.forget)
-    app.state.phone_answers = phones = phone.PhoneAnswers(settings, community.find)
+    app.state.phone_answers = phones = phone.PhoneAnswers(settings, community.find, live)
     community.on_invalidate.append(phones.forget)
+    live.on_change += [answers.forget, phones.forget]
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(reports.router)
@@ -85,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(triage.router)
     app.include_router(phone.router)
     app.include_router(carddav.router)
+    app.include_router(campaigns.router)
     events.install(app, settings)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")

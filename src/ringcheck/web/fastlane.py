@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 from ringcheck.web.answers import CheckAnswers
 from ringcheck.web.middleware import ASGIApp, Receive, Scope, Send
-from ringcheck.web.phone import PhoneAnswers
+from ringcheck.web.routes.phone import PhoneAnswers
 
 
 @dataclass(frozen=True)

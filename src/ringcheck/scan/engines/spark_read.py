@@ -12,7 +12,6 @@ The broadcast prefix-table lookup (``longest_keys``) lives here too.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from functools import cache
@@ -23,21 +22,22 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from ringcheck import tabular
 from ringcheck.bulk import KEYS, prefix_table
 from ringcheck.scan.features import Thresholds
-from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, whole_records
-from ringcheck.scan.model import WHY, InputFile, ScanError, ScanOptions
-from ringcheck.scan.readers import (
-    _ANSWERED_WORDS,
+from ringcheck.scan.formats import (
+    ANSWERED_WORDS,
     ASTERISK_TIME,
     MORE,
     TIME_FORMATS,
     Layout,
-    _first_lines,
     find_columns,
+    first_lines,
     layout,
-    local_zone,
 )
+from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, whole_records
+from ringcheck.scan.model import WHY, InputFile, ScanError, ScanOptions
+from ringcheck.scan.readers import local_zone
 
 # Asterisk doubles the quotes inside a field; a quoted empty field ("") is text, not null,
 # as Polars reads it (so a record with more fields than its format is seen alike).
@@ -104,10 +104,9 @@ def groups(
         elif fmt == "parquet":
             spec = (fmt, tuple(pl.scan_parquet(path).collect_schema().names()), "", None)
         else:
-            first = _first_lines(path)[0]
-            sep = "\t" if first.count("\t") > first.count(",") else ","
-            names = tuple(next(iter(csv.reader([first], delimiter=sep))))
-            spec = (fmt, names, sep, first)
+            header = tabular.header_of(first_lines(path))
+            assert header is not None  # intake found it
+            spec = (fmt, tuple(header.names), header.separator, header.text)
         groups.setdefault(spec, Group(*spec)).paths.append(path)
     return list(groups.values()), [item for _, item in seen], sources
 
@@ -256,7 +255,7 @@ def _answered(form: Layout | None, cols: dict[str, str | None], text: Any, bills
         return stamp.isNotNull() & (F.trim(stamp) != "")
     if not cols.get("answered"):
         return billsec > 0
-    words = F.array(*[F.lit(w) for w in _ANSWERED_WORDS])
+    words = F.array(*[F.lit(w) for w in ANSWERED_WORDS])
     return F.array_contains(words, F.lower(F.trim(text("answered")))) | (billsec > 0)
 
 
