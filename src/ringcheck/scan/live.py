@@ -27,22 +27,28 @@ import polars as pl
 from ringcheck.datatables import Tables, tables
 from ringcheck.risk import at_least
 from ringcheck.scan.detect import Finding, assess, worth_a_look
-from ringcheck.scan.features import Thresholds, written
+from ringcheck.scan.features import RANGE_DIGITS, Thresholds, written
 from ringcheck.scan.follow import LIVE_CALLS
-from ringcheck.scan.model import ScanOptions
+from ringcheck.scan.model import CALLS, ScanOptions
 from ringcheck.scan.readers import local_zone
 
 EVENTS = ("campaign_started", "campaign_updated", "campaign_ended")
 
 
+# What the window keeps of a call (the numbers in E.164 only: the counting reads the
+# spellings again, and an E.164 number reads as itself).
+KEPT = ("file", "line", "caller", "callee", "start", "ring", "billsec", "answered", "callid")
+
+
 class Window:
-    """The calls of the last ``seconds`` (of the calls' time), in ``LIVE_CALLS``."""
+    """The calls of the last ``seconds`` (of the calls' time), in ``KEPT``' columns."""
 
     def __init__(self, seconds: int) -> None:
         self.seconds = seconds
         self.latest: int | None = None  # the latest call's start: the window's "now"
-        self._frames: list[pl.DataFrame] = []
         self.added = 0  # rows taken in, ever
+        self._kept = pl.DataFrame(schema={name: LIVE_CALLS[name] for name in KEPT})
+        self._new: list[pl.DataFrame] = []
         self._lock = threading.Lock()  # the server adds while a thread re-scores
 
     def add(self, frame: pl.DataFrame) -> None:
@@ -52,38 +58,39 @@ class Window:
         latest = frame["start"].max()
         assert isinstance(latest, int)
         with self._lock:
-            self._frames.append(frame.select(list(LIVE_CALLS)))
+            self._new.append(frame.select(KEPT))
             self.added += frame.height
             self.latest = latest if self.latest is None else max(self.latest, latest)
 
     def calls(self) -> pl.DataFrame:
         """The calls in the window now, each call once (its last record), older ones
-        forgotten."""
+        forgotten. What came in since the last time is merged in: a call seen again
+        replaces its earlier record."""
         with self._lock:
-            if not self._frames:
-                return pl.DataFrame(schema=LIVE_CALLS)
-            taken, latest = len(self._frames), self.latest
-            frame = pl.concat(self._frames) if taken > 1 else self._frames[0]
-        frame = self._trimmed(frame, latest)
-        with self._lock:
-            self._frames[:taken] = [frame]  # what came in meanwhile stays after it
-        return frame
-
-    def _trimmed(self, frame: pl.DataFrame, latest: int | None) -> pl.DataFrame:
-        if latest is not None:
-            frame = frame.filter(pl.col("start") > latest - self.seconds)
-        if frame["callid"].null_count() < frame.height:
-            keyed = frame.filter(pl.col("callid").is_not_null())
-            keyed = keyed.unique("callid", keep="last", maintain_order=True)
-            frame = pl.concat([frame.filter(pl.col("callid").is_null()), keyed])
-        return frame
+            new, self._new, latest = self._new, [], self.latest
+        kept = self._kept
+        if new:
+            fresh = pl.concat(new) if len(new) > 1 else new[0]
+            if fresh["callid"].null_count() < fresh.height:
+                again = fresh["callid"].drop_nulls().unique().implode()
+                kept = kept.filter(pl.col("callid").is_null() | ~pl.col("callid").is_in(again))
+                keyed = fresh.filter(pl.col("callid").is_not_null())
+                keyed = keyed.unique("callid", keep="last", maintain_order=True)
+                fresh = pl.concat([fresh.filter(pl.col("callid").is_null()), keyed])
+            kept = pl.concat([kept, fresh], rechunk=False)
+        if latest is not None and kept.height:
+            oldest = kept["start"].min()
+            assert isinstance(oldest, int)
+            if oldest <= latest - self.seconds:
+                kept = kept.filter(pl.col("start") > latest - self.seconds)
+        if kept.n_chunks() > 64:
+            kept = kept.rechunk()
+        self._kept = kept
+        return kept
 
     def callers(self) -> int:
         """Different caller numbers in the window."""
         return self.calls()["caller"].n_unique()
-
-    def size(self) -> int:
-        return sum(f.height for f in self._frames)
 
 
 @dataclass
@@ -206,7 +213,17 @@ class Detector:
         def keep(candidates: Any) -> Any:
             return worth_a_look(candidates, options.home, data)
 
-        scanned = counting.count(calls.drop("callid").lazy(), [], options, self.limits, keep)
+        calls = relevant(calls, self.limits)
+        if not calls.height:
+            return []
+        rows = calls.lazy().select(
+            *(pl.col(name) for name in CALLS if name in KEPT),
+            caller_text="caller",
+            callee_text="callee",
+            ok=pl.lit(True),
+            why=pl.lit(None, pl.String),
+        )
+        scanned = counting.count(rows.select(list(CALLS)), [], options, self.limits, keep)
         findings, _ = assess(
             scanned.aggregates, self.limits, options.home, self.zone, options.allowlist, data
         )
@@ -216,6 +233,35 @@ class Detector:
     def active(self) -> list[Finding]:
         """The campaigns going on now, worst first."""
         return sorted(self._active.values(), key=Finding.sort_key)
+
+
+def relevant(calls: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
+    """The calls from and to the entities that could be candidates (``features.rules``,
+    picked as the batch scan picks them from the one-ring pairs): every call the batch
+    counting would look at for them, and no other. The numbers here are in E.164
+    already, so this choice is cheap; the counting then reads only these calls."""
+    from ringcheck.scan.engines.polars import pick
+
+    short = ~pl.col("answered") & (pl.col("ring") <= limits.short_ring)
+    pairs = (
+        calls.filter(short & pl.col("caller").is_not_null())
+        .group_by("caller", "callee")
+        .agg(n=pl.len())
+    )
+    candidates = pick(pairs, limits)
+    if not candidates.height:
+        return calls.head(0)
+    tests = []
+    for drop in (0, *RANGE_DIGITS):
+        keys = candidates.filter(pl.col("drop") == drop)["key"].implode()
+        tests += [_key("caller", drop).is_in(keys), _key("callee", drop).is_in(keys)]
+    return calls.filter(pl.any_horizontal(tests).fill_null(False))
+
+
+def _key(column: str, drop: int) -> pl.Expr:
+    if drop == 0:
+        return pl.col(column)
+    return pl.col(column).str.slice(0, pl.col(column).str.len_chars() - drop)
 
 
 def _changed(before: Finding, now: Finding) -> bool:
