@@ -251,6 +251,17 @@ def relevant(calls: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
     candidates = pick(pairs, limits)
     if not candidates.height:
         return calls.head(0)
+    # First the numbers without their last 3 digits, against every key cut as short: two
+    # cheap tests leave only the few calls the exact tests below need to look at.
+    wide = RANGE_DIGITS[-1]
+    short_keys = [
+        key[: len(key) - (wide - drop)]
+        for drop, key in candidates.select("drop", "key").iter_rows()
+    ]
+    near = pl.lit(pl.Series(short_keys, dtype=pl.String).unique().implode())
+    calls = calls.filter(
+        (_key("caller", wide).is_in(near) | _key("callee", wide).is_in(near)).fill_null(False)
+    )
     tests = []
     for drop in (0, *RANGE_DIGITS):
         keys = candidates.filter(pl.col("drop") == drop)["key"].implode()
