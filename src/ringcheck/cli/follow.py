@@ -144,51 +144,73 @@ def follow(
     """Follow ``files`` until interrupted (Ctrl+C: the CLI's exit 130)."""
     from ringcheck.scan.features import Thresholds
     from ringcheck.scan.follow import Follower
-    from ringcheck.scan.live import Detector, Event, Window
+    from ringcheck.scan.live import Detector, Window
 
     files = _files(files)
     floor = min(level, settings.live_publish_level, key=LEVELS.index) if publish else level
     limits = Thresholds.from_settings(settings)  # as the batch scan judges
     detector = Detector(options, Window(window), level=floor, limits=limits)
     follower = Follower(files, options, state or default_state(files))
-    running: list[tuple[float, subprocess.Popen[bytes]]] = []
-    say = _say
-
     with contextlib.ExitStack() as stack:
         stack.callback(follower.close)
-        stack.callback(_stop_all, running)
-        store = _store(settings) if publish else None
-        if store is not None:
-            stack.enter_context(store)
-
-        def told(event: Event) -> None:
-            if at_least(event.finding.level, level) or event.event == "campaign_ended":
-                _emit(event, as_json)
-                if notify:
-                    _run(notify, event, running)
-            if store is not None and event.event != "campaign_ended":
-                _publish(store, event, settings)
-
+        store = stack.enter_context(_store(settings)) if publish else None
+        tell = stack.enter_context(_Outlet(level, as_json, notify, store, settings))
         if not as_json:
-            say(
+            _say(
                 f"following {len(files)} file(s): scoring the last {_span(window)} of calls "
                 f"every {_span(every)}. Stop with Ctrl+C."
             )
-        last = 0.0
+        last, unreadable = 0.0, 0
         while True:
             for frame in follower.poll():
                 detector.feed(frame)
             if once or time.monotonic() - last >= every:
                 last = time.monotonic()
                 for event in detector.rescore():
-                    told(event)
+                    tell(event)
                 follower.save()
-            _reap(running)
+            if follower.unreadable > unreadable:
+                more, unreadable = follower.unreadable - unreadable, follower.unreadable
+                _say(f"{more:,} more records could not be used (damaged or incomplete).")
+            tell.reap()
             if once:
                 break
             time.sleep(min(every, 1.0))
-        if follower.unreadable:
-            say(f"{follower.unreadable:,} records could not be used (damaged or incomplete).")
+
+
+class _Outlet:
+    """Where events go: printed (from ``level`` up, and the end of those printed),
+    ``--notify``, and the store (``--publish``, from ``live_publish_level`` up)."""
+
+    def __init__(
+        self, level: str, as_json: bool, notify: str | None, store: Any, settings: Any
+    ) -> None:
+        self.level, self.as_json, self.notify = level, as_json, notify
+        self.store, self.settings = store, settings
+        self.shown: set[str] = set()
+        self.running: list[tuple[float, Any]] = []
+
+    def __enter__(self) -> _Outlet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _stop_all(self.running)
+
+    def __call__(self, event: Any) -> None:
+        ended = event.event == "campaign_ended"
+        if at_least(event.finding.level, self.level) or (ended and event.key in self.shown):
+            if ended:
+                self.shown.discard(event.key)
+            else:
+                self.shown.add(event.key)
+            _emit(event, self.as_json)
+            if self.notify:
+                _run(self.notify, event, self.running)
+        if self.store is not None and not ended:
+            _publish(self.store, event, self.settings)
+
+    def reap(self) -> None:
+        _reap(self.running)
 
 
 def _files(given: tuple[str, ...]) -> tuple[str, ...]:

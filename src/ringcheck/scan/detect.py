@@ -173,14 +173,19 @@ def score(
         return points, reasons, "domestic"
     if f["answered_share"] >= 0.3:
         return points, reasons, "answered"
-    if not f["callbacks"] and level != "very_high" and signed:
-        points = min(points, 74)  # the signature: high at once, very high only with victims
-    elif not f["callbacks"] and level != "very_high":
-        points = min(points, 49)
-        reasons.append(
-            {"code": "no_callbacks_yet", "text": words.reason["no_callbacks_yet"], "points": 0}
-        )
+    if not f["callbacks"] and level != "very_high":
+        points = _without_victims(points, signed, reasons)
     return points, reasons, None
+
+
+def _without_victims(points: int, signed: bool, reasons: list[dict[str, Any]]) -> int:
+    """The cap while nobody has called back: caution, or with the Wangiri signature high
+    (very high only once someone has)."""
+    if signed:
+        return min(points, 74)
+    text = wording().reason["no_callbacks_yet"]
+    reasons.append({"code": "no_callbacks_yet", "text": text, "points": 0})
+    return min(points, 49)
 
 
 def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
