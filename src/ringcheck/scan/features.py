@@ -31,6 +31,12 @@ Features (``finish``):
 - ``detected_at``: when, in the calls' own time, the entity had rung ``min_callees``
   different numbers: the earliest a live scan could have flagged it.
 
+``has_signature`` tests those features for the Wangiri signature (subscribers rung in
+number order from rotating numbers of one range, short rings, at a rate verification
+services don't send; thresholds in ``data/scan.toml``, ``[signature]``); ``rules`` looks
+at ranges from the signature's smaller floor, so both engines and the live detector
+(``scan.live``) see a signed campaign early.
+
 What an engine counts is declared here too, and each engine only writes it in its own
 syntax: the candidates (``RULES``: one-ring pairs grouped by the caller's number or
 range), and for each candidate its calls grouped as ``MEASURES`` says, over these
