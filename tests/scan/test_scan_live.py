@@ -344,3 +344,28 @@ def test_follow_says_what_is_wrong_with_a_bad_window(tmp_path: Path) -> None:
 
     out = CliRunner().invoke(cli, ["scan", "x.csv", "--follow", "--window", "soon"])
     assert out.exit_code == 2 and "write it like 5s, 10m or 2h" in out.output
+
+
+def test_a_kamailio_log_is_followed_from_its_first_accounting_record(tmp_path: Path) -> None:
+    path = tmp_path / "kamailio.log"
+    path.write_bytes(b" 0(1) INFO: <core> [main.c:3000]: starting\n" * 50)
+    follower = Follower([str(path)], OPTIONS)
+    assert follower.poll() == [] and follower.problems == []
+    with open(path, "ab") as out:
+        out.write(accounting(campaign()[:3]))
+    calls = [c for f in follower.poll() for c in f["callid"].to_list()]
+    assert len(calls) == 6 and len(set(calls)) == 3  # each cancelled call logged twice
+
+
+def test_a_file_that_cant_be_followed_is_left_out_with_why(tmp_path: Path) -> None:
+    import polars as pl
+
+    finished = tmp_path / "calls.parquet"
+    pl.DataFrame({"caller": ["+447911000001"]}).write_parquet(finished)
+    growing = write(tmp_path / "Master.csv", _lines(2))
+    follower = Follower([str(finished), str(growing)], OPTIONS)
+    assert sum(f.height for f in follower.poll()) == 2
+    assert follower.problems == [
+        f"{finished}: it is Parquet: a finished file, so it is not followed"
+    ]
+    assert [t.path for t in follower.tails] == [str(growing)]

@@ -164,6 +164,10 @@ def follow(
         while True:
             for frame in follower.poll():
                 detector.feed(frame)
+            while follower.problems:
+                _say(f"{follower.problems.pop(0)}.")
+            if not follower.tails:
+                raise BadInput("None of the files can be followed.")
             if once or time.monotonic() - last >= every:
                 last = time.monotonic()
                 for event in detector.rescore():

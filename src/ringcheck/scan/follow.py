@@ -140,6 +140,9 @@ class Tail:
             handle = open(self.path, "rb")  # noqa: SIM115 (kept open between polls)
         except OSError:
             return False
+        if handle.read(4) == b"PAR1":
+            handle.close()
+            raise ScanError("bad_option", "it is Parquet: a finished file, so it is not followed")
         seen = os.fstat(handle.fileno())
         if self.ident is not None and (seen.st_dev, seen.st_ino) != self.ident:
             self.offset = self.line = 0  # another file than the one we stopped in
@@ -180,6 +183,8 @@ class Tail:
     def _parse(self, chunk: Chunk) -> pl.DataFrame | None:
         if self.fmt is None:
             self.fmt = _format_of(chunk, self.options)
+            if self.fmt is None:
+                return None  # log lines before the first accounting record, say
         if self.fmt == "kamailio":
             if self._accounting is None:
                 self._accounting = AccountingCalls(self.options.home)
@@ -200,15 +205,21 @@ class Tail:
         return frame.filter(pl.col("ok"))
 
 
-def _format_of(chunk: Chunk, options: ScanOptions) -> str:
-    """The file's format, from its first lines (as the batch scan tells them apart)."""
+def _format_of(chunk: Chunk, options: ScanOptions) -> str | None:
+    """The file's format, from its first lines (as the batch scan tells them apart), or
+    None when they don't tell yet (a Kamailio log before its first accounting record)."""
     from ringcheck.scan.formats import detect
 
-    if MARKER in chunk.data[:65536]:
+    if MARKER in chunk.data:
         return "kamailio"
-    fmt = detect(Path(chunk.path), options)
+    try:
+        fmt = detect(Path(chunk.path), options)
+    except ScanError as exc:
+        if exc.code in ("unknown_format", "not_call_records"):
+            return None
+        raise
     if fmt == "parquet":
-        raise ScanError("bad_option", f"{chunk.path} is Parquet: a finished file, not followed.")
+        raise ScanError("bad_option", "it is Parquet: a finished file, so it is not followed")
     return fmt
 
 
@@ -220,6 +231,7 @@ class Follower:
     options: ScanOptions
     state: Path | None = None
     tails: list[Tail] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # files left out, and why
 
     def __post_init__(self) -> None:
         saved = self._saved()
@@ -230,7 +242,17 @@ class Follower:
             self.tails.append(tail)
 
     def poll(self) -> list[pl.DataFrame]:
-        return [frame for tail in self.tails for frame in tail.poll()]
+        """What every file has new; a file that can't be followed is left out, and why
+        goes to ``problems``."""
+        frames = []
+        for tail in list(self.tails):
+            try:
+                frames += tail.poll()
+            except ScanError as exc:
+                self.problems.append(f"{tail.path}: {exc.message}")
+                tail.close()
+                self.tails.remove(tail)
+        return frames
 
     @property
     def unreadable(self) -> int:
