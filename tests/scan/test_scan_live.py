@@ -369,3 +369,24 @@ def test_a_file_that_cant_be_followed_is_left_out_with_why(tmp_path: Path) -> No
         f"{finished}: it is Parquet: a finished file, so it is not followed"
     ]
     assert [t.path for t in follower.tails] == [str(growing)]
+
+
+def test_after_a_restart_the_window_goes_on_with_the_same_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from ringcheck.cli import cli
+
+    monkeypatch.setenv("RINGCHECK_CONFIG", str(tmp_path / "none.toml"))
+    path = write(tmp_path / "Master.csv", asterisk(campaign(callees=40) + background()))
+    state = tmp_path / "state.json"
+    args = ["scan", str(path), "--tz", "UTC", "--follow", "--once", "--json", "--state", str(state)]
+    first = CliRunner().invoke(cli, args)
+    assert [json.loads(e)["subscribers"] for e in first.stdout.splitlines()] == [40]
+    with open(path, "ab") as out:  # the campaign goes on while ringcheck is stopped
+        more = [c._replace(start=c.start + 60) for c in campaign(callees=60)[40:]]
+        out.write(asterisk(more))
+    again = CliRunner().invoke(cli, args)
+    told = [json.loads(e) for e in again.stdout.splitlines()]
+    assert [(e["event"], e["subscribers"]) for e in told] == [("campaign_updated", 60)]

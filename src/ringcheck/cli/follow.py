@@ -150,9 +150,15 @@ def follow(
     floor = min(level, settings.live_publish_level, key=LEVELS.index) if publish else level
     limits = Thresholds.from_settings(settings)  # as the batch scan judges
     detector = Detector(options, Window(window), level=floor, limits=limits)
-    follower = Follower(files, options, state or default_state(files))
+    state = state or default_state(files)
+    follower = Follower(files, options, state)
+    kept = state.with_name(state.name + ".window.parquet")  # the calls, at the last stop
+    if state.is_file() and kept.is_file():
+        detector.window.load(kept)
+        detector.rescore()  # what it finds was told before the stop: not told again
     with contextlib.ExitStack() as stack:
         stack.callback(follower.close)
+        stack.callback(_keep_window, detector, follower, kept)
         store = stack.enter_context(_store(settings)) if publish else None
         tell = stack.enter_context(_Outlet(level, as_json, notify, store, settings))
         if not as_json:
@@ -180,6 +186,16 @@ def follow(
             if once:
                 break
             time.sleep(min(every, 1.0))
+
+
+def _keep_window(detector: Any, follower: Any, kept: Path) -> None:
+    """On the way out (Ctrl+C too): the window's calls and where each file stopped, both
+    at once, so a restart goes on with the same calls and counts none twice."""
+    try:
+        detector.window.save(kept)
+        follower.save()
+    except OSError as exc:
+        _say(f"could not keep the window's calls in {kept}: {exc.strerror}")
 
 
 class _Outlet:

@@ -20,6 +20,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -91,6 +92,23 @@ class Window:
     def callers(self) -> int:
         """Different caller numbers in the window."""
         return self.calls()["caller"].n_unique()
+
+    def save(self, path: Path) -> None:
+        """Keep the window's calls in ``path`` (Parquet), for a restart to go on with."""
+        calls = self.calls()
+        temporary = path.with_name(path.name + ".new")
+        calls.write_parquet(temporary)
+        temporary.replace(path)
+
+    def load(self, path: Path) -> None:
+        """Take back the calls ``save`` kept (and forget the file: it is used once)."""
+        try:
+            calls = pl.read_parquet(path).select(KEPT)
+        except (OSError, pl.exceptions.PolarsError):
+            return  # gone or damaged: the window fills again from new records
+        finally:
+            path.unlink(missing_ok=True)
+        self.add(calls.with_columns(ok=pl.lit(True)))
 
 
 @dataclass
