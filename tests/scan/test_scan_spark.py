@@ -190,3 +190,14 @@ def test_spark_reads_the_hours_the_clocks_skip_and_repeat_as_polars_does(
     assert [u.line for u in polars_result.unreadable] == [2]
     assert spark_result.unreadable == polars_result.unreadable
     assert (spark_result.first, spark_result.last) == (polars_result.first, polars_result.last)
+
+
+def test_spark_sees_the_wangiri_signature_as_polars_does(spark: Any, tmp_path: Path) -> None:
+    from live_support import asterisk, background, campaign, flash_calls, write
+
+    calls = campaign() + flash_calls(callees=150) + background()
+    path = str(write(tmp_path / "Master.csv", asterisk(calls)))
+    options = ScanOptions(tz="UTC")
+    polars_result = scan([path], options)
+    assert any(r["code"] == "signature" for f in polars_result.findings for r in f.reasons)
+    assert canonical(scan([path], options, engine="spark")) == canonical(polars_result)
