@@ -31,6 +31,7 @@ from ringcheck.web.routes import (
     api,
     campaigns,
     carddav,
+    events,
     moderation,
     pages,
     phone,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _set_state(app, settings, store, sign_in)
     for area in ROUTES:
         app.include_router(area.router)
+    events.install(app, settings)  # POST /api/v1/events, when a token is set
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     add_error_handlers(app, pages.invalid_page, pages.error_page)
@@ -95,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         FastLane, answers=state.check_answers, health=_health_body(), phones=state.phone_answers
     )
-    app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, exempt=events.exempt(settings))
     app.add_middleware(EdgeMiddleware)
     return app
 

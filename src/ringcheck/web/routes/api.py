@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, Valid
 from ringcheck.checker import CheckResult, check_async
 from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
-from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, CallContext, ring_seconds
+from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, CallContext, Level, ring_seconds
 from ringcheck.web.answers import MAX_CLAIMED_CHARS, MAX_NUMBER_CHARS
 from ringcheck.web.deps import CampaignsDep, CheckAnswersDep, CommunityDep, SettingsDep
 from ringcheck.web.responses import (
@@ -88,7 +88,7 @@ class AdviceModel(BaseModel):
 
 
 class VerdictModel(BaseModel):
-    level: Literal["low", "caution", "high", "very_high"]
+    level: Level
     score: int = Field(ge=0, le=100)
     headline: str
     reasons: list[ReasonModel]

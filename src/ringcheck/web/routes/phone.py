@@ -27,6 +27,7 @@ from ringcheck.lookup import (
     CATEGORIES,
     lookup,
 )
+from ringcheck.risk import LEVELS
 from ringcheck.settings import Settings
 from ringcheck.web.answers import MIN_CACHE_SECONDS
 from ringcheck.web.deps import (
@@ -179,8 +180,8 @@ async def get_blocklist(
 
     if format not in blocklist.FORMATS:
         raise invalid(f"format must be one of {', '.join(blocklist.FORMATS)}.")
-    if level not in ("low", "caution", "high", "very_high"):
-        raise invalid("level must be low, caution, high or very_high.")
+    if level not in LEVELS:
+        raise invalid(f"level must be {', '.join(LEVELS[:-1])} or {LEVELS[-1]}.")
     moment = _moment(since) if since is not None else None
     if since is not None and moment is None:
         raise invalid("since must be a date or time such as 2026-11-01 or 2026-11-01T12:00Z.")
