@@ -10,7 +10,6 @@ let through and a warning is logged: a broken limiter must not take the checker 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ringcheck.web.middleware import ASGIApp, Receive, Scope, Send
+from ringcheck.web.responses import error_body
 
 log = logging.getLogger("ringcheck.web")
 
@@ -185,7 +185,7 @@ async def _too_many(send: Send, wait: float, form: str = "json") -> None:
         body = CALLER_NAME_WHEN_LIMITED
         kind = b"text/plain; charset=us-ascii"
     else:
-        body = json.dumps({"error": {"code": "rate_limited", "message": message}}).encode()
+        body = error_body("rate_limited", message)
         kind = b"application/json"
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", kind),
