@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from ringcheck import CallContext, Settings, check
 from ringcheck.checker import check_async
 
@@ -63,3 +65,18 @@ def test_the_async_composition_answers_as_the_sync_one():
 
     sync = check("+1 876 812 3456").to_dict()
     assert asyncio.run(check_async("+1 876 812 3456", reports=reports)).to_dict() == sync
+
+
+def test_a_checked_result_is_the_frozen_result_its_fields_make() -> None:
+    """check() fills the result in without its __init__ (speed): nothing may differ."""
+    import dataclasses
+
+    from ringcheck.checker import CheckResult
+
+    for text in ("+1 876 812 3456", "0800 FLOWERS", "withheld"):
+        result = check(text)
+        rebuilt = CheckResult(*(getattr(result, f.name) for f in dataclasses.fields(CheckResult)))
+        assert result == rebuilt and vars(result) == vars(rebuilt)
+        assert hash(result.context) == hash(rebuilt.context)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.input = "07700 900123"  # type: ignore[misc]

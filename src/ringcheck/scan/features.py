@@ -401,30 +401,34 @@ def assemble(
     records: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for item in evidence.select("id", *EVIDENCE).iter_rows(named=True):
         records[item.pop("id")].append(item)
-    found = []
-    for row in table.iter_rows(named=True):
-        got = {name: lists[name].get(row["id"], []) for name in lists}
-        if row["kind"] != "range":
-            got["rotation"] = []  # a number's rotation would only repeat itself
-        found.append(
-            Aggregate(
-                kind=row["kind"],
-                key=row["key"],
-                calls=row["calls"],
-                callees=row["callees"] or 0,
-                answered=row["answered"] or 0,
-                first=row["first"],
-                last=row["last"],
-                night=row["night"] or 0,
-                repeat_callees=row["repeat_callees"] or 0,
-                sequential_pairs=row["sequential_pairs"] or 0,
-                peak_per_minute=row["peak_per_minute"] or 0,
-                detected_at=row["detected_at"],
-                evidence=records.get(row["id"], []),
-                **got,
-            )
-        )
-    return found
+    return [_aggregate(row, lists, records) for row in table.iter_rows(named=True)]
+
+
+def _aggregate(
+    row: dict[str, Any],
+    lists: dict[str, dict[int, list[tuple[Any, ...]]]],
+    records: dict[int, list[dict[str, Any]]],
+) -> Aggregate:
+    """One candidate's ``Aggregate`` from its ``assemble`` row, lists and evidence."""
+    got = {name: lists[name].get(row["id"], []) for name in lists}
+    if row["kind"] != "range":
+        got["rotation"] = []  # a number's rotation would only repeat itself
+    return Aggregate(
+        kind=row["kind"],
+        key=row["key"],
+        calls=row["calls"],
+        callees=row["callees"] or 0,
+        answered=row["answered"] or 0,
+        first=row["first"],
+        last=row["last"],
+        night=row["night"] or 0,
+        repeat_callees=row["repeat_callees"] or 0,
+        sequential_pairs=row["sequential_pairs"] or 0,
+        peak_per_minute=row["peak_per_minute"] or 0,
+        detected_at=row["detected_at"],
+        evidence=records.get(row["id"], []),
+        **got,
+    )
 
 
 def _contacts(callees: pl.DataFrame, candidates: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:

@@ -2,8 +2,9 @@
 
 The home form posts (with a CSRF token) to /check, which redirects to the canonical
 /number/{e164} page; what happened on the call travels in the query string so the page
-can be bookmarked and shared. The result page's own "What happened?" form is a GET to
-that same address, so it needs no token.
+can be bookmarked and shared, and so does what the person typed (``typed``) when letters
+in it were read as digits, so the page can say how it read them. The result page's own
+"What happened?" form is a GET to that same address, so it needs no token.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from ringcheck.community import CATEGORIES
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
 from ringcheck.homes import contacts, help_for
+from ringcheck.numbers import parse_number
 from ringcheck.risk import CallContext, ring_seconds
 from ringcheck.web import csrf
 from ringcheck.web.deps import CommunityDep, SettingsDep, campaigns_of, community_of, settings_of
+from ringcheck.written import Reading
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ringcheck/web
 # The web app's own templates, then the report files' (the /triage page draws the triage
@@ -46,6 +49,7 @@ _ERROR_FIELD = {
 _LOOKS_LIKE_NUMBER = re.compile(r"[+(]?[\d][\d\s().\-]{4,30}")
 _E164 = re.compile(r"\+[1-9]\d{5,14}")
 MAX_ALSO = 10  # other numbers from one text listed on a number's page
+MAX_TYPED = 60  # what the person typed, carried to the number's page when it had letters
 # ?reported=… after a report was sent (Post/Redirect/Get): which thank-you to show.
 NOTICES = {
     "new": "Thank you. Your report is saved and counted below.",
@@ -220,12 +224,17 @@ def number_path(result: CheckResult) -> str:
     return f"/number/{quote(key, safe='+')}"
 
 
-def number_url(result: CheckResult, clean: dict[str, str], also: tuple[str, ...] = ()) -> str:
+def number_url(
+    result: CheckResult, clean: dict[str, str], also: tuple[str, ...] = (), typed: str = ""
+) -> str:
     """The canonical address of a result: /number/+E164 plus what happened, if anything,
-    and the other numbers the person's text held (``also``)."""
+    the other numbers the person's text held (``also``) and what they typed when its
+    letters were read as digits (``typed``)."""
     values = {k: v for k, v in clean.items() if v}
     if also:
         values["also"] = ",".join(also)
+    if typed:
+        values["typed"] = typed
     query = urlencode(values)
     return number_path(result) + (f"?{query}" if query else "")
 
@@ -236,6 +245,21 @@ def others_in(result: CheckResult, params: Any) -> tuple[str, ...]:
     carried = (params.get("also") or "")[:400].split(",")
     found = [*result.also_found, *(n for n in carried if is_e164(n))]
     return tuple(n for n in dict.fromkeys(found) if n != result.number.e164)[:MAX_ALSO]
+
+
+def typed_reading(typed: str | None, result: CheckResult, home: str) -> tuple[str, Reading | None]:
+    """What the person typed (``?typed=``, or the address itself) and how its letters were
+    read as digits (``NumberInfo.read_as``); ("", None) unless it reads as this number."""
+    typed = (typed or "").strip()
+    if not typed or len(typed) > MAX_TYPED or result.number.e164 is None:
+        return "", None
+    try:
+        info = parse_number(typed, home)
+    except RingcheckError:
+        return "", None
+    if info.read_as is None or info.e164 != result.number.e164:
+        return "", None
+    return typed, info.read_as
 
 
 def _problem(fields: dict[str, str], exc: RingcheckError) -> dict[str, Any]:
@@ -268,7 +292,8 @@ async def submit(request: Request, settings: SettingsDep) -> Response:
         result = check(fields["number"], context, home=settings.home, settings=settings)
     except RingcheckError as exc:
         return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
-    return RedirectResponse(number_url(result, clean, result.also_found), status_code=303)
+    typed = fields["number"] if result.number.read_as else ""
+    return RedirectResponse(number_url(result, clean, result.also_found, typed), status_code=303)
 
 
 @router.api_route("/number/{number:path}", methods=_PAGE_METHODS, response_class=HTMLResponse)
@@ -297,14 +322,27 @@ async def number_page(
     except RingcheckError as exc:
         return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
     also = others_in(result, request.query_params)
-    canonical = number_url(result, clean, also)
+    typed, read_as = typed_reading(
+        request.query_params.get("typed") or (number if result.number.read_as else ""),
+        result,
+        settings.home,
+    )
+    canonical = number_url(result, clean, also, typed)
     reported = request.query_params.get("reported", "")
     expected = canonical
     if reported in NOTICES:
         expected += ("&" if "?" in canonical else "?") + urlencode({"reported": reported})
     if expected != _current(request):
         return RedirectResponse(canonical, status_code=301)
-    return number_view(request, result, clean, notice=NOTICES.get(reported), also=also)
+    return number_view(
+        request,
+        result,
+        clean,
+        notice=NOTICES.get(reported),
+        also=also,
+        typed=typed,
+        read_as=read_as or result.number.read_as,
+    )
 
 
 def reports_for(request: Request, text: str) -> AsyncReports | None:
@@ -360,7 +398,7 @@ def number_view(
         neighbours=result.community.neighbours if result.community else (),
         can_report=bool(info.valid and info.e164 and not info.withheld),
         categories=[(c, tables().wording.category_name[c]) for c in CATEGORIES],
-        **{"report_values": {}, "report_errors": {}, "notice": None, **extra},
+        **{"report_values": {}, "report_errors": {}, "notice": None, "typed": "", **extra},
     )
 
 
