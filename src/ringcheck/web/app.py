@@ -88,7 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _set_state(app, settings, store, sign_in)
     for area in ROUTES:
         app.include_router(area.router)
-    events.install(app, settings)  # POST /api/v1/events, when a token is set
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     add_error_handlers(app, pages.invalid_page, pages.error_page)
