@@ -6,7 +6,7 @@ regions of shared codes by prefix and +1 area code, high-risk destinations, sate
 global networks, UK number ranges) for a whole column at once, with one Polars join per
 prefix length. Numbers whose longest matching prefixes are the same get the same answer,
 so the answer is worked out once for each such group, by the checker's own functions
-(``numbers.destination`` and the risk rules): the two can't disagree, and a test holds
+(``destinations.destination`` and the risk rules): the two can't disagree, and a test holds
 them equal over 100,000 numbers of every kind.
 
 Only what prefixes decide is here: a number's validity and phonenumbers' line type need
@@ -29,7 +29,7 @@ import polars as pl
 
 from ringcheck import phonemeta
 from ringcheck.datatables import Tables, tables
-from ringcheck.numbers import _home, destination, spoken_country
+from ringcheck.destinations import _home, destination, spoken_country
 from ringcheck.risk import COSTLY_NETWORKS, NumberFacts, level_for, number_reasons
 
 # The columns ``classify`` adds, each prefixed "dest_".
