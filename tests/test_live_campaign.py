@@ -90,8 +90,8 @@ def test_the_block_list_lists_a_campaign_range_first_and_a_number_once() -> None
     running = [campaign(), campaign("+22890123456", id=8)]
     found = blocklist.build(Settings(), campaigns=running, level="high")
     first = found.entries[0]
-    assert (first.kind, first.e164, first.level, first.name) == (
-        "prefix",
+    assert (first.kind, first.e164, first.level, first.label) == (
+        "range",
         "+336123456",
         "very_high",
         "SPAM Wangiri",
@@ -99,3 +99,14 @@ def test_the_block_list_lists_a_campaign_range_first_and_a_number_once() -> None
     assert "rang 412 people" in first.note
     numbers = [e for e in found.entries if e.e164 == "+22890123456"]
     assert len(numbers) == 1 and numbers[0].kind == "number"
+
+
+def test_an_expected_call_from_a_campaign_number_still_says_dont_call_back() -> None:
+    from ringcheck.risk import CallContext
+
+    told = CallContext(expected_abroad=True, voicemail=True)
+    result = check(CALLER, told, campaign=campaign(), now=NOW).to_dict()
+    assert result_contradictions(result) == []
+    assert "scam campaign" in result["verdict"]["headline"]
+    codes = [a["code"] for a in result["verdict"]["advice"]]
+    assert codes[0] == "dont_call_back" and "verify_before_calling_back" not in codes

@@ -90,8 +90,8 @@ def ring_words(low: float | None, high: float | None) -> str:
 def span_words(span: dt.timedelta) -> str:
     """A span as a person says it, rounded up: 'minute', '6 minutes', '3 hours', '2 days'.
 
-    >>> [span_words(dt.timedelta(seconds=s)) for s in (20, 61, 7_200, 200_000)]
-    ['minute', '2 minutes', '2 hours', '3 days']
+    >>> [span_words(dt.timedelta(seconds=s)) for s in (20, 61, 10_000, 200_000)]
+    ['minute', '2 minutes', '3 hours', '3 days']
     """
     minutes = max(1, -(-int(span.total_seconds()) // 60))
     if minutes == 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,14 @@ class CheckResult:
         return self.number.also_found
 
 
+Reports = Callable[[str], "Community | None"]
+"""What people reported about a number, asked by its E.164 form (``store.community``)."""
+AsyncReports = Callable[[str], Awaitable["Community | None"]]
+"""The same for async code (the web's per-worker reports cache)."""
+Campaigns = Callable[[str], "Evidence | None"]
+"""The live campaign that holds a number, asked by its E.164 form (``LiveCampaigns.find``)."""
+
+
 def check(
     text: str,
     context: CallContext | None = None,
@@ -76,8 +85,10 @@ def check(
     data: Tables | None = None,
     organisations: Catalogue | None = None,
     community: Community | None = None,
+    reports: Reports | None = None,
     now: dt.datetime | None = None,
     campaign: Evidence | None = None,
+    campaigns: Campaigns | None = None,
 ) -> CheckResult:
     """Check a number as the person typed it.
 
@@ -85,6 +96,10 @@ def check(
     adds the ``community_reports`` reason, weighed as of ``now`` (default: this moment).
     ``campaign`` is the live campaign that blocks the number (``Store.blocking_campaign``),
     if one does: it adds the ``live_campaign`` reason with its evidence in words.
+    Or give sources to ask instead: ``reports`` (what people reported) and ``campaigns``
+    (the live campaign holding a number), each asked once, by the number's E.164 form,
+    once the text is read. Every face checks this way (CLI, API, pages, phone routes,
+    AGI): read once, ask once, judge once.
 
     Raises ``NotAPhoneNumber`` when the text holds no readable number, and ``BadContext``
     when a detail of the call is out of range; both carry a ``code`` and a message.
@@ -92,24 +107,80 @@ def check(
     >>> check("+1 876 812 3456").verdict.level
     'very_high'
     """
+    read = _read(text, context, home, settings, data)
+    e164 = read.info.e164
+    if e164 and community is None and reports is not None:
+        community = reports(e164)
+    if e164 and campaign is None and campaigns is not None:
+        campaign = campaigns(e164)
+    return read.judged(community, organisations, now, campaign)
+
+
+async def check_async(
+    text: str,
+    context: CallContext | None = None,
+    *,
+    home: str = "GB",
+    settings: Settings | None = None,
+    reports: AsyncReports | None = None,
+    campaigns: Campaigns | None = None,
+    now: dt.datetime | None = None,
+) -> CheckResult:
+    """``check`` for async code: the same steps, with a ``reports`` source to await."""
+    read = _read(text, context, home, settings, None)
+    e164 = read.info.e164
+    community = await reports(e164) if reports and e164 else None
+    campaign = campaigns(e164) if campaigns and e164 else None
+    return read.judged(community, None, now, campaign)
+
+
+@dataclass(slots=True)  # made on every check: cheaper than a frozen one
+class _Read:
+    """A number read from the text, with its facts: what is left is to judge it."""
+
+    text: str
+    info: NumberInfo
+    facts: NumberFacts
+    context: CallContext
+    home: str
+    settings: Settings
+    data: Tables
+
+    def judged(
+        self,
+        community: Community | None,
+        organisations: Catalogue | None,
+        now: dt.datetime | None,
+        campaign: Evidence | None = None,
+    ) -> CheckResult:
+        context, settings, data = self.context, self.settings, self.data
+        signal = _signal(community, settings, now) if community is not None else None
+        live = _live(campaign, data, now) if campaign is not None else None
+        if signal is None and live is None and (context is NO_CONTEXT or context == NO_CONTEXT):
+            verdict = _plain_verdict(self.facts, data)
+        else:
+            if context.claimed and organisations is None:
+                from ringcheck.organisations import catalogue  # most checks name no caller
+
+                organisations = catalogue(self.home)
+            verdict = judge(self.facts, context, settings, data, organisations, signal, live)
+        return _result(self.text, self.info, verdict, context, data.version, community)
+
+
+def _read(
+    text: str,
+    context: CallContext | None,
+    home: str,
+    settings: Settings | None,
+    data: Tables | None,
+) -> _Read:
     settings, extended = prepared(settings or _DEFAULT_SETTINGS, home)
     data = for_home(home, data) if data is not None else extended
     context = context or NO_CONTEXT
     if context.voicemail_number:
         context = _read_voicemail_number(context, home, data)
     info = parse_number(text, home, data)
-    facts = number_facts(info, settings)
-    signal = _signal(community, settings, now) if community is not None else None
-    live = _live(campaign, data, now) if campaign is not None else None
-    if signal is None and live is None and (context is NO_CONTEXT or context == NO_CONTEXT):
-        verdict = _plain_verdict(facts, data)
-    else:
-        if context.claimed and organisations is None:
-            from ringcheck.organisations import catalogue  # most checks name no caller
-
-            organisations = catalogue(home)
-        verdict = judge(facts, context, settings, data, organisations, signal, live)
-    return _result(text, info, verdict, context, data.version, community)
+    return _Read(text, info, number_facts(info, settings), context, home, settings, data)
 
 
 def _result(

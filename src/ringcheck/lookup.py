@@ -35,7 +35,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ringcheck import phonemeta
-from ringcheck.checker import CheckResult, check
+from ringcheck.checker import (
+    AsyncReports,
+    Campaigns,
+    CheckResult,
+    Reports,
+    check,
+    check_async,
+)
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import LEVELS, CallContext, at_least
 from ringcheck.settings import Settings
@@ -232,15 +239,19 @@ def lookup(
     *,
     settings: Settings | None = None,
     community: Community | None = None,
+    reports: Reports | None = None,
     context: CallContext | None = None,
     now: dt.datetime | None = None,
     campaign: Evidence | None = None,
+    campaigns: Campaigns | None = None,
 ) -> Lookup:
     """The machine verdict on the caller ID ``text`` (never raises on a bad one).
 
     ``campaign``: the published live campaign that holds the number, if one does
     (``Store.blocking_campaign``); its calls get ``block`` whatever the thresholds say,
     unless the number is one the settings trust.
+    What people reported comes from ``community``, or is asked of ``reports`` by the
+    number's E.164 form, and the campaign likewise of ``campaigns`` (see ``check``).
     """
     settings = settings or Settings()
     number = caller_id(text, settings.home) if isinstance(text, str) else ""
@@ -251,24 +262,53 @@ def lookup(
             home=settings.home,
             settings=settings,
             community=community,
+            reports=reports,
             now=now,
             campaign=campaign,
+            campaigns=campaigns,
         )
     except RingcheckError as exc:
-        from ringcheck.datatables import tables
+        return _unreadable(number, exc)
+    return _of(number, result, settings)
 
-        return Lookup(
-            number=number,
-            e164=None,
-            action="unknown",
-            category="unreadable",
-            level=None,
-            score=None,
-            score9=0,
-            reasons=(),
-            data_version=tables().version,
-            problem=exc.message,
+
+async def lookup_async(
+    text: str,
+    *,
+    settings: Settings | None = None,
+    reports: AsyncReports | None = None,
+    campaigns: Campaigns | None = None,
+) -> Lookup:
+    """``lookup`` for async code, with a ``reports`` source to await."""
+    settings = settings or Settings()
+    number = caller_id(text, settings.home) if isinstance(text, str) else ""
+    try:
+        result = await check_async(
+            number, home=settings.home, settings=settings, reports=reports, campaigns=campaigns
         )
+    except RingcheckError as exc:
+        return _unreadable(number, exc)
+    return _of(number, result, settings)
+
+
+def _unreadable(number: str, exc: RingcheckError) -> Lookup:
+    from ringcheck.datatables import tables
+
+    return Lookup(
+        number=number,
+        e164=None,
+        action="unknown",
+        category="unreadable",
+        level=None,
+        score=None,
+        score9=0,
+        reasons=(),
+        data_version=tables().version,
+        problem=exc.message,
+    )
+
+
+def _of(number: str, result: CheckResult, settings: Settings) -> Lookup:
     verdict = result.verdict
     codes = tuple(r.code for r in verdict.reasons)
     withheld = result.number.withheld

@@ -405,8 +405,9 @@ def _band(score: int) -> tuple[int, int]:
 # Reasons that say the call may be genuine: then there is one path, to check who it was
 # before calling back (and how), never also "don't call back", block or report.
 GENUINE_SIGNS = frozenset({"expected_contact", "voicemail_left", "claimed_person"})
-# ...unless the call wants a premium call-back: that is the scam itself.
-_NOT_GENUINE = frozenset({"voicemail_premium_callback", "trusted_number"})
+# ...unless the call wants a premium call-back (the scam itself), or the number is in a
+# scam campaign running now (the call was one of hundreds).
+_NOT_GENUINE = frozenset({"voicemail_premium_callback", "trusted_number", "live_campaign"})
 
 
 def may_be_genuine(codes: frozenset[str] | set[str]) -> bool:

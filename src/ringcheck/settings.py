@@ -100,6 +100,7 @@ _night_start = _bounded(18, 23, "the hour night starts")
 _night_end = _bounded(3, 9, "the hour night ends")
 _callees = _bounded(2, 1_000_000, "the number of people")
 _hours = _bounded(1, 24 * 30, "hours")
+_minutes = _bounded(1, 525_600, "minutes")
 
 
 def _level(text: str) -> str:
@@ -239,6 +240,17 @@ class Settings:
         "Spark master URL for 'ringcheck scan --engine spark' (spark://host:7077, yarn, "
         "k8s://https://host:443); empty: Spark on this machine.",
     )
+    live_publish_level: str = declare(
+        "high",
+        "'ringcheck scan --follow --publish' and the events API publish campaigns from this "
+        "level up, for phone-system lookups to block (caution, high, very_high).",
+        _level,
+    )
+    live_quiet_minutes: int = declare(
+        60,
+        "A published live campaign stops blocking this many minutes after its last call.",
+        _minutes,
+    )
     lookup_block_at: str = declare(
         "very_high",
         "Phone-system lookups answer 'block' from this level up (low, caution, high, very_high).",
@@ -275,6 +287,12 @@ class Settings:
         "",
         "Secret mixed into reporter keys (an HMAC of the client address). Environment only; "
         "required in production; in development one is kept in the database.",
+        secret=True,
+    )
+    live_events_token: str = declare(
+        "",
+        "Token a SIP proxy sends to POST call events to /api/v1/events (Authorization: "
+        "Bearer …); set, the server runs the live detector on them. Environment only.",
         secret=True,
     )
     # Where the values came from (not a setting: no declaration).

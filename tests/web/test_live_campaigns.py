@@ -157,7 +157,7 @@ def test_the_block_list_lists_the_campaign_first_and_its_etag_changes(
     clock.now += 1
     during = client.get("/api/v1/blocklist", params={"format": "csv"})
     first = during.text.splitlines()[1].split(",")
-    assert first[:5] == ["prefix", "+336123456", "SPAM Wangiri", "wangiri", "very_high"]
+    assert first[:5] == ["range", "+336123456", "SPAM Wangiri", "wangiri", "very_high"]
     assert during.headers["etag"] != before.headers["etag"]
     held = {"If-None-Match": during.headers["etag"]}
     assert client.get("/api/v1/blocklist?format=csv", headers=held).status_code == 304

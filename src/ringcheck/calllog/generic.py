@@ -44,56 +44,23 @@ FIELDS: dict[str, tuple[str, ...]] = {
 # Words logs use for a call's direction and outcome -> (outgoing, missed).
 _WORDS: dict[str, tuple[bool | None, bool | None]] = {
     **dict.fromkeys(
-        (
-            "outgoing",
-            "outbound",
-            "out",
-            "dialled",
-            "dialed",
-            "placed",
-            "made",
-            "outgoing call",
-            "o",
-        ),
+        ("outgoing", "outbound", "out", "dialled", "dialed", "placed", "made", "outgoing call",
+         "o"),
         (True, None),
     ),
     **dict.fromkeys(("incoming", "inbound", "in", "received", "incoming call", "i"), (False, None)),
     **dict.fromkeys(
-        (
-            "missed",
-            "missed call",
-            "no answer",
-            "noanswer",
-            "unanswered",
-            "not answered",
-            "rejected",
-            "declined",
-            "blocked",
-            "busy",
-            "failed",
-            "cancelled",
-            "canceled",
-            "voicemail",
-            "abandoned",
-            "missed incoming",
-        ),
+        ("missed", "missed call", "no answer", "noanswer", "unanswered", "not answered",
+         "rejected", "declined", "blocked", "busy", "failed", "cancelled", "canceled",
+         "voicemail", "abandoned", "missed incoming"),
         (False, True),
     ),
     **dict.fromkeys(
-        (
-            "answered",
-            "connected",
-            "completed",
-            "accepted",
-            "ok",
-            "answer",
-            "picked up",
-            "success",
-            "successful",
-        ),
+        ("answered", "connected", "completed", "accepted", "ok", "answer", "picked up",
+         "success", "successful"),
         (None, False),
     ),
-}
+}  # fmt: skip
 
 
 def read_csv(

@@ -14,7 +14,7 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -25,7 +25,6 @@ from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings, default_sqlite_path, load_settings
 
 if TYPE_CHECKING:
-    from ringcheck.community import Community
     from ringcheck.store import Store
 
 EXIT_FAIL_ON = 1
@@ -47,18 +46,6 @@ class OutputClosed(Exception):
     Not an OSError on purpose: click turns a broken pipe into exit status 1, which
     would read as "a verdict reached --fail-on".
     """
-
-
-# What people reported about a number (E.164), or None: ``Store.community``.
-FindCommunity = Callable[[str], "Community | None"]
-
-
-@contextlib.contextmanager
-def reports_lookup(settings: Settings, wanted: bool, unused: str) -> Iterator[FindCommunity | None]:
-    """What people reported (``store.community``), from the reports database when asked
-    and there is one; None otherwise (``optional_store``)."""
-    with optional_store(settings, wanted, unused) as store:
-        yield store.community if store is not None else None
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,10 +20,9 @@ from ringcheck.cli.base import (
     EXIT_BAD_INPUT,
     EXIT_FAIL_ON,
     BadInput,
-    FindCommunity,
     OutputClosed,
     errors_as_bad_input,
-    reports_lookup,
+    optional_store,
     settings_from,
 )
 from ringcheck.cli.options import config_option, fail_on_option, home_option, json_option
@@ -32,6 +31,9 @@ from ringcheck.errors import RingcheckError
 from ringcheck.numbers import numbers_in_arguments
 from ringcheck.risk import CallContext, at_least, ring_seconds
 from ringcheck.settings import SETTINGS, Settings, default_config_path
+
+if TYPE_CHECKING:  # the database code loads only with --reports
+    from ringcheck.store import Store
 
 _LEVEL_STYLE: dict[str, dict[str, Any]] = {
     "low": {"fg": "green"},
@@ -97,7 +99,8 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
     "--reports",
     "with_reports",
     is_flag=True,
-    help="Also show what people reported (from the reports database; slower to start).",
+    help="Also show what people reported and any live scam campaign (from the reports "
+    "database; slower to start).",
 )
 @click.option(
     "--server",
@@ -151,8 +154,8 @@ def check_command(
     show: Show = _print_json if as_json else _print_human
     if server:
         show = _with_server(show, server, private, as_json)
-    with reports_lookup(settings, with_reports, "reports not shown") as lookup:
-        outcome = _run(texts, context, settings, show, fail_on, lookup)
+    with optional_store(settings, with_reports, "reports not shown") as store:
+        outcome = _run(texts, context, settings, show, fail_on, store)
     if outcome:
         sys.exit(outcome)
 
@@ -214,13 +217,20 @@ def _run(
     settings: Settings,
     show: Callable[[str, CheckResult | RingcheckError], None],
     fail_on: str | None,
-    reports: FindCommunity | None = None,
+    store: Store | None = None,
 ) -> int:
     bad = reached = False
     for text in texts:
         result: CheckResult | RingcheckError
         try:
-            result = _check_one(text, context, settings, reports)
+            result = check(
+                text,
+                context,
+                home=settings.home,
+                settings=settings,
+                reports=store.community if store is not None else None,
+                campaigns=store.blocking_campaign if store is not None else None,
+            )
         except RingcheckError as exc:
             result, bad = exc, True
             click.echo(f"ringcheck: {_short(text)!r}: {exc.message}", err=True)
@@ -233,16 +243,6 @@ def _run(
     if bad:
         return EXIT_BAD_INPUT
     return EXIT_FAIL_ON if reached else 0
-
-
-def _check_one(
-    text: str, context: CallContext, settings: Settings, reports: FindCommunity | None
-) -> CheckResult:
-    result = check(text, context, home=settings.home, settings=settings)
-    community = reports(result.number.e164) if reports and result.number.e164 else None
-    if community is None:
-        return result
-    return check(text, context, home=settings.home, settings=settings, community=community)
 
 
 def _short(text: str, limit: int = 40) -> str:

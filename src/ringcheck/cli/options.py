@@ -23,7 +23,7 @@ class Decorator(Protocol):
     def __call__(self, func: F, /) -> F: ...
 
 
-BLOCKLISTS = ("csv", "vcard", "callblocker")
+BLOCKLISTS = ("callblocker", "csv", "vcard", "spamblocker")  # phones.blocklists.FORMATS
 # Levels a block list (or a device's list) can start from: "low" would block everyone.
 LIST_LEVELS = LEVELS[1:]
 

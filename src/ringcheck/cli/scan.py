@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from ringcheck.cli.base import EXIT_FAIL_ON, BadInput, errors_as_bad_input, settings_from
+from ringcheck.cli.follow import follow, follow_options, follow_values
 from ringcheck.cli.options import (
     column_options,
     config_option,
@@ -116,6 +117,7 @@ COLUMNS = {
 @column_options(COLUMNS)
 @fail_on_option("finding")
 @click.option("--mask", is_flag=True, help="Hide subscriber numbers but their last 2 digits.")
+@follow_options
 @config_option
 def scan_files(
     files: tuple[str, ...],
@@ -135,7 +137,7 @@ def scan_files(
     fail_on: str | None,
     mask: bool,
     config: str | None,
-    **columns: str | None,
+    **columns: Any,
 ) -> None:
     """Scan FILES (files, folders or globs of call records) for Wangiri campaigns.
 
@@ -147,11 +149,13 @@ def scan_files(
       ringcheck scan cdrs/*.csv.gz --output html --out report.html --mask
       ringcheck scan calls.parquet --blocklist callblocker --out scam.json
       ringcheck scan cdrs/ --engine spark --master spark://10.0.0.5:7077 --output json
+      ringcheck scan /var/log/asterisk/cdr-csv/Master.csv --follow --publish
     """
     from ringcheck.scan import Columns, ScanOptions, Thresholds, scan
 
     if output == "parquet" and not _to_file(out_path) and not blocklist:
         raise BadInput("--output parquet needs --out FILE.")
+    live = follow_values(columns)  # the --follow options (ringcheck.cli.follow)
     settings = settings_from(config, home)
     options = ScanOptions(
         home=settings.home,
@@ -164,6 +168,9 @@ def scan_files(
         until=until,
         allowlist=settings.scan_allowlist,
     )
+    if live.pop("follow"):
+        with errors_as_bad_input():
+            return follow(files, options, settings, level, **live)
     with errors_as_bad_input(), _progress(files):
         result = scan(
             files,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,36 +80,22 @@ def fritzbox_command(
         None if no_log else callmonitor.CallLogFile(log_path or callmonitor.default_log_path())
     )
 
-    emit = _emitter(as_json)
-
-    async def run_notify(found: Any, event: dict[str, Any]) -> None:
-        import os
-
-        if notify is None:
-            return
-        env = {**os.environ, **callmonitor.environment(found, event)}
-        try:
-            process = await asyncio.create_subprocess_shell(notify, env=env)
-        except OSError as exc:
-            click.echo(f"ringcheck: --notify failed: {exc}", err=True)
-            return
-        asyncio.get_running_loop().create_task(_reap(process))
-
-    def say(text: str) -> None:
-        click.echo(f"ringcheck: {text}", err=True)
-
-    bar = _barring(host, tr064_port, say) if block else None
-    watcher = callmonitor.Watcher(settings, emit, calllog, run_notify if notify else None, bar)
-
+    bar = _barring(host, tr064_port, _say) if block else None
+    run_notify = _notifier(notify) if notify else None
+    watcher = callmonitor.Watcher(settings, _emitter(as_json), calllog, run_notify, bar)
     if calllog is not None:
-        say(f"keeping the call log in {calllog.path}")
+        _say(f"keeping the call log in {calllog.path}")
     # The live scam campaigns, from the reports database when there is one.
     with optional_store(settings, True, "live campaigns not used") as store:
         watcher.campaigns = store.blocking_campaign if store is not None else None
-        asyncio.run(watcher.run(host, port, say=say))  # Ctrl+C: the group's exit 130
+        asyncio.run(watcher.run(host, port, say=_say))  # Ctrl+C: the group's exit 130
 
 
-def _emitter(as_json: bool) -> Any:
+def _say(text: str) -> None:
+    click.echo(f"ringcheck: {text}", err=True)
+
+
+def _emitter(as_json: bool) -> Callable[[dict[str, Any]], None]:
     """The ``Watcher.emit`` callback: a JSON line, or the sentence for a person."""
 
     def emit(event: dict[str, Any]) -> None:
@@ -121,6 +108,25 @@ def _emitter(as_json: bool) -> Any:
         sys.stdout.flush()
 
     return emit
+
+
+def _notifier(command: str) -> Callable[[Any, dict[str, Any]], Awaitable[None]]:
+    """The ``Watcher.notify`` callback: runs ``command`` with the call in its environment."""
+    import asyncio
+    import os
+
+    from ringcheck.phones.fritzbox import callmonitor
+
+    async def run_notify(found: Any, event: dict[str, Any]) -> None:
+        env = {**os.environ, **callmonitor.environment(found, event)}
+        try:
+            process = await asyncio.create_subprocess_shell(command, env=env)
+        except OSError as exc:
+            click.echo(f"ringcheck: --notify failed: {exc}", err=True)
+            return
+        asyncio.get_running_loop().create_task(_reap(process))
+
+    return run_notify
 
 
 def _barring(host: str, port: int, say: Any) -> Any:

@@ -28,7 +28,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from ringcheck.lookup import Lookup, lookup
 from ringcheck.settings import Settings
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ringcheck.store.campaigns import CampaignView
 
 log = logging.getLogger("ringcheck.phones.agi")
+T = TypeVar("T")
 PORT = 4573  # Asterisk's AGI_PORT
 MAX_LINE = 8_192  # bytes in one header or reply line
 MAX_HEADER_LINES = 200  # Asterisk sends about 25, plus one per argument
@@ -122,6 +123,22 @@ def parse_reply(line: str) -> Reply | None:
     return Reply(int(code), rest)
 
 
+def _guarded(source: Callable[[str], T | None] | None) -> Callable[[str], T | None] | None:
+    """``source``, answering None when the reports database is down: the check still
+    answers, on the number alone."""
+    if source is None:
+        return None
+
+    def asked(e164: str) -> T | None:
+        try:
+            return source(e164)
+        except Exception:
+            log.exception("reports not read for an AGI call")
+            return None
+
+    return asked
+
+
 @dataclass
 class Agi:
     """What every session shares: settings, the reports and live campaigns lookups,
@@ -134,21 +151,12 @@ class Agi:
     campaigns: Campaigns | None = None  # the live campaign holding a number (the store's)
 
     def judge(self, header: dict[str, str]) -> Lookup:
-        number = caller_of(header)
-        found = lookup(number, settings=self.settings)
-        if not found.e164 or (self.reports is None and self.campaigns is None):
-            return found
-        try:
-            reported = self.reports(found.e164) if self.reports is not None else None
-            campaign = self.campaigns(found.e164) if self.campaigns is not None else None
-        except Exception:  # the reports database is down: the check still answers
-            log.exception("reports not read for an AGI call")
-            return found
-        if reported is not None and reported.empty:
-            reported = None
-        if reported is not None or campaign is not None:
-            found = lookup(number, settings=self.settings, community=reported, campaign=campaign)
-        return found
+        return lookup(
+            caller_of(header),
+            settings=self.settings,
+            reports=_guarded(self.reports),
+            campaigns=_guarded(self.campaigns),
+        )
 
     # FastAGI over TCP, many calls at once.
 

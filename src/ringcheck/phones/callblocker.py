@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from ringcheck.lookup import lookup
-from ringcheck.phones.remote import ask_server
 from ringcheck.settings import Settings
 
 TIMEOUT = 2.5  # seconds for the server; callblocker's own scripts allow 3
@@ -47,6 +46,8 @@ def check(number: str, url: str | None, settings: Settings) -> str:
     """The daemon's line for ``number``: from the server at ``url`` if it answers, else
     from the local check."""
     if url:
+        from ringcheck.phones.remote import ask_server  # httpx: only when a server is asked
+
         try:
             return answer(ask_server(url, number, TIMEOUT))
         except (OSError, ValueError):

@@ -4,8 +4,8 @@ A FRITZ!Box can use an online phone book over CardDAV and block every number in 
 (haumacher/phoneblock serves its community list so). ``cards`` turns a block list
 (``ringcheck.phones.blocklists``) into vCard 3.0 cards the way such a box takes them:
 
-- ``FN:SPAM: <what it is> <first number>`` (``Blocked:`` when the verdict doesn't say
-  scam, ``lookup.says_scam``), ``CATEGORIES:SPAM``; "what it is" from the entry's
+- ``FN:SPAM: <what it is> <first number>`` (``Blocked:`` when the entry's verdict
+  doesn't say scam, ``Entry.scam``), ``CATEGORIES:SPAM``; "what it is" from the entry's
   category, never from its label;
 - up to ``MAX_TEL`` ``TEL`` lines per card, the numbers of one range (the number less its
   last two digits) together, most worrying first;
@@ -22,10 +22,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from ringcheck import phonemeta
-from ringcheck.lookup import describe, says_scam
-from ringcheck.phones.blockfiles import escape, fold
-from ringcheck.phones.blocklists import BlockList, Entry
+from ringcheck.lookup import describe
+from ringcheck.phones.blocklists import BlockList, Entry, escape, fold, home_prefixes
 
 MAX_TEL = 9
 UPDATED_UID = "rc-list-updated"
@@ -61,11 +59,8 @@ def national(e164: str, home: str) -> str:
     >>> national("+4930123456", "DE"), national("+18768123456", "DE")
     ('030123456', '+18768123456')
     """
-    meta = phonemeta.region_metadata(home)
-    code = str(meta.country_code) if meta and meta.country_code else ""
+    code, trunk = home_prefixes(home)
     if code and e164.startswith("+" + code):
-        rules = phonemeta.country(int(code))
-        trunk = (rules.national_prefix if rules else None) or ""
         return trunk + e164[1 + len(code) :]
     return e164
 
@@ -78,9 +73,9 @@ def _card(uid_key: str, entry: Entry, numbers: list[str], note: str) -> Card:
 
 
 def _lead(entry: Entry) -> str:
-    """'SPAM' only for a verdict that says scam (``says_scam``); else 'Blocked', as the
+    """'SPAM' only for a verdict that says scam (``Entry.scam``); else 'Blocked', as the
     book blocks every number in it."""
-    return "SPAM" if says_scam(entry.level, entry.category) else "Blocked"
+    return "SPAM" if entry.scam else "Blocked"
 
 
 def cards(blocklist: BlockList, home: str) -> list[Card]:
@@ -97,10 +92,10 @@ def cards(blocklist: BlockList, home: str) -> list[Card]:
     groups: dict[str, list[Entry]] = {}
     for entry in blocklist.entries:
         if entry.note:  # a live campaign: its own card, saying what was seen
-            tel = national(entry.e164, home) + ("*" if entry.kind == "prefix" else "")
+            tel = national(entry.e164, home) + ("*" if entry.kind == "range" else "")
             out.append(_card("c" + entry.e164, entry, [tel], entry.note))
             continue
-        if entry.kind == "prefix":
+        if entry.kind == "range":
             note = f"Every number starting {entry.e164}: {entry.level.replace('_', ' ')} risk."
             out.append(_card("p" + entry.e164, entry, [national(entry.e164, home) + "*"], note))
             continue

@@ -225,15 +225,33 @@ def generate(
     """About ``rows`` calls, sorted by time, and the labels of what was planted. The
     subscriber count follows the rows unless given (benchmarks keep it fixed)."""
     subs = subscribers or subscribers_for(rows)
+    parts, campaigns = _campaigns(subs, seed)
+    found, negatives = _negatives(subs, seed)
+    parts += found
+    labels: dict[str, Any] = {
+        "seed": seed,
+        "subscribers": subs,
+        "campaigns": campaigns,
+        "negatives": negatives,
+    }
+    planted = sum(p.height for p in parts)
+    parts.append(_background(max(0, rows - planted), subs, seed))
+    calls = pl.concat(parts, how="vertical").sort("start", "caller", "callee", maintain_order=True)
+    labels["rows"] = calls.height
+    return calls, labels
+
+
+def _campaigns(subs: int, seed: int) -> tuple[list[pl.DataFrame], list[dict[str, Any]]]:
+    """The planted campaigns' calls and call-backs, and their labels."""
     parts: list[pl.DataFrame] = []
-    labels: dict[str, Any] = {"seed": seed, "subscribers": subs, "campaigns": [], "negatives": []}
+    labels = []
     for i, shape in enumerate(_CAMPAIGNS):
         prefix, digits, numbers, share, hours, hour, day, sequential, rate = shape
         victims = max(30, int(subs * share))
         campaign = Campaign(prefix, digits, numbers, victims, hours, hour, day, sequential, rate)
         calls, callbacks = _campaign(campaign, subs, seed, 100 + i * 10)
         parts += [calls, callbacks]
-        labels["campaigns"].append(
+        labels.append(
             {
                 "prefix": prefix,
                 "numbers": sorted(set(calls["caller"].to_list())),
@@ -245,75 +263,50 @@ def generate(
                 "shape": campaign.shape,
             }
         )
+    return parts, labels
+
+
+def _singles() -> list[tuple[str, float, int, str, str, bool, tuple[int, int], tuple[int, int]]]:
+    """The single-number hard negatives: (number, share of subscribers rung, salt, label,
+    label kind, answered, talk seconds, ring seconds)."""
+    centres = [
+        (number, share, 400 + i * 10, "call_centre",
+         "call_centre" if domestic else "call_centre_abroad", True, (40, 600), (5, 25))
+        for i, (number, share, domestic) in enumerate(_CALL_CENTRES)
+    ]  # fmt: skip
+    return [
+        *centres,
+        (_ROBO, 0.2, 500, "robo", "robo_dialler_uk", False, (0, 1), (1, 5)),
+        (_IVR, 0.1, 600, "ivr", "ivr_verification", True, (5, 25), (1, 4)),
+    ]
+
+
+def _negatives(subs: int, seed: int) -> tuple[list[pl.DataFrame], list[dict[str, Any]]]:
+    """The hard negatives' calls (flash-call ranges, call centres, a robo-dialler, an IVR
+    line), and their labels."""
+    parts: list[pl.DataFrame] = []
+    labels: list[dict[str, Any]] = []
     for i, (prefix, share) in enumerate(_FLASH):
         n = max(30, int(subs * share))
         source = pl.lit(prefix) + _rand(n, seed, 300 + i, 0, 1000).cast(pl.String).str.zfill(3)
-        part = _fan_out(
-            source,
-            n,
-            subs,
-            seed,
-            310 + i * 10,
-            f"flash:{prefix}",
-            answered=False,
-            talk=(0, 1),
-            ring=(1, 3),
-            hours=(0, 24),
-        )
-        parts.append(part)
-        labels["negatives"].append({"kind": "flash_call", "prefix": prefix, "calls": n})
-    for i, (number, share, domestic) in enumerate(_CALL_CENTRES):
-        n = max(30, int(subs * share))
+        flash = f"flash:{prefix}"
         parts.append(
             _fan_out(
-                pl.lit(number),
-                n,
-                subs,
-                seed,
-                400 + i * 10,
-                f"call_centre:{number}",
-                answered=True,
-                talk=(40, 600),
-                ring=(5, 25),
+                source, n, subs, seed, 310 + i * 10, flash,
+                answered=False, talk=(0, 1), ring=(1, 3), hours=(0, 24),
+            )
+        )  # fmt: skip
+        labels.append({"kind": "flash_call", "prefix": prefix, "calls": n})
+    for number, share, salt, tag, kind, answered, talk, ring in _singles():
+        n = max(30, int(subs * share))
+        label = f"{tag}:{number}"
+        parts.append(
+            _fan_out(
+                pl.lit(number), n, subs, seed, salt, label, answered=answered, talk=talk, ring=ring
             )
         )
-        kind = "call_centre" if domestic else "call_centre_abroad"
-        labels["negatives"].append({"kind": kind, "number": number, "calls": n})
-    n = max(30, int(subs * 0.2))
-    parts.append(
-        _fan_out(
-            pl.lit(_ROBO),
-            n,
-            subs,
-            seed,
-            500,
-            f"robo:{_ROBO}",
-            answered=False,
-            talk=(0, 1),
-            ring=(1, 5),
-        )
-    )
-    labels["negatives"].append({"kind": "robo_dialler_uk", "number": _ROBO, "calls": n})
-    n = max(30, int(subs * 0.1))
-    parts.append(
-        _fan_out(
-            pl.lit(_IVR),
-            n,
-            subs,
-            seed,
-            600,
-            f"ivr:{_IVR}",
-            answered=True,
-            talk=(5, 25),
-            ring=(1, 4),
-        )
-    )
-    labels["negatives"].append({"kind": "ivr_verification", "number": _IVR, "calls": n})
-    planted = sum(p.height for p in parts)
-    parts.append(_background(max(0, rows - planted), subs, seed))
-    calls = pl.concat(parts, how="vertical").sort("start", "caller", "callee", maintain_order=True)
-    labels["rows"] = calls.height
-    return calls, labels
+        labels.append({"kind": kind, "number": number, "calls": n})
+    return parts, labels
 
 
 def _stamps(column: str) -> pl.Expr:
@@ -344,72 +337,76 @@ def _table(calls: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _asterisk(t: pl.DataFrame) -> pl.DataFrame:
+    return t.select(
+        accountcode=pl.lit(""),
+        src=pl.col("caller"),
+        dst=pl.col("callee"),
+        dcontext=pl.lit("from-trunk"),
+        clid=pl.format('"Unknown" <{}>', pl.col("caller")),
+        channel=pl.format("SIP/trunk-{}", pl.col("n")),
+        dstchannel=pl.format("SIP/{}-{}", pl.col("callee").str.slice(-4), pl.col("n")),
+        lastapp=pl.lit("Dial"),
+        lastdata=pl.format("SIP/{},30", pl.col("callee")),
+        start=pl.col("start_text"),
+        answer=pl.col("answer_text"),
+        end=pl.col("end_text"),
+        duration=pl.col("duration"),
+        billsec=pl.col("billsec"),
+        disposition=pl.when(pl.col("answered"))
+        .then(pl.lit("ANSWERED"))
+        .otherwise(pl.lit("NO ANSWER")),
+        amaflags=pl.lit("DOCUMENTATION"),
+        uniqueid=pl.col("uuid"),
+        userfield=pl.lit(""),
+    )
+
+
+def _freeswitch(t: pl.DataFrame) -> pl.DataFrame:
+    return t.select(
+        caller_id_name=pl.lit("Unknown"),
+        caller_id_number=pl.col("caller"),
+        destination_number=pl.col("callee"),
+        context=pl.lit("public"),
+        start_stamp=pl.col("start_text"),
+        answer_stamp=pl.col("answer_text").fill_null(""),
+        end_stamp=pl.col("end_text"),
+        duration=pl.col("duration").cast(pl.String),
+        billsec=pl.col("billsec").cast(pl.String),
+        hangup_cause=pl.when(pl.col("answered"))
+        .then(pl.lit("NORMAL_CLEARING"))
+        .otherwise(pl.lit("ORIGINATOR_CANCEL")),
+        uuid=pl.col("uuid"),
+        bleg_uuid=pl.lit(""),
+        accountcode=pl.lit(""),
+        read_codec=pl.lit("PCMA"),
+        write_codec=pl.lit("PCMA"),
+    )
+
+
+def _plain(t: pl.DataFrame, start: pl.Expr) -> pl.DataFrame:
+    return t.select(
+        caller=pl.col("caller"),
+        callee=pl.col("callee"),
+        start=start,
+        duration=pl.col("duration"),
+        billsec=pl.col("billsec"),
+        answered=pl.col("answered"),
+    )
+
+
 def write(calls: pl.DataFrame, out: Path, fmt: str) -> None:
     """Write the calls in ``fmt``: asterisk, freeswitch, csv or parquet."""
     t = _table(calls)
     if fmt == "asterisk":
-        frame = t.select(
-            accountcode=pl.lit(""),
-            src=pl.col("caller"),
-            dst=pl.col("callee"),
-            dcontext=pl.lit("from-trunk"),
-            clid=pl.format('"Unknown" <{}>', pl.col("caller")),
-            channel=pl.format("SIP/trunk-{}", pl.col("n")),
-            dstchannel=pl.format("SIP/{}-{}", pl.col("callee").str.slice(-4), pl.col("n")),
-            lastapp=pl.lit("Dial"),
-            lastdata=pl.format("SIP/{},30", pl.col("callee")),
-            start=pl.col("start_text"),
-            answer=pl.col("answer_text"),
-            end=pl.col("end_text"),
-            duration=pl.col("duration"),
-            billsec=pl.col("billsec"),
-            disposition=pl.when(pl.col("answered"))
-            .then(pl.lit("ANSWERED"))
-            .otherwise(pl.lit("NO ANSWER")),
-            amaflags=pl.lit("DOCUMENTATION"),
-            uniqueid=pl.col("uuid"),
-            userfield=pl.lit(""),
-        )
-        frame.write_csv(out, include_header=False, quote_style="non_numeric")
+        _asterisk(t).write_csv(out, include_header=False, quote_style="non_numeric")
     elif fmt == "freeswitch":
-        frame = t.select(
-            caller_id_name=pl.lit("Unknown"),
-            caller_id_number=pl.col("caller"),
-            destination_number=pl.col("callee"),
-            context=pl.lit("public"),
-            start_stamp=pl.col("start_text"),
-            answer_stamp=pl.col("answer_text").fill_null(""),
-            end_stamp=pl.col("end_text"),
-            duration=pl.col("duration").cast(pl.String),
-            billsec=pl.col("billsec").cast(pl.String),
-            hangup_cause=pl.when(pl.col("answered"))
-            .then(pl.lit("NORMAL_CLEARING"))
-            .otherwise(pl.lit("ORIGINATOR_CANCEL")),
-            uuid=pl.col("uuid"),
-            bleg_uuid=pl.lit(""),
-            accountcode=pl.lit(""),
-            read_codec=pl.lit("PCMA"),
-            write_codec=pl.lit("PCMA"),
-        )
-        frame.write_csv(out, include_header=False, quote_style="always")
+        _freeswitch(t).write_csv(out, include_header=False, quote_style="always")
     elif fmt == "csv":
-        t.select(
-            caller=pl.col("caller"),
-            callee=pl.col("callee"),
-            start=pl.col("start_text"),
-            duration=pl.col("duration"),
-            billsec=pl.col("billsec"),
-            answered=pl.col("answered"),
-        ).write_csv(out)
+        _plain(t, pl.col("start_text")).write_csv(out)
     elif fmt == "parquet":
-        t.select(
-            caller=pl.col("caller"),
-            callee=pl.col("callee"),
-            start=pl.from_epoch(pl.col("start"), time_unit="s").dt.replace_time_zone("UTC"),
-            duration=pl.col("duration"),
-            billsec=pl.col("billsec"),
-            answered=pl.col("answered"),
-        ).write_parquet(out)
+        moment = pl.from_epoch(pl.col("start"), time_unit="s").dt.replace_time_zone("UTC")
+        _plain(t, moment).write_parquet(out)
     else:
         raise ValueError(f"unknown format {fmt!r}")
 

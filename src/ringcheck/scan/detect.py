@@ -26,6 +26,7 @@ from ringcheck.scan.features import (
     Thresholds,
     called_back,
     finish,
+    has_signature,
     written,
 )
 from ringcheck.scan.features import needed as needed_callees
@@ -164,17 +165,27 @@ def score(
         add("night", words.reason["night"].format(**values))
     if f["repeat_share"] >= 0.2:
         add("repeat", words.reason["repeat"].format(**values))
+    signed = has_signature(agg.kind, f)
+    if signed:
+        add("signature", words.reason["signature"].format(**values))
     points = max(0, min(100, points))
     if destination.get("domestic") and level == "low":
         return points, reasons, "domestic"
     if f["answered_share"] >= 0.3:
         return points, reasons, "answered"
     if not f["callbacks"] and level != "very_high":
-        points = min(points, 49)
-        reasons.append(
-            {"code": "no_callbacks_yet", "text": words.reason["no_callbacks_yet"], "points": 0}
-        )
+        points = _without_victims(points, signed, reasons)
     return points, reasons, None
+
+
+def _without_victims(points: int, signed: bool, reasons: list[dict[str, Any]]) -> int:
+    """The cap while nobody has called back: caution, or with the Wangiri signature high
+    (very high only once someone has)."""
+    if signed:
+        return min(points, 74)
+    text = wording().reason["no_callbacks_yet"]
+    reasons.append({"code": "no_callbacks_yet", "text": text, "points": 0})
+    return min(points, 49)
 
 
 def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
@@ -200,6 +211,7 @@ def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
         "night": _pct(f["night_share"]),
         "repeat": _pct(f["repeat_share"]),
         "answered": _pct(f["answered_share"]),
+        "peak_minute": _fmt(f["peak_per_minute"]),
     }
 
 
@@ -260,6 +272,10 @@ def assess(
     for agg in aggregates:
         backs = called_back(agg, limits)
         features = finish(agg, limits, backs)
+        if features["callees"] < needed_callees(agg.kind, limits) and not has_signature(
+            agg.kind, features
+        ):
+            continue  # looked at for the signature only (``features.rules``)
         destination = destinations.get(agg.key, {})
         if any(agg.key.startswith(prefix) for prefix in allowlist):
             spared.append(_spare(agg, "allowlisted", features, destination))

@@ -31,6 +31,12 @@ Features (``finish``):
 - ``detected_at``: when, in the calls' own time, the entity had rung ``min_callees``
   different numbers: the earliest a live scan could have flagged it.
 
+``has_signature`` tests those features for the Wangiri signature (subscribers rung in
+number order from rotating numbers of one range, short rings, at a rate verification
+services don't send; thresholds in ``data/scan.toml``, ``[signature]``); ``rules`` looks
+at ranges from the signature's smaller floor, so both engines and the live detector
+(``scan.live``) see a signed campaign early.
+
 What an engine counts is declared here too, and each engine only writes it in its own
 syntax: the candidates (``RULES``: one-ring pairs grouped by the caller's number or
 range), and for each candidate its calls grouped as ``MEASURES`` says, over these
@@ -51,8 +57,10 @@ worked out there, once, for both engines.
 from __future__ import annotations
 
 import math
+import tomllib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -118,9 +126,58 @@ class Rule:
 
 
 def rules(limits: Thresholds) -> tuple[Rule, ...]:
-    """The candidate rules: a number, and a range of 100 or of 1,000 numbers."""
-    ranges = (Rule("range", drop, limits.min_range_callees, 2) for drop in RANGE_DIGITS)
+    """The candidate rules: a number, and a range of 100 or of 1,000 numbers. A range is
+    looked at from ``signature().min_callees`` people on when that is fewer than
+    ``min_range_callees``: below ``needed`` it is a finding only with the signature
+    (``has_signature``; ``detect.judge`` drops the others unseen)."""
+    floor = min(limits.min_range_callees, signature().min_callees)
+    ranges = (Rule("range", drop, floor, 2) for drop in RANGE_DIGITS)
     return (Rule("number", 0, limits.min_callees, 1), *ranges)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The Wangiri signature's thresholds (``data/scan.toml``, ``[signature]``, where
+    each is explained)."""
+
+    min_callees: int
+    min_numbers: int
+    min_sequential: float
+    min_ring_median: float
+    max_ring_p90: float
+    min_unanswered: float
+    min_per_minute: int
+
+
+@cache
+def signature() -> Signature:
+    """The signature's thresholds as ``data/scan.toml`` sets them."""
+    from ringcheck.datatables import data_text
+
+    table = tomllib.loads(data_text("scan.toml"))["signature"]
+    return Signature(**table)
+
+
+def has_signature(kind: str, features: dict[str, Any], sig: Signature | None = None) -> bool:
+    """Whether a candidate's ``finish`` features show the Wangiri signature: subscribers
+    rung in number order from rotating numbers in one range, short rings, at a rate no
+    verification service sends (``data/scan.toml`` says why each test is there)."""
+    sig = sig or signature()
+    f = features
+    median, p90 = f["ring_median"], f["ring_p90"]
+    return (
+        kind == "range"
+        and f["callees"] >= sig.min_callees
+        and f["numbers_seen"] >= sig.min_numbers
+        and f["sequential_share"] >= sig.min_sequential
+        and median is not None
+        and p90 is not None
+        and median >= sig.min_ring_median
+        and p90 <= sig.max_ring_p90
+        and f["calls"] > 0
+        and f["unanswered"] / f["calls"] >= sig.min_unanswered
+        and f["peak_per_minute"] >= sig.min_per_minute
+    )
 
 
 @dataclass(frozen=True)
@@ -344,30 +401,34 @@ def assemble(
     records: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for item in evidence.select("id", *EVIDENCE).iter_rows(named=True):
         records[item.pop("id")].append(item)
-    found = []
-    for row in table.iter_rows(named=True):
-        got = {name: lists[name].get(row["id"], []) for name in lists}
-        if row["kind"] != "range":
-            got["rotation"] = []  # a number's rotation would only repeat itself
-        found.append(
-            Aggregate(
-                kind=row["kind"],
-                key=row["key"],
-                calls=row["calls"],
-                callees=row["callees"] or 0,
-                answered=row["answered"] or 0,
-                first=row["first"],
-                last=row["last"],
-                night=row["night"] or 0,
-                repeat_callees=row["repeat_callees"] or 0,
-                sequential_pairs=row["sequential_pairs"] or 0,
-                peak_per_minute=row["peak_per_minute"] or 0,
-                detected_at=row["detected_at"],
-                evidence=records.get(row["id"], []),
-                **got,
-            )
-        )
-    return found
+    return [_aggregate(row, lists, records) for row in table.iter_rows(named=True)]
+
+
+def _aggregate(
+    row: dict[str, Any],
+    lists: dict[str, dict[int, list[tuple[Any, ...]]]],
+    records: dict[int, list[dict[str, Any]]],
+) -> Aggregate:
+    """One candidate's ``Aggregate`` from its ``assemble`` row, lists and evidence."""
+    got = {name: lists[name].get(row["id"], []) for name in lists}
+    if row["kind"] != "range":
+        got["rotation"] = []  # a number's rotation would only repeat itself
+    return Aggregate(
+        kind=row["kind"],
+        key=row["key"],
+        calls=row["calls"],
+        callees=row["callees"] or 0,
+        answered=row["answered"] or 0,
+        first=row["first"],
+        last=row["last"],
+        night=row["night"] or 0,
+        repeat_callees=row["repeat_callees"] or 0,
+        sequential_pairs=row["sequential_pairs"] or 0,
+        peak_per_minute=row["peak_per_minute"] or 0,
+        detected_at=row["detected_at"],
+        evidence=records.get(row["id"], []),
+        **got,
+    )
 
 
 def _contacts(callees: pl.DataFrame, candidates: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:

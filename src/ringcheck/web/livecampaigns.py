@@ -68,9 +68,12 @@ class LiveCampaigns:
         """The narrowest campaign holding ``e164`` that blocks at ``now``."""
         if not e164 or not self._by_key:
             return None
+        by_key = self._by_key
+        held = [by_key[key] for key in keys_for(e164) if key in by_key]
+        if not held:
+            return None
         moment = now or dt.datetime.now(dt.UTC)
-        held = (self._by_key.get(key) for key in keys_for(e164))
-        found = [c for c in held if c is not None and c.blocking(moment)]
+        found = [c for c in held if c.blocking(moment)]
         return min(found, key=lambda c: c.key.count("x")) if found else None
 
     def blocking(self, now: dt.datetime | None = None) -> list[CampaignView]:

@@ -236,15 +236,11 @@ class Watcher:
 
     def _judge(self, number: str) -> Lookup:
         """``lookup``'s verdict, with the live campaign that holds the number, if any."""
-        found = lookup(number, settings=self.settings)
-        if self.campaigns is None or not found.e164:
-            return found
         try:
-            campaign = self.campaigns(found.e164)
+            return lookup(number, settings=self.settings, campaigns=self.campaigns)
         except RingcheckError as exc:  # the database is away: the verdict stands
             log.warning("live campaigns not read: %s", exc.message)
-            return found
-        return lookup(number, settings=self.settings, campaign=campaign) if campaign else found
+            return lookup(number, settings=self.settings)
 
     def _remember(self, e164: str, at: dt.datetime, found: Lookup) -> None:
         self.flagged.pop(e164, None)  # re-inserted last: the newest

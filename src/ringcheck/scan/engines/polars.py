@@ -62,14 +62,65 @@ def run(
     """Read, count and pick candidates (``keep`` says which are worth counting in
     full: ``detect.worth_a_look``): everything but the scoring."""
     calls, inputs = open_all(paths, options)
+    return count(calls, inputs, options, limits, keep)
+
+
+def count(
+    calls: pl.LazyFrame,
+    inputs: list[InputFile],
+    options: ScanOptions,
+    limits: Thresholds,
+    keep: Callable[[pl.DataFrame], pl.DataFrame],
+) -> Scanned:
+    """``run`` on calls already read (``model.CALLS``' columns, from ``inputs``): the
+    live detector counts its window with this, so it finds what the batch scan finds."""
     calls = _in_period(calls, options)
-    usable = pl.col("ok")
-    short = usable & (~pl.col("answered")) & (pl.col("ring") <= limits.short_ring)
-    # One pass: every record counted by file, and the one-ring calls (short, unanswered)
-    # grouped by their numbers as written, so that reading a number (e164) runs once per
-    # spelling, not once per record. Only callers that rang many people this way can be
-    # campaigns; their other calls are counted in the second pass.
-    grouped = (
+    grouped = _first_pass(calls, limits)
+    files = grouped.group_by("file").agg(
+        records=pl.col("n").sum(),
+        unreadable=pl.col("n").filter(~pl.col("ok")).sum(),
+        first=pl.col("first").filter(pl.col("ok")).min(),
+        last=pl.col("last").filter(pl.col("ok")).max(),
+    )
+    inputs = _counted(inputs, files)
+    unreadable: list[Unreadable] = []
+    if files.height and files["unreadable"].sum():
+        bad = (
+            calls.filter(~pl.col("ok"))
+            .select("file", "line", "why")
+            .head(options.max_unreadable)
+            .collect(engine="streaming")
+        )
+        unreadable = [Unreadable(*row) for row in bad.sort("file", "line").iter_rows()]
+    one_ring = grouped.filter(pl.col("short"))
+    spellings = _spellings(grouped.filter(pl.col("ok")), options.home)
+    pairs = _pairs(one_ring, spellings)
+    candidates = keep(pick(pairs, limits))
+    aggregates: list[Aggregate] = []
+    if candidates.height:
+        rows = _members_of(calls, _texts_of(spellings, candidates))
+        aggregates = _aggregates(rows, candidates, limits, options)
+    callers = pairs.filter(pl.col("caller").str.starts_with("+"))["caller"].n_unique()
+    return Scanned(
+        inputs,
+        unreadable,
+        records=int(files["records"].sum()) if files.height else 0,
+        callers=callers,
+        first=_int(files["first"].min()) if files.height else None,
+        last=_int(files["last"].max()) if files.height else None,
+        aggregates=aggregates,
+        engine=ENGINE,
+        version=pl.__version__,
+    )
+
+
+def _first_pass(calls: pl.LazyFrame, limits: Thresholds) -> pl.DataFrame:
+    """One pass: every record counted by file, and the one-ring calls (short, unanswered)
+    grouped by their numbers as written, so that reading a number (e164) runs once per
+    spelling, not once per record. Only callers that rang many people this way can be
+    campaigns; their other calls are counted in the second pass."""
+    short = pl.col("ok") & (~pl.col("answered")) & (pl.col("ring") <= limits.short_ring)
+    return (
         calls.with_columns(short=short)
         .group_by(
             "file",
@@ -83,48 +134,16 @@ def run(
         .agg(n=pl.len(), first=pl.col("start").min(), last=pl.col("start").max())
         .collect(engine="streaming")
     )
-    files = grouped.group_by("file").agg(
-        records=pl.col("n").sum(),
-        unreadable=pl.col("n").filter(~pl.col("ok")).sum(),
-        first=pl.col("first").filter(pl.col("ok")).min(),
-        last=pl.col("last").filter(pl.col("ok")).max(),
-    )
-    inputs = _counted(inputs, files)
-    unreadable: list[Unreadable] = []
-    if files.height and files["unreadable"].sum():
-        bad = (
-            calls.filter(~usable)
-            .select("file", "line", "why")
-            .head(options.max_unreadable)
-            .collect(engine="streaming")
-        )
-        unreadable = [Unreadable(*row) for row in bad.sort("file", "line").iter_rows()]
-    one_ring = grouped.filter(pl.col("short"))
-    spellings = _spellings(grouped.filter(pl.col("ok")), options.home)
-    pairs = _pairs(one_ring, spellings)
-    candidates = keep(pick(pairs, limits))
-    aggregates: list[Aggregate] = []
-    if candidates.height:
-        texts = _texts_of(spellings, candidates)
-        rows = (
-            # the spellings first: only those records need their times and numbers read
-            calls.filter(pl.col("caller_text").is_in(texts) | pl.col("callee_text").is_in(texts))
-            .filter(usable)
-            .select("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
-            .collect(engine="streaming")
-        )
-        aggregates = _aggregates(rows, candidates, limits, options)
-    callers = pairs.filter(pl.col("caller").str.starts_with("+"))["caller"].n_unique()
-    return Scanned(
-        inputs,
-        unreadable,
-        records=int(files["records"].sum()) if files.height else 0,
-        callers=callers,
-        first=_int(files["first"].min()) if files.height else None,
-        last=_int(files["last"].max()) if files.height else None,
-        aggregates=aggregates,
-        engine=ENGINE,
-        version=pl.__version__,
+
+
+def _members_of(calls: pl.LazyFrame, texts: list[str]) -> pl.DataFrame:
+    """The usable records from or to one of ``texts`` (spellings): the spellings are
+    tested first, so only those records need their times and numbers read."""
+    return (
+        calls.filter(pl.col("caller_text").is_in(texts) | pl.col("callee_text").is_in(texts))
+        .filter(pl.col("ok"))
+        .select("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
+        .collect(engine="streaming")
     )
 
 

@@ -150,7 +150,9 @@ def read(spark: Any, group: Group, ids: dict[str, int]) -> Any:
         return frame.withColumn("_skip", F.lit(False))
     schema = ", ".join(f"`{n.replace('`', '')}` string" for n in group.names)
     csv = {**_CSV_OPTIONS, "sep": group.sep}
-    skip = F.col("value") == group.header if group.header is not None else F.lit(False)
+    skip = F.lit(False)
+    if group.header is not None:  # the header, and Excel's sep= line before it
+        skip = (F.col("value") == group.header) | F.lower(F.col("value")).startswith("sep=")
     return frame.select(
         "_file", "_block", "_pos", skip.alias("_skip"), F.from_csv("value", schema, csv).alias("r")
     ).select("_file", "_block", "_pos", "_skip", *[F.col(f"r.`{n}`") for n in group.names])

@@ -7,36 +7,30 @@ re-validating each answer through pydantic.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import orjson
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, ValidationError
 
-from ringcheck.checker import CheckResult, check
+from ringcheck.checker import CheckResult, check_async
 from ringcheck.codes import calling_codes
 from ringcheck.errors import RingcheckError
-from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, BadContext, CallContext, ring_seconds
-from ringcheck.settings import Settings
+from ringcheck.risk import MAX_VOICEMAIL_NUMBER_CHARS, CallContext, Level, ring_seconds
+from ringcheck.web.answers import MAX_CLAIMED_CHARS, MAX_NUMBER_CHARS
+from ringcheck.web.deps import CampaignsDep, CheckAnswersDep, CommunityDep, SettingsDep
+from ringcheck.web.responses import (
+    ERRORS,
+    ErrorResponse,
+    documented,
+    error_dict,
+    json_response,
+)
 
 if TYPE_CHECKING:
-    from ringcheck.community import Community
-    from ringcheck.web.livecampaigns import LiveCampaigns
+    pass
 
 MAX_BATCH = 1000
-MAX_NUMBER_CHARS = 1000
-MAX_CLAIMED_CHARS = 200
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(description="Stable code for tools, e.g. no_number, too_short.")
-    message: str = Field(description="What was wrong, for a person.")
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorDetail
 
 
 class CallbackCostModel(BaseModel):
@@ -94,7 +88,7 @@ class AdviceModel(BaseModel):
 
 
 class VerdictModel(BaseModel):
-    level: Literal["low", "caution", "high", "very_high"]
+    level: Level
     score: int = Field(ge=0, le=100)
     headline: str
     reasons: list[ReasonModel]
@@ -179,54 +173,39 @@ class CodesResponse(BaseModel):
     codes: list[CodeModel]
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Not a phone number ringcheck can read."},
-    413: {"model": ErrorResponse, "description": "Request body too large."},
-    422: {"model": ErrorResponse, "description": "A field is missing or out of range."},
-    429: {"model": ErrorResponse, "description": "Too many requests; see Retry-After."},
-}
-
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
-# Text from the request (number, claimed) is echoed in answers; writing <, > and & as JSON
-# escapes keeps markup out of the bytes even if a client renders them as HTML. The JSON
-# means the same, and outside strings JSON never contains these characters.
-def json_body(payload: Any) -> bytes:
-    """JSON bytes with <, > and & escaped, so no answer can be read as markup."""
-    # orjson: ~15x faster than json.dumps on a 2 kB answer, the largest cost per request.
-    # bytes.replace runs in C (str.translate with a dict costs ~100x more).
-    body = orjson.dumps(payload)
-    return body.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+class ItemChecker:
+    """Checks a POSTed item with this app's settings and reports (a dependency)."""
+
+    def __init__(self, settings: SettingsDep, community: CommunityDep, live: CampaignsDep) -> None:
+        self.settings, self.reports, self.live = settings, community.find, live
+
+    async def __call__(self, item: CheckRequest) -> CheckResult:
+        await self.live.fresh()  # at most one query a second
+        context = CallContext(
+            claimed=item.claimed or None,
+            rang_seconds=ring_seconds(item.rang),
+            voicemail=item.voicemail,
+            expected_abroad=item.expected,
+            recorded_message=item.recorded,
+            voicemail_number=item.voicemail_number or None,
+        )
+        home, settings = self.settings.home, self.settings
+        return await check_async(
+            item.number,
+            context,
+            home=home,
+            settings=settings,
+            reports=self.reports,
+            campaigns=self.live.find,
+        )
 
 
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(json_body(payload), status_code=status, media_type="application/json")
+Checker = Annotated[ItemChecker, Depends()]
 
 
-def error_status(exc: RingcheckError) -> int:
-    """422 for a detail of the call out of range (how long it rang), 400 for the number."""
-    return 422 if isinstance(exc, BadContext) else 400
-
-
-def error_response(exc: RingcheckError, status: int | None = None) -> Response:
-    return json_response({"error": exc.to_dict()}, status or error_status(exc))
-
-
-def _check_item(item: CheckRequest, settings: Settings) -> CheckResult:
-    context = CallContext(
-        claimed=item.claimed or None,
-        rang_seconds=ring_seconds(item.rang),
-        voicemail=item.voicemail,
-        expected_abroad=item.expected,
-        recorded_message=item.recorded,
-        voicemail_number=item.voicemail_number or None,
-    )
-    return check(item.number, context, home=settings.home, settings=settings)
-
-
-_TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
-_FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
 _GET_CHECK_PARAMETERS: list[dict[str, Any]] = [
     {
         "name": "number",
@@ -274,152 +253,40 @@ _GET_CHECK_PARAMETERS: list[dict[str, Any]] = [
 ]
 
 
-class BadParameter(ValueError):
-    """A query parameter is missing or out of range (answered with 422)."""
-
-
-def _flag(params: Any, name: str) -> bool | None:
-    value = params.get(name)
-    if value is None:
-        return None
-    text = value.strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise BadParameter(f"{name}: use true or false")
-
-
-def _query_item(params: Any) -> tuple[str, CallContext]:
-    """The GET /check query, checked by hand.
-
-    Same rules as the documented schema; FastAPI's per-parameter machinery costs more than
-    the check itself on this, the busiest endpoint.
-    """
-    number = params.get("number")
-    if number is None:
-        raise BadParameter("number: Field required")
-    if len(number) > MAX_NUMBER_CHARS:
-        raise BadParameter(f"number: at most {MAX_NUMBER_CHARS} characters")
-    claimed = params.get("claimed")
-    if claimed is not None and len(claimed) > MAX_CLAIMED_CHARS:
-        raise BadParameter(f"claimed: at most {MAX_CLAIMED_CHARS} characters")
-    voicemail_number = params.get("voicemail_number")
-    if voicemail_number is not None and len(voicemail_number) > MAX_VOICEMAIL_NUMBER_CHARS:
-        raise BadParameter(f"voicemail_number: at most {MAX_VOICEMAIL_NUMBER_CHARS} characters")
-    context = CallContext(
-        claimed=claimed or None,
-        rang_seconds=ring_seconds(params.get("rang")),
-        voicemail=_flag(params, "voicemail"),
-        expected_abroad=_flag(params, "expected"),
-        recorded_message=_flag(params, "recorded"),
-        voicemail_number=voicemail_number or None,
-    )
-    return number, context
-
-
 @router.get(
     "/check",
     summary="Check one number",
-    responses={200: {"model": CheckResultModel}, **_ERRORS},
+    responses={200: {"model": CheckResultModel}, **ERRORS},
     openapi_extra={"parameters": _GET_CHECK_PARAMETERS},
 )
-async def get_check(request: Request) -> Response:
-    answers = request.app.state.check_answers
+async def get_check(request: Request, answers: CheckAnswersDep) -> Response:
     status, body = await answers.answer(request.scope.get("query_string", b""))
     return Response(body, status_code=status, media_type="application/json")
-
-
-async def live(answers: Any) -> None:
-    """Bring the worker's live campaigns up to date (at most one query a second)."""
-    if answers.campaigns is not None:
-        await answers.campaigns.fresh()
-
-
-async def with_reports(
-    result: CheckResult,
-    settings: Settings,
-    community: Callable[[str], Awaitable[Community | None]] | None,
-    campaigns: LiveCampaigns | None = None,
-) -> CheckResult:
-    """``result`` again, with what people reported about its number, if anyone did, and
-    the live campaign that holds it, if one does."""
-    e164 = result.number.e164
-    if not e164:
-        return result
-    reported = await community(e164) if community is not None else None
-    campaign = campaigns.find(e164) if campaigns is not None else None
-    if reported is None and campaign is None:
-        return result
-    return check(
-        result.input,
-        result.context,
-        home=settings.home,
-        settings=settings,
-        community=reported,
-        campaign=campaign,
-    )
-
-
-async def check_query(
-    params: Any,
-    settings: Settings,
-    community: Callable[[str], Awaitable[Community | None]] | None = None,
-    campaigns: LiveCampaigns | None = None,
-) -> tuple[int, bytes]:
-    """GET /api/v1/check for a parsed query string: (status, JSON body).
-
-    Shared by the FastAPI route and the fast lane (through ``answers.CheckAnswers``), so
-    both answer alike. ``community`` looks up what people reported about a number.
-    """
-    try:
-        number, context = _query_item(params)
-        result = check(number, context, home=settings.home, settings=settings)
-        result = await with_reports(result, settings, community, campaigns)
-    except BadParameter as exc:
-        return 422, json_body({"error": {"code": "invalid_request", "message": str(exc)}})
-    except RingcheckError as exc:
-        return error_status(exc), json_body({"error": exc.to_dict()})
-    return 200, json_body(result.to_dict())
 
 
 @router.post(
     "/check",
     summary="Check one number (JSON body)",
-    responses={200: {"model": CheckResultModel}, **_ERRORS},
+    responses={200: {"model": CheckResultModel}, **ERRORS},
 )
-async def post_check(request: Request, item: Annotated[CheckRequest, Body()]) -> Response:
-    settings, answers = request.app.state.settings, request.app.state.check_answers
-    await live(answers)
-    try:
-        result = await with_reports(
-            _check_item(item, settings), settings, answers.community, answers.campaigns
-        )
-    except RingcheckError as exc:
-        return error_response(exc)
-    return json_response(result.to_dict())
+async def post_check(item: Annotated[CheckRequest, Body()], checked: Checker) -> Response:
+    return json_response((await checked(item)).to_dict())
 
 
 @router.post(
     "/check/batch",
     summary="Check up to 1,000 numbers",
-    responses={200: {"model": BatchResponse}, **_ERRORS},
+    responses={200: {"model": BatchResponse}, **ERRORS},
 )
-async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -> Response:
-    settings, answers = request.app.state.settings, request.app.state.check_answers
-    await live(answers)
+async def post_batch(batch: Annotated[BatchRequest, Body()], checked: Checker) -> Response:
     results = []
     for raw in batch.items:
         try:
-            item = CheckRequest.model_validate(raw)
-            result = await with_reports(
-                _check_item(item, settings), settings, answers.community, answers.campaigns
-            )
-            results.append(result.to_dict())
+            results.append((await checked(CheckRequest.model_validate(raw))).to_dict())
         except ValidationError as exc:
-            results.append({"error": {"code": "invalid_item", "message": _first_problem(exc)}})
+            results.append(error_dict("invalid_item", _first_problem(exc)))
         except RingcheckError as exc:
-            results.append({"error": exc.to_dict()})
+            results.append(error_dict(exc.code, exc.message))
     return json_response({"results": results})
 
 
@@ -427,7 +294,7 @@ async def post_batch(request: Request, batch: Annotated[BatchRequest, Body()]) -
     "/codes",
     summary="Calling codes",
     response_model=CodesResponse,
-    responses={status: _ERRORS[status] for status in (422, 429)},
+    responses=documented(422, 429),
 )
 async def get_codes(q: Annotated[str | None, Query(max_length=100)] = None) -> Response:
     return json_response({"codes": [row.to_dict() for row in calling_codes(q)]})
@@ -436,16 +303,4 @@ async def get_codes(q: Annotated[str | None, Query(max_length=100)] = None) -> R
 def _first_problem(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ())) or "item"
-    return f"{where}: {first.get('msg', 'not valid')}"
-
-
-def validation_message(errors: list[dict[str, Any]]) -> str:
-    """One sentence from FastAPI's validation errors (for 422 answers)."""
-    if not errors:
-        return "The request is not valid."
-    first = errors[0]
-    if first.get("type") == "json_invalid":  # loc is a character offset: say what it means
-        return 'The request body is not valid JSON. Send a JSON object such as {"number": "…"}.'
-    loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path")]
-    where = ".".join(loc) or "request"
     return f"{where}: {first.get('msg', 'not valid')}"

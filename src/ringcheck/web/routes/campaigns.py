@@ -32,13 +32,12 @@ from starlette.concurrency import run_in_threadpool
 from ringcheck.campaign import evidence
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
-from ringcheck.store import CampaignError, CampaignView, Store
+from ringcheck.store import CampaignError, CampaignView
 from ringcheck.web import csrf
-from ringcheck.web.livecampaigns import LiveCampaigns
+from ringcheck.web.deps import campaigns_of, settings_of, store_of
+from ringcheck.web.responses import json_response
 from ringcheck.web.routes import pages
-from ringcheck.web.routes.api import json_response
 from ringcheck.web.routes.moderation import check_admin, moderator, require_admin
-from ringcheck.web.routes.reports import store_error_response
 
 REALM = 'Basic realm="ringcheck analysts", charset="UTF-8"'
 DECISIONS = {
@@ -71,39 +70,20 @@ def described(found: CampaignView, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 def _changed(request: Request) -> None:
-    live: LiveCampaigns = request.app.state.campaigns
-    live.expect_change()
-
-
-def _campaign_error(exc: RingcheckError) -> Response:
-    if isinstance(exc, CampaignError):
-        status = 404 if exc.code == "no_campaign" else 422
-        return json_response({"error": exc.to_dict()}, status)
-    return store_error_response(exc)
+    campaigns_of(request).expect_change()
 
 
 @api.get("")
 def list_campaigns(request: Request, ended: bool = False) -> Response:
     now = dt.datetime.now(dt.UTC)
-    try:
-        found = _store(request).campaigns(ended=ended, now=now)
-    except RingcheckError as exc:
-        return _campaign_error(exc)
+    found = store_of(request).campaigns(ended=ended, now=now)
     return json_response({"campaigns": [described(c, now) for c in found]})
 
 
 @api.get("/{campaign_id}")
 def get_campaign(request: Request, campaign_id: int) -> Response:
-    try:
-        found = _store(request).campaign(campaign_id)
-    except RingcheckError as exc:
-        return _campaign_error(exc)
+    found = store_of(request).campaign(campaign_id)
     return json_response({"campaign": described(found, dt.datetime.now(dt.UTC))})
 
 
@@ -111,13 +91,9 @@ def get_campaign(request: Request, campaign_id: int) -> Response:
 def set_status(
     request: Request, campaign_id: int, body: Annotated[StatusRequest, Body()]
 ) -> Response:
-    store = _store(request)
-    try:
-        found = store.set_campaign_status(
-            campaign_id, body.status, actor=moderator(request), reason=body.reason
-        )
-    except RingcheckError as exc:
-        return _campaign_error(exc)
+    found = store_of(request).set_campaign_status(
+        campaign_id, body.status, actor=moderator(request), reason=body.reason
+    )
     _changed(request)
     return json_response({"campaign": described(found, dt.datetime.now(dt.UTC))})
 
@@ -138,7 +114,7 @@ def _basic(request: Request) -> tuple[str, str] | None:
 
 async def _analyst(request: Request) -> str | Response:
     """Who is signed in (their name for the audit log), or the answer that asks them to."""
-    if not request.app.state.settings.admin_token:
+    if not settings_of(request).admin_token:
         return pages.not_found(request)
     given = _basic(request)
     if given is None:  # the first visit: the browser asks, no failed sign-in counted
@@ -178,7 +154,7 @@ async def campaigns_page(
     now = dt.datetime.now(dt.UTC)
     ended = show_all.lower() in ("1", "true", "yes", "on")
     try:
-        found = await run_in_threadpool(_store(request).campaigns, ended=ended, now=now)
+        found = await run_in_threadpool(store_of(request).campaigns, ended=ended, now=now)
     except RingcheckError as exc:
         return _private(pages.render(request, "campaigns.html", status=503, error=exc.message))
     rows = [described(c, now) for c in found]
@@ -199,7 +175,7 @@ async def _one(
     request: Request, campaign_id: int, who: str, status: int = 200, **extra: Any
 ) -> Response:
     try:
-        found = await run_in_threadpool(_store(request).campaign, campaign_id)
+        found = await run_in_threadpool(store_of(request).campaign, campaign_id)
     except CampaignError:
         return pages.not_found(request)
     except RingcheckError as exc:
@@ -225,7 +201,7 @@ async def decide(request: Request, campaign_id: int) -> Response:
     if isinstance(who, Response):
         return who
     form = await request.form()
-    secret = request.app.state.settings.secret_key
+    secret = settings_of(request).secret_key
     token = str(form.get(csrf.FIELD) or "")
     if not csrf.valid(secret, token, request.cookies.get(csrf.COOKIE)):
         problem = "This form had run out of time, so nothing was changed. Please try again."
@@ -236,7 +212,7 @@ async def decide(request: Request, campaign_id: int) -> Response:
         return await _one(request, campaign_id, who, 400, reason_error="Choose a decision.")
     try:
         await run_in_threadpool(
-            lambda: _store(request).set_campaign_status(
+            lambda: store_of(request).set_campaign_status(
                 campaign_id, status, actor=who, reason=reason
             )
         )

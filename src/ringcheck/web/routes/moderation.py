@@ -16,18 +16,14 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ringcheck.settings import Settings
-from ringcheck.store import StoreError
-from ringcheck.web.community import CommunityCache
-from ringcheck.web.routes.api import json_response
+from ringcheck.web.deps import client_of, community_of, settings_of, sign_in_of, store_of
+from ringcheck.web.responses import json_response
 from ringcheck.web.routes.reports import (
     MAX_PAGE,
     MAX_PER_PAGE,
     number_reports,
-    store_error_response,
 )
-from ringcheck.web.routes.reports import store_of as _store
-from ringcheck.web.signin import SignInGuard, refusal_text
+from ringcheck.web.signin import refusal_text
 
 MAX_MODERATOR_CHARS = 100
 
@@ -42,11 +38,9 @@ async def check_admin(request: Request, given: str | None, where: str = "moderat
     """Raise unless ``given`` is the configured admin token: 404 when none is configured,
     401 when wrong; an address that keeps sending a wrong one is told to wait (429) before
     its token is even looked at. The campaigns page signs in with the same token."""
-    settings: Settings = request.app.state.settings
+    settings, guard, client = settings_of(request), sign_in_of(request), client_of(request)
     if not settings.admin_token:
         raise HTTPException(404, "Not Found")
-    guard: SignInGuard = request.app.state.sign_in
-    client = request.client.host if request.client else "unknown"
     wait = await guard.wait(client)
     if wait:
         raise HTTPException(429, refusal_text(wait), headers={"Retry-After": str(wait)})
@@ -76,14 +70,10 @@ def moderator(request: Request) -> str:
 
 
 def _moderate(request: Request, report_id: int, reason: str, hide: bool) -> Response:
-    store = _store(request)
+    store = store_of(request)
     act = store.hide if hide else store.unhide
-    try:
-        view = act(report_id, moderator=moderator(request), reason=reason.strip())
-    except StoreError as exc:
-        return store_error_response(exc)
-    cache: CommunityCache = request.app.state.community
-    cache.invalidate(view.e164)
+    view = act(report_id, moderator=moderator(request), reason=reason.strip())
+    community_of(request).invalidate(view.e164)
     return json_response({"report": view.to_dict()})
 
 
@@ -109,17 +99,11 @@ def list_reports(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> Response:
-    try:
-        body = number_reports(request, number, page, per_page, include_hidden=include_hidden)
-    except StoreError as exc:
-        return store_error_response(exc)
+    body = number_reports(request, number, page, per_page, include_hidden=include_hidden)
     return json_response(body)
 
 
 @router.get("/audit")
 def audit(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
-    try:
-        entries: list[Any] = _store(request).audit_log(limit=limit)
-    except StoreError as exc:
-        return store_error_response(exc)
+    entries: list[Any] = store_of(request).audit_log(limit=limit)
     return json_response({"audit": [entry.to_dict() for entry in entries]})

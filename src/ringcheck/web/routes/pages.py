@@ -20,19 +20,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ringcheck import reportfiles
-from ringcheck.checker import CheckResult, check
+from ringcheck.checker import AsyncReports, Campaigns, CheckResult, check, check_async
 from ringcheck.codes import calling_codes
-from ringcheck.community import CATEGORIES, Community
+from ringcheck.community import CATEGORIES
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
 from ringcheck.homes import contacts, help_for
 from ringcheck.numbers import parse_number
 from ringcheck.risk import CallContext, ring_seconds
-from ringcheck.settings import Settings
-from ringcheck.store.campaigns import CampaignView
 from ringcheck.web import csrf
-from ringcheck.web.community import CommunityCache
-from ringcheck.web.livecampaigns import LiveCampaigns
+from ringcheck.web.deps import CommunityDep, SettingsDep, campaigns_of, community_of, settings_of
 from ringcheck.written import Reading
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ringcheck/web
@@ -165,7 +162,7 @@ def render(request: Request, name: str, status: int = 200, **values: Any) -> HTM
     Form problems go in ``errors`` ({field: message}); ``error`` is one message about
     the whole form (an expired token, say).
     """
-    settings: Settings = request.app.state.settings
+    settings = settings_of(request)
     token = request.cookies.get(csrf.COOKIE)
     if not token or not csrf.valid(settings.secret_key, token, token):
         token = csrf.issue(settings.secret_key)
@@ -276,8 +273,7 @@ async def home(request: Request) -> Response:
 
 
 @router.post("/check", response_class=HTMLResponse)
-async def submit(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
+async def submit(request: Request, settings: SettingsDep) -> Response:
     form = await request.form()
     fields = {k: str(form.get(k) or "")[:1000] for k in ("number", *_CONTEXT_FIELDS)}
     if not csrf.valid(
@@ -301,8 +297,9 @@ async def submit(request: Request) -> Response:
 
 
 @router.api_route("/number/{number:path}", methods=_PAGE_METHODS, response_class=HTMLResponse)
-async def number_page(request: Request, number: str) -> Response:
-    settings: Settings = request.app.state.settings
+async def number_page(
+    request: Request, number: str, settings: SettingsDep, community: CommunityDep
+) -> Response:
     fields = {
         "number": number[:1000],
         **{k: request.query_params.get(k, "")[:1000] for k in _CONTEXT_FIELDS},
@@ -310,18 +307,17 @@ async def number_page(request: Request, number: str) -> Response:
     if request.query_params.get("reported") in NOTICES and is_e164(number):
         # Back from sending a report, maybe to another worker than the one that saved
         # it: read the number afresh, so the thank-you sits above a count that has it.
-        request.app.state.community.refresh(number)
-    community = await community_for(request, number)
-    campaign = await campaign_for(request, number)
+        community.refresh(number)
+    campaigns = await campaigns_for(request, number)
     try:
         context, clean = context_from(request.query_params)
-        result = check(
+        result = await check_async(
             number,
             context,
             home=settings.home,
             settings=settings,
-            community=community,
-            campaign=campaign,
+            reports=reports_for(request, number),
+            campaigns=campaigns,
         )
     except RingcheckError as exc:
         return render(request, "not_a_number.html", status=400, **_problem(fields, exc))
@@ -349,25 +345,25 @@ async def number_page(request: Request, number: str) -> Response:
     )
 
 
-async def community_for(request: Request, text: str) -> Community | None:
-    """What people reported about the number in a canonical address (/number/+E164).
-
-    Other spellings get no lookup: they are redirected to the canonical address first.
-    If the database can't answer, the page still shows the checker's own verdict.
+def reports_for(request: Request, text: str) -> AsyncReports | None:
+    """Where to ask what people reported about the number in a canonical address
+    (/number/+E164): the worker's reports cache. Other spellings get no lookup: they are
+    redirected to the canonical address first. If the database can't answer, the page
+    still shows the checker's own verdict (``CommunityCache.find``).
     """
     if not is_e164(text):
         return None
-    cache: CommunityCache = request.app.state.community
-    return await cache.find(text)
+    return community_of(request).find
 
 
-async def campaign_for(request: Request, text: str) -> CampaignView | None:
-    """The live campaign that holds the number in a canonical address, if one does."""
+async def campaigns_for(request: Request, text: str) -> Campaigns | None:
+    """Where to ask for the live campaign that holds the number in a canonical address
+    (brought up to date first: at most one query a second)."""
     if not is_e164(text):
         return None
-    campaigns: LiveCampaigns = request.app.state.campaigns
+    campaigns = campaigns_of(request)
     await campaigns.fresh()
-    return campaigns.find(text)
+    return campaigns.find
 
 
 def number_view(
@@ -382,7 +378,7 @@ def number_view(
     ``also`` the other numbers the person's text held."""
     info = result.number
     canonical = number_url(result, clean, also)
-    home_contacts = contacts(request.app.state.settings.home)
+    home_contacts = contacts(settings_of(request).home)
     community = result.community if result.community and result.community.total else None
     return render(
         request,
@@ -431,10 +427,8 @@ async def codes(request: Request, q: str = "", warned: str = "") -> Response:
 
 
 @router.api_route("/about", methods=_PAGE_METHODS, response_class=HTMLResponse)
-async def about(request: Request) -> Response:
-    return render(
-        request, "about.html", sources=tables().sources, settings=request.app.state.settings
-    )
+async def about(request: Request, settings: SettingsDep) -> Response:
+    return render(request, "about.html", sources=tables().sources, settings=settings)
 
 
 @router.get("/docs", response_class=HTMLResponse)
@@ -453,3 +447,15 @@ def not_found(request: Request) -> Response:
             request, "404.html", status=404, path=path, values=values, suggestion=suggestion
         )
     return render(request, "404.html", status=404, path=path)
+
+
+def invalid_page(request: Request, status: int, message: str) -> Response:
+    """A request a page can't read: the form again, saying what was wrong."""
+    return render(request, "index.html", status=status, values={}, error=message)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """Any other HTTP error on a page: the 404 page (with its number link) or its look."""
+    if status == 404:
+        return not_found(request)
+    return render(request, "404.html", status=status, path=request.url.path)

@@ -11,23 +11,24 @@ person's, not the proxy's (otherwise everyone shares one reporter key and one li
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr
 
-from ringcheck.checker import check
-from ringcheck.community import CATEGORIES
+from ringcheck.checker import check_async
+from ringcheck.community import CATEGORIES, Category
 from ringcheck.errors import RingcheckError
 from ringcheck.numbers import parse_number
 from ringcheck.settings import Settings
 from ringcheck.store import BadReport, ReportLimited, SaveResult, Store, StoreError
+from ringcheck.store.views import ReportView
 from ringcheck.web import csrf
-from ringcheck.web.community import CommunityCache
+from ringcheck.web.deps import SettingsDep, client_of, community_of, settings_of, store_of
+from ringcheck.web.responses import ERRORS, ErrorResponse, documented, json_response
 from ringcheck.web.routes import pages
-from ringcheck.web.routes.api import _ERRORS, ErrorResponse, json_response
 
 MAX_COMMENT_CHARS = 500
 MAX_CLAIMED_CHARS = 100
@@ -36,17 +37,6 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 RECENT_DAYS = 7
 RECENT_LIMIT = 50
-
-Category = Literal[
-    "one_ring_callback",
-    "premium_callback",
-    "impersonation",
-    "recorded_press_1",
-    "silent",
-    "sales",
-    "legitimate",
-    "other",
-]
 
 
 class ReportRequest(BaseModel):
@@ -73,20 +63,8 @@ class ReportRequest(BaseModel):
     )
 
 
-class ReportModel(BaseModel):
-    id: int
-    e164: str
-    category: str
-    rang_seconds: float | None
-    comment: str | None
-    claimed: str | None
-    reported_at: str
-    updated_at: str
-    hidden: bool
-
-
 class ReportSaved(BaseModel):
-    report: ReportModel
+    report: ReportView
     created: bool = Field(description="False when it replaced your earlier report.")
 
 
@@ -119,7 +97,7 @@ class CommunityModel(BaseModel):
 class NumberReports(BaseModel):
     number: str
     community: CommunityModel | None
-    reports: list[ReportModel]
+    reports: list[ReportView]
     page: int
     per_page: int
     total: int
@@ -140,18 +118,13 @@ class RecentResponse(BaseModel):
 
 
 _REPORT_ERRORS: dict[int | str, dict[str, Any]] = {
-    **_ERRORS,
+    **ERRORS,
     400: {"model": ErrorResponse, "description": "Not a phone number that can be reported."},
     404: {"model": ErrorResponse, "description": "No such address."},
 }
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["reports"])
-
-
-def store_of(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 def reportable(text: str, settings: Settings) -> str:
@@ -171,25 +144,9 @@ def reportable(text: str, settings: Settings) -> str:
 
 def save_report(request: Request, e164: str, **fields: Any) -> SaveResult:
     """Store one report from this client and drop the cached summaries it changes."""
-    client = request.client.host if request.client else "unknown"
-    saved = store_of(request).add_report(number=e164, client=client, **fields)
-    community: CommunityCache = request.app.state.community
-    community.invalidate(e164)
+    saved = store_of(request).add_report(number=e164, client=client_of(request), **fields)
+    community_of(request).invalidate(e164)
     return saved
-
-
-def store_error_response(exc: RingcheckError) -> Response:
-    """The JSON answer for a store error: 400 number, 422 field, 429 limit, 503 database."""
-    if isinstance(exc, ReportLimited):
-        response = json_response({"error": exc.to_dict()}, 429)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    if isinstance(exc, BadReport):
-        status = 404 if exc.code == "no_such_report" else 400 if exc.code == "bad_number" else 422
-        return json_response({"error": exc.to_dict()}, status)
-    response = json_response({"error": exc.to_dict()}, 503)
-    response.headers["Retry-After"] = "5"
-    return response
 
 
 @api.post(
@@ -198,21 +155,20 @@ def store_error_response(exc: RingcheckError) -> Response:
     status_code=201,
     responses={201: {"model": ReportSaved}, 200: {"model": ReportSaved}, **_REPORT_ERRORS},
 )
-def post_report(request: Request, item: Annotated[ReportRequest, Body()]) -> Response:
+def post_report(
+    request: Request, item: Annotated[ReportRequest, Body()], settings: SettingsDep
+) -> Response:
     """201 with the report; 200 when it updated your earlier report on the same number."""
-    try:
-        e164 = reportable(item.number, request.app.state.settings)
-        saved = save_report(
-            request,
-            e164,
-            category=item.category,
-            rang_seconds=item.rang_seconds,
-            comment=item.comment or None,
-            claimed=item.claimed or None,
-        )
-        view = _view(store_of(request), saved.report_id)
-    except StoreError as exc:
-        return store_error_response(exc)
+    e164 = reportable(item.number, settings)
+    saved = save_report(
+        request,
+        e164,
+        category=item.category,
+        rang_seconds=item.rang_seconds,
+        comment=item.comment or None,
+        claimed=item.claimed or None,
+    )
+    view = _view(store_of(request), saved.report_id)
     body = {"report": view, "created": saved.created}
     return json_response(body, 201 if saved.created else 200)
 
@@ -225,12 +181,11 @@ def _view(store: Store, report_id: int) -> dict[str, Any]:
 def number_reports(
     request: Request, text: str, page: int, per_page: int, include_hidden: bool = False
 ) -> dict[str, Any]:
-    e164 = reportable(text, request.app.state.settings)
+    e164 = reportable(text, settings_of(request))
     found = store_of(request).reports(
         e164, page=page, per_page=per_page, include_hidden=include_hidden
     )
-    cache: CommunityCache = request.app.state.community
-    community = cache.get(e164)
+    community = community_of(request).get(e164)
     return {
         "number": e164,
         "community": community.to_dict() if community else None,
@@ -253,26 +208,20 @@ def get_number_reports(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> Response:
-    try:
-        return json_response(number_reports(request, e164, page, per_page))
-    except StoreError as exc:
-        return store_error_response(exc)
+    return json_response(number_reports(request, e164, page, per_page))
 
 
 @api.get(
     "/recent",
     summary="Most-reported numbers lately",
-    responses={200: {"model": RecentResponse}, **{s: _ERRORS[s] for s in (422, 429)}},
+    responses={200: {"model": RecentResponse}, **documented(422, 429)},
 )
 def get_recent(
     request: Request,
     days: Annotated[int, Query(ge=1, le=90)] = RECENT_DAYS,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
-    try:
-        rows = store_of(request).recent(days=days, limit=limit)
-    except StoreError as exc:
-        return store_error_response(exc)
+    rows = store_of(request).recent(days=days, limit=limit)
     return json_response({"days": days, "numbers": [row.to_dict() for row in rows]})
 
 
@@ -312,9 +261,8 @@ def _form_problems(fields: dict[str, str]) -> dict[str, str]:
 
 
 @router.post("/number/{e164}/report", response_class=HTMLResponse, include_in_schema=False)
-async def report_form(request: Request, e164: str) -> Response:
+async def report_form(request: Request, e164: str, settings: SettingsDep) -> Response:
     """The no-JavaScript report form: save, then 303 back to the number page."""
-    settings: Settings = request.app.state.settings
     form = await request.form()
     # Kept as typed (within reason) so an error page can show it again.
     fields = {k: str(form.get(k) or "")[:2000] for k in _FORM_FIELDS}
@@ -369,10 +317,10 @@ async def _form_again(
     status: int = 422,
 ) -> Response:
     """The number page again, with the report form as the person filled it in."""
-    settings: Settings = request.app.state.settings
-    community = await pages.community_for(request, e164)
+    settings = settings_of(request)
     try:
-        result = check(e164, home=settings.home, settings=settings, community=community)
+        reports = pages.reports_for(request, e164)
+        result = await check_async(e164, home=settings.home, settings=settings, reports=reports)
     except RingcheckError as exc:
         values = {"number": e164[:1000]}
         errors = {"number": exc.message}

@@ -25,8 +25,10 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings
 from ringcheck.web import csrf
+from ringcheck.web.deps import SettingsDep, settings_of
+from ringcheck.web.responses import ERRORS, ErrorResponse, error_dict, json_response
 from ringcheck.web.routes import pages
-from ringcheck.web.routes.api import _ERRORS, ErrorResponse, VerdictModel, json_response
+from ringcheck.web.routes.api import VerdictModel
 
 router = APIRouter()
 _PAGE_METHODS = ["GET", "HEAD"]
@@ -72,7 +74,7 @@ async def _counted(request: Request, limit: int, settings: Settings) -> AsyncGen
 
 async def read_upload(request: Request) -> tuple[bytes, dict[str, str]]:
     """The uploaded file (field ``file``) and the other form fields, all in memory."""
-    settings: Settings = request.app.state.settings
+    settings = settings_of(request)
     limit = _limit(settings)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise UploadProblem(
@@ -144,7 +146,7 @@ async def _in_thread(data: bytes, fields: dict[str, str], settings: Settings) ->
 
 
 def _page(request: Request, status: int = 200, **values: Any) -> HTMLResponse:
-    settings: Settings = request.app.state.settings
+    settings = settings_of(request)
     return pages.render(
         request, "triage.html", status=status, max_mb=settings.triage_max_upload_mb, **values
     )
@@ -163,8 +165,7 @@ async def report_css(request: Request) -> Response:
 
 
 @router.post("/triage", response_class=HTMLResponse, include_in_schema=False)
-async def triage_submit(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
+async def triage_submit(request: Request, settings: SettingsDep) -> Response:
     try:
         data, fields = await read_upload(request)
     except UploadProblem as problem:
@@ -293,22 +294,19 @@ _UPLOAD_BODY = {
     summary="Triage a call log",
     responses={
         200: {"model": TriageResponse},
-        **_ERRORS,
+        **ERRORS,
         400: {"model": ErrorResponse, "description": "The file is not a call log ringcheck reads."},
         415: {"model": ErrorResponse, "description": "The body is not multipart/form-data."},
     },
     openapi_extra={"requestBody": _UPLOAD_BODY},
 )
-async def api_triage(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
+async def api_triage(request: Request, settings: SettingsDep) -> Response:
     try:
         data, fields = await read_upload(request)
         result = await _in_thread(data, fields, settings)
     except UploadProblem as problem:
         await _drain(request, problem)
-        return json_response(
-            {"error": {"code": problem.code, "message": problem.message}}, problem.status
-        )
+        return json_response(error_dict(problem.code, problem.message), problem.status)
     from ringcheck.calllog.outputs import to_json
 
     return Response(to_json(result), media_type="application/json")
