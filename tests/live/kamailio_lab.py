@@ -232,8 +232,9 @@ def _answers_options(port: int) -> bool:
 class Callee:
     """A SIPp callee (tests/live/sipp/callee.xml) that logs every call it is offered."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, scenario: str = "callee.xml") -> None:
         self.home = home
+        self.scenario = scenario
         self.port = free_port()
         self.log = home / "callee-calls.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -241,7 +242,7 @@ class Callee:
     def start(self) -> Callee:
         command = [
             _program("sipp") or "sipp",
-            *("-sf", str(SCENARIOS / "callee.xml"), "-i", "127.0.0.1", "-p", str(self.port)),
+            *("-sf", str(SCENARIOS / self.scenario), "-i", "127.0.0.1", "-p", str(self.port)),
             *("-t", "u1", "-nostdin", "-trace_logs", "-log_file", str(self.log)),
             *LENIENT,
         ]
@@ -274,7 +275,7 @@ class Call:
     caller: str
     dialled: str
     started_ms: int
-    outcome: str = "lost"  # answered, blocked, or lost (no final answer logged)
+    outcome: str = "lost"  # answered, blocked, cancelled (one ring), or lost (no answer)
     ended_ms: int | None = None
     trying_ms: int | None = None
     reason: str = ""
@@ -301,6 +302,7 @@ def place_calls(
     rate: int = 20,
     name: str = "calls",
     extra: Sequence[str] = (),
+    scenario: str = "caller.xml",
 ) -> Calls:
     """Place ``calls`` (caller, number dialled) at ``rate`` a second to 127.0.0.1:``port``
     with tests/live/sipp/caller.xml; what happened to each call, by Call-ID."""
@@ -310,7 +312,7 @@ def place_calls(
     command = [
         _program("sipp") or "sipp",
         f"127.0.0.1:{port}",
-        *("-sf", str(SCENARIOS / "caller.xml"), "-inf", str(inject)),
+        *("-sf", str(SCENARIOS / scenario), "-inf", str(inject)),
         *("-i", "127.0.0.1", "-p", str(free_port()), "-t", "u1"),
         *("-m", str(len(calls)), "-r", str(rate), "-l", "2000", "-nostdin"),
         *("-trace_logs", "-log_file", str(log), "-trace_err", "-error_file", str(errors)),
@@ -339,7 +341,9 @@ def _read_line(found: Calls, parts: list[str]) -> None:
         found.by_id[parts[3]] = Call(parts[1], parts[2], int(parts[4]))
     elif kind == "TRYING" and len(parts) >= 3 and parts[1] in found.by_id:
         found.by_id[parts[1]].trying_ms = int(parts[2])
-    elif kind in ("ANSWERED", "BLOCKED") and len(parts) >= 5 and parts[3] in found.by_id:
+    elif (
+        kind in ("ANSWERED", "BLOCKED", "CANCELLED") and len(parts) >= 5 and parts[3] in found.by_id
+    ):
         call = found.by_id[parts[3]]
         call.outcome = kind.lower()
         call.ended_ms = int(parts[4])
@@ -360,20 +364,23 @@ class HangingServer:
 
 
 @contextlib.contextmanager
-def lab(home: Path, *switches: str, ringcheck_url: str | None = None) -> Iterator[LabParts]:
-    """A callee, ringcheck (unless ``ringcheck_url`` names another) and Kamailio."""
-    callee = Callee(home).start()
+def lab(
+    home: Path, *switches: str, ringcheck_url: str | None = None, callee: str = "callee.xml"
+) -> Iterator[LabParts]:
+    """A callee (SIPp ``callee`` scenario), ringcheck (unless ``ringcheck_url`` names
+    another) and Kamailio."""
+    callee_sipp = Callee(home, callee).start()
     server = None if ringcheck_url else Ringcheck(home).start()
     url = ringcheck_url or (server.url if server else "")
-    proxy = Kamailio(home, url, callee.port, *switches)
+    proxy = Kamailio(home, url, callee_sipp.port, *switches)
     try:
         proxy.start()
-        yield LabParts(callee, server, proxy)
+        yield LabParts(callee_sipp, server, proxy)
     finally:
         proxy.stop()
         if server is not None:
             server.stop()
-        callee.stop()
+        callee_sipp.stop()
 
 
 @dataclass
