@@ -50,6 +50,8 @@ def test_events_need_the_token(make_client: MakeClient) -> None:
 def test_a_campaign_posted_as_events_is_published_for_lookups(make_client: MakeClient) -> None:
     client = make_client(live_events_token=TOKEN)
     now = time.time()
+    # the worker has just read the (no) campaigns: it would not ask again for a second
+    assert client.get(f"/api/v1/lookup/{RANGE}607", headers=AUTH).json()["action"] != "block"
     answer = client.post("/api/v1/events", content=_lines(_campaign(now)), headers=AUTH)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -60,6 +62,9 @@ def test_a_campaign_posted_as_events_is_published_for_lookups(make_client: MakeC
     store = client.app.state.store  # type: ignore[attr-defined]
     found = store.blocking_campaign(RANGE + "607")
     assert found is not None and found.subscribers == 60 and found.source == "live:events"
+    # this worker's lookups block it at once, without waiting for the next poll
+    looked = client.get(f"/api/v1/lookup/{RANGE}607", headers=AUTH).json()
+    assert looked["action"] == "block" and "live_campaign" in json.dumps(looked)
 
 
 def test_a_call_sent_twice_counts_once_and_its_end_adds_the_talk_time(

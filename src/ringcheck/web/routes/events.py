@@ -239,5 +239,7 @@ async def post_events(request: Request) -> Response:
         return json_response({"error": {"code": "too_large", "message": message}}, 413)
     answer = live.take(body)
     found = await live.rescore()
+    if found:  # this worker's lookups see what it published at once, not at the next poll
+        request.app.state.campaigns.expect_change()
     answer["campaigns"] = [e.to_dict() for e in found]
     return json_response(answer)
