@@ -144,3 +144,8 @@ def test_kamailio_accounting_records_are_taken_as_they_are(make_client: MakeClie
     calls = client.app.state.live.detector.window.calls()  # type: ignore[attr-defined]
     talked = calls.filter(calls["callid"] == "b1")
     assert talked["billsec"].to_list() == [95] and talked["ring"].to_list() == [2]
+
+
+def test_the_detector_s_window_is_a_setting(make_client: MakeClient) -> None:
+    client = make_client(live_events_token=TOKEN, live_window_minutes=10)
+    assert client.app.state.live.detector.window.seconds == 600  # type: ignore[attr-defined]

@@ -16,9 +16,10 @@ time; ``scan.kamailio.AccountingCalls`` reads them as ``scan --follow`` does). A
 with the same ``call_id`` and ``code`` counts once (Kamailio's accounting can report a
 cancelled call twice); sent again with more talk seconds (when it ended), it is updated.
 
-The server's detector (``scan.live.Detector``, the batch scan's features and score) is
-scored again at most once a second as events come in, and campaigns from
-``live_publish_level`` up are published to the store, where lookups find them. Each
+The server's detector (``scan.live.Detector``, the batch scan's features and score, over
+the last ``live_window_minutes``) is scored again at most once a second as events come
+in, and campaigns from ``live_publish_level`` up are published to the store, where
+lookups find them (this process's at once). Each
 server process keeps its own detector: run one worker (``workers = 1``) for the proxy's
 events, or point every proxy at the same one.
 """
@@ -45,7 +46,6 @@ PATH = "/api/v1/events"
 MAX_BODY = 10 << 20  # bytes in one post
 MAX_REJECTED = 20  # bad lines described in the answer (all are counted)
 RESCORE_SECONDS = 1.0
-WINDOW_SECONDS = 7200
 _REMEMBERED = 500_000  # (call id, code) pairs kept to find repeats
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +101,7 @@ class LiveEvents:
         self.settings, self.store = settings, store
         self.detector = Detector(
             options,
-            Window(WINDOW_SECONDS),
+            Window(settings.live_window_minutes * 60),
             level=settings.live_publish_level,
             limits=Thresholds.from_settings(settings),
         )
