@@ -19,9 +19,9 @@ cancelled call twice); sent again with more talk seconds (when it ended), it is 
 The server's detector (``scan.live.Detector``, the batch scan's features and score, over
 the last ``live_window_minutes``) is scored again at most once a second as events come
 in, and campaigns from ``live_publish_level`` up are published to the store, where
-lookups find them (this process's at once). Each
-server process keeps its own detector: run one worker (``workers = 1``) for the proxy's
-events, or point every proxy at the same one.
+lookups find them (this process's at once). Each server process keeps its own
+detector: run one worker (``workers = 1``) for the proxy's events, or point every proxy
+at the same one.
 """
 
 from __future__ import annotations
