@@ -118,9 +118,10 @@ def test_the_campaign_is_refused_while_it_runs(played: Played) -> None:
         if call.outcome == "blocked":
             assert call_id not in played.rang
             assert "cause=608" in call.reason and "ringcheck:" in call.reason
-        # once refused, every call the campaign starts after that is refused too
-        if call.started_ms > first:
-            assert call.outcome == "blocked", call
+        # once refused, every call the campaign starts after that is refused too, unless
+        # its lookup failed (fail open: it reached the callee marked unknown)
+        if call.started_ms > first and call.outcome != "blocked":
+            assert played.rang.get(call_id, "").startswith("unknown;"), call
     # blocked before it ended: most of it never rang
     assert len(blocked) > CAMPAIGN_CALLS // 2
 
