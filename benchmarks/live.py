@@ -263,8 +263,6 @@ def loop_run(home: Path, delivery: str, legit_rate: int, legit_seconds: int) -> 
     the records reach ringcheck by ``delivery``: ``events`` (the shipped configuration
     posts them to /api/v1/events) or ``follow`` (-A NO_EVENTS, and ``ringcheck scan
     kamailio.log --follow --every 1s --publish`` into serve's database)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     import traffic as mix
 
     count = legit_rate * legit_seconds
@@ -281,12 +279,7 @@ def loop_run(home: Path, delivery: str, legit_rate: int, legit_seconds: int) -> 
         if delivery == "follow":
             follower = _follow(home, parts.proxy.log)
         port = parts.proxy.trunk_port
-        with ThreadPoolExecutor(len(plan)) as pool:
-            futures = {
-                name: pool.submit(place_calls, home, port, calls, rate, name, (), scenario)
-                for name, (calls, rate, scenario) in plan.items()
-            }
-            groups = {name: future.result() for name, future in futures.items()}
+        groups = mix.play(home, port, plan)
         if follower is not None:
             _stop_process(follower)
     campaign = groups["campaign"]

@@ -49,6 +49,19 @@ def missing() -> str | None:
     return None
 
 
+def require() -> None:
+    """Skip the calling test module when the lab can't run here; fail it when
+    ``CI=true``: CI must run the live tests."""
+    import pytest
+
+    reason = missing()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 def _program(name: str) -> str | None:
     return shutil.which(name) or next(
         (str(p) for p in (Path("/usr/sbin") / name, Path("/usr/bin") / name) if p.exists()),

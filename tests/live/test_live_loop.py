@@ -12,14 +12,12 @@ measures them against the goals); the assertions are about which calls were refu
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from kamailio_lab import Calls, LabParts, lab, missing, place_calls
+from kamailio_lab import Calls, LabParts, lab, place_calls, require
 from traffic import (
     CALLBACK_ACTION,
     CAMPAIGN_CALLS,
@@ -28,21 +26,13 @@ from traffic import (
     call_centre_calls,
     campaign_calls,
     flash_calls,
+    play,
 )
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() == "true"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _require_binaries() -> None:
-    reason = missing()
-    if reason is None:
-        return
-    if _in_ci():
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
+    require()  # skipped without kamailio and sipp, failed if CI=true
 
 
 class Played:
@@ -73,12 +63,7 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Played]:
             for calls, _, _ in plan.values()
             for c in calls
         }
-        with ThreadPoolExecutor(len(plan)) as pool:
-            futures = {
-                name: pool.submit(place_calls, home, port, calls, rate, name, (), scenario)
-                for name, (calls, rate, scenario) in plan.items()
-            }
-            groups = {name: future.result() for name, future in futures.items()}
+        groups = play(home, port, plan)
         result = Played(parts, before, groups)
         numbers = sorted({c.caller for c in groups["campaign"].of("blocked")})[:2]
         back = [("+447400910001", n) for n in numbers] + [("+447400910002", "+33612345678")]

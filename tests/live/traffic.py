@@ -5,6 +5,14 @@ centre, flash-call verification). Each call is a row of SIPp's injection file.""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from kamailio_lab import Calls, place_calls
+
+# name -> (the calls, calls a second, the SIPp caller scenario)
+Plan = Mapping[str, tuple[Sequence[tuple[str, ...]], int, str]]
 
 # From a destination the static data warns about but does not block (test_live_loop.py checks):
 # ten numbers of one range taking turns, subscribers rung in number order, 20 a second,
@@ -51,3 +59,14 @@ def flash_calls(count: int, seed: int) -> list[tuple[str, str, str]]:
          str(800 + rng.randrange(400)))
         for i in range(count)
     ]  # fmt: skip
+
+
+def play(home: Path, port: int, plan: Plan) -> dict[str, Calls]:
+    """Every group of ``plan`` at once, each from its own SIPp, to 127.0.0.1:``port``:
+    what happened to each group's calls."""
+    with ThreadPoolExecutor(len(plan)) as pool:
+        futures = {
+            name: pool.submit(place_calls, home, port, calls, rate, name, (), scenario)
+            for name, (calls, rate, scenario) in plan.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
