@@ -59,7 +59,7 @@ def follow_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--follow",
             is_flag=True,
             help="Keep reading the files as they grow (like tail -F) and report campaigns "
-            "as they happen.",
+            "from --level up as they happen.",
         ),
         click.option(
             "--every",

@@ -52,10 +52,9 @@ router = APIRouter(include_in_schema=False)
 log = logging.getLogger("ringcheck.web")
 
 
-def install(app: Any, settings: Settings) -> None:
-    """Take events on ``app`` when the settings give a token (the one line app.py needs)."""
-    app.state.live = LiveEvents(settings, app.state.store) if settings.live_events_token else None
-    app.include_router(router)
+def live_events(settings: Settings, store: Any) -> LiveEvents | None:
+    """The server's live detector when the settings give a token (else the route is off)."""
+    return LiveEvents(settings, store) if settings.live_events_token else None
 
 
 def exempt(settings: Settings) -> Callable[[MutableMapping[str, Any]], bool]:
