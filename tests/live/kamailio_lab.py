@@ -129,19 +129,25 @@ class Ringcheck:
         self.log = home / "ringcheck.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> Ringcheck:
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.home}/reports.db"
+
+    def env(self) -> dict[str, str]:
+        """The environment of this ringcheck's processes: its store, token and settings."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCHECK_")}
         env.update(
             XDG_CONFIG_HOME=str(self.home),
             XDG_DATA_HOME=str(self.home),
-            RINGCHECK_DATABASE_URL=f"sqlite:///{self.home}/reports.db",
+            RINGCHECK_DATABASE_URL=self.database_url,
             RINGCHECK_LIVE_EVENTS_TOKEN=TOKEN,
             **{f"RINGCHECK_{name.upper()}": value for name, value in self.settings.items()},
         )
-        script = Path(sys.executable).with_name("ringcheck")
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "ringcheck"]
-        command += ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = _start(command, self.log, self.home, env)
+        return env
+
+    def start(self) -> Ringcheck:
+        command = [*ringcheck_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = _start(command, self.log, self.home, self.env())
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -163,6 +169,47 @@ class Ringcheck:
     def stop(self) -> None:
         if self.process is not None:
             _stop(self.process, signal.SIGINT)
+
+
+def ringcheck_command() -> list[str]:
+    script = Path(sys.executable).with_name("ringcheck")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ringcheck"]
+
+
+class Pusher:
+    """``ringcheck kamailio push`` into Kamailio's table on 127.0.0.1:``port`` (-A PUSH),
+    from ``server``'s store, every ``every``."""
+
+    def __init__(self, server: Ringcheck, port: int, every: str = "0.2s") -> None:
+        self.server = server
+        self.port = port
+        self.log = server.home / "pusher.log"
+        url = f"http://127.0.0.1:{port}/RPC"
+        command = [*ringcheck_command(), "kamailio", "push", "--url", url, "--every", every]
+        self.process = _start(command, self.log, server.home, server.env())
+
+    def stop(self) -> None:
+        _stop(self.process, signal.SIGINT)
+
+
+def pushed(port: int, key: str) -> str | None:
+    """What Kamailio's ``verdicts`` table holds for ``key``, or None."""
+    body = json.dumps(
+        {"jsonrpc": "2.0", "method": "htable.get", "params": ["verdicts", key], "id": 1}
+    ).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/RPC", body, {"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            found = json.load(answer)
+    except urllib.error.HTTPError as exc:  # Kamailio answers a missing key with a 500
+        found = json.load(exc)
+    if "error" in found:
+        return None
+    item = found.get("result", {}).get("item", {})
+    value = item.get("value") if isinstance(item, dict) else None
+    return None if value is None else str(value)
 
 
 class Kamailio:

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "callblocker-check": "callblocker:callblocker_check_command",
     "callblocker": "callblocker:callblocker_group",
     "watch": "watch:watch_group",
+    "kamailio": "kamailio:kamailio_group",
 }
 cli.lazy.update(COMMANDS)
 
