@@ -126,3 +126,28 @@ def test_a_published_campaign_is_refused_by_the_proxy(pushing: Pushing) -> None:
     again = [(CAMPAIGN_CALLERS[0], "+447400900299")]
     placed = place_calls(pushing.home, pushing.parts.proxy.trunk_port, again, name="released")
     assert [c.outcome for c in placed.by_id.values()] == ["answered"], placed.errors
+
+
+def test_the_rpc_port_takes_only_the_verdicts_table(pushing: Pushing) -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    def status(method: str, params: list[str]) -> int:
+        body = json.dumps({"jsonrpc": "2.0", "method": method, "params": params, "id": 1})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{pushing.port}/RPC",
+            body.encode(),
+            {"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    assert status("core.version", []) == 403
+    assert status("htable.sets", ["ringcheck", "down", "1"]) == 403  # the breaker's table
+    assert status("htable.sets", ["verdicts", "+447400900777", "block"]) == 200
+    assert pushed(pushing.port, "+447400900777") == "block"
+    assert status("htable.delete", ["verdicts", "+447400900777"]) == 200
