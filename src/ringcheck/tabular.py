@@ -14,7 +14,7 @@ whole file, so a reader that follows a growing file can use the same rules:
   ``header_of`` (the header from the first lines, however they arrive), ``cells`` and
   ``rows`` (one line's cells, or why it can't be read);
 - **columns**: ``ALIASES`` (every name a column is known by, each once), ``normal``,
-  ``find_columns``;
+  ``find_columns``, ``ANSWERED_WORDS`` and ``FLAG_YES`` (what a cell says);
 - **times and seconds**: ``time_formats`` (every date and time form read, explicit
   formats only: never guessed), ``parse_time``, ``parse_seconds``;
 - **out**: ``to_json`` (escaped, so no reader takes it for markup), ``to_csv`` and
@@ -333,6 +333,15 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "outcome": ("status", "call status", "result", "disposition", "outcome", "call result",
                 "hangup cause", "answered"),
 }  # fmt: skip
+# What a column saying how a call ended (``outcome``) says when the call was answered,
+# lower case: read by the call-log triage (compared by ``normal``) and by the scan
+# (exactly, after trimming). ``FLAG_YES`` is how a yes/no column says yes: only the scan's
+# ``answered`` column is read as one (a call log's type column uses 1 for "incoming").
+ANSWERED_WORDS: Final = (
+    "answered", "answer", "connected", "completed", "accepted", "ok", "picked up",
+    "success", "successful", "normal_clearing",
+)  # fmt: skip
+FLAG_YES: Final = ("yes", "true", "1", "y", "t")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
