@@ -17,7 +17,8 @@ whole file, so a reader that follows a growing file can use the same rules:
   ``find_columns``, ``ANSWERED_WORDS`` and ``FLAG_YES`` (what a cell says);
 - **times and seconds**: ``time_formats`` (every date and time form read, explicit
   formats only: never guessed), ``parse_time``, ``parse_seconds``;
-- **out**: ``to_json`` (escaped, so no reader takes it for markup), ``to_csv`` and
+- **out**: ``records_format`` (JSON Lines or CSV, by a file's name), ``to_json``
+  (escaped, so no reader takes it for markup), ``to_csv`` and
   ``safe_cell`` (text a spreadsheet won't run as a formula).
 """
 
@@ -465,6 +466,19 @@ def parse_seconds(text: str) -> float | None:
 
 
 # Out ------------------------------------------------------------------------------------
+
+
+# A file of records by its name's ending: JSON Lines or CSV.
+_RECORD_FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+
+
+def records_format(name: str | Path) -> str | None:
+    """``"jsonl"`` or ``"csv"`` as a file's name says, else None.
+
+    >>> records_format("reports.NDJSON"), records_format("reports.txt")
+    ('jsonl', None)
+    """
+    return _RECORD_FORMATS.get(Path(name).suffix.lower())
 
 
 def to_json(value: Any, *, indent: bool = False) -> bytes:
