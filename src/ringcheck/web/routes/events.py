@@ -191,9 +191,9 @@ def _why(exc: Exception) -> str:
 
 @router.post(PATH)
 async def post_events(request: Request) -> Response:
-    from ringcheck.web.responses import json_response
+    from ringcheck.web.responses import ApiError, json_response
 
-    live: LiveEvents | None = request.app.state.live
+    live: LiveEvents | None = request.app.state.live  # made by install(), in create_app
     if live is None:
         raise HTTPException(404, "Not Found")
     token = live.settings.live_events_token.encode()
@@ -206,7 +206,7 @@ async def post_events(request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_BODY:
         message = f"Send at most {MAX_BODY >> 20} MB of events at once."
-        return json_response({"error": {"code": "too_large", "message": message}}, 413)
+        raise ApiError(413, "too_large", message)
     answer = live.take(body)
     found = await live.rescore()
     answer["campaigns"] = [e.to_dict() for e in found]
