@@ -468,16 +468,11 @@ def parse_seconds(text: str) -> float | None:
 # Out ------------------------------------------------------------------------------------
 
 
-# A file of records by its name's ending: JSON Lines or CSV.
 _RECORD_FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 
 
 def records_format(name: str | Path) -> str | None:
-    """``"jsonl"`` or ``"csv"`` as a file's name says, else None.
-
-    >>> records_format("reports.NDJSON"), records_format("reports.txt")
-    ('jsonl', None)
-    """
+    """``"jsonl"`` or ``"csv"`` as a file's name ends (``reports.NDJSON``), else None."""
     return _RECORD_FORMATS.get(Path(name).suffix.lower())
 
 
