@@ -35,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_check import machine, machine_line, running_server
 
-from ringcheck.callmonitor import Watcher
+from ringcheck.phones.fritzbox.callmonitor import Watcher
 from ringcheck.settings import Settings
 
 SYNC_GOAL_MS, RING_GOAL_MS = 200.0, 20.0

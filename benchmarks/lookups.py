@@ -204,7 +204,7 @@ def fastagi(seconds: float, rounds: int, say: Any) -> dict[str, Any]:
 
 
 def callblocker(runs: int) -> dict[str, Any]:
-    from ringcheck.callblocker import install
+    from ringcheck.phones.callblocker import install
 
     with tempfile.TemporaryDirectory(prefix="ringcheck-cb-") as tmp:
         script = install(Path(tmp))

@@ -45,7 +45,7 @@ _CHILD = r"""
 import json, resource, sys, time
 import polars as pl
 from ringcheck.scan import ScanOptions, scan
-from ringcheck.scan.readers import ASTERISK
+from ringcheck.scan.formats import ASTERISK
 mode, path, fmt = sys.argv[1], sys.argv[2], sys.argv[3]
 started = None
 if mode.startswith("spark"):

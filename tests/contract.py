@@ -127,6 +127,8 @@ DESIGN_REASON_CODES = frozenset(
         "odd_hours",
         # added in issue 18: a range abroad that charges for its service (shared cost)
         "service_charge",
+        # added in issue 21: a campaign the live detector published
+        "live_campaign",
     }
 )
 # Reasons the code adds beyond DESIGN.md: a number from the user's trusted list, a caller

@@ -1,5 +1,6 @@
 """A real ringcheck server on 127.0.0.1 for tests whose client is a separate program or
-plain urllib: uvicorn in a thread, on a free port, stopped afterwards."""
+a real HTTP client: uvicorn in a thread, on a free port (https with a given certificate),
+stopped afterwards."""
 
 from __future__ import annotations
 
@@ -18,12 +19,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``app`` served by uvicorn; yields its base URL."""
+def serving(app: Any, tls: tuple[str, str] | None = None) -> Iterator[str]:
+    """``app`` served by uvicorn; yields its base URL. ``tls``: (certificate file, key
+    file) to serve https."""
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        lifespan="on",
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -33,7 +43,7 @@ def serving(app: Any) -> Iterator[str]:
     if not server.started:
         raise RuntimeError("the test server did not start")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from ringcheck import CallContext, Settings, check
+from ringcheck.checker import check_async
 
 
 def _numbers(count: int) -> list[str]:
@@ -32,3 +35,48 @@ def test_reused_verdicts_respect_trusted_numbers_and_extra_high_risk_codes():
     assert "high_risk_destination" in {r.code for r in risky.verdict.reasons}
     assert again.verdict == plain.verdict
     assert not {"trusted_number", "high_risk_destination"} & {r.code for r in plain.verdict.reasons}
+
+
+def test_a_reports_source_is_asked_once_by_e164_and_its_reports_are_weighed():
+    from ringcheck.community import Community
+
+    asked: list[str] = []
+
+    def reports(e164: str) -> Community | None:
+        asked.append(e164)
+        return None
+
+    result = check("07400 123456", reports=reports)
+    assert asked == ["+447400123456"]
+    assert result.community is None
+
+
+def test_no_reports_source_is_asked_for_text_without_a_whole_number():
+    asked: list[str] = []
+    check("Withheld", reports=lambda e164: asked.append(e164))  # type: ignore[func-returns-value]
+    assert asked == []
+
+
+def test_the_async_composition_answers_as_the_sync_one():
+    import asyncio
+
+    async def reports(e164: str) -> None:
+        return None
+
+    sync = check("+1 876 812 3456").to_dict()
+    assert asyncio.run(check_async("+1 876 812 3456", reports=reports)).to_dict() == sync
+
+
+def test_a_checked_result_is_the_frozen_result_its_fields_make() -> None:
+    """check() fills the result in without its __init__ (speed): nothing may differ."""
+    import dataclasses
+
+    from ringcheck.checker import CheckResult
+
+    for text in ("+1 876 812 3456", "0800 FLOWERS", "withheld"):
+        result = check(text)
+        rebuilt = CheckResult(*(getattr(result, f.name) for f in dataclasses.fields(CheckResult)))
+        assert result == rebuilt and vars(result) == vars(rebuilt)
+        assert hash(result.context) == hash(rebuilt.context)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.input = "07700 900123"  # type: ignore[misc]

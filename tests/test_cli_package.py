@@ -1,6 +1,6 @@
 """The command line is a package without import cycles: each command family imports only
-``ringcheck.cli.base``, every command is registered in ``ringcheck.cli`` alone, and a
-command loads only its own family."""
+the shared modules (``ringcheck.cli.base``, ``ringcheck.cli.options``), every command is
+registered in ``ringcheck.cli`` alone, and a command loads only its own family."""
 
 from __future__ import annotations
 
@@ -33,17 +33,22 @@ def cli_imports(path: Path) -> set[str]:
     return found
 
 
+SHARED = {"base", "options"}
+
+
 def family_modules() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules([str(CLI_DIR)]) if m.name != "base")
+    return sorted(m.name for m in pkgutil.iter_modules([str(CLI_DIR)]) if m.name not in SHARED)
 
 
-def test_every_command_family_imports_only_the_shared_base_module() -> None:
+def test_every_command_family_imports_only_the_shared_modules() -> None:
     for name in family_modules():
-        assert cli_imports(CLI_DIR / f"{name}.py") <= {"ringcheck.cli.base"}, name
+        shared = {f"ringcheck.cli.{module}" for module in SHARED}
+        assert cli_imports(CLI_DIR / f"{name}.py") <= shared, name
 
 
-def test_the_shared_base_module_imports_no_command_family() -> None:
-    assert cli_imports(CLI_DIR / "base.py") == set()
+def test_the_shared_modules_import_no_command_family() -> None:
+    assert cli_imports(CLI_DIR / "options.py") == set()
+    assert cli_imports(CLI_DIR / "base.py") <= {"ringcheck.cli.options"}
 
 
 def test_every_family_module_is_registered_and_every_command_comes_from_one() -> None:
@@ -72,3 +77,37 @@ def test_a_check_loads_only_its_own_family_and_no_heavy_library() -> None:
     families = {f"ringcheck.cli.{name}" for name in family_modules()} - {"ringcheck.cli.check"}
     assert not loaded & families
     assert not {"polars", "sqlalchemy", "uvicorn", "fastapi", "jinja2", "pyspark"} & loaded
+
+
+def _options(command: click.Command, prefix: str = "") -> dict[str, dict[str, click.Parameter]]:
+    """Every (sub)command's path -> its options by name."""
+    found = {prefix: {p.opts[0]: p for p in command.params if p.opts}}
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            found |= _options(sub, f"{prefix} {name}")
+    return found
+
+
+def test_a_shared_option_reads_the_same_on_every_command() -> None:
+    # One declaration each (ringcheck.cli.options): the same help, type and choices.
+    every = {
+        path: options
+        for name, command in all_commands().items()
+        for path, options in _options(command, name).items()
+        if path != "scan demo"  # its --out is the records it writes, not a report
+    }
+    for option in ("--config", "--fail-on", "--level", "--blocklist", "--out", "--json"):
+        found = [o[option] for o in every.values() if option in o]
+        assert len(found) >= 2, option
+        assert len({repr(p.type.to_info_dict()) for p in found}) == 1, option
+        if option in ("--config", "--blocklist", "--out"):
+            assert len({getattr(p, "help", None) for p in found}) == 1, option
+    homes = {
+        path: options["--home"].help
+        for path, options in every.items()
+        if "--home" in options
+        and path != "devices add"  # the device's country, not yours
+        and not path.startswith("watch")  # the FRITZ!Box watcher: the phones engineer's
+    }
+    assert len(set(homes.values())) == 1, homes
+    assert {"check", "triage", "scan files", "agi"} <= set(homes)

@@ -18,7 +18,7 @@ import pytest
 from phonenumbers import PhoneNumberType
 
 from contract import LEVELS, advice, assert_matches_contract, at_least, codes
-from ringcheck import CallContext, CheckResult, check
+from ringcheck import CallContext, CheckResult, Settings, check
 from ringcheck.cli.check import render
 from ringcheck.datatables import DATA_DIR, tables
 from ringcheck.organisations import catalogue
@@ -310,7 +310,7 @@ def test_calling_abroad_is_never_mentioned_for_a_domestic_number(home: str) -> N
 def test_one_short_ring_on_a_normal_cost_number_is_not_called_a_trick(home: str) -> None:
     seen = 0
     for number in _domestic(home):
-        for rang in (0.5, 1, 3, 6):
+        for rang in (0.5, 1, 3, Settings().one_ring_seconds):
             result = check(number, CallContext(rang_seconds=rang), home=home)
             reason = next(r for r in result.verdict.reasons if r.code == "one_ring")
             cheap = result.number.callback_cost.band in ("free", "normal")

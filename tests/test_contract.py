@@ -207,6 +207,7 @@ INTENDED_EXPORTS = [
     "Verdict",
     "check",
     "load_settings",
+    "lookup",
     "parse_number",
     "tables",
 ]

@@ -18,6 +18,17 @@ def test_every_setting_and_its_environment_variable_is_in_the_readme(setting):
     assert setting.env in README
 
 
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
+def test_the_readme_gives_each_default_as_declared(setting):
+    # A default the README spells out (not "none" or a sentence) is the declared one.
+    row = next(line for line in README.splitlines() if line.startswith(f"| `{setting.name}` |"))
+    written = row.split("|")[2].strip()
+    if written.startswith("`"):
+        default = setting.default
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+        assert written == f"`{shown}`"
+
+
 @pytest.mark.parametrize("command", sorted(all_commands()))
 def test_every_command_is_in_the_readme(command):
     assert f"ringcheck {command}" in README
@@ -58,9 +69,18 @@ def _paths(routes: list[object]) -> set[str]:
 
 
 def _endpoints() -> list[str]:
-    from ringcheck.web import api, carddav, moderation, pages, phone, reports, triage
+    from ringcheck.web.routes import (
+        api,
+        campaigns,
+        carddav,
+        moderation,
+        pages,
+        phone,
+        reports,
+        triage,
+    )
 
-    modules = (api, pages, reports, moderation, triage, phone, carddav)
+    modules = (api, pages, reports, moderation, triage, phone, carddav, campaigns)
     return sorted(set().union(*(_paths(m.router.routes) for m in modules)))
 
 

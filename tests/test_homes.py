@@ -20,14 +20,14 @@ import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from ringcheck import phonemeta
-from ringcheck.blocklist import curated
 from ringcheck.bulk import classify
 from ringcheck.calllog import read_log, triage
-from ringcheck.callmonitor import Watcher
 from ringcheck.checker import CheckResult, check
 from ringcheck.datatables import tables
 from ringcheck.homes import charged_as_domestic, home_for, homes, is_uk
 from ringcheck.lookup import lookup
+from ringcheck.phones.blocklists import curated
+from ringcheck.phones.fritzbox.callmonitor import Watcher
 from ringcheck.risk import CallContext
 from ringcheck.settings import Settings
 

@@ -39,6 +39,7 @@ HELP_ONLY = {
     ("callblocker", "install"): "installs into a system folder (sudo)",
 }
 NEEDS_CLUSTER = "--master"
+FOLLOWS = "--follow"
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,8 @@ def _help_instead(args: list[str]) -> str | None:
     for words, why in HELP_ONLY.items():
         if tuple(args[: len(words)]) == words:
             return why
+    if FOLLOWS in args:
+        return "follows growing files until stopped (tests/scan/test_scan_live.py runs it)"
     return "needs a Spark cluster" if NEEDS_CLUSTER in args else None
 
 

@@ -79,9 +79,11 @@ TRIGGERS = [
 ]
 
 
-def test_the_triggers_cover_every_reason_code_but_community_reports() -> None:
+def test_the_triggers_cover_every_reason_code_but_reports_and_campaigns() -> None:
+    # Both come from the store: tests/test_live_campaign.py and the community tests.
     covered = {p.values[0] for p in TRIGGERS}
-    assert covered == (DESIGN_REASON_CODES - {"community_reports"}) | {"trusted_number"}
+    from_store = {"community_reports", "live_campaign"}
+    assert covered == (DESIGN_REASON_CODES - from_store) | {"trusted_number"}
 
 
 @pytest.mark.parametrize(("code", "text", "context", "settings"), TRIGGERS)
@@ -153,8 +155,8 @@ def test_reasons_are_listed_strongest_first() -> None:
 # --- call details and settings ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("seconds", "one_ring"), [(0, True), (6, True), (6.5, False), (8, False)])
-def test_one_ring_is_a_call_of_six_seconds_or_less_by_default(
+@pytest.mark.parametrize(("seconds", "one_ring"), [(0, True), (5, True), (5.5, False), (8, False)])
+def test_one_ring_is_a_call_of_five_seconds_or_less_by_default(
     seconds: float, one_ring: bool
 ) -> None:
     result = check(FRANCE, CallContext(rang_seconds=seconds))
@@ -184,6 +186,17 @@ def test_the_one_ring_threshold_is_a_setting() -> None:
 def test_odd_hours_are_from_11pm_to_7am(at: dt.time, odd: bool) -> None:
     result = check(LONDON, CallContext(called_at=at))
     assert ("odd_hours" in reason_codes(result)) is odd
+
+
+def test_the_night_hours_are_a_setting_and_the_reason_says_them() -> None:
+    late = CallContext(called_at=dt.time(22, 30))
+    assert "odd_hours" not in reason_codes(check(LONDON, late))
+    result = check(LONDON, late, settings=Settings(night_start=22, night_end=6))
+    text = next(r.text for r in result.verdict.reasons if r.code == "odd_hours")
+    assert "between 10pm and 6am" in text
+    default = check(LONDON, CallContext(called_at=dt.time(23, 30)))
+    said = next(r.text for r in default.verdict.reasons if r.code == "odd_hours")
+    assert "between 11pm and 7am" in said
 
 
 @pytest.mark.parametrize(("times", "repeated"), [(1, False), (2, False), (3, True), (50, True)])

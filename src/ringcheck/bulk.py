@@ -6,11 +6,11 @@ regions of shared codes by prefix and +1 area code, high-risk destinations, sate
 global networks, UK number ranges) for a whole column at once, with one Polars join per
 prefix length. Numbers whose longest matching prefixes are the same get the same answer,
 so the answer is worked out once for each such group, by the checker's own functions
-(``numbers.destination`` and the risk rules): the two can't disagree, and a test holds
+(``destinations.destination`` and the risk rules): the two can't disagree, and a test holds
 them equal over 100,000 numbers of every kind.
 
 Only what prefixes decide is here: a number's validity and phonenumbers' line type need
-its whole digits (``check()``). ``PrefixTable.rows`` is the table both engines use:
+its whole digits (``check()``). ``PrefixFrame.rows`` is the table both engines use:
 Polars here, Spark in ``ringcheck.scan.engines.spark`` (broadcast, equi-join on prefixes).
 
 >>> import polars as pl
@@ -29,7 +29,7 @@ import polars as pl
 
 from ringcheck import phonemeta
 from ringcheck.datatables import Tables, tables
-from ringcheck.numbers import _home, destination, spoken_country
+from ringcheck.destinations import _home, destination, spoken_country
 from ringcheck.risk import COSTLY_NETWORKS, NumberFacts, level_for, number_reasons
 
 # The columns ``classify`` adds, each prefixed "dest_".
@@ -47,7 +47,7 @@ FIELDS = (
     "score",
     "level",
 )
-# Which table each key column of ``PrefixTable.rows`` comes from (both engines read it).
+# Which table each key column of ``PrefixFrame.rows`` comes from (both engines read it).
 KEYS = _KEYS = ("code", "region", "risk", "network", "uk", "foreign", "cost")
 
 
@@ -69,7 +69,7 @@ class Found(NamedTuple):
 
 
 @dataclass(frozen=True, eq=False)
-class PrefixTable:
+class PrefixFrame:
     """Every prefix the checker looks numbers up by, one row each (E.164 digits).
 
     Columns: ``prefix``, ``length`` and one key column per table, null where the prefix
@@ -85,7 +85,7 @@ class PrefixTable:
 
 
 @cache
-def _prefix_table(data: Tables) -> PrefixTable:
+def _prefix_table(data: Tables) -> PrefixFrame:
     rows: dict[str, dict[str, Any]] = {}
 
     def put(prefix: str, key: str, value: Any) -> None:
@@ -125,15 +125,15 @@ def _prefix_table(data: Tables) -> PrefixTable:
         },
     )
     lengths = tuple(sorted(set(frame["length"].to_list()), reverse=True))
-    return PrefixTable(frame, lengths)
+    return PrefixFrame(frame, lengths)
 
 
-def prefix_table(data: Tables | None = None) -> PrefixTable:
+def prefix_table(data: Tables | None = None) -> PrefixFrame:
     """The prefix table of ``data`` (the shipped tables by default), built once."""
     return _prefix_table(data or tables())
 
 
-def longest_keys(frame: pl.LazyFrame, digits: pl.Expr, table: PrefixTable) -> pl.LazyFrame:
+def longest_keys(frame: pl.LazyFrame, digits: pl.Expr, table: PrefixFrame) -> pl.LazyFrame:
     """``frame`` with the key columns of the longest prefixes of ``digits`` (``_k_code``…).
 
     One left join per prefix length, each on the first ``length`` digits; per key, the

@@ -29,9 +29,10 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
-CATEGORIES = (
+# What a report says the call was; the API's schema lists the same (``Category``).
+Category = Literal[
     "one_ring_callback",
     "premium_callback",
     "impersonation",
@@ -40,7 +41,8 @@ CATEGORIES = (
     "sales",
     "legitimate",
     "other",
-)
+]
+CATEGORIES: tuple[str, ...] = get_args(Category)
 SCAM_CATEGORIES = frozenset(
     {"one_ring_callback", "premium_callback", "impersonation", "recorded_press_1"}
 )

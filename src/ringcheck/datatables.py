@@ -32,17 +32,22 @@ class PrefixTable(dict[str, T], Generic[T]):
         # are in no table, and one set lookup tells so.
         self.shortest = self.lengths[-1] if self.lengths else 0
         self.heads = frozenset(key[: self.shortest] for key in self)
+        # The three, read by longest() in one attribute look-up (it runs several times
+        # for every number checked).
+        self._probe = (self.shortest, self.heads, self.lengths)
 
     def longest(self, digits: str) -> T | None:
         """The row whose key is the longest prefix of ``digits``, or None."""
-        if digits[: self.shortest] not in self.heads:
+        shortest, heads, lengths = self._probe
+        if digits[:shortest] not in heads:
             return None
-        size = len(digits)
-        for length in self.lengths:
-            if length <= size:
-                found = self.get(digits[:length])
-                if found is not None:
-                    return found
+        get = self.get
+        # No length check: a key longer than ``digits`` can't be found, and a cut longer
+        # than ``digits`` is all of it, the same key a cut of its own length finds.
+        for length in lengths:
+            found = get(digits[:length])
+            if found is not None:
+                return found
         return None
 
 
@@ -65,7 +70,7 @@ class ForeignRange(NamedTuple):
     region: str
     national: str  # as dialled in its country: "0900"
     line_type: str
-    cost_band: str  # when called from its own country; from abroad see numbers.destination
+    cost_band: str  # when called from its own country; from abroad see destinations.destination
     description: str
     cost_note: str
     source: str
@@ -150,6 +155,8 @@ class Wording:
     advice_no_charge: Mapping[str, str] = field(default_factory=dict)
     # Call-back lines that replace a band's sentence (a withheld caller's).
     cost_instead: Mapping[str, str] = field(default_factory=dict)
+    # The evidence of a live campaign, in words (ringcheck/campaign.py).
+    campaign: Mapping[str, str] = field(default_factory=dict)
 
 
 class Source(NamedTuple):
@@ -203,19 +210,19 @@ class Tables:
         >>> tables().fictional(44, "2079460123").area, tables().fictional(1, "2125550123").area
         ('London', 'Any North American area code')
         """
-        for length, skip, cut, blocks, others in self._fiction_index.get(code, ()):
-            if len(nsn) == length:
-                found = blocks.get(nsn[skip:cut])
-                if found is not None:
-                    return found
-                for row in others:
-                    if row.holds(nsn):
-                        return row
+        for skip, cut, blocks, others in self._fiction_index.get((code, len(nsn)), ()):
+            found = blocks.get(nsn[skip:cut])
+            if found is not None:
+                return found
+            for row in others:
+                if row.holds(nsn):
+                    return row
         return None
 
     @cached_property
-    def _fiction_index(self) -> dict[int, list[_FictionGroup]]:
-        """The ranges kept for fiction grouped by calling code, length and leading x's.
+    def _fiction_index(self) -> dict[tuple[int, int], list[_FictionGroup]]:
+        """The ranges kept for fiction grouped by calling code, length and leading x's,
+        found by (calling code, length of the national number).
 
         Nearly every range is a whole block (the same digits, then 000-999 or 00-99), so
         a number is looked up by its digits before the block: one dict lookup each.
@@ -232,14 +239,14 @@ class Tables:
                 blocks[row.first[row.any_digits : cut]] = row
             else:
                 others.append(row)
-        index: dict[int, list[_FictionGroup]] = {}
+        index: dict[tuple[int, int], list[_FictionGroup]] = {}
         for (code, length, skip, cut), (blocks, others) in groups.items():
-            index.setdefault(code, []).append((length, skip, cut, blocks, tuple(others)))
+            index.setdefault((code, length), []).append((skip, cut, blocks, tuple(others)))
         return index
 
 
-# (length, leading digits to skip, where the block's own digits end, blocks, other ranges)
-_FictionGroup = tuple[int, int, int, dict[str, DramaRange], tuple[DramaRange, ...]]
+# (leading digits to skip, where the block's own digits end, blocks, other ranges)
+_FictionGroup = tuple[int, int, dict[str, DramaRange], tuple[DramaRange, ...]]
 
 
 def _block_tail(row: DramaRange) -> int:
@@ -400,6 +407,7 @@ def _wording() -> Wording:
         data.get("advice_variant", {}),
         data.get("advice_no_charge", {}),
         data.get("cost_instead", {}),
+        data.get("campaign", {}),
     )
 
 

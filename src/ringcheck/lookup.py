@@ -35,15 +35,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ringcheck import phonemeta
-from ringcheck.checker import CheckResult, check
+from ringcheck.checker import (
+    AsyncReports,
+    Campaigns,
+    CheckResult,
+    Reports,
+    check,
+    check_async,
+)
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import LEVELS, CallContext, at_least
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
+    from ringcheck.campaign import Evidence
     from ringcheck.community import Community
 
 ACTIONS = ("block", "warn", "allow", "unknown")
+LIVE_CAMPAIGN = "live_campaign"  # the reason a published live campaign gives
 # Categories, most telling first: a number that is several of these gets the first.
 CATEGORIES = (
     "withheld",  # no caller ID
@@ -69,7 +78,7 @@ _MIN_BARE_INTERNATIONAL = 10  # shorter bare digits are extensions or short code
 _PREMIUM = frozenset({"premium_rate", "directory_enquiries", "personal_number"})
 # A destination the tables list for call-back scams, or a costly network. Sharing the +1
 # code (``looks_domestic``) alone is a cost fact, not scam evidence.
-_WANGIRI = frozenset({"high_risk_destination", "satellite_or_global_network"})
+_WANGIRI = frozenset({"high_risk_destination", "satellite_or_global_network", "live_campaign"})
 _FAKE = frozenset({"not_in_service", "wrong_length", "inbound_only", "fictional_number"})
 _IMPERSONATION = frozenset({"claimed_uk_organisation_from_abroad"})
 # What a category is, shortest last (handsets show 15 characters): after "SPAM " on a
@@ -230,38 +239,83 @@ def lookup(
     *,
     settings: Settings | None = None,
     community: Community | None = None,
+    reports: Reports | None = None,
     context: CallContext | None = None,
     now: dt.datetime | None = None,
+    campaign: Evidence | None = None,
+    campaigns: Campaigns | None = None,
 ) -> Lookup:
-    """The machine verdict on the caller ID ``text`` (never raises on a bad one)."""
+    """The machine verdict on the caller ID ``text`` (never raises on a bad one).
+
+    ``campaign``: the published live campaign that holds the number, if one does
+    (``Store.blocking_campaign``); its calls get ``block`` whatever the thresholds say,
+    unless the number is one the settings trust.
+    What people reported comes from ``community``, or is asked of ``reports`` by the
+    number's E.164 form, and the campaign likewise of ``campaigns`` (see ``check``).
+    """
     settings = settings or Settings()
     number = caller_id(text, settings.home) if isinstance(text, str) else ""
     try:
         result = check(
-            number, context, home=settings.home, settings=settings, community=community, now=now
+            number,
+            context,
+            home=settings.home,
+            settings=settings,
+            community=community,
+            reports=reports,
+            now=now,
+            campaign=campaign,
+            campaigns=campaigns,
         )
     except RingcheckError as exc:
-        from ringcheck.datatables import tables
+        return _unreadable(number, exc)
+    return _of(number, result, settings)
 
-        return Lookup(
-            number=number,
-            e164=None,
-            action="unknown",
-            category="unreadable",
-            level=None,
-            score=None,
-            score9=0,
-            reasons=(),
-            data_version=tables().version,
-            problem=exc.message,
+
+async def lookup_async(
+    text: str,
+    *,
+    settings: Settings | None = None,
+    reports: AsyncReports | None = None,
+    campaigns: Campaigns | None = None,
+) -> Lookup:
+    """``lookup`` for async code, with a ``reports`` source to await."""
+    settings = settings or Settings()
+    number = caller_id(text, settings.home) if isinstance(text, str) else ""
+    try:
+        result = await check_async(
+            number, home=settings.home, settings=settings, reports=reports, campaigns=campaigns
         )
+    except RingcheckError as exc:
+        return _unreadable(number, exc)
+    return _of(number, result, settings)
+
+
+def _unreadable(number: str, exc: RingcheckError) -> Lookup:
+    from ringcheck.datatables import tables
+
+    return Lookup(
+        number=number,
+        e164=None,
+        action="unknown",
+        category="unreadable",
+        level=None,
+        score=None,
+        score9=0,
+        reasons=(),
+        data_version=tables().version,
+        problem=exc.message,
+    )
+
+
+def _of(number: str, result: CheckResult, settings: Settings) -> Lookup:
     verdict = result.verdict
     codes = tuple(r.code for r in verdict.reasons)
     withheld = result.number.withheld
     return Lookup(
         number=number,
         e164=result.number.e164,
-        action="unknown" if withheld else _action(verdict.level, settings),
+        action="unknown" if withheld else _action(verdict.level, settings, codes),
         category=_category(result, codes),
         level=verdict.level,
         score=verdict.score,
@@ -272,23 +326,17 @@ def lookup(
     )
 
 
-def ask_server(url: str, number: str, timeout: float) -> dict[str, Any]:
-    """The lookup JSON for ``number`` from the ringcheck server at ``url``
-    (``/api/v1/lookup``); raises OSError or ValueError when it can't be had."""
-    import json
-    import urllib.parse
-    import urllib.request  # here: it loads ssl and email, which a local lookup never needs
+def callback_action(found: Lookup, settings: Settings) -> str:
+    """What to do when a subscriber dials ``found``'s number (``?direction=out``): for a
+    number in a live campaign, ``settings.callback_action`` (block, warn or allow; warn by
+    default: the subscriber hears the warning and may still go on); else its own action.
 
-    base = url.rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise ValueError("the server's URL must start with http:// or https://")
-    target = f"{base}/api/v1/lookup/{urllib.parse.quote(number, safe='')}"
-    request = urllib.request.Request(target, headers={"User-Agent": "ringcheck"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        found = json.loads(response.read(65_536))
-    if not isinstance(found, dict) or "action" not in found:
-        raise ValueError("the server's answer is not a ringcheck lookup")
-    return found
+    >>> callback_action(lookup("+1 876 812 3456"), Settings())
+    'block'
+    """
+    if LIVE_CAMPAIGN in found.reasons and found.action == "block":
+        return settings.callback_action
+    return found.action
 
 
 def score9(score: int) -> int:
@@ -305,7 +353,9 @@ def score9(score: int) -> int:
     return min(9, 7 + (score - 75) * 3 // 25)
 
 
-def _action(level: str, settings: Settings) -> str:
+def _action(level: str, settings: Settings, codes: tuple[str, ...] = ()) -> str:
+    if LIVE_CAMPAIGN in codes and "trusted_number" not in codes:
+        return "block"  # a campaign running now: its calls are blocked while it runs
     rank = LEVELS.index(level)
     if rank >= LEVELS.index(settings.lookup_block_at):
         return "block"

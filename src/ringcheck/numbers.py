@@ -6,7 +6,9 @@ brackets, dots, dashes, ``tel:`` URIs, full-width and other Unicode digits, and 
 around the number ("Missed call from +234 …"). Caller-ID words such as "Withheld" or
 "No Caller ID" give a withheld result rather than an error. Keypad letters ("0800
 FLOWERS") and a letter O typed for a zero are read by the rules of ``ringcheck.written``,
-which also puts a number typed as several command-line arguments back together.
+which also puts a number typed as several command-line arguments back together, and
+picks the number out of the text around it. Where the number goes and what calling it
+back costs is ``ringcheck.destinations``' part (its names are importable from here too).
 
 >>> parse_number("+44 (0)20 7946 0000").e164
 '+442079460000'
@@ -15,11 +17,9 @@ which also puts a number typed as several command-line arguments back together.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, NamedTuple, cast
+from typing import Any
 
 from phonenumbers import PhoneNumber, shortnumberinfo
 from phonenumbers.shortnumberinfo import ShortNumberCost
@@ -35,85 +35,43 @@ from ringcheck.datatables import (
     UkRange,
     tables,
 )
+
+# Destinations and call-back costs have their own module; their names stay importable
+# from here, where callers have always found them.
+from ringcheck.destinations import CROWN_DEPENDENCIES as CROWN_DEPENDENCIES
+from ringcheck.destinations import MAIN_COUNTRIES as MAIN_COUNTRIES
+from ringcheck.destinations import CallbackCost as CallbackCost
+from ringcheck.destinations import Destination as Destination
+from ringcheck.destinations import _Home
+from ringcheck.destinations import _home as _home
+from ringcheck.destinations import callback_cost as _cost
+from ringcheck.destinations import counts_as_home as counts_as_home
+from ringcheck.destinations import destination as destination
+from ringcheck.destinations import flag_for as flag_for
+from ringcheck.destinations import spoken_country as spoken_country
 from ringcheck.errors import NotAPhoneNumber
-from ringcheck.homes import charged_as_domestic
 from ringcheck.written import Reading
 
 MAX_INPUT_CHARS = 1000
 MAX_DIGITS = 17  # 15 E.164 digits behind a 2-digit international prefix
-WHOLE_NUMBER_DIGITS = 7  # a run this long can be a whole number (shorter: a short code)
 MAX_ALSO_FOUND = 10  # other numbers in one text that are read and listed
 # The UK table's ranges without a trunk 0 (116 European helplines, 118 directory
 # enquiries) hold six-digit numbers: 116 XXX, 118 XXX (Ofcom National Telephone
 # Numbering Plan). phonenumbers lists only some of them (116 123, not 116 006).
 UK_SHORT_RANGE_DIGITS = 6
 
-CROWN_DEPENDENCIES = frozenset({"GG", "JE", "IM"})
-# The main countries of a calling code that several share. Numbers of the other members
-# "look domestic" to a reader who knows the code from its main countries: +1 876 is
-# Jamaica, not the USA or Canada (domain.md). Canada is a main +1 country, not a look-alike.
-MAIN_COUNTRIES: dict[int, tuple[frozenset[str], str]] = {
-    1: (frozenset({"US", "CA"}), "the USA and Canada"),
-}
 _CARRIER_TYPES = frozenset({"mobile", "fixed_line_or_mobile", "pager"})
-_NETWORK_LINE_TYPES = {
-    "satellite": "satellite",
-    "global_network": "global_network",
-    "international_premium": "premium_rate",
-    "international_freephone": "freephone",
-    "international_shared_cost": "shared_cost",
-}
-# What calling a range costs from its own country, by line type (when no table says).
-_DOMESTIC_COST = {
-    "premium_rate": "premium",
-    "freephone": "free",
-    "service": "service",
-    "shared_cost": "service",
-    "mass_traffic": "service",
-    "directory_enquiries": "premium",
-    "unknown": "unknown",
-}
-# The same ranges called from another country: an international call plus their charge.
-_ABROAD_COST = {"premium": "international_premium", "service": "international_shared_cost"}
-# phonenumbers places some UK-wide ranges (098 premium, 070, 076…) in Guernsey, Jersey or
-# the Isle of Man because their operators hold them; only landlines and mobiles belong to
-# a place, so only those are the Crown Dependency's (the others cost what UK ones cost).
-_PLACE_LINE_TYPES = frozenset({"fixed_line", "mobile", "fixed_line_or_mobile"})
 _SHORT_COST = {
     ShortNumberCost.TOLL_FREE: "free",
     ShortNumberCost.STANDARD_RATE: "normal",
     ShortNumberCost.PREMIUM_RATE: "premium",
 }
 
-# A number inside other text: an optional "+", then digits with the separators people use.
-_CANDIDATE = re.compile(r"\+?[ \t(]*\d[\d \t().\-/]*")
-# The common case: the whole text is one number, with nothing around it.
-_WHOLE = re.compile(r"[ \t]*\+?[ \t(]*\d[\d \t().\-/]*")
-# RFC 3966 local number with a global context: tel:7123-4567;phone-context=+44-20
-_TEL_CONTEXT = re.compile(r"tel:([^;\s]+)[^\s]*?;phone-context=(\+[\d\-.()]+)", re.IGNORECASE)
-_DIGITS_ONLY = re.compile(r"\D")
-_DATE = re.compile(r"\s*\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}\s*")  # 01/02/2024, 2024-02-01
-_DASHES = str.maketrans(
-    {
-        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
-        # Cyrillic and Greek capital and small O look like a Latin O: typed for a zero,
-        # they are read by the same rule (ringcheck.written), never dropped.
-        **dict.fromkeys("\u041e\u039f", "O"),
-        **dict.fromkeys("\u043e\u03bf", "o"),
-    }
-)
 _WITHHELD = re.compile(
     r"\b(withheld|private|unknown|anonymous|restricted|unavailable|hidden|"
     r"no caller ?id|caller ?id blocked|not available|no number|payphone)\b"
 )
 _ANDROID_WITHHELD = frozenset({"-1", "-2", "-3"})
-
-
-class CallbackCost(NamedTuple):
-    """What calling the number back could cost: a band and a sentence."""
-
-    band: str
-    text: str
 
 
 @dataclass  # not frozen: a frozen 20-field dataclass takes ~7 µs to build, per check
@@ -186,64 +144,6 @@ class NumberInfo:
         }
 
 
-def spoken_country(country: str | None, network: Network | None) -> str | None:
-    """Where a number is from as a sentence names it: a network's phrase ("an Inmarsat
-    satellite phone"), never its name as if it were a place; a country as it is."""
-    if network is not None:
-        return network.phrase or network.name
-    return country
-
-
-@cache
-def flag_for(region: str | None) -> str:
-    """The flag emoji for a region code ("GB" -> the UK flag); a globe for networks."""
-    if region == phonemeta.NON_GEO_REGION:
-        return "\U0001f310"
-    if not region or len(region) != 2 or not region.isalpha():
-        return ""
-    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in region.upper())
-
-
-def _normalise(text: str) -> str:
-    """Full-width and other Unicode digits to ASCII; Unicode dashes to '-', O-like
-    letters to O."""
-    if text.isascii():
-        return text
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
-    return "".join(
-        str(d) if (d := unicodedata.decimal(ch, None)) is not None else ch for ch in text
-    )
-
-
-def _pick_candidates(text: str) -> tuple[str | None, list[str]]:
-    """The number in the text to check, and any other numbers in it (in order).
-
-    The first run of digits long enough to be a whole number (``WHOLE_NUMBER_DIGITS``;
-    dates aside) is the one to check, the later ones are the others; with no such run,
-    the run with the most digits (so "Missed call from 159" reads 159).
-    """
-    if _WHOLE.fullmatch(text):
-        return text, []
-    context = _TEL_CONTEXT.search(text)
-    if context is not None and not context.group(1).startswith(("0", "+")):
-        # a local number: the context comes first
-        return context.group(2) + context.group(1), []
-    runs = [m.group() for m in _CANDIDATE.finditer(text)]
-    whole = [
-        run
-        for run in runs
-        if len(_DIGITS_ONLY.sub("", run)) >= WHOLE_NUMBER_DIGITS and not _DATE.fullmatch(run)
-    ]
-    if whole:
-        return whole[0], whole[1:]
-    best, best_count = None, 0
-    for run in runs:
-        count = len(_DIGITS_ONLY.sub("", run))
-        if count > best_count:
-            best, best_count = run, count
-    return best, []
-
-
 def _also_found(others: list[str], first: str | None, home: str, data: Tables) -> tuple[str, ...]:
     """E.164 of the other numbers that read as numbers (each once, not the first)."""
     found: list[str] = []
@@ -280,7 +180,9 @@ def parse_number(
         raise NotAPhoneNumber(
             "too_long", f"That is {len(text)} characters long. Enter just the phone number."
         )
-    clean = _normalise(text).strip()
+    clean = written.normalise(text).strip()
+    if written.ONE_NUMBER.fullmatch(clean):  # one number and nothing else: no letters
+        return _read(text, clean, clean, where, data, brief)
     if written.has_letters(clean):
         return _read_with_letters(text, clean, home, where, data, brief)
     return _read_text(text, clean, home, where, data, brief)
@@ -317,7 +219,7 @@ def _read_text(
     text: str, clean: str, home: str, where: _Home, data: Tables, brief: bool
 ) -> NumberInfo:
     """The number in ``clean`` (``text`` tidied), with any other numbers it holds."""
-    candidate, others = _pick_candidates(clean)
+    candidate, others = written.pick_candidates(clean)
     if candidate is None:
         return _no_digits(text, clean, data)
     info = _read(text, clean, candidate, where, data, brief)
@@ -333,7 +235,7 @@ def _read_with_letters(
     info, reading = written.read_letters(
         clean,
         lambda tidy: _read_text(text, tidy, home, where, data, brief),
-        lambda tidy: _pick_candidates(tidy)[0],
+        lambda tidy: written.pick_candidates(tidy)[0],
     )
     info.read_as = reading
     return info
@@ -343,7 +245,7 @@ def _read(
     text: str, clean: str, candidate: str, where: _Home, data: Tables, brief: bool
 ) -> NumberInfo:
     """The number in ``candidate``, the run of ``clean`` (``text`` tidied) picked to check."""
-    digits = _DIGITS_ONLY.sub("", candidate)
+    digits = written.NOT_DIGIT.sub("", candidate)
     if len(digits) > MAX_DIGITS:
         raise NotAPhoneNumber(
             "too_long",
@@ -374,43 +276,6 @@ def _plain_e164(text: str) -> bool:
     )
 
 
-@dataclass(eq=False, repr=False)
-class _Home:
-    """The user's own region, with what reading a number needs to know about it."""
-
-    region: str
-    code: int
-    rules: phonemeta.CountryRules
-    idd: re.Pattern[str] | None  # its international prefix: 00 in the UK, 011 in the US
-    domestic: frozenset[str]  # regions whose numbers count as domestic
-
-
-@cache
-def _home(home: str) -> _Home:
-    region = (home or "").strip().upper()
-    meta = phonemeta.region_metadata(region)
-    rules = phonemeta.country(meta.country_code) if meta and meta.country_code else None
-    if meta is None or rules is None or meta.country_code is None:
-        raise NotAPhoneNumber(
-            "bad_home_region",
-            f"'{home}' is not a region code ringcheck knows. Use two letters, such as GB or US.",
-        )
-    idd = re.compile(meta.international_prefix) if meta.international_prefix else None
-    domestic = charged_as_domestic(region)  # the home's own words: data/homes.toml
-    return _Home(region, meta.country_code, rules, idd, domestic)
-
-
-def counts_as_home(code: int | None, region: str | None, home: str) -> bool:
-    """Whether a number (calling code, region) is domestic for ``home``: the same rule
-    as ``NumberInfo.domestic``, for another home (a claimed organisation's country).
-
-    >>> counts_as_home(44, "JE", "GB"), counts_as_home(1, "JM", "US")
-    (True, False)
-    """
-    place = _home(home)
-    return code == place.code and region in place.domestic
-
-
 def _no_digits(text: str, clean: str, data: Tables) -> NumberInfo:
     if not clean:
         raise NotAPhoneNumber("empty", "Enter the number that called you.")
@@ -423,21 +288,10 @@ def _no_digits(text: str, clean: str, data: Tables) -> NumberInfo:
     )
 
 
-def _split_country_code(digits: str) -> tuple[int, str] | None:
-    """(calling code, the rest); None when no code fits. No code starts with 0."""
-    if digits.startswith("0"):
-        return None
-    codes = phonemeta.calling_codes()
-    for size in (1, 2, 3):
-        if len(digits) >= size and int(digits[:size]) in codes:
-            return int(digits[:size]), digits[size:]
-    return None
-
-
 def _international(
     text: str, digits: str, written_as: str, home: _Home, data: Tables, brief: bool
 ) -> NumberInfo:
-    split = _split_country_code(digits)
+    split = phonemeta.split_country_code(digits)
     if split is None:
         shown = digits[:3] or "nothing"
         if digits.startswith("0"):
@@ -463,7 +317,7 @@ def _international(
             "too_short", f"+{code} {nsn} is too short to be a phone number{where}."
         )
     rules = phonemeta.country(code)
-    assert rules is not None  # every code _split_country_code returns has rules
+    assert rules is not None  # every code split_country_code returns has rules
     found = rules.classify(nsn)
     prefix = rules.national_prefix
     if found[1] is None and prefix and nsn.startswith(prefix):
@@ -476,19 +330,22 @@ def _international(
 
 def _national(text: str, digits: str, home: _Home, data: Tables, brief: bool) -> NumberInfo:
     rules = home.rules
-    whole = rules.classify(digits)
     prefix = rules.national_prefix
     if prefix and digits.startswith(prefix) and len(digits) > len(prefix) + 3:
         nsn = digits[len(prefix) :]
         found = rules.classify(nsn)
-        if found[1] is not None or whole[1] is None:
+        # Read without the trunk prefix unless only the digits as typed are valid (the
+        # whole digits are classified only then: most national numbers are valid).
+        if found[1] is not None or (whole := rules.classify(digits))[1] is None:
             return _describe(text, rules, nsn, found, "national", home, data, brief)
+    else:
+        whole = rules.classify(digits)
     short = _short_code(text, digits, home, data)
     if short is not None:
         return short
     if whole[1] is not None:
         return _describe(text, rules, digits, whole, "bare", home, data, brief)
-    split = _split_country_code(digits)
+    split = phonemeta.split_country_code(digits)
     if split is not None and len(digits) >= 8:
         other = phonemeta.country(split[0])
         if other is not None and (elsewhere := other.classify(split[1]))[1] is not None:
@@ -590,9 +447,9 @@ def _describe(
         # its area code or prefix says where it claims to be, if anywhere.
         region = phonemeta.region_by_prefix(code, nsn)
     drama = data.fictional(code, nsn) if code in data.fiction_codes else None
-    found_at = destination(code, region, digits, kind, home, data)
-    line_type, country, domestic, band, uk_range, network, high_risk, shared_with = found_at[:8]
-    foreign, region = found_at[8], found_at[9]
+    line_type, country, domestic, band, uk_range, network, high_risk, shared, foreign, region = (
+        destination(code, region, digits, kind, home, data)
+    )
     if brief:
         international, national = rules.format_international(nsn), None
         location = carrier = None
@@ -600,133 +457,29 @@ def _describe(
         international, national = rules.formats(nsn)
         location = phonemeta.place(digits) or country
         carrier = phonemeta.carrier(digits) if valid and line_type in _CARRIER_TYPES else None
+    # The JSON block's fields by position, in NumberInfo's order (every number checked
+    # builds one: keywords cost about a microsecond more), the rules' facts by name.
     return NumberInfo(
-        input=text,
-        e164=f"+{digits}",
-        international_format=international,
-        national_format=national,
-        country_code=code,
-        region=region,
-        country=country,
-        location=location,
-        line_type=line_type,
-        carrier=carrier,
-        valid=valid,
-        domestic=domestic,
-        written_as=written_as,
-        callback_cost=_cost(band, data, foreign.cost_note if foreign else ""),
-        flag=flag_for(region),
+        text,  # input
+        f"+{digits}",  # e164
+        international,  # international_format
+        national,  # national_format
+        code,  # country_code
+        region,
+        country,
+        location,
+        line_type,
+        carrier,
+        valid,
+        domestic,
+        written_as,
+        _cost(band, data, foreign.cost_note if foreign else ""),  # callback_cost
+        flag_for(region),  # flag
         uk_range=uk_range,
         foreign_range=foreign,
         network=network,
         drama=drama,
         high_risk=high_risk,
-        shared_with=shared_with,
+        shared_with=shared,
         wrong_length=None if valid or drama else rules.length_problem(nsn),
     )
-
-
-# What a number's calling code, region and first digits say about calling it back:
-# (line type, country, domestic, cost band, UK range, network, high risk, shared with,
-# foreign range, region). A plain tuple: this runs for every number checked, and a named
-# one costs ~1 µs more.
-Destination = tuple[
-    str,
-    str | None,
-    bool,
-    str,
-    UkRange | None,
-    Network | None,
-    HighRisk | None,
-    str | None,
-    ForeignRange | None,
-    str | None,
-]
-
-
-def destination(
-    code: int, region: str | None, digits: str, kind: str | None, home: _Home, data: Tables
-) -> Destination:
-    """The facts of a number (E.164 ``digits``, in ``region``) that its prefixes decide:
-    UK and foreign ranges, networks, high-risk destinations, whether it is domestic, and
-    the region itself where phonenumbers' is not where the number is (see
-    ``_PLACE_LINE_TYPES``). ``kind`` is phonenumbers' line type, or None for a number
-    that isn't valid (or isn't known to be: ``ringcheck.bulk`` groups many numbers by
-    their prefixes and asks this once a group).
-    """
-    line_type = kind or "unknown"
-    uk_range = foreign = None
-    known = kind is not None  # the line type is known (phonenumbers', or its prefix's)
-    unsure = False  # only the whole number tells whether it is a costly range
-    if code == 44:
-        uk_range = data.uk_ranges.longest("0" + digits[2:])
-        if uk_range is not None:
-            line_type = uk_range.line_type
-            if region in CROWN_DEPENDENCIES and line_type not in _PLACE_LINE_TYPES:
-                region = phonemeta.main_region(code)
-    else:
-        foreign = data.foreign_ranges.longest(digits)
-        costly = phonemeta.cost_prefixes().longest(digits) if foreign is None else None
-        if foreign is not None:
-            line_type = foreign.line_type
-        elif costly == "maybe":
-            unsure = not known
-        elif costly is not None:
-            line_type, known = costly, True
-    network = data.networks.longest(digits) if region == phonemeta.NON_GEO_REGION else None
-    if network is not None:
-        line_type = _NETWORK_LINE_TYPES.get(network.kind, line_type)
-    domestic = code == home.code and region in home.domestic
-    shared_with = None
-    main = MAIN_COUNTRIES.get(code)
-    if main is not None and region is not None and not domestic and region not in main[0]:
-        shared_with = main[1]
-    high_risk = None if domestic else data.high_risk.longest(digits)
-    band = _cost_band(known, domestic, line_type, region, uk_range or foreign)
-    if network is not None:
-        band = network.cost_band
-    elif not domestic:
-        band = _ABROAD_COST.get(band) or (
-            "unknown" if unsure else "international_high" if high_risk else "international"
-        )
-    if network is not None:
-        country: str | None = network.name
-    else:
-        country = phonemeta.country_names().get(region) if region else None
-    return (
-        *(line_type, country, domestic, band, uk_range, network, high_risk, shared_with),
-        foreign,
-        region,
-    )
-
-
-def _cost(band: str, data: Tables, note: str = "", wording: str | None = None) -> CallbackCost:
-    """The call-back cost of a band, with a range's own cost fact (``note``) after it, or
-    the sentence ``wording`` names instead of the band's; one shared, immutable value each.
-    """
-    key = (band, note, wording)
-    found = data.callback_costs.get(key)
-    if found is None:
-        text = data.wording.cost_instead[wording] if wording else data.wording.cost[band]
-        found = CallbackCost(band, f"{text} {note}" if note else text)
-        data.callback_costs[key] = found
-    return cast(CallbackCost, found)
-
-
-def _cost_band(
-    valid: bool,
-    domestic: bool,
-    line_type: str,
-    region: str | None,
-    row: UkRange | ForeignRange | None,
-) -> str:
-    """What calling the number costs from its own country (``destination`` then prices
-    it from abroad): a range table's band, else by phonenumbers' line type."""
-    if domestic and region in CROWN_DEPENDENCIES and line_type == "mobile":
-        # Their networks charge more to reach, so plans often leave them out (domain.md).
-        return "outside_plan"
-    if row is not None:
-        return row.cost_band
-    if not valid:
-        return "unknown"
-    return _DOMESTIC_COST.get(line_type, "normal")

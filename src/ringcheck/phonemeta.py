@@ -87,9 +87,15 @@ class RegionRules:
 
     def line_type(self, nsn: str) -> str | None:
         """The ringcheck line type of a national number, or None when it is not valid here."""
-        if self.general is None or self.types is None or not self.general.matches(nsn):
+        general, types = self.general, self.types
+        if general is None or types is None:
             return None
-        match = self.types.fullmatch(nsn)
+        # general.matches(nsn), inlined: this runs for every number checked
+        if general.lengths and len(nsn) not in general.lengths:
+            return None
+        if general.pattern.fullmatch(nsn) is None:
+            return None
+        match = types.fullmatch(nsn)
         if match is None or match.lastgroup is None:
             return None
         kind = self.kinds[match.lastgroup]
@@ -156,7 +162,13 @@ def _template(text: str, offset: int) -> _Template:
 
 
 def _expand(match: re.Match[str], template: _Template) -> str:
+    """The template filled in from the match, a group that took no part read as ''."""
     text, groups = template
+    if len(groups) > 1:  # one call for all the groups (a tuple), the common case
+        values = match.group(*groups)
+        if None in values:
+            values = tuple(value or "" for value in values)
+        return text.format(*values)
     return text.format(*[match.group(g) or "" for g in groups])
 
 
@@ -251,13 +263,15 @@ class CountryRules:
     def formats(self, nsn: str) -> tuple[str, str]:
         """(international, national) formats, as phonenumbers' ``format_number`` gives them."""
         national = intl = nsn
-        match = self.national_formats.match(nsn)
+        formats = self.national_formats
+        match = formats.pattern.fullmatch(nsn) if formats.pattern is not None else None
         if match is not None and match.lastgroup is not None:
-            national = _expand(match, self.national_formats.national[match.lastgroup])
-        if self.international_formats is not self.national_formats:
-            match = self.international_formats.match(nsn)
+            national = _expand(match, formats.national[match.lastgroup])
+        if self.international_formats is not formats:
+            formats = self.international_formats
+            match = formats.pattern.fullmatch(nsn) if formats.pattern is not None else None
         if match is not None and match.lastgroup is not None:
-            intl = _expand(match, self.international_formats.international[match.lastgroup])
+            intl = _expand(match, formats.international[match.lastgroup])
         return f"+{self.code} {intl}", national
 
     def format_international(self, nsn: str) -> str:
@@ -276,6 +290,29 @@ class CountryRules:
 def calling_codes() -> frozenset[int]:
     """Every calling code phonenumbers knows."""
     return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+def split_country_code(digits: str) -> tuple[int, str] | None:
+    """(calling code, the rest) of E.164 digits; None when no code fits. No code starts
+    with 0.
+
+    >>> split_country_code("447400123456"), split_country_code("0044")
+    ((44, '7400123456'), None)
+    """
+    if digits.startswith("0"):
+        return None
+    codes = _calling_codes()
+    for size in (1, 2, 3):
+        code = codes.get(digits[:size]) if len(digits) >= size else None
+        if code is not None:
+            return code, digits[size:]
+    return None
+
+
+@cache
+def _calling_codes() -> dict[str, int]:
+    """Every calling code by its digits ("44" -> 44): one look-up, no int() of the text."""
+    return {str(code): code for code in calling_codes()}
 
 
 def _metadata(code: int, region: str) -> PhoneMetadata | None:
@@ -355,6 +392,7 @@ def _countries() -> tuple[dict[str, str], dict[str, str]]:
     return names, in_sentence
 
 
+@cache  # asked for every number checked: a cached call costs less than the indexing
 def country_names() -> dict[str, str]:
     """Region code -> English country name."""
     return _countries()[0]

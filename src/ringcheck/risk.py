@@ -1,6 +1,7 @@
 """Rules: what a number and the story of the call add up to.
 
-Pure functions, no I/O: ``NumberInfo`` + ``CallContext`` -> ``Verdict``. Each rule adds a
+Pure functions, no I/O: ``NumberInfo`` + ``CallContext`` -> ``Verdict`` (those shapes
+are ``ringcheck.verdicts``'). Each rule adds a
 reason whose points come from ``data/points.csv``; the score is their sum clipped to
 0-100 and the level follows DESIGN.md's bands. The checker never says "safe": it can
 lower concern, not vouch for a caller.
@@ -11,127 +12,41 @@ from __future__ import annotations
 import datetime as dt
 import string
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ringcheck import phonemeta
 from ringcheck.datatables import Headline, Tables
-from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo, counts_as_home, spoken_country
+from ringcheck.numbers import CROWN_DEPENDENCIES, NumberInfo, counts_as_home
 from ringcheck.phonemeta import in_sentence
 from ringcheck.ringtime import MAX_RANG_SECONDS as MAX_RANG_SECONDS
-from ringcheck.ringtime import RANG_RANGE
 from ringcheck.ringtime import BadContext as BadContext
 from ringcheck.ringtime import ring_seconds as ring_seconds
 from ringcheck.settings import Settings
+from ringcheck.verdicts import BANDS
+
+# The result's shapes have their own module; their names stay importable from here.
+from ringcheck.verdicts import LEVELS as LEVELS
+from ringcheck.verdicts import MAX_VOICEMAIL_NUMBER_CHARS as MAX_VOICEMAIL_NUMBER_CHARS
+from ringcheck.verdicts import NO_CONTEXT as NO_CONTEXT
+from ringcheck.verdicts import Advice as Advice
+from ringcheck.verdicts import CallContext as CallContext
+from ringcheck.verdicts import Level as Level
+from ringcheck.verdicts import Reason as Reason
+from ringcheck.verdicts import Verdict as Verdict
+from ringcheck.verdicts import at_least as at_least
+from ringcheck.verdicts import level_for as level_for
 
 if TYPE_CHECKING:  # the catalogue loads only when a caller was named
     from ringcheck.community import Signal
     from ringcheck.organisations import Catalogue, Organisation
 
-LEVELS = ("low", "caution", "high", "very_high")
-_BANDS = ((75, "very_high"), (50, "high"), (25, "caution"), (0, "low"))
 COSTLY_NETWORKS = frozenset({"satellite", "global_network", "international_premium"})
-# "Odd hours": calls from 23:00 up to (not including) 07:00 local time.
-NIGHT_START, NIGHT_END = dt.time(23, 0), dt.time(7, 0)
-
-
-MAX_VOICEMAIL_NUMBER_CHARS = 60
-
-
-@dataclass(frozen=True)
-class CallContext:
-    """What the person can tell us about the call itself. Every field is optional."""
-
-    claimed: str | None = None
-    rang_seconds: float | None = None
-    voicemail: bool | None = None
-    expected_abroad: bool | None = None
-    recorded_message: bool | None = None
-    times_called: int | None = None
-    similar_numbers: int | None = None
-    called_at: dt.time | None = None
-    # The number a voicemail (or the caller) asked you to ring, as given; ``check()``
-    # reads it with the number classifier and sets ``voicemail_premium``.
-    voicemail_number: str | None = None
-    voicemail_premium: bool | None = None
-
-    def __post_init__(self) -> None:
-        if self.rang_seconds is not None and not 0 <= self.rang_seconds <= MAX_RANG_SECONDS:
-            raise BadContext("bad_rang", RANG_RANGE)
-        if self.times_called is not None and not 1 <= self.times_called <= 100_000:
-            raise BadContext("bad_times", "The number of calls must be between 1 and 100000.")
-        if self.similar_numbers is not None and not 0 <= self.similar_numbers <= 100_000:
-            raise BadContext("bad_similar", "Similar numbers must be between 0 and 100000.")
-        if self.claimed is not None and len(self.claimed) > 200:
-            raise BadContext("bad_claimed", "Who they said they were: 200 characters at most.")
-        if self.voicemail_number and len(self.voicemail_number) > MAX_VOICEMAIL_NUMBER_CHARS:
-            raise BadContext(
-                "bad_voicemail_number",
-                f"The number the voicemail gave: {MAX_VOICEMAIL_NUMBER_CHARS} characters at most.",
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``context`` block of the result contract."""
-        return {
-            "claimed": self.claimed,
-            "rang_seconds": self.rang_seconds,
-            "voicemail": self.voicemail,
-            "expected_abroad": self.expected_abroad,
-            "recorded_message": self.recorded_message,
-            "times_called": self.times_called,
-            "similar_numbers": self.similar_numbers,
-            "called_at": self.called_at.isoformat(timespec="minutes") if self.called_at else None,
-            "voicemail_number": self.voicemail_number,
-        }
-
-
-class Reason(NamedTuple):
-    code: str
-    points: int
-    text: str
-
-
-class Advice(NamedTuple):
-    code: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Level, score, headline, reasons (strongest first) and advice (in order)."""
-
-    level: str
-    score: int
-    headline: str
-    reasons: tuple[Reason, ...]
-    advice: tuple[Advice, ...]
-    organisation: Organisation | None = None
-
-    def has(self, code: str) -> bool:
-        return any(r.code == code for r in self.reasons)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``verdict`` block of the result contract."""
-        return {
-            "level": self.level,
-            "score": self.score,
-            "headline": self.headline,
-            "reasons": [{"code": r.code, "points": r.points, "text": r.text} for r in self.reasons],
-            "advice": [{"code": a.code, "text": a.text} for a in self.advice],
-        }
-
-
-def level_for(score: int) -> str:
-    """DESIGN.md's bands: low < 25 <= caution < 50 <= high < 75 <= very_high."""
-    return next(level for floor, level in _BANDS if score >= floor)
-
-
-NO_CONTEXT = CallContext()
-
-
-def at_least(level: str, floor: str) -> bool:
-    return LEVELS.index(level) >= LEVELS.index(floor)
+# "Odd hours": calls from ``night_start`` up to (not including) ``night_end`` local time,
+# declared in settings (23:00 and 07:00 unless the user set others). These are the
+# defaults, for callers that mark a call as "at night" without settings at hand.
+_DEFAULTS = Settings()
+NIGHT_START, NIGHT_END = dt.time(_DEFAULTS.night_start), dt.time(_DEFAULTS.night_end)
 
 
 class NumberFacts(NamedTuple):
@@ -162,23 +77,26 @@ class NumberFacts(NamedTuple):
 
 def number_facts(info: NumberInfo, settings: Settings) -> NumberFacts:
     """The facts of ``info`` that the rules use."""
+    # Positional, in NumberFacts' order, and spoken_country() inlined: this runs for every
+    # number checked, and keywords cost about a microsecond more.
+    network, e164, uk_range = info.network, info.e164, info.uk_range
     return NumberFacts(
-        withheld=info.withheld,
-        trusted=info.e164 is not None and info.e164 in settings.trusted,
-        domestic=info.domestic,
-        valid=info.valid,
-        country=spoken_country(info.country, info.network),
-        country_code=info.country_code,
-        region=info.region,
-        line_type=info.line_type,
-        uk_reason=info.uk_range.reason if info.uk_range else None,
-        costly_network=info.network is not None and info.network.kind in COSTLY_NETWORKS,
-        high_risk=info.high_risk.destination if info.high_risk else None,
-        shared_with=info.shared_with,
-        fictional=info.drama is not None,
-        wrong_length=info.wrong_length,
-        inbound_only=info.inbound.number if info.inbound else None,
-        cost_band=info.callback_cost.band,
+        info.withheld,
+        e164 is not None and e164 in settings.trusted,  # trusted
+        info.domestic,
+        info.valid,
+        info.country if network is None else network.phrase or network.name,  # spoken
+        info.country_code,
+        info.region,
+        info.line_type,
+        uk_range.reason if uk_range else None,
+        network is not None and network.kind in COSTLY_NETWORKS,
+        info.high_risk.destination if info.high_risk else None,
+        info.shared_with,
+        info.drama is not None,  # fictional
+        info.wrong_length,
+        info.inbound.number if info.inbound else None,  # inbound_only
+        info.callback_cost.band,
     )
 
 
@@ -333,8 +251,29 @@ def _context_reasons(
         yield "repeated_attempts", {"times": times}
     if ctx.similar_numbers:
         yield "rotating_numbers", {"similar": ctx.similar_numbers + 1}
-    if ctx.called_at is not None and (ctx.called_at >= NIGHT_START or ctx.called_at < NIGHT_END):
-        yield "odd_hours", {}
+    if ctx.called_at is not None and at_night(ctx.called_at, settings):
+        yield (
+            "odd_hours",
+            {
+                "night_from": _clock(settings.night_start),
+                "night_to": _clock(settings.night_end),
+            },
+        )
+
+
+def at_night(moment: dt.time, settings: Settings) -> bool:
+    """Whether a call at ``moment`` (local time) came at night, as the settings say (the
+    night always spans midnight: ``night_start`` is 18-23, ``night_end`` 3-9).
+
+    >>> at_night(dt.time(23, 30), Settings()), at_night(dt.time(7, 0), Settings())
+    (True, False)
+    """
+    return moment >= dt.time(settings.night_start) or moment < dt.time(settings.night_end)
+
+
+def _clock(hour: int) -> str:
+    """An hour the way people say it: 23 -> '11pm', 7 -> '7am'."""
+    return f"{(hour - 1) % 12 + 1}{'am' if hour < 12 else 'pm'}"
 
 
 def with_article(country: str) -> str:
@@ -379,8 +318,10 @@ def assess(
     data: Tables,
     catalogue: Catalogue | None,
     community: Signal | None = None,
+    live: Reason | None = None,
 ) -> tuple[list[Reason], int, str, Organisation | None, dict[str, Any]]:
-    """Reasons (strongest first), clipped score, level, claimed organisation, text values."""
+    """Reasons (strongest first), clipped score, level, claimed organisation, text values;
+    ``live`` is the reason a published live campaign gives (``ringcheck.campaign``)."""
     org = catalogue.match(context.claimed) if catalogue is not None else None
     own, own_params = _number_part(facts, data)
     reasons = list(own)
@@ -395,7 +336,9 @@ def assess(
     score = max(0, min(100, sum(r.points for r in reasons)))
     if community is not None and community.reporters:
         reasons.append(_community_reason(community, score, data))
-        score = max(0, min(100, sum(r.points for r in reasons)))
+    if live is not None:
+        reasons.append(live)
+    score = max(0, min(100, sum(r.points for r in reasons)))
     reasons.sort(key=lambda r: -r.points)
     return reasons, score, level_for(score), org, params
 
@@ -453,7 +396,7 @@ def _community_reason(signal: Signal, base: int, data: Tables) -> Reason:
 
 def _band(score: int) -> tuple[int, int]:
     """The lowest and highest score (0-100) with the same level as ``score``."""
-    floors = sorted(floor for floor, _ in _BANDS)
+    floors = sorted(floor for floor, _ in BANDS)
     low = max(f for f in floors if f <= max(score, 0))
     higher = [f for f in floors if f > low]
     return low, (higher[0] - 1 if higher else 100)
@@ -462,8 +405,9 @@ def _band(score: int) -> tuple[int, int]:
 # Reasons that say the call may be genuine: then there is one path, to check who it was
 # before calling back (and how), never also "don't call back", block or report.
 GENUINE_SIGNS = frozenset({"expected_contact", "voicemail_left", "claimed_person"})
-# ...unless the call wants a premium call-back: that is the scam itself.
-_NOT_GENUINE = frozenset({"voicemail_premium_callback", "trusted_number"})
+# ...unless the call wants a premium call-back (the scam itself), or the number is in a
+# scam campaign running now (the call was one of hundreds).
+_NOT_GENUINE = frozenset({"voicemail_premium_callback", "trusted_number", "live_campaign"})
 
 
 def may_be_genuine(codes: frozenset[str] | set[str]) -> bool:

@@ -1,4 +1,9 @@
-"""ringcheck's settings: one table of (name, default, help), read by every face.
+"""ringcheck's settings: one declaration per setting (default, help, parser; the
+environment variable follows from the name), read by every face.
+
+Each setting is declared once, as a field of ``Settings`` (``declare``); ``SETTINGS``,
+the table ``ringcheck config``, ``serve`` and the docs test read, is derived from those
+fields, so a default can't be written twice.
 
 Values come, lowest first, from the defaults below, the user's config file, environment
 variables ``RINGCHECK_<NAME>``, and command-line options. The config file (TOML) is
@@ -6,7 +11,7 @@ variables ``RINGCHECK_<NAME>``, and command-line options. The config file (TOML)
 ``~/.config/ringcheck/config.toml``::
 
     home = "GB"                 # your own country, as a two-letter code
-    one_ring_seconds = 6        # calls this short or shorter count as "one ring"
+    one_ring_seconds = 5        # calls this short or shorter count as "one ring"
     high_risk = ["+1 473", "+996"]   # extra codes or +1 area codes to treat as high risk
     trusted = ["+33 6 12 34 56 78"]  # numbers you know and trust
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, NamedTuple
 
 import phonenumbers
@@ -91,142 +96,31 @@ def _environment(text: str) -> str:
     return value
 
 
+_night_start = _bounded(18, 23, "the hour night starts")
+_night_end = _bounded(3, 9, "the hour night ends")
+_callees = _bounded(2, 1_000_000, "the number of people")
+_hours = _bounded(1, 24 * 30, "hours")
+_minutes = _bounded(1, 525_600, "minutes")
+
+
 def _level(text: str) -> str:
+    from ringcheck.risk import LEVELS  # risk reads Settings: imported when first parsing
+
     value = text.strip().lower().replace("-", "_").replace(" ", "_")
-    if value not in ("low", "caution", "high", "very_high"):
-        raise ValueError("use low, caution, high or very_high")
+    if value not in LEVELS:
+        raise ValueError("use " + ", ".join(LEVELS[:-1]) + " or " + LEVELS[-1])
+    return value
+
+
+def _callback_action(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("block", "warn", "allow"):
+        raise ValueError("use block, warn or allow")
     return value
 
 
 def _list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("home", "GB", "Your own country as a two-letter code (GB, US, …).", _region),
-    Setting(
-        "one_ring_seconds",
-        6.0,
-        "A call that rang this many seconds or fewer counts as a 'one ring' call.",
-        _seconds,
-    ),
-    Setting(
-        "repeat_calls",
-        3,
-        "How many calls from one number count as repeated attempts.",
-        _count,
-    ),
-    Setting(
-        "high_risk",
-        (),
-        "Extra calling codes or +1 area codes to treat as high risk (comma-separated).",
-        _list,
-    ),
-    Setting("trusted", (), "Numbers you trust (comma-separated).", _list),
-    Setting("host", "127.0.0.1", "Address the web server listens on.", _host),
-    Setting("port", 8000, "Port the web server listens on.", _port),
-    Setting("workers", 1, "Web server worker processes.", _workers),
-    Setting(
-        "rate_per_minute",
-        120,
-        "API and form requests each client may make a minute (token bucket refill).",
-        _positive,
-    ),
-    Setting("rate_burst", 40, "Requests a client may make at once before limiting.", _positive),
-    Setting(
-        "redis_url",
-        "",
-        "Redis URL (redis://127.0.0.1:6379/0) so several workers share one rate limit.",
-    ),
-    Setting(
-        "database_url",
-        "",
-        "Database for community reports: empty for a SQLite file in your data directory, "
-        "or postgresql+psycopg://user@host/db for several workers.",
-    ),
-    Setting(
-        "report_half_life_days",
-        120,
-        "Community reports count half as much after this many days.",
-        _days,
-    ),
-    Setting(
-        "reports_per_hour",
-        10,
-        "Reports one person may make in an hour.",
-        _per_hour,
-    ),
-    Setting(
-        "comment_retention_days",
-        365,
-        "Report comments older than this are removed by 'ringcheck db purge' (counts stay).",
-        _days,
-    ),
-    Setting(
-        "community_cache_seconds",
-        30,
-        "How long a web worker reuses a number's community summary (0: always ask the database).",
-        _cache_seconds,
-    ),
-    Setting(
-        "triage_max_upload_mb",
-        10,
-        "Largest call log the web page and API accept, in megabytes.",
-        _megabytes,
-    ),
-    Setting(
-        "scan_allowlist",
-        (),
-        "Caller numbers or ranges 'ringcheck scan' never flags, such as your flash-call "
-        "verification providers' ranges (comma-separated, E.164 prefixes).",
-        _list,
-    ),
-    Setting(
-        "scan_spark_master",
-        "",
-        "Spark master URL for 'ringcheck scan --engine spark' (spark://host:7077, yarn, "
-        "k8s://https://host:443); empty: Spark on this machine.",
-    ),
-    Setting(
-        "lookup_block_at",
-        "very_high",
-        "Phone-system lookups answer 'block' from this level up (low, caution, high, very_high).",
-        _level,
-    ),
-    Setting(
-        "lookup_warn_at",
-        "caution",
-        "Phone-system lookups answer 'warn' from this level up, below lookup_block_at.",
-        _level,
-    ),
-    Setting(
-        "environment",
-        "development",
-        "development or production; production refuses placeholder secrets.",
-        _environment,
-    ),
-    Setting(
-        "secret_key",
-        "",
-        "Secret for signing form tokens. Environment only; required in production.",
-        secret=True,
-    ),
-    Setting(
-        "admin_token",
-        "",
-        "Token for moderation routes (Authorization: Bearer …). Environment only; "
-        "required in production.",
-        secret=True,
-    ),
-    Setting(
-        "reporter_salt",
-        "",
-        "Secret mixed into reporter keys (an HMAC of the client address). Environment only; "
-        "required in production; in development one is kept in the database.",
-        secret=True,
-    ),
-)
-_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def default_config_path(env: Mapping[str, str] | None = None) -> str:
@@ -245,35 +139,163 @@ def default_sqlite_path(env: Mapping[str, str] | None = None) -> str:
     return os.path.join(base, "ringcheck", "ringcheck.db")
 
 
+def declare(
+    default: Any, help: str, parse: Callable[[str], Any] = str, *, secret: bool = False
+) -> Any:
+    """A setting's one declaration, as a ``Settings`` field: its default, its help text,
+    how to read it from text, and whether it is a secret (environment only, never shown).
+
+    ``SETTINGS``, the config file, the environment variables, ``ringcheck config`` and the
+    README's settings table all read these; nothing else holds a default.
+    """
+    meta = {"help": help, "parse": parse, "secret": secret}
+    return field(default=default, repr=not secret, metadata=meta)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings. ``Settings()`` gives the built-in defaults."""
 
-    home: str = "GB"
-    one_ring_seconds: float = 6.0
-    repeat_calls: int = 3
-    high_risk: tuple[str, ...] = ()
-    trusted: tuple[str, ...] = ()
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    rate_per_minute: int = 120
-    rate_burst: int = 40
-    redis_url: str = ""
-    database_url: str = ""
-    report_half_life_days: int = 120
-    reports_per_hour: int = 10
-    comment_retention_days: int = 365
-    community_cache_seconds: int = 30
-    triage_max_upload_mb: int = 10
-    scan_allowlist: tuple[str, ...] = ()
-    scan_spark_master: str = ""
-    lookup_block_at: str = "very_high"
-    lookup_warn_at: str = "caution"
-    environment: str = "development"
-    secret_key: str = field(default="", repr=False)
-    admin_token: str = field(default="", repr=False)
-    reporter_salt: str = field(default="", repr=False)
+    home: str = declare("GB", "Your own country as a two-letter code (GB, US, …).", _region)
+    # Research on call records puts Wangiri rings "under ~5 s" (shared/domain.md); the
+    # checker and the operator scan both use this one value.
+    one_ring_seconds: float = declare(
+        5.0,
+        "A call that rang this many seconds or fewer counts as a 'one ring' call (for "
+        "'ringcheck check', triage and 'ringcheck scan').",
+        _seconds,
+    )
+    repeat_calls: int = declare(
+        3, "How many calls from one number count as repeated attempts.", _count
+    )
+    night_start: int = declare(
+        23, "Calls from this hour (local time, 18 to 23) count as at night.", _night_start
+    )
+    night_end: int = declare(
+        7, "Calls before this hour (local time, 3 to 9) count as at night.", _night_end
+    )
+    high_risk: tuple[str, ...] = declare(
+        (),
+        "Extra calling codes or +1 area codes to treat as high risk (comma-separated).",
+        _list,
+    )
+    trusted: tuple[str, ...] = declare((), "Numbers you trust (comma-separated).", _list)
+    host: str = declare("127.0.0.1", "Address the web server listens on.", _host)
+    port: int = declare(8000, "Port the web server listens on.", _port)
+    workers: int = declare(1, "Web server worker processes.", _workers)
+    rate_per_minute: int = declare(
+        120,
+        "API and form requests each client may make a minute (token bucket refill).",
+        _positive,
+    )
+    rate_burst: int = declare(40, "Requests a client may make at once before limiting.", _positive)
+    redis_url: str = declare(
+        "", "Redis URL (redis://127.0.0.1:6379/0) so several workers share one rate limit."
+    )
+    database_url: str = declare(
+        "",
+        "Database for community reports: empty for a SQLite file in your data directory, "
+        "or postgresql+psycopg://user@host/db for several workers.",
+    )
+    report_half_life_days: int = declare(
+        120, "Community reports count half as much after this many days.", _days
+    )
+    reports_per_hour: int = declare(10, "Reports one person may make in an hour.", _per_hour)
+    comment_retention_days: int = declare(
+        365,
+        "Report comments older than this are removed by 'ringcheck db purge' (counts stay).",
+        _days,
+    )
+    community_cache_seconds: int = declare(
+        30,
+        "How long a web worker reuses a number's community summary (0: always ask the database).",
+        _cache_seconds,
+    )
+    triage_max_upload_mb: int = declare(
+        10, "Largest call log the web page and API accept, in megabytes.", _megabytes
+    )
+    scan_allowlist: tuple[str, ...] = declare(
+        (),
+        "Caller numbers or ranges 'ringcheck scan' never flags, such as your flash-call "
+        "verification providers' ranges (comma-separated, E.164 prefixes).",
+        _list,
+    )
+    scan_min_callees: int = declare(
+        30, "'ringcheck scan' looks at a caller number once it rang this many people.", _callees
+    )
+    scan_min_range_callees: int = declare(
+        100,
+        "'ringcheck scan' looks at a caller range (the last 2 or 3 digits left out) once "
+        "it rang this many people from at least 2 of its numbers.",
+        _callees,
+    )
+    scan_callback_hours: int = declare(
+        72,
+        "'ringcheck scan' counts a call back to a caller made within this many hours of "
+        "being rung.",
+        _hours,
+    )
+    scan_spark_master: str = declare(
+        "",
+        "Spark master URL for 'ringcheck scan --engine spark' (spark://host:7077, yarn, "
+        "k8s://https://host:443); empty: Spark on this machine.",
+    )
+    live_publish_level: str = declare(
+        "high",
+        "'ringcheck scan --follow --publish' and the events API publish campaigns from this "
+        "level up, for phone-system lookups to block (caution, high, very_high).",
+        _level,
+    )
+    live_quiet_minutes: int = declare(
+        60,
+        "A published live campaign stops blocking this many minutes after its last call.",
+        _minutes,
+    )
+    lookup_block_at: str = declare(
+        "very_high",
+        "Phone-system lookups answer 'block' from this level up (low, caution, high, very_high).",
+        _level,
+    )
+    lookup_warn_at: str = declare(
+        "caution",
+        "Phone-system lookups answer 'warn' from this level up, below lookup_block_at.",
+        _level,
+    )
+    callback_action: str = declare(
+        "warn",
+        "What call-back lookups (?direction=out) answer for a number in a live scam "
+        "campaign: block, warn or allow.",
+        _callback_action,
+    )
+    environment: str = declare(
+        "development",
+        "development or production; production refuses placeholder secrets.",
+        _environment,
+    )
+    secret_key: str = declare(
+        "",
+        "Secret for signing form tokens. Environment only; required in production.",
+        secret=True,
+    )
+    admin_token: str = declare(
+        "",
+        "Token for moderation routes (Authorization: Bearer …). Environment only; "
+        "required in production.",
+        secret=True,
+    )
+    reporter_salt: str = declare(
+        "",
+        "Secret mixed into reporter keys (an HMAC of the client address). Environment only; "
+        "required in production; in development one is kept in the database.",
+        secret=True,
+    )
+    live_events_token: str = declare(
+        "",
+        "Token a SIP proxy sends to POST call events to /api/v1/events (Authorization: "
+        "Bearer …); set, the server runs the live detector on them. Environment only.",
+        secret=True,
+    )
+    # Where the values came from (not a setting: no declaration).
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     def updated(self, values: Mapping[str, Any], origin: str) -> Settings:
@@ -289,6 +311,14 @@ class Settings:
                 )
             changes[name] = _coerce(setting, raw, origin)
         return replace(self, sources=(*self.sources, origin), **changes)
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f.name, f.default, f.metadata["help"], f.metadata["parse"], f.metadata["secret"])
+    for f in fields(Settings)
+    if "help" in f.metadata
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def _coerce(setting: Setting, raw: Any, origin: str) -> Any:

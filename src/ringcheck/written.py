@@ -13,6 +13,9 @@ text first, written once for every face (CLI, web page, API, call logs):
   a word in capitals (``0800 FLOWERS``) or joined to the digits with a hyphen or nothing
   (``1-800-flowers``), and only when the digits alone don't make a number but the
   reading does. Ordinary words around a number ("+44 20 7946 0000 Mum") stay words.
+- **Text around the number** (``pick_candidates``): the first run of digits long
+  enough to be a whole number is the one to check ("Missed call from +234 …"), later
+  ones are listed; Unicode digits and dashes are read as ASCII first (``normalise``).
 - **Arguments** (``group_arguments``): see its docstring; ``ringcheck check --help``
   prints the same rule.
 """
@@ -20,6 +23,7 @@ text first, written once for every face (CLI, web page, API, call logs):
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple, Protocol, TypeVar
 
@@ -47,6 +51,24 @@ _VANITY = re.compile(r"\+?[ \t(]*\d[\d \t().\-/]*[A-Za-z][A-Za-z\d \t().\-/]*")
 _WORD = re.compile(r"(?P<before>.?)(?P<word>[A-Za-z]+)")
 _TRAILING_WORD = re.compile(r"[ \t().\-/]*[A-Za-z]+[ \t().\-/]*$")
 MAX_ARGUMENT_CHARS = 20  # digits and letters: longer than any number with its prefix
+WHOLE_NUMBER_DIGITS = 7  # a run this long can be a whole number (shorter: a short code)
+# A number inside other text: an optional "+", then digits with the separators people use.
+_RUN = re.compile(r"\+?[ \t(]*\d[\d \t().\-/]*")
+# The common case: the whole text is one number, with nothing around it.
+ONE_NUMBER = re.compile(r"[ \t]*\+?[ \t(]*\d[\d \t().\-/]*")
+# RFC 3966 local number with a global context: tel:7123-4567;phone-context=+44-20
+_TEL_CONTEXT = re.compile(r"tel:([^;\s]+)[^\s]*?;phone-context=(\+[\d\-.()]+)", re.IGNORECASE)
+NOT_DIGIT = re.compile(r"\D")
+_DATE = re.compile(r"\s*\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}\s*")  # 01/02/2024, 2024-02-01
+_DASHES = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+        # Cyrillic and Greek capital and small O look like a Latin O: typed for a zero,
+        # they are read by the same rule (ringcheck.written), never dropped.
+        **dict.fromkeys("\u041e\u039f", "O"),
+        **dict.fromkeys("\u043e\u03bf", "o"),
+    }
+)
 
 
 class Reading(NamedTuple):
@@ -119,6 +141,46 @@ def _zero_reading(
     if start >= 0 and not any(s < end and e > start for s, e in spans):
         return None
     return Reading(zeroed, candidate.strip(), ("letter_o",), zero_note())
+
+
+def normalise(text: str) -> str:
+    """Full-width and other Unicode digits to ASCII; Unicode dashes to '-', O-like
+    letters to O."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return "".join(
+        str(d) if (d := unicodedata.decimal(ch, None)) is not None else ch for ch in text
+    )
+
+
+def pick_candidates(text: str) -> tuple[str | None, list[str]]:
+    """The number in the text to check, and any other numbers in it (in order).
+
+    The first run of digits long enough to be a whole number (``WHOLE_NUMBER_DIGITS``;
+    dates aside) is the one to check, the later ones are the others; with no such run,
+    the run with the most digits (so "Missed call from 159" reads 159).
+    """
+    if ONE_NUMBER.fullmatch(text):
+        return text, []
+    context = _TEL_CONTEXT.search(text)
+    if context is not None and not context.group(1).startswith(("0", "+")):
+        # a local number: the context comes first
+        return context.group(2) + context.group(1), []
+    runs = [m.group() for m in _RUN.finditer(text)]
+    whole = [
+        run
+        for run in runs
+        if len(NOT_DIGIT.sub("", run)) >= WHOLE_NUMBER_DIGITS and not _DATE.fullmatch(run)
+    ]
+    if whole:
+        return whole[0], whole[1:]
+    best, best_count = None, 0
+    for run in runs:
+        count = len(NOT_DIGIT.sub("", run))
+        if count > best_count:
+            best, best_count = run, count
+    return best, []
 
 
 def has_letters(text: str) -> bool:

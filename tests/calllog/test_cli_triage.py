@@ -53,6 +53,15 @@ def test_vcard_block_list_keeps_crlf_in_the_file(triage, tmp_path):
     assert out.read_bytes().count(b"\r\n") >= 5
 
 
+def test_a_spamblocker_list_reads_numbers_as_the_phone_shows_them(triage):
+    result = triage(str(DATA / "generic.csv"), "--blocklist", "spamblocker")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "pattern,description"
+    assert '18768123456,"SPAM Wangiri (very high risk, Jamaica)"' in lines
+    assert '9061234567,"SPAM Premium (very high risk, United Kingdom)"' in lines  # as 09…
+
+
 def test_format_and_home_can_be_given(triage):
     result = triage(
         str(DATA / "fritzbox_tab.txt"), "--format", "fritzbox", "--home", "DE", "--output", "csv"

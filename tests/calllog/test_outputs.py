@@ -11,7 +11,8 @@ import re
 import html5lib
 
 from ringcheck.calllog.html import render_report
-from ringcheck.calllog.outputs import BLOCKED_NAME, CONTACT_NAME, blocklist, to_csv, to_json
+from ringcheck.calllog.outputs import blocklist, to_csv, to_json
+from ringcheck.phones.blocklists import BLOCKED_NAME, CONTACT_NAME, CSV_COLUMNS
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
 
@@ -108,14 +109,23 @@ def test_a_block_list_calls_scams_only_the_numbers_whose_verdict_says_scam(run):
         e["number"]: e["name"]
         for e in json.loads(blocklist(result, "callblocker", "high", now=NOW))["entries"]
     }
-    assert names["+18768123456"].startswith(CONTACT_NAME)
-    assert names["+33142685300"].startswith(BLOCKED_NAME)
+    assert names["+18768123456"] == "SPAM Wangiri (very high risk, Jamaica)"
+    assert names["+33142685300"] == "Abroad (high risk, France)"
     both = dict(parse_vcard(blocklist(result, "vcard", "high")))
     assert both["FN"] == BLOCKED_NAME and "look like scams" not in both["NOTE"]
     scams = dict(parse_vcard(blocklist(result, "vcard", "very_high")))
     assert scams["FN"] == CONTACT_NAME
-    rows = list(csv.DictReader(io.StringIO(blocklist(result, "csv", "high"))))
+    text = blocklist(result, "csv", "high")
+    assert text.split("\r\n")[0] == ",".join(CSV_COLUMNS)  # the server's and the scan's too
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["number"]: r["category"] for r in rows} == {
         "+18768123456": "wangiri",
         "+33142685300": "international",
     }
+
+
+def test_a_triage_block_list_can_be_written_for_spamblocker_too(run, sample):
+    result = run(sample("generic.csv"))
+    patterns = list(csv.DictReader(io.StringIO(blocklist(result, "spamblocker", "very_high"))))
+    described = {row["pattern"]: row["description"] for row in patterns}
+    assert described["18768123456"] == "SPAM Wangiri (very high risk, Jamaica)"

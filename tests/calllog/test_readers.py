@@ -214,3 +214,21 @@ def test_generic_csv_reads_times_and_ring_times_with_spaces_around_them():
         (None, 5.0),
     ]
     assert log.unreadable == []
+
+
+def test_fritzbox_list_with_commas_reads_as_the_semicolon_one(sample):
+    """One separator rule for every reader (``tabular.guess_separator``): a FRITZ!Box
+    list re-saved by a spreadsheet with commas is read, not refused for lacking columns."""
+    text = sample("fritzbox_en.csv").decode("utf-8")
+    commas = text.replace("sep=;\n", "").replace(";", ",").encode()
+    semicolons = read_log(sample("fritzbox_en.csv")).calls
+    read = read_log(commas)
+    assert read.format == "fritzbox"
+    assert read.calls.drop("line").equals(semicolons.drop("line"))
+
+
+def test_generic_csv_after_blank_lines_finds_its_header_and_keeps_line_numbers():
+    data = b"\n\nnumber,time,status\n+18768123456,2024-03-01 02:10:05,missed\n"
+    calls = read_log(data).calls
+    assert calls.get_column("number").to_list() == ["+18768123456"]
+    assert calls.get_column("line").to_list() == [4]

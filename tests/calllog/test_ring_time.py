@@ -23,7 +23,7 @@ from ringcheck import check
 from ringcheck.calllog import read_log, triage
 from ringcheck.calllog.model import CallLog
 from ringcheck.calllog.source import SOURCES
-from ringcheck.callmonitor import CallLogFile, Finished
+from ringcheck.phones.fritzbox.callmonitor import CallLogFile, Finished
 from ringcheck.settings import Settings
 
 START = dt.datetime(2024, 3, 1, 12, 0)

@@ -204,3 +204,26 @@ def test_in_push_mode_only_numbers_ringcheck_pushed_are_refused(tmp_path: Path) 
     # nothing asked per call: a number not pushed rings, whatever ringcheck would say
     assert {call.caller for call in placed.of("answered")} == set(CALLERS) - refused
     assert all(header.startswith("unknown;") for header in rang.values())
+
+
+def test_scan_follow_reads_the_accounting_log_as_the_calls_went(
+    running: LabParts, inbound: Calls
+) -> None:
+    from ringcheck.scan.follow import Follower
+    from ringcheck.scan.live import Window
+    from ringcheck.scan.model import ScanOptions
+
+    follower = Follower([str(running.proxy.log)], ScanOptions(tz="UTC"))
+    window = Window(86_400)
+    deadline = time.monotonic() + 10  # records are written once a second
+    seen: dict[str, dict[str, object]] = {}
+    while set(seen) < set(inbound.by_id) and time.monotonic() < deadline:
+        for frame in follower.poll():
+            window.add(frame)
+        seen = {row["callid"]: row for row in window.calls().iter_rows(named=True)}
+        time.sleep(0.5)
+    follower.close()
+    for call_id, call in inbound.by_id.items():
+        row = seen[call_id]
+        assert row["answered"] == (call.outcome == "answered"), (call, row)
+        assert row["callee"] == call.dialled and row["file"] == str(running.proxy.log)

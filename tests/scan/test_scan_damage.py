@@ -110,7 +110,8 @@ def test_a_folder_of_damaged_and_mixed_files_exits_0_and_never_echoes_raw_bytes(
 
 
 def test_gzip_is_read_as_a_stream_not_unpacked_into_memory(tmp_path: Path) -> None:
-    from ringcheck.scan.readers import detect, read
+    from ringcheck.scan.formats import detect
+    from ringcheck.scan.readers import read
 
     packed = tmp_path / "Master.csv.gz"
     data = Path(__file__).resolve().parents[1] / "data" / "scan" / "Master.csv"

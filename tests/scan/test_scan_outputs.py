@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from scan_support import DATA, ZONE
 
 from ringcheck.cli import cli
+from ringcheck.phones.blocklists import CSV_COLUMNS
 from ringcheck.scan import ScanOptions, report, scan
 from ringcheck.scan.detect import local_time
 from ringcheck.scan.html import render
@@ -84,8 +85,11 @@ def test_block_lists_hold_ranges_as_prefixes_where_the_format_can(result: Any) -
     assert chosen and all(
         f.within is None or f.within not in {c.key for c in chosen} for f in chosen
     )
-    rows = list(csv.DictReader(io.StringIO(report.blocklist(result, "csv", "high"))))
+    text = report.blocklist(result, "csv", "high")
+    assert text.split("\r\n")[0] == ",".join(CSV_COLUMNS)  # as the server's and triage's
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["number"] for r in rows} == {f.key for f in chosen}
+    assert {r["kind"] for r in rows} <= {"number", "range"}
     entries = json.loads(report.blocklist(result, "callblocker", "high"))["entries"]
     assert {e["number"] for e in entries} == {f.key for f in chosen}  # callblocker: prefixes
     card = report.blocklist(result, "vcard", "high")
@@ -161,6 +165,9 @@ def test_scan_writes_json_html_parquet_and_block_lists(demo_dir: Path, tmp_path:
         assert target.stat().st_size > 0
     listed = run(path, "--tz", ZONE, "--blocklist", "callblocker", "--level", "very_high")
     assert json.loads(listed.output)["entries"]
+    patterns = run(path, "--tz", ZONE, "--blocklist", "spamblocker", "--level", "very_high")
+    assert patterns.exit_code == 0 and patterns.stdout.startswith("pattern,description")
+    assert "\\d*$" in patterns.stdout  # a range as a pattern
 
 
 def test_every_file_output_says_where_it_wrote_and_json_gives_each_files_sha256(
@@ -174,6 +181,22 @@ def test_every_file_output_says_where_it_wrote_and_json_gives_each_files_sha256(
     out = run(path, "--tz", ZONE, "--output", "json")
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     assert json.loads(out.stdout)["summary"]["files"][0]["sha256"] == digest
+
+
+def test_the_scan_reads_its_thresholds_from_the_settings(
+    demo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RINGCHECK_SCAN_MIN_CALLEES", "40")
+    monkeypatch.setenv("RINGCHECK_ONE_RING_SECONDS", "3.5")
+    out = run(str(demo_dir / "demo.asterisk"), "--tz", ZONE, "--output", "json")
+    thresholds = json.loads(out.stdout)["summary"]["thresholds"]
+    assert (thresholds["min_callees"], thresholds["short_ring"]) == (40, 3)
+
+
+def test_out_dash_is_standard_output(demo_dir: Path) -> None:
+    out = run(str(demo_dir / "demo.asterisk"), "--tz", ZONE, "--output", "json", "--out", "-")
+    assert out.exit_code == 0 and json.loads(out.stdout)["findings"]
+    assert "wrote" not in out.stderr
 
 
 def test_scan_help_shows_the_scans_options() -> None:

@@ -12,8 +12,9 @@ import polars as pl
 import pytest
 from scan_support import DATA, ZONE
 
+from ringcheck.scan.formats import detect, expand, template_names
 from ringcheck.scan.model import Columns, ScanError, ScanOptions
-from ringcheck.scan.readers import detect, expand, open_all, read, template_names
+from ringcheck.scan.readers import open_all, read
 
 OPTIONS = ScanOptions(tz=ZONE)
 TEMPLATE = (
@@ -209,3 +210,16 @@ def test_a_file_that_is_not_call_records_is_a_clear_error(tmp_path: Path) -> Non
     with pytest.raises(ScanError) as caught:
         detect(path, OPTIONS)
     assert caught.value.code == "unknown_format"
+
+
+def test_a_semicolon_csv_after_excels_sep_line_reads_as_the_comma_one(tmp_path: Path) -> None:
+    """The scan and the call-log triage read separators alike (``tabular``): a CSV
+    exported by a spreadsheet with ``sep=;`` and semicolons gives the same records, each
+    numbered by its own line."""
+    text = (DATA / "cdr-header.csv").read_text()
+    path = tmp_path / "semicolons.csv"
+    path.write_text("sep=;\n" + text.replace(",", ";"))
+    assert detect(path, OPTIONS) == "csv"
+    plain, semicolons = calls("cdr-header.csv"), read(path, "csv", OPTIONS).collect()
+    assert semicolons.drop("file", "line").equals(plain.drop("file", "line"))
+    assert semicolons["line"].to_list() == [line + 1 for line in plain["line"].to_list()]

@@ -93,6 +93,19 @@ def test_spark_lists_the_same_unreadable_records(spark: Any) -> None:
     assert [f.to_dict() for f in spark_result.inputs] == [f.to_dict() for f in polars_result.inputs]
 
 
+def test_spark_reads_a_semicolon_csv_after_a_sep_line_as_polars_does(
+    spark: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "semicolons.csv"
+    path.write_text("sep=;\n" + (DATA / "cdr-header.csv").read_text().replace(",", ";"))
+    options = ScanOptions(tz=ZONE)
+    polars_result = scan([str(path)], options)
+    spark_result = scan([str(path)], options, engine="spark")
+    assert polars_result.records == 4 and polars_result.unreadable
+    assert spark_result.unreadable == polars_result.unreadable
+    assert [f.to_dict() for f in spark_result.inputs] == [f.to_dict() for f in polars_result.inputs]
+
+
 def test_spark_finds_the_longest_prefixes_as_polars_does(spark: Any) -> None:
     from ringcheck.scan.engines.spark import longest_keys as spark_keys
 
@@ -177,3 +190,14 @@ def test_spark_reads_the_hours_the_clocks_skip_and_repeat_as_polars_does(
     assert [u.line for u in polars_result.unreadable] == [2]
     assert spark_result.unreadable == polars_result.unreadable
     assert (spark_result.first, spark_result.last) == (polars_result.first, polars_result.last)
+
+
+def test_spark_sees_the_wangiri_signature_as_polars_does(spark: Any, tmp_path: Path) -> None:
+    from live_support import asterisk, background, campaign, flash_calls, write
+
+    calls = campaign() + flash_calls(callees=150) + background()
+    path = str(write(tmp_path / "Master.csv", asterisk(calls)))
+    options = ScanOptions(tz="UTC")
+    polars_result = scan([path], options)
+    assert any(r["code"] == "signature" for f in polars_result.findings for r in f.reasons)
+    assert canonical(scan([path], options, engine="spark")) == canonical(polars_result)

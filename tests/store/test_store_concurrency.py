@@ -4,6 +4,7 @@ acknowledged report is there, none twice, and the counts are exact."""
 from __future__ import annotations
 
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import store_writers as writers
 from sqlalchemy import func, select
@@ -18,9 +19,11 @@ WRITERS = 8
 def test_eight_writers_lose_nothing_and_count_exactly(db_url: str):
     with Store.open(Settings(database_url=db_url)) as store:  # set up before the race
         store.schema_status()
+    # An executor, not multiprocessing.Pool: a writer process that dies (killed, out of
+    # memory) fails the test with BrokenProcessPool instead of hanging it for ever.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(WRITERS) as pool:
-        results = pool.map(writers.write, [(db_url, i) for i in range(WRITERS)])
+    with ProcessPoolExecutor(WRITERS, mp_context=context) as pool:
+        results = list(pool.map(writers.write, [(db_url, i) for i in range(WRITERS)]))
     acknowledged = [pair for result in results for pair in result]
     assert len(acknowledged) == WRITERS * writers.REPORTS_EACH
     assert len({report_id for _, report_id in acknowledged}) == len(acknowledged)

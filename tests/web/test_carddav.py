@@ -352,30 +352,11 @@ def test_radicale_serving_the_same_cards_answers_the_same(
     assert "404" in ours_report.split("missing.vcf", 1)[1][:300]
 
 
-def test_card_names_come_from_the_verdict_not_from_the_label_text() -> None:
-    import datetime as dt
-
-    from ringcheck.blocklist import BlockList, Entry
-    from ringcheck.carddav import cards
-    from ringcheck.lookup import CATEGORIES, LEVELS, describe, says_scam
-
-    when = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-    entries = [
-        # Labels as any version writes them: the card must not depend on their text.
-        Entry("number", f"+4474007654{i:02d}", label, category, level, 50, 5, 3, when)
-        for i, (category, level, label) in enumerate(
-            (c, lv, lb)
-            for c in CATEGORIES
-            for lv in LEVELS
-            for lb in ("SPAM? +44 GB", "Intl +44 GB", "x")
-        )
-    ]
-    found = cards(BlockList(entries, when, "test"), "DE")[1:]
-    names = {card.numbers[0]: card.name for card in found}
-    for entry in entries:
-        name = names.get(entry.e164)
-        if name is None:
-            continue  # not the first number on its card
-        lead = "SPAM: " if says_scam(entry.level, entry.category) else "Blocked: "
-        assert name == f"{lead}{describe(entry.category)} {entry.e164}".replace("  ", " ")
-        assert "SPAM?" not in name and "Intl" not in name and " x " not in name
+def test_a_revoked_device_is_locked_out_at_its_next_request(
+    client: Any, device: dict[str, str], database_url: str
+) -> None:
+    # Its password was just checked (and that check is remembered): the revoke still wins.
+    assert dav(client, "PROPFIND", "/carddav/", device["auth"], b"", "0").status_code == 207
+    with Store.open(Settings(database_url=database_url)) as store:
+        store.revoke_device(device["username"])
+    assert dav(client, "PROPFIND", "/carddav/", device["auth"], b"", "0").status_code == 401

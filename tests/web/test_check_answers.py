@@ -1,5 +1,5 @@
 """GET /api/v1/check: answers carry community reports, and kept answers never go stale
-beyond what the community cache allows (src/ringcheck/web/answers.py)."""
+beyond what the community cache allows (src/ringcheck/web/answers.py, web/cache.py)."""
 
 from __future__ import annotations
 
@@ -59,8 +59,8 @@ def test_a_kept_answer_is_the_same_bytes_as_a_fresh_one(make_client):
         b = fresh.get("/api/v1/check", params={"number": NUMBER, "rang": "2"})
         assert a.content == b.content
     answers = kept.app.state.check_answers
-    assert answers.hits >= 1
-    assert fresh.app.state.check_answers.hits == 0
+    assert answers.kept.hits >= 1
+    assert fresh.app.state.check_answers.kept.hits == 0
 
 
 def test_with_no_cache_time_nothing_is_kept(make_client):
@@ -68,25 +68,24 @@ def test_with_no_cache_time_nothing_is_kept(make_client):
     for _ in range(3):
         client.get("/api/v1/check", params={"number": NUMBER})
     answers = client.app.state.check_answers
-    assert (answers.hits, answers.misses, len(answers._kept)) == (0, 3, 0)
+    assert (answers.kept.hits, answers.kept.misses, len(answers.kept)) == (0, 3, 0)
 
 
 def test_kept_answers_are_bounded():
     answers = CheckAnswers(Settings(), max_answers=5)
     for n in range(20):
         asyncio.run(answers.answer(f"number=%2B44740012340{n:02d}".encode()))
-    assert len(answers._kept) == 5
+    assert len(answers.kept) == 5
 
 
-def test_kept_answers_expire(monkeypatch):
-    answers = CheckAnswers(Settings(community_cache_seconds=5))
+def test_kept_answers_expire():
     clock = [1000.0]
-    monkeypatch.setattr("ringcheck.web.answers.time.monotonic", lambda: clock[0])
+    answers = CheckAnswers(Settings(community_cache_seconds=5), timer=lambda: clock[0])
     asyncio.run(answers.answer(b"number=%2B447400123456"))
     asyncio.run(answers.answer(b"number=%2B447400123456"))
     clock[0] += 6
     asyncio.run(answers.answer(b"number=%2B447400123456"))
-    assert (answers.hits, answers.misses) == (1, 2)
+    assert (answers.kept.hits, answers.kept.misses) == (1, 2)
 
 
 @pytest.mark.parametrize("query", [b"number=" + b"9" * 5000, b"number=%2B44&" + b"x" * 3000])
@@ -94,7 +93,7 @@ def test_very_long_queries_are_answered_but_not_kept(query):
     answers = CheckAnswers(Settings())
     status, _ = asyncio.run(answers.answer(query))
     assert status in (400, 422)
-    assert len(answers._kept) == 0
+    assert len(answers.kept) == 0
 
 
 def test_the_check_still_answers_when_the_database_is_gone(client):

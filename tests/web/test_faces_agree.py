@@ -11,6 +11,7 @@ import html5lib
 import pytest
 from click.testing import CliRunner
 
+from ringcheck import check
 from ringcheck.cli import cli
 from ringcheck.risk import BadContext, ring_seconds
 
@@ -123,3 +124,37 @@ def test_the_also_parameter_takes_only_numbers_in_e164(client) -> None:
     )
     assert str(page.url).endswith("?also=%2B442071234568")
     assert "<script>" not in page.text
+
+
+def _form_token(client) -> str:
+    token = html5lib.parse(client.get("/").text, namespaceHTMLElements=False).find(
+        ".//input[@name='csrf_token']"
+    )
+    assert token is not None
+    return str(token.get("value"))
+
+
+@pytest.mark.parametrize("typed", ["0800 FLOWERS", "O2O 7946 0123", "1-800-FLOWERS"])
+def test_the_number_page_says_how_letters_typed_in_the_form_were_read(client, typed) -> None:
+    core = check(typed).number
+    assert core.read_as is not None and core.e164 is not None
+    answer = client.post("/check", data={"number": typed, "csrf_token": _form_token(client)})
+    assert answer.status_code == 200
+    assert answer.url.path == f"/number/{core.e164}"
+    assert answer.url.params.get("typed") == typed
+    text = html.unescape(answer.text)
+    assert "Read as" in text and core.read_as.note in text
+    # the same number typed in digits, or a typed text that isn't this number: no note
+    plain = client.get(f"/number/{core.e164}")
+    assert plain.status_code == 200 and "Read as" not in plain.text
+    other = client.get(f"/number/{core.e164}", params={"typed": "0800 DAISIES"})
+    assert other.status_code == 200 and "Read as" not in other.text
+    assert "typed" not in str(other.url)
+
+
+def test_a_typed_address_with_letters_redirects_keeping_what_was_typed(client) -> None:
+    answer = client.get("/number/0800 FLOWERS", follow_redirects=False)
+    assert answer.status_code == 301
+    assert answer.headers["location"] == "/number/+448003569377?typed=0800+FLOWERS"
+    page = client.get(answer.headers["location"])
+    assert check("0800 FLOWERS").number.read_as.note in html.unescape(page.text)

@@ -6,7 +6,7 @@ from typing import get_args
 
 from ringcheck.community import CATEGORIES
 from ringcheck.datatables import tables
-from ringcheck.web.reports import Category
+from ringcheck.web.routes.reports import Category
 
 
 def test_the_api_accepts_exactly_the_core_categories():

@@ -126,7 +126,7 @@ def test_the_api_says_whether_the_log_records_ring_times(client):
     from typing import get_args
 
     from ringcheck.calllog.source import SOURCES
-    from ringcheck.web.triage import Sources
+    from ringcheck.web.routes.triage import Sources
 
     assert set(get_args(Sources)) == set(SOURCES)
     android = client.post("/api/v1/triage", files=upload("android_calls.xml")).json()

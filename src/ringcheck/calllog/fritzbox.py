@@ -14,9 +14,10 @@ who withheld it.
 
 from __future__ import annotations
 
+from ringcheck import tabular
 from ringcheck.calllog.model import WITHHELD, Call, CallLog, Unreadable, clean_name, frame
-from ringcheck.calllog.rows import lines, parse_time, rows, split
 from ringcheck.calllog.source import CallLogError
+from ringcheck.tabular import parse_time
 
 # type code -> (outgoing, missed)
 _TYPES: dict[str, tuple[bool, bool | None]] = {
@@ -50,17 +51,12 @@ _DATES = (
 
 def read_fritzbox(text: str) -> CallLog:
     """The calls in a FRITZ!Box call-list export."""
-    numbered = lines(text)
-    first = next(numbered, None)
-    separator = None
-    if first is not None and first[1].strip().lower().startswith("sep="):
-        separator = first[1].strip()[4:5] or ";"
-        first = next(numbered, None)
-    if first is None:
+    numbered = tabular.numbered_lines(text)
+    found = tabular.header_of(line for _, line in numbered)
+    if found is None:
         raise CallLogError("empty_file", "The file has no call list in it.")
-    header = first[1]
-    separator = separator or ("\t" if "\t" in header else ";")
-    names = [cell.lower() for cell in split(header, separator)]
+    separator = found.separator
+    names = [cell.lower() for cell in found.names]
     where = {_COLUMNS[name]: i for i, name in reversed(list(enumerate(names))) if name in _COLUMNS}
     if "type" not in where or "number" not in where:
         raise CallLogError(
@@ -68,13 +64,14 @@ def read_fritzbox(text: str) -> CallLog:
             "This looks like a FRITZ!Box call list, but its header has no Typ and Rufnummer "
             "(Type and Number) columns.",
         )
-    bad: list[Unreadable] = []
-    calls = []
-    for row in rows(numbered, separator, len(names), bad):
+    skipped: list[tabular.BadLine] = []
+    calls, bad = [], []
+    for row in tabular.rows(numbered, separator, len(names), skipped):
         try:
             calls.append(_call(row.line, row.cells, where))
         except ValueError as exc:
             bad.append(Unreadable(row.line, str(exc)))
+    bad = sorted(bad + [Unreadable(*b) for b in skipped])
     return CallLog(frame(calls), "fritzbox", bad)
 
 

@@ -1,10 +1,10 @@
 """Any CSV or TSV call log with a header row: the columns are found by their names.
 
 The number column is the first whose name reads as ``number``, ``phone``, ``phone number``,
-``caller``, ``caller id``, ``from``, ``msisdn`` or ``a-number`` (case, spaces, dashes and
+``msisdn``, ``caller``, ``caller id``, ``from`` or ``a-number`` (case, spaces, dashes and
 underscores don't matter); the time, ring-time or duration, direction and status columns
-likewise (see ``COLUMN_NAMES``), or named outright with ``columns``. Separate date and time
-columns are read together.
+likewise (``FIELDS``, in terms of ``tabular.ALIASES``), or named outright with
+``columns``. Separate date and time columns are read together.
 
 How long a call rang comes only from a ring-time column (the log ``ringcheck watch
 fritzbox`` keeps has one), or from call records with both a duration and a billed-seconds
@@ -20,145 +20,47 @@ is read line by line instead, so each bad line is reported and the rest still co
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Mapping
 
 import polars as pl
 
+from ringcheck import tabular
 from ringcheck.calllog.model import SCHEMA, WITHHELD, CallLog, Unreadable
-from ringcheck.calllog.rows import lines, parse_seconds, rows, split
 from ringcheck.calllog.source import MONITOR_LOG_COLUMNS, CallLogError
 from ringcheck.calllog.times import parse_times
+from ringcheck.tabular import normal, parse_seconds
 
-COLUMN_NAMES: dict[str, tuple[str, ...]] = {
-    "number": (
-        "number",
-        "phone",
-        "phone number",
-        "caller",
-        "caller id",
-        "callerid",
-        "caller id number",
-        "src",
-        "from",
-        "msisdn",
-        "a number",
-        "anumber",
-        "calling number",
-        "caller number",
-        "remote number",
-        "telephone number",
-        "from number",
-        "cli",
-    ),
-    "time": (
-        "datetime",
-        "date time",
-        "timestamp",
-        "start",
-        "start time",
-        "start stamp",
-        "calldate",
-        "setup time",
-        "call date",
-        "call time",
-        "started",
-        "started at",
-        "date",
-        "time",
-    ),
-    "ring": (
-        "ring time",
-        "ring",
-        "ring seconds",
-        "ring duration",
-        "ringing",
-        "ringing time",
-        "ring time s",
-        "ring s",
-    ),
-    "duration": (
-        "duration",
-        "seconds",
-        "duration s",
-        "duration seconds",
-        "call duration",
-        "length",
-        "secs",
-    ),
-    # The scan's reader knows the same words (``scan.readers.NAMES``).
-    "billsec": (
-        "billsec",
-        "billed",
-        "billable",
-        "billed seconds",
-        "billable seconds",
-        "talk time",
-        "answered duration",
-    ),
-    "direction": ("direction", "call direction", "type", "call type", "calltype"),
-    "status": ("status", "call status", "result", "disposition", "outcome", "call result"),
+# What a call log's columns hold, as ``tabular.ALIASES`` groups: a log's "number" is the
+# other party, so its own names come first, then a caller's.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "number": ("number", "caller"),
+    "time": ("start",),
+    "ring": ("ring",),
+    "duration": ("duration",),
+    "billsec": ("billsec",),
+    "direction": ("direction",),
+    "status": ("outcome",),
 }
-_ROLES = tuple(COLUMN_NAMES)
 # Words logs use for a call's direction and outcome -> (outgoing, missed).
 _WORDS: dict[str, tuple[bool | None, bool | None]] = {
     **dict.fromkeys(
-        (
-            "outgoing",
-            "outbound",
-            "out",
-            "dialled",
-            "dialed",
-            "placed",
-            "made",
-            "outgoing call",
-            "o",
-        ),
+        ("outgoing", "outbound", "out", "dialled", "dialed", "placed", "made", "outgoing call",
+         "o"),
         (True, None),
     ),
     **dict.fromkeys(("incoming", "inbound", "in", "received", "incoming call", "i"), (False, None)),
     **dict.fromkeys(
-        (
-            "missed",
-            "missed call",
-            "no answer",
-            "noanswer",
-            "unanswered",
-            "not answered",
-            "rejected",
-            "declined",
-            "blocked",
-            "busy",
-            "failed",
-            "cancelled",
-            "canceled",
-            "voicemail",
-            "abandoned",
-            "missed incoming",
-        ),
+        ("missed", "missed call", "no answer", "noanswer", "unanswered", "not answered",
+         "rejected", "declined", "blocked", "busy", "failed", "cancelled", "canceled",
+         "voicemail", "abandoned", "missed incoming"),
         (False, True),
     ),
     **dict.fromkeys(
-        (
-            "answered",
-            "connected",
-            "completed",
-            "accepted",
-            "ok",
-            "answer",
-            "picked up",
-            "success",
-            "successful",
-        ),
+        ("answered", "connected", "completed", "accepted", "ok", "answer", "picked up",
+         "success", "successful"),
         (None, False),
     ),
-}
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
-
-
-def normal(name: str) -> str:
-    """'Phone_Number ' -> 'phone number': how column names and values are compared."""
-    return _NOT_WORD.sub(" ", name.lower()).strip()
+}  # fmt: skip
 
 
 def read_csv(
@@ -173,10 +75,11 @@ def read_csv(
     ``raw`` may be the bytes ``text`` was decoded from: when they are plain ASCII, Polars
     reads them as they are rather than ``text`` encoded again.
     """
-    body, skip = _after_sep_line(text)
-    header_line = _first_line(body).rstrip("\r")
-    separator = _separator(header_line, text)
-    header = split(header_line, separator)
+    found = tabular.header_of(tabular.lines_of(text))
+    if found is None:
+        raise CallLogError("empty_file", "The file is empty.")
+    body, skip = _from_line(text, found.line)
+    header, separator = found.names, found.separator
     roles = find_columns(header, columns or {})
     bad: list[Unreadable] = []
     cells = _fast(_bytes(text, body, raw), separator, skip)
@@ -221,49 +124,22 @@ def _has_blank_line(cells: pl.DataFrame) -> bool:
     return bool(cells.select(blank.any()).item())
 
 
-def _first_line(text: str) -> str:
-    """The text up to the first line break (without copying the rest, as split would)."""
-    end = text.find("\n")
-    return text if end < 0 else text[:end]
-
-
-def _after_sep_line(text: str) -> tuple[str, int]:
-    first = _first_line(text)
-    if first.strip().lower().startswith("sep="):
-        return text[len(first) + 1 :], 1
-    return text, 0
-
-
-def _separator(header: str, text: str) -> str:
-    explicit = _first_line(text).strip()
-    if explicit.lower().startswith("sep=") and len(explicit) > 4:
-        return explicit[4]
-    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] else ","
+def _from_line(text: str, number: int) -> tuple[str, int]:
+    """The text from line ``number`` on (its header), and how many lines were before it
+    (a ``sep=`` line, blank lines)."""
+    at = 0
+    for _ in range(number - 1):
+        at = text.index("\n", at) + 1
+    return text[at:], number - 1
 
 
 def find_columns(header: list[str], given: Mapping[str, str]) -> dict[str, int]:
     """role -> column index, from names given by the user or found by common names."""
+    try:
+        roles = tabular.find_columns(header, FIELDS, given)
+    except tabular.UnknownColumn as exc:
+        raise CallLogError("unknown_column", str(exc)) from None
     normals = [normal(name) for name in header]
-    roles: dict[str, int] = {}
-    for role, name in given.items():
-        if not name:
-            continue
-        if normal(name) not in normals:
-            shown = ", ".join(h[:30] for h in header[:20])
-            raise CallLogError(
-                "unknown_column",
-                f"There is no column called '{name[:40]}' in this file. Its columns are: {shown}.",
-            )
-        roles[role] = normals.index(normal(name))
-    for role in _ROLES:
-        if role in roles:
-            continue
-        for candidate in COLUMN_NAMES[role]:
-            if candidate in normals and normals.index(candidate) not in roles.values():
-                roles[role] = normals.index(candidate)
-                break
     if normals[roles.get("time", 0)] == "date" and "time" in normals and "time" in roles:
         clock = normals.index("time")
         if clock not in roles.values():
@@ -294,15 +170,15 @@ def _fast(body: bytes, separator: str, skip: int) -> pl.DataFrame | None:
 def _slow(
     body: str, separator: str, skip: int, width: int
 ) -> tuple[pl.DataFrame, list[Unreadable]]:
-    bad: list[Unreadable] = []
-    numbered = ((number + skip, line) for number, line in lines(body))
+    bad: list[tabular.BadLine] = []
+    numbered = ((number + skip, line) for number, line in tabular.numbered_lines(body))
     next(numbered, None)  # the header
-    found = list(rows(numbered, separator, width, bad))
+    found = list(tabular.rows(numbered, separator, width, bad))
     data: dict[str, list[object]] = {"line": [row.line for row in found]}
     for i in range(width):
         data[f"c{i}"] = [row.cells[i] for row in found]
     schema = {"line": pl.Int64, **{f"c{i}": pl.Utf8 for i in range(width)}}
-    return pl.DataFrame(data, schema=schema), bad
+    return pl.DataFrame(data, schema=schema), [Unreadable(*b) for b in bad]
 
 
 def _calls(

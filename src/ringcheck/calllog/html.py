@@ -3,7 +3,7 @@
 ``report_view`` turns a ``Triage`` into what the ``triage_body.html`` template draws:
 the summary, the ranked table, a timeline of calls by level and a bar chart by country
 (both inline SVG, labelled in text, so nothing relies on colour). ``render_report`` wraps
-it in one self-contained page (inline CSS, no script, no external requests) for
+it in one self-contained page (``reportfiles``) (inline CSS, no script, no external requests) for
 ``ringcheck triage --output html``; the /triage page includes the same body.
 Everything from the file is escaped by Jinja's autoescape.
 """
@@ -11,17 +11,14 @@ Everything from the file is escaped by Jinja's autoescape.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any, Final
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
+from ringcheck import reportfiles
 from ringcheck.calllog.core import Triage
 from ringcheck.datatables import tables
 from ringcheck.homes import help_for
 from ringcheck.risk import LEVELS
 
-TEMPLATES: Final = os.path.join(os.path.dirname(os.path.dirname(__file__)), "web", "templates")
 MAX_TABLE_ROWS: Final = 500
 MAX_COUNTRIES: Final = 12
 _CHART_WIDTH, _CHART_HEIGHT = 720, 160
@@ -104,16 +101,6 @@ def _countries(counts: list[tuple[str, int]]) -> dict[str, Any] | None:
     return {"bars": bars, "height": len(bars) * row, "width": _CHART_WIDTH}
 
 
-def environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_report(result: Triage, title: str = "Your call log") -> str:
     """The report as one self-contained HTML page."""
-    template = environment().get_template("triage_report.html")
-    return template.render(report=report_view(result), title=title, data_version=tables().version)
+    return reportfiles.render("triage_report.html", report=report_view(result), title=title)

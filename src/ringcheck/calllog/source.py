@@ -8,10 +8,10 @@ what they look like, rather than a page of unreadable rows.
 
 from __future__ import annotations
 
-import codecs
 import re
 from typing import Final, NamedTuple
 
+from ringcheck import tabular
 from ringcheck.errors import RingcheckError
 
 FORMATS: Final = ("android-xml", "fritzbox", "csv")
@@ -68,16 +68,6 @@ class CallLogError(RingcheckError, ValueError):
     """
 
 
-_BINARY_MAGIC: Final = (
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG photo"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"PK\x03\x04", "a zip file (or a Word or Excel file)"),
-    (b"\x1f\x8b", "a compressed (gzip) file"),
-    (b"SQLite format 3", "a database file"),
-    (b"\xd0\xcf\x11\xe0", "an old Word or Excel file"),
-)
 _HELP: Final = (
     "Export your call log as a CSV file, a FRITZ!Box call list, or an SMS Backup & Restore "
     "calls.xml, and try again."
@@ -85,32 +75,19 @@ _HELP: Final = (
 
 
 def decode(data: bytes) -> str:
-    """The text of ``data``: BOM-marked UTF-8/UTF-16, else UTF-8, else Windows-1252."""
+    """The text of ``data`` (``tabular.decode``), or a clear error for a file that is
+    empty or not text."""
     if not data or data.isspace():  # (not data.strip(): that copies the whole file)
         raise CallLogError("empty_file", f"The file is empty. {_HELP}")
-    for magic, what in _BINARY_MAGIC:
-        if data.startswith(magic):
-            raise CallLogError("not_text", f"This file is {what}, not a call log. {_HELP}")
-    text = _decode_text(data)
+    what = tabular.binary_kind(data[:16])
+    if what is not None:
+        raise CallLogError("not_text", f"This file is {what}, not a call log. {_HELP}")
+    text = tabular.decode(data)
     if "\x00" in text[:4096]:
         raise CallLogError("not_text", f"This file is not text, so it can't be a call log. {_HELP}")
     if not text or text.isspace():
         raise CallLogError("empty_file", f"The file is empty. {_HELP}")
     return text
-
-
-def _decode_text(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    if len(data) > 3 and data[1:4:2] == b"\x00\x00" and data[0] and data[2]:
-        return data.decode("utf-16-le", errors="replace")  # UTF-16 without a mark
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        # ISO-8859-1 as Windows writes it (cp1252 is a superset for the printable range).
-        return data.decode("cp1252", errors="replace")
 
 
 _FRITZ_HEADER = re.compile(r"^(typ|type)[;\t,](datum|date)[;\t,]name[;\t,]", re.IGNORECASE)
@@ -128,10 +105,8 @@ def detect(text: str) -> str:
         raise CallLogError(
             "not_a_call_log", f"This looks like a JSON file, not a call log. {_HELP}"
         )
-    lines = [line for line in head.splitlines() if line.strip()][:2]
-    if lines and lines[0].strip().lower().startswith("sep="):
-        lines = lines[1:]
-    if lines and _FRITZ_HEADER.match(lines[0].strip()):
+    header = tabular.header_of(head.splitlines())
+    if header is not None and _FRITZ_HEADER.match(header.text.strip()):
         return "fritzbox"
     return "csv"
 

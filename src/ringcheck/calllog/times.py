@@ -1,7 +1,8 @@
 """Dates and times as call logs write them, read in bulk with Polars.
 
-ISO 8601 (with or without seconds, a ``T``, fractions or a zone offset, which is dropped:
-the wall-clock time is what "odd hours" needs), ``dd/mm/yyyy`` (``mm/dd/yyyy`` when home is
+The formats are ``tabular.time_formats``: ISO 8601 (with or without seconds, a ``T``,
+fractions or a zone offset, which is dropped: the wall-clock time is what "odd hours"
+needs), ``dd/mm/yyyy`` (``mm/dd/yyyy`` when home is
 the US or Canada), ``dd.mm.yyyy``, and Unix time in seconds or milliseconds. The format is
 chosen on a sample, so a million rows are parsed in one pass; rows it doesn't fit get the
 other formats.
@@ -12,27 +13,10 @@ from __future__ import annotations
 import polars as pl
 
 from ringcheck.calllog.model import Unreadable
+from ringcheck.tabular import time_formats
 
-_ISO = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
-_DAY_FIRST = (
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%y %H:%M",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%y %H:%M",
-    "%d-%m-%Y %H:%M:%S",
-    "%d-%m-%Y %H:%M",
-)
-_MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M")
-_OTHER = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 _SAMPLE = 500
-
-
-def formats_for(home: str) -> tuple[str, ...]:
-    if home in ("US", "CA"):
-        return _ISO + _MONTH_FIRST + _DAY_FIRST + _OTHER
-    return _ISO + _DAY_FIRST + _MONTH_FIRST + _OTHER
+_PLAIN = "%Y-%m-%d %H:%M:%S"
 
 
 def parse_times(frame: pl.DataFrame, home: str) -> tuple[pl.Series, list[Unreadable]]:
@@ -40,13 +24,13 @@ def parse_times(frame: pl.DataFrame, home: str) -> tuple[pl.Series, list[Unreada
     raw = frame.get_column("time_text")
     # The commonest case in one pass: every time is 'YYYY-MM-DD HH:MM:SS'. Nothing else
     # below reads such a text differently, so when all of them read, that is the answer.
-    plain = _read(raw, _ISO[0])
+    plain = _read(raw, _PLAIN)
     if plain.null_count() == raw.null_count():
         return plain.alias("time"), []
     text = _tidy(raw)
     result = _epoch(text)
     todo = (text.is_not_null() & result.is_null()).arg_true()
-    for form in _ordered(text.gather(todo.head(_SAMPLE)), formats_for(home)):
+    for form in _ordered(text.gather(todo.head(_SAMPLE)), time_formats(home)):
         if todo.is_empty():
             break
         parsed = _read(text.gather(todo), form)

@@ -22,7 +22,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve:serve_command",
     "report": "reports:report_command",
     "reports": "reports:reports_command",
-    "devices": "reports:devices_group",
+    "devices": "devices:devices_group",
     "moderate": "reports:moderate_group",
     "export": "reports:export_command",
     "import": "reports:import_command",

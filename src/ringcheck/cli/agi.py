@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, reports_lookup, settings_from
+from ringcheck.cli.base import BadInput, optional_store, settings_from
+from ringcheck.cli.options import config_option, home_option
 from ringcheck.errors import RingcheckError
 
 
@@ -26,9 +27,10 @@ from ringcheck.errors import RingcheckError
     "--reports/--no-reports",
     default=True,
     show_default=True,
-    help="Add what people reported, from the reports database, when there is one.",
+    help="Add what people reported and the live scam campaigns, from the reports "
+    "database, when there is one.",
 )
-@click.option("--home", help="Your country, as two letters. [default: GB]")
+@home_option()
 @config_option
 def agi_command(
     host: str,
@@ -50,14 +52,19 @@ def agi_command(
     """
     import asyncio
 
-    from ringcheck.agi import Agi
+    from ringcheck.phones.agi import Agi
 
     try:
         settings = settings_from(config, home)
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
-    with reports_lookup(settings, reports, "reports not used") as community:
-        agi = Agi(settings, reports=community, set_name=not no_name)
+    with optional_store(settings, reports, "reports not used") as store:
+        agi = Agi(
+            settings,
+            reports=store.community if store else None,
+            campaigns=store.blocking_campaign if store else None,
+            set_name=not no_name,
+        )
         if stdio:
             # Asterisk reads our standard output as commands: log lines go to stderr only.
             logging.basicConfig(level=logging.WARNING, stream=sys.stderr)

@@ -14,19 +14,18 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ringcheck import __version__
+from ringcheck.cli.options import config_option as config_option  # for older imports
 from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings, default_sqlite_path, load_settings
 
 if TYPE_CHECKING:
-    from ringcheck.community import Community
-
-F = TypeVar("F", bound=Callable[..., Any])
+    from ringcheck.store import Store
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
@@ -50,11 +49,9 @@ class OutputClosed(Exception):
 
 
 @contextlib.contextmanager
-def reports_lookup(
-    settings: Settings, wanted: bool, unused: str
-) -> Iterator[Callable[[str], Community | None] | None]:
-    """What people reported (``store.community``), from the reports database when asked
-    and there is one; None otherwise.
+def optional_store(settings: Settings, wanted: bool, unused: str) -> Iterator[Store | None]:
+    """The reports database (reports, live campaigns) when asked and there is one; None
+    otherwise.
 
     Opt-in: the database code (SQLAlchemy, Alembic) triples the start-up time of a
     one-number check, so a command never loads it unasked. A database that can't be used
@@ -72,7 +69,27 @@ def reports_lookup(
         yield None
         return
     with store:
-        yield store.community
+        yield store
+
+
+@contextlib.contextmanager
+def opened_store(config: str | None, database: str | None) -> Iterator[Store]:
+    """The reports store (``--config``, ``--database``), with any ringcheck error turned
+    into one line and exit 2."""
+    from ringcheck.store import Store
+
+    with errors_as_bad_input():
+        settings = store_settings(config, database)
+        with Store.open(settings) as store:
+            yield store
+
+
+def store_settings(config: str | None, database: str | None) -> Settings:
+    """The user's settings with ``--database URL`` applied."""
+    settings = settings_from(config, None)
+    if database is not None:
+        settings = settings.updated({"database_url": database}, "--database")
+    return settings
 
 
 def settings_from(config: str | None, home: str | None) -> Settings:
@@ -182,15 +199,6 @@ def cli() -> None:
       ringcheck check +33612345678 --claimed HMRC --recorded-message
       ringcheck codes jamaica
     """
-
-
-def config_option(func: F) -> F:
-    """``--config PATH``: the config file to read instead of the default one."""
-    return click.option(
-        "--config",
-        type=click.Path(dir_okay=False),
-        help="Config file to use instead of the default.",
-    )(func)
 
 
 @contextlib.contextmanager

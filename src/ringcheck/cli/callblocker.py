@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, settings_from
+from ringcheck.cli.base import BadInput, settings_from
+from ringcheck.cli.options import config_option
 from ringcheck.errors import RingcheckError
 
 
@@ -28,7 +29,7 @@ def callblocker_check_command(
     The daemon runs it for each call (see `ringcheck callblocker install`); other
     --key=value options it passes are ignored. Exit 0 with the line when it worked.
     """
-    from ringcheck import callblocker
+    from ringcheck.phones import callblocker
 
     try:
         settings = settings_from(config, None)
@@ -54,7 +55,7 @@ def install_command(folder: Path) -> None:
     "url": "http://host:8000") to "online_credentials" in callblocker's settings.json
     and pick "ringcheck" as the online check.
     """
-    from ringcheck import callblocker
+    from ringcheck.phones import callblocker
 
     problem = callblocker.script_folder_problem(folder)
     if problem:

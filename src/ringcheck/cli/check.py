@@ -21,20 +21,19 @@ from ringcheck.cli.base import (
     EXIT_FAIL_ON,
     BadInput,
     OutputClosed,
-    config_option,
-    reports_lookup,
+    errors_as_bad_input,
+    optional_store,
     settings_from,
 )
+from ringcheck.cli.options import config_option, fail_on_option, home_option, json_option
 from ringcheck.datatables import Tables, tables
 from ringcheck.errors import RingcheckError
 from ringcheck.numbers import numbers_in_arguments
-from ringcheck.risk import LEVELS, CallContext, at_least, ring_seconds
+from ringcheck.risk import CallContext, at_least, ring_seconds
 from ringcheck.settings import SETTINGS, Settings, default_config_path
 
-if TYPE_CHECKING:
-    from ringcheck.community import Community
-
-Lookup = Callable[[str], "Community | None"]
+if TYPE_CHECKING:  # the database code loads only with --reports
+    from ringcheck.store import Store
 
 _LEVEL_STYLE: dict[str, dict[str, Any]] = {
     "low": {"fg": "green"},
@@ -92,20 +91,16 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option(
     "--at", "called_at", callback=_parse_time, metavar="HH:MM", help="Local time of the call."
 )
-@click.option("--home", metavar="REGION", help="Your own country, e.g. GB or US. [default: GB]")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per number (JSON Lines).")
-@click.option(
-    "--fail-on",
-    type=click.Choice(LEVELS),
-    metavar="LEVEL",
-    help="Exit 1 if any number reaches LEVEL (low, caution, high, very_high).",
-)
+@home_option()
+@json_option("One JSON object per number (JSON Lines).")
+@fail_on_option("number")
 @config_option
 @click.option(
     "--reports",
     "with_reports",
     is_flag=True,
-    help="Also show what people reported (from the reports database; slower to start).",
+    help="Also show what people reported and any live scam campaign (from the reports "
+    "database; slower to start).",
 )
 @click.option(
     "--server",
@@ -119,15 +114,7 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
 )
 def check_command(
     numbers: tuple[str, ...],
-    claimed: str | None,
     rang: str | None,
-    voicemail: bool | None,
-    voicemail_number: str | None,
-    expected: bool | None,
-    recorded_message: bool | None,
-    times: int | None,
-    similar: int | None,
-    called_at: dt.time | None,
     home: str | None,
     as_json: bool,
     fail_on: str | None,
@@ -135,6 +122,7 @@ def check_command(
     with_reports: bool,
     server: str | None,
     private: bool,
+    **told: Any,
 ) -> None:
     """Check one or more NUMBERS, written any way you like, or give - to read one number
     per line from standard input.
@@ -161,28 +149,36 @@ def check_command(
     if not numbers:
         raise BadInput("give at least one number, or - to read numbers from standard input.")
     settings = settings_from(config, home)
-    try:
-        context = CallContext(
-            claimed,
-            ring_seconds(rang),
-            voicemail,
-            expected,
-            recorded_message,
-            times,
-            similar,
-            called_at,
-            voicemail_number=voicemail_number,
-        )
-    except RingcheckError as exc:
-        raise BadInput(exc.message) from None
+    context = _context(rang, told)
     texts = _expand(numbers_in_arguments(numbers, settings.home))
     show: Show = _print_json if as_json else _print_human
     if server:
         show = _with_server(show, server, private, as_json)
-    with reports_lookup(settings, with_reports, "reports not shown") as lookup:
-        outcome = _run(texts, context, settings, show, fail_on, lookup)
+    with optional_store(settings, with_reports, "reports not shown") as store:
+        outcome = _run(texts, context, settings, show, fail_on, store)
     if outcome:
         sys.exit(outcome)
+
+
+# The options that tell what happened on the call, and the CallContext field each fills.
+_TOLD = {
+    "claimed": "claimed",
+    "voicemail": "voicemail",
+    "voicemail_number": "voicemail_number",
+    "expected": "expected_abroad",
+    "recorded_message": "recorded_message",
+    "times": "times_called",
+    "similar": "similar_numbers",
+    "called_at": "called_at",
+}
+
+
+def _context(rang: str | None, told: dict[str, Any]) -> CallContext:
+    """What the options say about the call; a value that can't be used is one line and
+    exit 2."""
+    with errors_as_bad_input():
+        fields = {_TOLD[name]: value for name, value in told.items()}
+        return CallContext(rang_seconds=ring_seconds(rang), **fields)
 
 
 def _expand(numbers: Iterable[str]) -> Iterator[str]:
@@ -221,13 +217,20 @@ def _run(
     settings: Settings,
     show: Callable[[str, CheckResult | RingcheckError], None],
     fail_on: str | None,
-    reports: Lookup | None = None,
+    store: Store | None = None,
 ) -> int:
     bad = reached = False
     for text in texts:
         result: CheckResult | RingcheckError
         try:
-            result = _check_one(text, context, settings, reports)
+            result = check(
+                text,
+                context,
+                home=settings.home,
+                settings=settings,
+                reports=store.community if store is not None else None,
+                campaigns=store.blocking_campaign if store is not None else None,
+            )
         except RingcheckError as exc:
             result, bad = exc, True
             click.echo(f"ringcheck: {_short(text)!r}: {exc.message}", err=True)
@@ -242,16 +245,6 @@ def _run(
     return EXIT_FAIL_ON if reached else 0
 
 
-def _check_one(
-    text: str, context: CallContext, settings: Settings, reports: Lookup | None
-) -> CheckResult:
-    result = check(text, context, home=settings.home, settings=settings)
-    community = reports(result.number.e164) if reports and result.number.e164 else None
-    if community is None:
-        return result
-    return check(text, context, home=settings.home, settings=settings, community=community)
-
-
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -261,14 +254,14 @@ Show = Callable[[str, "CheckResult | RingcheckError"], None]
 
 def _with_server(show: Show, url: str, private: bool, as_json: bool) -> Show:
     """``show``, with the server's answer about each number after it."""
-    from ringcheck import privacy
+    from ringcheck.phones import remote
 
     def both(text: str, result: CheckResult | RingcheckError) -> None:
         if isinstance(result, RingcheckError) or not result.number.e164:
             show(text, result)
             return
         try:
-            said: dict[str, Any] | None = privacy.ask(url, result.number.e164, private)
+            said: dict[str, Any] | None = remote.ask(url, result.number.e164, private)
         except (OSError, ValueError) as exc:
             click.echo(f"ringcheck: the server at {url} didn't answer: {_why(exc)}", err=True)
             said = None
@@ -384,7 +377,7 @@ def _section(heading: str, items: list[str]) -> list[str]:
 
 @click.command("codes")
 @click.argument("query", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
+@json_option("Print JSON Lines.")
 def codes_command(query: str | None, as_json: bool) -> None:
     """List calling codes with their countries; QUERY filters by code or name."""
     from ringcheck.codes import calling_codes
@@ -401,7 +394,7 @@ def codes_command(query: str | None, as_json: bool) -> None:
 
 
 @click.command("data")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 def data_command(as_json: bool) -> None:
     """Show the data version and the sources behind every table."""
     data = tables()

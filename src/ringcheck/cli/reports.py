@@ -18,43 +18,16 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, errors_as_bad_input, settings_from
+from ringcheck.cli.base import BadInput, errors_as_bad_input, opened_store, store_settings
+from ringcheck.cli.options import database_options, json_option
 from ringcheck.community import CATEGORIES
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
-    from ringcheck.store import Page, ReportView, Store
+    from ringcheck.store import Page, ReportView
 
 F = TypeVar("F", bound=Callable[..., Any])
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
-
-
-def database_options(func: F) -> F:
-    """``--database URL`` and ``--config PATH``, shared by every command here."""
-    func = config_option(func)
-    return click.option(
-        "--database",
-        metavar="URL",
-        help="Database URL (overrides RINGCHECK_DATABASE_URL).",
-    )(func)
-
-
-@contextlib.contextmanager
-def opened(config: str | None, database: str | None) -> Iterator[Store]:
-    """The store, with any ringcheck error turned into one line and exit 2."""
-    from ringcheck.store import Store
-
-    with errors_as_bad_input():
-        settings = _store_settings(config, database)
-        with Store.open(settings) as store:
-            yield store
-
-
-def _store_settings(config: str | None, database: str | None) -> Any:
-    settings = settings_from(config, None)
-    if database is not None:
-        settings = settings.updated({"database_url": database}, "--database")
-    return settings
 
 
 def _os_user() -> str:
@@ -91,7 +64,7 @@ def report_command(
     Spaces need no quotes (`ringcheck report 020 7946 0000 --category …`): the
     arguments are read as one number by the rule `ringcheck check --help` gives.
     """
-    with opened(config, database) as store:
+    with opened_store(config, database) as store:
         e164 = _e164(number, store.settings.home)
         saved = store.add_report(
             number=e164,
@@ -130,7 +103,7 @@ def _e164(args: tuple[str, ...], home: str) -> str:
 @click.command("reports")
 @click.argument("number", nargs=-1, required=True)
 @click.option("--page", type=click.IntRange(1, 1_000_000), default=1, help="Page of reports.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @database_options
 def reports_command(
     number: tuple[str, ...], page: int, as_json: bool, database: str | None, config: str | None
@@ -139,7 +112,7 @@ def reports_command(
 
     Spaces need no quotes, as for `ringcheck report`.
     """
-    with opened(config, database) as store:
+    with opened_store(config, database) as store:
         e164 = _e164(number, store.settings.home)
         community = store.community(e164)
         found = store.reports(e164, page=page)
@@ -220,7 +193,7 @@ def moderate_group() -> None:
 @database_options
 def moderate_list(hidden: bool, page: int, database: str | None, config: str | None) -> None:
     """Reports on every number, the latest first."""
-    with opened(config, database) as store:
+    with opened_store(config, database) as store:
         found = store.list_reports(hidden=True if hidden else None, page=page)
     for item in found.items:
         click.echo(f"{item.e164}  {_line(item)}")
@@ -265,7 +238,7 @@ def _moderate(
     database: str | None,
     config: str | None,
 ) -> None:
-    with opened(config, database) as store:
+    with opened_store(config, database) as store:
         act = store.hide if hide else store.unhide
         view = act(report_id, moderator=moderator or _os_user(), reason=reason)
     state = "hidden" if view.hidden else "visible again"
@@ -274,11 +247,11 @@ def _moderate(
 
 @moderate_group.command("log")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, help="Entries to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
+@json_option("Print JSON Lines.")
 @database_options
 def moderate_log(limit: int, as_json: bool, database: str | None, config: str | None) -> None:
     """The audit log: who hid or unhid which report, when and why."""
-    with opened(config, database) as store:
+    with opened_store(config, database) as store:
         entries = store.audit_log(limit=limit)
     for entry in entries:
         if as_json:
@@ -298,7 +271,7 @@ def moderate_log(limit: int, as_json: bool, database: str | None, config: str | 
 @database_options
 def export_command(fmt: str, output: str | None, database: str | None, config: str | None) -> None:
     """Write every visible report as JSON Lines or CSV (standard output by default)."""
-    with opened(config, database) as store, _output(output) as out:
+    with opened_store(config, database) as store, _output(output) as out:
         count = store.export(fmt, out)
     click.echo(f"ringcheck: exported {_plural(count, 'report')}.", err=True)
 
@@ -325,7 +298,7 @@ def import_command(file: str, fmt: str | None, database: str | None, config: str
     fmt = fmt or _EXTENSIONS.get(os.path.splitext(file)[1].lower())
     if fmt is None:
         raise BadInput(f"can't tell the format of {file}; add --format jsonl or --format csv.")
-    with opened(config, database) as store:
+    with opened_store(config, database) as store:
         try:
             with open(file, encoding="utf-8", newline="") as source:
                 result = store.import_(fmt, source)
@@ -355,7 +328,7 @@ def db_upgrade(database: str | None, config: str | None) -> None:
     from ringcheck.store import Store
 
     with errors_as_bad_input():
-        before, after = Store.upgrade_url(_store_settings(config, database))
+        before, after = Store.upgrade_url(store_settings(config, database))
     if before == after:
         click.echo(f"The database is up to date (revision {after}).")
     else:
@@ -370,7 +343,7 @@ def db_status(database: str | None, config: str | None) -> None:
     from ringcheck.store.engine import database_url, describe
 
     with errors_as_bad_input():
-        settings = _store_settings(config, database)
+        settings = store_settings(config, database)
         where = describe(database_url(settings.database_url))
         current, head = Store.status_url(settings)
     click.echo(f"Database: {where}")
@@ -393,7 +366,7 @@ def db_status(database: str | None, config: str | None) -> None:
 @database_options
 def db_purge(older_than: int | None, database: str | None, config: str | None) -> None:
     """Remove old comments from reports; the reports and counts stay."""
-    with opened(config, database) as store:
+    with opened_store(config, database) as store:
         days = older_than or store.settings.comment_retention_days
         count = store.purge_comments(older_than_days=days)
     click.echo(f"Removed the comments of {_plural(count, 'report')} older than {days} days.")
@@ -404,105 +377,12 @@ def db_purge(older_than: int | None, database: str | None, config: str | None) -
 @database_options
 def db_backup(dest: str, database: str | None, config: str | None) -> None:
     """Copy the live SQLite database to DEST (a new file), safely while it is in use."""
-    with opened(config, database) as store:
+    with opened_store(config, database) as store:
         store.backup(dest)
     click.echo(f"Backed up the reports database to {dest}.")
 
 
-@click.group("devices")
-def devices_group() -> None:
-    """Phone systems (a FRITZ!Box…) allowed to read the CardDAV block list."""
-
-
-@devices_group.command("add")
-@click.argument("name")
-@click.option(
-    "--home", metavar="REGION", help="The device's country (numbers there in national form)."
-)
-@click.option(
-    "--level",
-    type=click.Choice(["caution", "high", "very_high"]),
-    default="high",
-    show_default=True,
-    help="The least risk level its list holds.",
-)
-@click.option(
-    "--size",
-    type=click.IntRange(1, 6000),
-    default=2000,
-    show_default=True,
-    help="The most numbers its list holds (a FRITZ!Box takes 1,000 to 3,000).",
-)
-@click.option("--url", metavar="URL", help="This server's address as the device reaches it.")
-@click.option("--json", "as_json", is_flag=True, help="Print {username, password, url} as JSON.")
-@database_options
-def devices_add(
-    name: str,
-    home: str | None,
-    level: str,
-    size: int,
-    url: str | None,
-    as_json: bool,
-    database: str | None,
-    config: str | None,
-) -> None:
-    """Add a device NAME ("Kitchen FRITZ!Box"): prints its user name and password once."""
-    settings = _store_settings(config, database)
-    region = (home or settings.home).upper()
-    with opened(config, database) as store, errors_as_bad_input():
-        if region not in _regions():
-            raise BadInput(f"'{region}' is not a two-letter country code ringcheck knows.")
-        device, password = store.add_device(name, home=region, level=level, size=size)
-    base = (url or f"http://{settings.host}:{settings.port}").rstrip("/") + "/carddav/"
-    if as_json:
-        click.echo(json.dumps({"username": device.username, "password": password, "url": base}))
-        return
-    what = f"{region}, {level.replace('_', ' ')} and above, up to {size:,} numbers"
-    click.echo(f"Added {device.name} ({what}).")
-    click.echo(f"  URL:       {base}")
-    click.echo(f"  User name: {device.username}")
-    click.echo(f"  Password:  {password}")
-    click.echo("Write the password down now: it is not shown again. Revoke it with")
-    click.echo(f"  ringcheck devices revoke {device.username}")
-
-
-def _regions() -> frozenset[str]:
-    import phonenumbers
-
-    return frozenset(phonenumbers.SUPPORTED_REGIONS)
-
-
-@devices_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per device.")
-@database_options
-def devices_list(as_json: bool, database: str | None, config: str | None) -> None:
-    """The devices, newest last (revoked ones marked)."""
-    with opened(config, database) as store, errors_as_bad_input():
-        found = store.devices()
-    if not found and not as_json:
-        click.echo('No devices yet. Add one with: ringcheck devices add "Kitchen FRITZ!Box"')
-    for device in found:
-        if as_json:
-            click.echo(json.dumps(device.to_dict()))
-            continue
-        state = "active" if device.active else f"revoked {device.revoked_at:%Y-%m-%d}"
-        click.echo(
-            f"{device.username}  {device.name}  {device.home} {device.level} {device.size}  {state}"
-        )
-
-
-@devices_group.command("revoke")
-@click.argument("device")
-@database_options
-def devices_revoke(device: str, database: str | None, config: str | None) -> None:
-    """Revoke DEVICE (its user name or name): it can no longer read the list."""
-    with opened(config, database) as store, errors_as_bad_input():
-        gone = store.revoke_device(device)
-    click.echo(f"Revoked {gone.username} ({gone.name}).")
-
-
 COMMANDS = (
-    devices_group,
     report_command,
     reports_command,
     moderate_group,

@@ -15,12 +15,18 @@ from typing import Any
 
 import click
 
-from ringcheck.cli.base import EXIT_FAIL_ON, BadInput, config_option, settings_from
-from ringcheck.errors import RingcheckError
-from ringcheck.risk import LEVELS
+from ringcheck.cli.base import EXIT_FAIL_ON, BadInput, errors_as_bad_input, settings_from
+from ringcheck.cli.follow import follow, follow_options, follow_values
+from ringcheck.cli.options import (
+    column_options,
+    config_option,
+    fail_on_option,
+    format_option,
+    home_option,
+    output_options,
+)
 
 OUTPUTS = ("table", "json", "csv", "parquet", "html")
-BLOCKLISTS = ("csv", "vcard", "callblocker")
 FORMATS = ("auto", "asterisk", "freeswitch", "csv", "parquet")
 DEMO_FORMATS = ("asterisk", "freeswitch", "csv", "parquet")
 
@@ -60,6 +66,18 @@ def _time(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+# The columns a CSV or Parquet file's calls are in, when not found by their names.
+COLUMNS = {
+    "caller": "CSV/Parquet column of the calling number.",
+    "callee": "CSV/Parquet column of the called number.",
+    "start": "CSV/Parquet column of the start time.",
+    "ring": "CSV/Parquet column of seconds it rang.",
+    "duration": "CSV/Parquet column of the call's duration.",
+    "billsec": "CSV/Parquet column of billed seconds.",
+    "answered": "CSV/Parquet column saying it was answered.",
+}
+
+
 @scan_group.command("files")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
@@ -75,47 +93,19 @@ def _time(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
     help="Spark master URL (spark://host:7077, yarn, k8s://…). [default: scan_spark_master, "
     "else local]",
 )
-@click.option(
-    "--format",
-    "form",
-    type=click.Choice(FORMATS),
-    default="auto",
-    show_default=True,
-    help="The kind of call records (auto: worked out from each file).",
-)
+@format_option(FORMATS, "The kind of call records (auto: worked out from each file).")
 @click.option(
     "--template",
     metavar="TEMPLATE",
     help="A FreeSWITCH cdr_csv template of ${names}, if not the 'example' one.",
 )
-@click.option(
-    "--output",
-    type=click.Choice(OUTPUTS),
-    default="table",
-    show_default=True,
-    help="table for reading, json/csv/parquet for tools, html for an analyst.",
-)
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False),
-    help="Write here instead of standard output (needed for parquet).",
-)
-@click.option(
-    "--blocklist",
-    type=click.Choice(BLOCKLISTS),
-    help="Write a block list of the campaigns' numbers and ranges instead.",
-)
-@click.option(
-    "--level",
-    type=click.Choice(LEVELS[1:]),
-    default="high",
-    show_default=True,
-    help="Lowest level that goes on the block list.",
+@output_options(
+    OUTPUTS,
+    "table for reading, json/csv/parquet for tools (parquet needs --out), html for an analyst.",
 )
 @click.option("--since", callback=_time, metavar="DATE", help="Only calls from this time (UTC).")
 @click.option("--until", callback=_time, metavar="DATE", help="Only calls before this time (UTC).")
-@click.option("--home", metavar="REGION", help="Your own country, e.g. GB. [default: GB]")
+@home_option()
 @click.option(
     "--tz", metavar="ZONE", help="Time zone of the records' times. [default: this computer's]"
 )
@@ -124,20 +114,10 @@ def _time(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
     metavar="FORMAT",
     help="strptime format of start times, e.g. %d/%m/%Y %H:%M:%S.",
 )
-@click.option("--caller", metavar="COLUMN", help="CSV/Parquet column of the calling number.")
-@click.option("--callee", metavar="COLUMN", help="CSV/Parquet column of the called number.")
-@click.option("--start", metavar="COLUMN", help="CSV/Parquet column of the start time.")
-@click.option("--ring", metavar="COLUMN", help="CSV/Parquet column of seconds it rang.")
-@click.option("--duration", metavar="COLUMN", help="CSV/Parquet column of the call's duration.")
-@click.option("--billsec", metavar="COLUMN", help="CSV/Parquet column of billed seconds.")
-@click.option("--answered", metavar="COLUMN", help="CSV/Parquet column saying it was answered.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(LEVELS),
-    metavar="LEVEL",
-    help="Exit 1 if any finding reaches LEVEL (low, caution, high, very_high).",
-)
+@column_options(COLUMNS)
+@fail_on_option("finding")
 @click.option("--mask", is_flag=True, help="Hide subscriber numbers but their last 2 digits.")
+@follow_options
 @config_option
 def scan_files(
     files: tuple[str, ...],
@@ -154,16 +134,10 @@ def scan_files(
     home: str | None,
     tz: str | None,
     time_format: str | None,
-    caller: str | None,
-    callee: str | None,
-    start: str | None,
-    ring: str | None,
-    duration: str | None,
-    billsec: str | None,
-    answered: str | None,
     fail_on: str | None,
     mask: bool,
     config: str | None,
+    **columns: Any,
 ) -> None:
     """Scan FILES (files, folders or globs of call records) for Wangiri campaigns.
 
@@ -175,47 +149,55 @@ def scan_files(
       ringcheck scan cdrs/*.csv.gz --output html --out report.html --mask
       ringcheck scan calls.parquet --blocklist callblocker --out scam.json
       ringcheck scan cdrs/ --engine spark --master spark://10.0.0.5:7077 --output json
+      ringcheck scan /var/log/asterisk/cdr-csv/Master.csv --follow --publish
     """
-    from ringcheck.scan import Columns, ScanOptions, scan
+    from ringcheck.scan import Columns, ScanOptions, Thresholds, scan
 
-    if output == "parquet" and not out_path and not blocklist:
+    if output == "parquet" and not _to_file(out_path) and not blocklist:
         raise BadInput("--output parquet needs --out FILE.")
+    live = follow_values(columns)  # the --follow options (ringcheck.cli.follow)
     settings = settings_from(config, home)
-    try:
-        options = ScanOptions(
-            home=settings.home,
-            tz=tz,
-            format=form,
-            template=template,
-            time_format=time_format,
-            columns=Columns(caller, callee, start, ring, duration, billsec, answered),
-            since=since,
-            until=until,
-            allowlist=settings.scan_allowlist,
+    options = ScanOptions(
+        home=settings.home,
+        tz=tz,
+        format=form,
+        template=template,
+        time_format=time_format,
+        columns=Columns(**columns),
+        since=since,
+        until=until,
+        allowlist=settings.scan_allowlist,
+    )
+    if live.pop("follow"):
+        with errors_as_bad_input():
+            return follow(files, options, settings, level, **live)
+    with errors_as_bad_input(), _progress(files):
+        result = scan(
+            files,
+            options,
+            Thresholds.from_settings(settings),
+            engine=engine,
+            master=master or settings.scan_spark_master or None,
+            hash_inputs=output in ("html", "json") and not blocklist,
         )
-        with _progress(files):
-            result = scan(
-                files,
-                options,
-                engine=engine,
-                master=master or settings.scan_spark_master or None,
-                hash_inputs=output in ("html", "json") and not blocklist,
-            )
-    except RingcheckError as exc:
-        raise BadInput(exc.message) from None
-    for problem in result.unreadable[:20]:
-        where = f"{problem.file} line {problem.line}" if problem.line else problem.file
-        click.echo(f"ringcheck: {where}: {problem.why}", err=True)
-    if result.unreadable_count > 20:
-        more = result.unreadable_count - 20
-        click.echo(f"ringcheck: … {more:,} more unreadable records (see --output json).", err=True)
+    _tell_unreadable(result)
     _write(result, output, out_path, blocklist, level, mask)
-    if fail_on and any(_at_least(f.level, fail_on) for f in result.findings):
+    if fail_on and result.at_least(fail_on):
         sys.exit(EXIT_FAIL_ON)
 
 
-def _at_least(level: str, floor: str) -> bool:
-    return LEVELS.index(level) >= LEVELS.index(floor)
+def _tell_unreadable(result: Any, most: int = 20) -> None:
+    """The first ``most`` unreadable records, one line each on stderr, and how many more."""
+    for problem in result.unreadable[:most]:
+        where = f"{problem.file} line {problem.line}" if problem.line else problem.file
+        click.echo(f"ringcheck: {where}: {problem.why}", err=True)
+    if result.unreadable_count > most:
+        more = result.unreadable_count - most
+        click.echo(f"ringcheck: … {more:,} more unreadable records (see --output json).", err=True)
+
+
+def _to_file(out_path: str | None) -> bool:
+    return bool(out_path) and out_path != "-"
 
 
 @contextlib.contextmanager
@@ -252,7 +234,7 @@ def _write(
     elif output == "csv":
         _emit(report.to_csv(result), out_path)
     elif output == "parquet":
-        assert out_path is not None
+        assert out_path is not None and out_path != "-"
         report.to_parquet(result, out_path)
     elif output == "html":
         from ringcheck.scan.html import render
@@ -260,12 +242,12 @@ def _write(
         _emit(render(result, mask=mask), out_path)
     else:
         _emit(report.table(result), out_path)
-    if out_path:
+    if _to_file(out_path):
         click.echo(f"ringcheck: wrote {out_path}", err=True)
 
 
 def _emit(text: str, out_path: str | None) -> None:
-    if out_path:
+    if out_path and out_path != "-":
         try:
             Path(out_path).write_text(text, encoding="utf-8")
         except OSError as exc:
@@ -289,14 +271,7 @@ def _emit(text: str, out_path: str | None) -> None:
     type=click.Path(dir_okay=False),
     help="The file to write; the labels go beside it, in FILE.labels.json.",
 )
-@click.option(
-    "--format",
-    "form",
-    type=click.Choice(DEMO_FORMATS),
-    default="asterisk",
-    show_default=True,
-    help="Which switch's records to write.",
-)
+@format_option(DEMO_FORMATS, "Which switch's records to write.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Another seed, other records.")
 def scan_demo(rows: int, out_path: str, form: str, seed: int) -> None:
     """Write realistic call records with planted campaigns and look-alikes (labelled)."""

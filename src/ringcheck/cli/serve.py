@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, settings_from
+from ringcheck.cli.base import BadInput, settings_from
+from ringcheck.cli.options import config_option
 from ringcheck.errors import RingcheckError
 from ringcheck.settings import SETTINGS, Settings
 

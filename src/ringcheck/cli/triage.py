@@ -13,6 +13,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ringcheck.cli.base import BadInput, settings_from
+from ringcheck.cli.options import (
+    column_options,
+    config_option,
+    format_option,
+    home_option,
+    output_options,
+)
 from ringcheck.errors import RingcheckError
 
 if TYPE_CHECKING:
@@ -20,71 +27,34 @@ if TYPE_CHECKING:
 
 FORMATS = ("auto", "android-xml", "fritzbox", "csv")
 OUTPUTS = ("table", "json", "csv", "html")
-BLOCKLISTS = ("csv", "vcard", "callblocker")
 TABLE_ROWS = 40
 _PROGRESS_BYTES = 2_000_000
-_COLUMN_OPTIONS = ("number", "time", "ring", "duration", "billsec", "direction", "status")
+
+
+# The columns of a CSV log that hold what, when not found by their names.
+COLUMNS = {
+    "number": "CSV: the column with the numbers.",
+    "time": "CSV: the column with the date and time.",
+    "ring": "CSV: the column with ring time in seconds.",
+    "duration": "CSV: the column with call duration (talk time, unless there is a billsec column).",
+    "billsec": "CSV: call records' billed seconds; ring time is then duration minus billsec.",
+    "direction": "CSV: incoming or outgoing.",
+    "status": "CSV: missed, answered, rejected…",
+}
 
 
 @click.command("triage")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option(
-    "--format",
-    "form",
-    type=click.Choice(FORMATS),
-    default="auto",
-    show_default=True,
-    help="The kind of call log (auto: work it out).",
-)
-@click.option(
-    "--output",
-    type=click.Choice(OUTPUTS),
-    default="table",
-    show_default=True,
-    help="table for reading, json or csv for tools, html for a report file.",
-)
-@click.option(
-    "--blocklist",
-    type=click.Choice(BLOCKLISTS),
-    help="Print a block list of the worrying numbers instead of the report.",
-)
-@click.option(
-    "--level",
-    type=click.Choice(("caution", "high", "very_high")),
-    default="high",
-    show_default=True,
-    help="Lowest level that goes on the block list.",
-)
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Write to this file instead of standard output.",
-)
-@click.option("--home", metavar="REGION", help="Your own country, e.g. GB or DE. [default: GB]")
+@format_option(FORMATS, "The kind of call log (auto: work it out).")
+@output_options(OUTPUTS, "table for reading, json or csv for tools, html for a report file.")
+@home_option()
 @click.option(
     "--tz",
     metavar="ZONE",
     help="Time zone for Android backups, e.g. Europe/London. [default: this computer's]",
 )
-@click.option("--number-column", metavar="NAME", help="CSV: the column with the numbers.")
-@click.option("--time-column", metavar="NAME", help="CSV: the column with the date and time.")
-@click.option("--ring-column", metavar="NAME", help="CSV: the column with ring time in seconds.")
-@click.option(
-    "--duration-column",
-    metavar="NAME",
-    help="CSV: the column with call duration (talk time, unless there is a billsec column).",
-)
-@click.option(
-    "--billsec-column",
-    metavar="NAME",
-    help="CSV: call records' billed seconds; ring time is then duration minus billsec.",
-)
-@click.option("--direction-column", metavar="NAME", help="CSV: incoming or outgoing.")
-@click.option("--status-column", metavar="NAME", help="CSV: missed, answered, rejected…")
-@click.option(
-    "--config", type=click.Path(dir_okay=False), help="Config file to use instead of the default."
-)
+@column_options(COLUMNS, suffix="-column", metavar="NAME")
+@config_option
 def triage_command(
     file: str,
     form: str,
@@ -112,7 +82,7 @@ def triage_command(
 
     settings = settings_from(config, home)
     data = _read(file)
-    names = {role: columns.get(f"{role}_column") for role in _COLUMN_OPTIONS}
+    names = {role: columns.get(f"{role}_column") for role in COLUMNS}
     with _progress(len(data)) as step:
         try:
             step("Reading the log")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ringcheck.cli.base import BadInput, config_option, settings_from
+from ringcheck.cli.base import BadInput, optional_store, settings_from
+from ringcheck.cli.options import config_option
 from ringcheck.errors import RingcheckError
 
 
@@ -26,7 +28,8 @@ def watch_group() -> None:
 @click.option(
     "--notify",
     metavar="CMD",
-    help="Run CMD for each worrying call, with RINGCHECK_ACTION, RINGCHECK_NUMBER, "
+    help="Run CMD for each worrying call, and when someone calls back a number that rang "
+    "and was flagged (RINGCHECK_EVENT=callback), with RINGCHECK_ACTION, RINGCHECK_NUMBER, "
     "RINGCHECK_LABEL… in its environment.",
 )
 @click.option(
@@ -67,7 +70,7 @@ def fritzbox_command(
     """
     import asyncio
 
-    from ringcheck import callmonitor
+    from ringcheck.phones.fritzbox import callmonitor
 
     try:
         settings = settings_from(config, home)
@@ -76,6 +79,24 @@ def fritzbox_command(
     calllog = (
         None if no_log else callmonitor.CallLogFile(log_path or callmonitor.default_log_path())
     )
+
+    bar = _barring(host, tr064_port, _say) if block else None
+    run_notify = _notifier(notify) if notify else None
+    watcher = callmonitor.Watcher(settings, _emitter(as_json), calllog, run_notify, bar)
+    if calllog is not None:
+        _say(f"keeping the call log in {calllog.path}")
+    # The live scam campaigns, from the reports database when there is one.
+    with optional_store(settings, True, "live campaigns not used") as store:
+        watcher.campaigns = store.blocking_campaign if store is not None else None
+        asyncio.run(watcher.run(host, port, say=_say))  # Ctrl+C: the group's exit 130
+
+
+def _say(text: str) -> None:
+    click.echo(f"ringcheck: {text}", err=True)
+
+
+def _emitter(as_json: bool) -> Callable[[dict[str, Any]], None]:
+    """The ``Watcher.emit`` callback: a JSON line, or the sentence for a person."""
 
     def emit(event: dict[str, Any]) -> None:
         if as_json:
@@ -86,35 +107,33 @@ def fritzbox_command(
                 click.echo(text)
         sys.stdout.flush()
 
-    async def run_notify(found: Any, event: dict[str, Any]) -> None:
-        import os
+    return emit
 
-        if notify is None:
-            return
+
+def _notifier(command: str) -> Callable[[Any, dict[str, Any]], Awaitable[None]]:
+    """The ``Watcher.notify`` callback: runs ``command`` with the call in its environment."""
+    import asyncio
+    import os
+
+    from ringcheck.phones.fritzbox import callmonitor
+
+    async def run_notify(found: Any, event: dict[str, Any]) -> None:
         env = {**os.environ, **callmonitor.environment(found, event)}
         try:
-            process = await asyncio.create_subprocess_shell(notify, env=env)
+            process = await asyncio.create_subprocess_shell(command, env=env)
         except OSError as exc:
             click.echo(f"ringcheck: --notify failed: {exc}", err=True)
             return
         asyncio.get_running_loop().create_task(_reap(process))
 
-    def say(text: str) -> None:
-        click.echo(f"ringcheck: {text}", err=True)
-
-    bar = _barring(host, tr064_port, say) if block else None
-    watcher = callmonitor.Watcher(settings, emit, calllog, run_notify if notify else None, bar)
-
-    if calllog is not None:
-        say(f"keeping the call log in {calllog.path}")
-    asyncio.run(watcher.run(host, port, say=say))  # Ctrl+C: the group's exit 130
+    return run_notify
 
 
 def _barring(host: str, port: int, say: Any) -> Any:
     """The ``Watcher.block`` callback: bars a number on the box, in a thread."""
     import asyncio
 
-    from ringcheck.fritzbarring import BarringError, CallBarring
+    from ringcheck.phones.fritzbox.fritzbarring import BarringError, CallBarring
 
     try:
         barring = CallBarring.connect(host, port)
@@ -162,10 +181,31 @@ def _sentence(event: dict[str, Any]) -> str:
             then = "don't call it back" if scam else "call back only if you expected a call"
             return f"{when}  Careful: {who} is ringing ({label}). If you miss it, {then}."
         return f"{when}  {who} is ringing ({label})."
+    if event["event"] == "callback":
+        return _callback_sentence(event, who, when, label, scam)
     if event["event"] == "missed" and action in ("warn", "block"):
         then = "Don't call it back." if scam else "Call back only if you expected a call."
         return f"{when}  Missed call from {who} ({label}). {then}"
     return ""
+
+
+def _callback_sentence(event: dict[str, Any], who: str, when: str, label: str, scam: bool) -> str:
+    """Someone in the house is calling back a flagged number: hang up, and why."""
+    if event.get("live_campaign"):
+        return (
+            f"{when}  STOP: someone is calling {who} ({label}), a number in a scam campaign "
+            "running now. Hang up: calling back is how the scam makes money."
+        )
+    rang = str(event.get("rang_at") or "")[11:16]
+    if scam:
+        return (
+            f"{when}  STOP: someone is calling back {who} ({label}), which rang at {rang}. "
+            "Hang up: calling back is how the scam makes money."
+        )
+    return (
+        f"{when}  Careful: someone is calling back {who} ({label}), which rang at {rang}. "
+        "Hang up unless you were expecting a call from there: it can cost a lot."
+    )
 
 
 COMMANDS = (watch_group,)

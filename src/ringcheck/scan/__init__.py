@@ -22,9 +22,16 @@ from typing import Any
 
 from ringcheck.datatables import Tables, tables
 from ringcheck.risk import LEVELS, at_least
-from ringcheck.scan.detect import Finding, Spared, judge, worth_a_look
+from ringcheck.scan.detect import Finding, Spared, assess, worth_a_look
 from ringcheck.scan.features import Thresholds
-from ringcheck.scan.model import Columns, InputFile, ScanError, ScanOptions, Unreadable
+from ringcheck.scan.model import (
+    Columns,
+    InputFile,
+    ScanError,
+    Scanned,
+    ScanOptions,
+    Unreadable,
+)
 from ringcheck.scan.numbering import allowlist
 from ringcheck.scan.readers import local_zone
 
@@ -154,17 +161,8 @@ def scan(
     def keep(candidates: Any) -> Any:
         return worth_a_look(candidates, options.home, data)
 
-    if engine == "polars":
-        from ringcheck.scan.engines import polars as counting
-
-        scanned = counting.run(paths, options, limits, keep)
-    elif engine == "spark":
-        import ringcheck.scan.engines.spark as spark_engine
-
-        scanned = spark_engine.run(paths, options, limits, keep, master=master)
-    else:
-        raise ScanError("bad_option", f"Unknown engine {engine!r}: use polars or spark.")
-    findings, spared = judge(
+    scanned = _counted(engine, paths, options, limits, keep, master)
+    findings, spared = assess(
         scanned.aggregates, limits, options.home, zone, options.allowlist, data
     )
     unreadable = _with_damage(scanned.inputs, scanned.unreadable, options.max_unreadable)
@@ -190,6 +188,26 @@ def scan(
         zone=zone,
         extra={} if scanned.jobs is None else {"jobs": scanned.jobs},
     )
+
+
+def _counted(
+    engine: str,
+    paths: list[str],
+    options: ScanOptions,
+    limits: Thresholds,
+    keep: Any,
+    master: str | None,
+) -> Scanned:
+    """What ``engine`` counts in ``paths``."""
+    if engine == "polars":
+        from ringcheck.scan.engines import polars as counting
+
+        return counting.run(paths, options, limits, keep)
+    if engine == "spark":
+        import ringcheck.scan.engines.spark as spark_engine
+
+        return spark_engine.run(paths, options, limits, keep, master=master)
+    raise ScanError("bad_option", f"Unknown engine {engine!r}: use polars or spark.")
 
 
 def _checked(options: ScanOptions, zone: str) -> ScanOptions:

@@ -26,6 +26,7 @@ from ringcheck.scan.features import (
     Thresholds,
     called_back,
     finish,
+    has_signature,
     written,
 )
 from ringcheck.scan.features import needed as needed_callees
@@ -99,11 +100,13 @@ def _seconds(value: float | int | None) -> str:
     return f"{value:g} s"
 
 
-def _billed(seconds: int) -> str:
+def spoken_time(seconds: int, exact: bool = False) -> str:
+    """A span of time as people read it: '1.5 h', '12 min' ('12 min 5 s' when
+    ``exact``), '40 s'."""
     if seconds >= 3600:
         return f"{seconds / 3600:.1f} h"
     if seconds >= 60:
-        return f"{seconds / 60:.0f} min"
+        return f"{seconds // 60} min {seconds % 60} s" if exact else f"{seconds / 60:.0f} min"
     return f"{seconds} s"
 
 
@@ -133,7 +136,7 @@ def score(
 
     f = features
     needed = needed_callees(agg.kind, limits)
-    values = _values(f, agg)
+    values = _values(f, agg) | _night_hours(limits)
     if f["callees"] >= needed:
         add("fan_out", words.reason["fan_out"].format(**values))
         if f["callees"] >= 10 * needed:
@@ -162,17 +165,27 @@ def score(
         add("night", words.reason["night"].format(**values))
     if f["repeat_share"] >= 0.2:
         add("repeat", words.reason["repeat"].format(**values))
+    signed = has_signature(agg.kind, f)
+    if signed:
+        add("signature", words.reason["signature"].format(**values))
     points = max(0, min(100, points))
     if destination.get("domestic") and level == "low":
         return points, reasons, "domestic"
     if f["answered_share"] >= 0.3:
         return points, reasons, "answered"
     if not f["callbacks"] and level != "very_high":
-        points = min(points, 49)
-        reasons.append(
-            {"code": "no_callbacks_yet", "text": words.reason["no_callbacks_yet"], "points": 0}
-        )
+        points = _without_victims(points, signed, reasons)
     return points, reasons, None
+
+
+def _without_victims(points: int, signed: bool, reasons: list[dict[str, Any]]) -> int:
+    """The cap while nobody has called back: caution, or with the Wangiri signature high
+    (very high only once someone has)."""
+    if signed:
+        return min(points, 74)
+    text = wording().reason["no_callbacks_yet"]
+    reasons.append({"code": "no_callbacks_yet", "text": text, "points": 0})
+    return min(points, 49)
 
 
 def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
@@ -191,14 +204,19 @@ def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:
         "unanswered": _pct(f["unanswered"] / f["calls"]) if f["calls"] else "none",
         "callbacks": _fmt(f["callbacks"]),
         "rate": _pct(f["callback_rate"]),
-        "billed": _billed(f["callback_billsec"]),
+        "billed": spoken_time(f["callback_billsec"]),
         "numbers": _fmt(f["numbers_seen"]),
         "per_number": f"{f['calls_per_number']:.1f}",
         "sequential": _pct(f["sequential_share"]),
         "night": _pct(f["night_share"]),
         "repeat": _pct(f["repeat_share"]),
         "answered": _pct(f["answered_share"]),
+        "peak_minute": _fmt(f["peak_per_minute"]),
     }
+
+
+def _night_hours(limits: Thresholds) -> dict[str, str]:
+    return {"night_from": f"{limits.night_start:02d}:00", "night_to": f"{limits.night_end:02d}:00"}
 
 
 def _destinations(keys: list[str], home: str, data: Tables | None) -> dict[str, dict[str, Any]]:
@@ -240,7 +258,7 @@ def worth_a_look(candidates: pl.DataFrame, home: str, data: Tables | None = None
     return found.filter(~ordinary).select(candidates.columns)
 
 
-def judge(
+def assess(
     aggregates: list[Aggregate],
     limits: Thresholds,
     home: str,
@@ -254,6 +272,10 @@ def judge(
     for agg in aggregates:
         backs = called_back(agg, limits)
         features = finish(agg, limits, backs)
+        if features["callees"] < needed_callees(agg.kind, limits) and not has_signature(
+            agg.kind, features
+        ):
+            continue  # looked at for the signature only (``features.rules``)
         destination = destinations.get(agg.key, {})
         if any(agg.key.startswith(prefix) for prefix in allowlist):
             spared.append(_spare(agg, "allowlisted", features, destination))

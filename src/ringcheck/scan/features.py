@@ -22,13 +22,20 @@ Features (``finish``):
   list);
 - ``numbers`` and ``calls_per_number`` (rotation inside a range);
 - ``repeat_share``: the share of numbers rung more than once;
-- ``night_share``: calls between 23:00 and 07:00 in the scan's time zone (the callees'
-  local time: they are the operator's own subscribers);
+- ``night_share``: calls between ``night_start`` and ``night_end`` (settings: 23:00 and
+  07:00) in the scan's time zone (the callees' local time: they are the operator's own
+  subscribers);
 - ``callbacks``, ``callback_rate``, ``callback_billsec``: numbers rung that then called
   the entity (its number, or any number in its range) within ``callback_hours`` of
   being rung, and the seconds billed on those calls back: the money at risk;
 - ``detected_at``: when, in the calls' own time, the entity had rung ``min_callees``
   different numbers: the earliest a live scan could have flagged it.
+
+``has_signature`` tests those features for the Wangiri signature (subscribers rung in
+number order from rotating numbers of one range, short rings, at a rate verification
+services don't send; thresholds in ``data/scan.toml``, ``[signature]``); ``rules`` looks
+at ranges from the signature's smaller floor, so both engines and the live detector
+(``scan.live``) see a signed campaign early.
 
 What an engine counts is declared here too, and each engine only writes it in its own
 syntax: the candidates (``RULES``: one-ring pairs grouped by the caller's number or
@@ -50,23 +57,51 @@ worked out there, once, for both engines.
 from __future__ import annotations
 
 import math
+import tomllib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
 import polars as pl
 
+from ringcheck.settings import Settings
+
+_DEFAULTS = Settings()
+
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The numbers the scan judges by (all in one place; the report prints them)."""
+    """The numbers the scan judges by (the report prints them). Each is a setting,
+    declared once in ``ringcheck.settings``; ``from_settings`` reads a user's."""
 
-    min_callees: int = 30  # a caller number is looked at once it rang this many people
-    min_range_callees: int = 100  # a range, this many (across at least 2 of its numbers)
-    short_ring: int = 5  # seconds: an unanswered call this short is a one-ring call
-    callback_hours: int = 72  # a call back counts within this long of being rung
-    night_start: int = 23  # local hour
-    night_end: int = 7  # local hour (exclusive)
+    # a caller number is looked at once it rang this many people
+    min_callees: int = _DEFAULTS.scan_min_callees
+    # a range, this many (across at least 2 of its numbers)
+    min_range_callees: int = _DEFAULTS.scan_min_range_callees
+    # seconds: an unanswered call this short is a one-ring call (ring times are whole
+    # seconds, so one_ring_seconds rounded down gives the same calls)
+    short_ring: int = math.floor(_DEFAULTS.one_ring_seconds)
+    # a call back counts within this long of being rung
+    callback_hours: int = _DEFAULTS.scan_callback_hours
+    night_start: int = _DEFAULTS.night_start  # local hour
+    night_end: int = _DEFAULTS.night_end  # local hour (exclusive)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """The thresholds a user's settings give (``Thresholds()``: the defaults').
+
+        >>> Thresholds.from_settings(Settings(one_ring_seconds=3.5)).short_ring
+        3
+        """
+        return cls(
+            min_callees=settings.scan_min_callees,
+            min_range_callees=settings.scan_min_range_callees,
+            short_ring=math.floor(settings.one_ring_seconds),
+            callback_hours=settings.scan_callback_hours,
+            night_start=settings.night_start,
+            night_end=settings.night_end,
+        )
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -91,9 +126,58 @@ class Rule:
 
 
 def rules(limits: Thresholds) -> tuple[Rule, ...]:
-    """The candidate rules: a number, and a range of 100 or of 1,000 numbers."""
-    ranges = (Rule("range", drop, limits.min_range_callees, 2) for drop in RANGE_DIGITS)
+    """The candidate rules: a number, and a range of 100 or of 1,000 numbers. A range is
+    looked at from ``signature().min_callees`` people on when that is fewer than
+    ``min_range_callees``: below ``needed`` it is a finding only with the signature
+    (``has_signature``; ``detect.judge`` drops the others unseen)."""
+    floor = min(limits.min_range_callees, signature().min_callees)
+    ranges = (Rule("range", drop, floor, 2) for drop in RANGE_DIGITS)
     return (Rule("number", 0, limits.min_callees, 1), *ranges)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The Wangiri signature's thresholds (``data/scan.toml``, ``[signature]``, where
+    each is explained)."""
+
+    min_callees: int
+    min_numbers: int
+    min_sequential: float
+    min_ring_median: float
+    max_ring_p90: float
+    min_unanswered: float
+    min_per_minute: int
+
+
+@cache
+def signature() -> Signature:
+    """The signature's thresholds as ``data/scan.toml`` sets them."""
+    from ringcheck.datatables import data_text
+
+    table = tomllib.loads(data_text("scan.toml"))["signature"]
+    return Signature(**table)
+
+
+def has_signature(kind: str, features: dict[str, Any], sig: Signature | None = None) -> bool:
+    """Whether a candidate's ``finish`` features show the Wangiri signature: subscribers
+    rung in number order from rotating numbers in one range, short rings, at a rate no
+    verification service sends (``data/scan.toml`` says why each test is there)."""
+    sig = sig or signature()
+    f = features
+    median, p90 = f["ring_median"], f["ring_p90"]
+    return (
+        kind == "range"
+        and f["callees"] >= sig.min_callees
+        and f["numbers_seen"] >= sig.min_numbers
+        and f["sequential_share"] >= sig.min_sequential
+        and median is not None
+        and p90 is not None
+        and median >= sig.min_ring_median
+        and p90 <= sig.max_ring_p90
+        and f["calls"] > 0
+        and f["unanswered"] / f["calls"] >= sig.min_unanswered
+        and f["peak_per_minute"] >= sig.min_per_minute
+    )
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ringcheck.calllog.html import environment
-from ringcheck.datatables import tables
+from ringcheck import reportfiles
 from ringcheck.scan import ScanResult, iso
-from ringcheck.scan.detect import Finding
+from ringcheck.scan.detect import Finding, spoken_time
 from ringcheck.scan.features import written
 from ringcheck.scan.report import mask_number
 
@@ -42,32 +41,15 @@ def _timeline(finding: Finding, zone: str) -> dict[str, Any] | None:
     span = max(300, last - first + 300)
     most = max(max(c, b) for _, c, b in buckets) or 1
     bars, backs = [], []
+    width = round(max(300 / span * WIDTH, 1.5), 1)
     for start, calls, called_back in buckets:
         x = round((start - first) / span * WIDTH, 1)
-        w = round(max(300 / span * WIDTH, 1.5), 1)
         label = _time(start, zone)
         if calls:
-            h = round(calls / most * (HEIGHT - 10), 1)
-            bars.append(
-                {
-                    "x": x,
-                    "y": round(HEIGHT - h, 1),
-                    "w": w,
-                    "h": h,
-                    "title": f"{label}: {calls:,} unanswered calls",
-                }
-            )
+            bars.append(_bar(x, width, calls / most, f"{label}: {calls:,} unanswered calls"))
         if called_back:
-            h = round(called_back / most * (HEIGHT - 10), 1)
-            backs.append(
-                {
-                    "x": x,
-                    "y": round(HEIGHT - h, 1),
-                    "w": w,
-                    "h": max(h, 2),
-                    "title": f"{label}: {called_back:,} called back",
-                }
-            )
+            title = f"{label}: {called_back:,} called back"
+            backs.append(_bar(x, width, called_back / most, title, least=2))
     peak = max(buckets, key=lambda b: b[1])
     return {
         "bars": bars,
@@ -81,6 +63,13 @@ def _timeline(finding: Finding, zone: str) -> dict[str, Any] | None:
         "peak_calls": peak[1],
         "backs_total": sum(b for _, _, b in buckets),
     }
+
+
+def _bar(x: float, w: float, share: float, title: str, least: float = 0) -> dict[str, Any]:
+    """A timeline bar ``share`` of the chart's height (at least ``least``), standing on
+    its bottom."""
+    h = round(share * (HEIGHT - 10), 1)
+    return {"x": x, "y": round(HEIGHT - h, 1), "w": w, "h": max(h, least), "title": title}
 
 
 def _rotation(finding: Finding, zone: str) -> dict[str, Any] | None:
@@ -145,7 +134,7 @@ def _campaign(finding: Finding, zone: str, mask: bool) -> dict[str, Any]:
             "number": hide(c["number"]),
             "rung": _time(c["rung"], zone),
             "called_back": _time(c["first_call_back"], zone),
-            "after": _after(c["first_call_back"] - c["rung"]),
+            "after": spoken_time(c["first_call_back"] - c["rung"], exact=True),
             "billsec": c["billsec"],
             "calls": c["calls"],
         }
@@ -167,16 +156,8 @@ def _campaign(finding: Finding, zone: str, mask: bool) -> dict[str, Any]:
         "rings": _rings(finding),
         "callbacks": backs,
         "evidence": evidence,
-        "billed": _after(finding.features["callback_billsec"]),
+        "billed": spoken_time(finding.features["callback_billsec"], exact=True),
     }
-
-
-def _after(seconds: int) -> str:
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    if seconds >= 60:
-        return f"{seconds // 60} min {seconds % 60} s"
-    return f"{seconds} s"
 
 
 def report_view(result: ScanResult, mask: bool = False) -> dict[str, Any]:
@@ -205,5 +186,4 @@ def report_view(result: ScanResult, mask: bool = False) -> dict[str, Any]:
 
 def render(result: ScanResult, mask: bool = False) -> str:
     """The report as one self-contained HTML page."""
-    template = environment().get_template("scan_report.html")
-    return template.render(report=report_view(result, mask), data_version=tables().version)
+    return reportfiles.render("scan_report.html", report=report_view(result, mask))

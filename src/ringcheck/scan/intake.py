@@ -22,11 +22,11 @@ import atexit
 import os
 import shutil
 import tempfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ringcheck import tabular
 from ringcheck.scan.model import InputFile, ScanError, ScanOptions, Unreadable
 
 INCOMPLETE = "the last record is incomplete: was the file still being written?"
@@ -82,7 +82,7 @@ def survey(path: Path, fmt: str) -> Survey:
     if fmt == "parquet":  # binary, and Parquet's own footer says where it ends
         return Survey(path, path)
     try:
-        if path.name.endswith(".gz"):
+        if tabular.is_gzip(path):
             return _gzip(path)
         return _plain(path)
     except OSError as exc:
@@ -101,19 +101,12 @@ def _plain(path: Path) -> Survey:
 
 def _gzip(path: Path) -> Survey:
     """An intact gzip file is read as it is (a stream); a cut one, up to its cut."""
-    unpack = zlib.decompressobj(wbits=31)
     seen = False
     try:
         with open(path, "rb") as raw:
-            for block in iter(lambda: raw.read(_BLOCK), b""):
-                seen = bool(unpack.decompress(block)) or seen
-                while unpack.eof and unpack.unused_data:  # the next gzip member
-                    rest = unpack.unused_data
-                    unpack = zlib.decompressobj(wbits=31)
-                    seen = bool(unpack.decompress(rest)) or seen
-    except zlib.error:
-        return _cut(path)
-    if not unpack.eof:
+            for block in tabular.gunzip(raw):
+                seen = seen or bool(block)
+    except tabular.CutShort:
         return _cut(path)
     if not seen:
         raise ScanError("not_call_records", EMPTY)
@@ -123,21 +116,17 @@ def _gzip(path: Path) -> Survey:
 def _cut(path: Path) -> Survey:
     """The complete records of a gzip file cut short, unpacked to a temporary file."""
     out = Path(_scratch()) / f"{len(os.listdir(_scratch()))}-{path.name.removesuffix('.gz')}"
-    unpack = zlib.decompressobj(wbits=31)
     complete, pending = 0, b""
     with open(path, "rb") as raw, open(out, "wb") as plain:
-        for block in iter(lambda: raw.read(_BLOCK), b""):
-            try:
-                pending += unpack.decompress(block)
-            except zlib.error:
-                break
-            end = pending.rfind(b"\n") + 1
-            plain.write(pending[:end])
-            complete += pending.count(b"\n", 0, end)
-            pending = pending[end:]
-            if unpack.eof and unpack.unused_data:  # the next gzip member
-                block, unpack = unpack.unused_data, zlib.decompressobj(wbits=31)
-                pending += unpack.decompress(block)
+        try:
+            for block in tabular.gunzip(raw):
+                pending += block
+                end = pending.rfind(b"\n") + 1
+                plain.write(pending[:end])
+                complete += pending.count(b"\n", 0, end)
+                pending = pending[end:]
+        except tabular.CutShort:
+            pass
     if not complete:
         raise ScanError("not_call_records", "the compressed file ends before its first record")
     return Survey(path, out, None, [Unreadable(str(path), complete + 1, CUT_SHORT)])
@@ -147,7 +136,7 @@ def surveyed(paths: Iterable[str], options: ScanOptions) -> list[tuple[Survey, I
     """Every file to read with its survey and format, and the files skipped (their
     ``InputFile`` says why, with no survey): both engines read the same. Raises
     ``ScanError`` when no file can be read."""
-    from ringcheck.scan.readers import detect, expand
+    from ringcheck.scan.formats import detect, expand
 
     files = expand(paths)
     if not files:

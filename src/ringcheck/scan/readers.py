@@ -1,17 +1,7 @@
 """Call records as the switches write them, read lazily with Polars into one table.
 
-- **Asterisk** ``cdr_csv`` (``Master.csv``; asterisk/asterisk ``cdr/cdr_csv.c``): no
-  header; ``accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata,
-  start, answer, end, duration, billsec, disposition, amaflags`` and, when cdr.conf says
-  so, ``uniqueid`` and ``userfield``. Strings are quoted with ``"`` doubled inside; an
-  unanswered call has an empty, unquoted ``answer``. Local time unless told.
-- **FreeSWITCH** ``mod_cdr_csv`` with the ``example`` template: ``caller_id_name,
-  caller_id_number, destination_number, context, start_stamp, answer_stamp, end_stamp,
-  duration, billsec, hangup_cause, uuid, bleg_uuid, accountcode, read_codec,
-  write_codec`` (older configurations: the first 13), every field quoted; or any other
-  template given as its ``${name}`` list.
-- **CSV or TSV with a header**, and **Parquet**: columns found by name (``src``,
-  ``caller``, ``a_number``…) or named with ``Columns``.
+Asterisk's ``Master.csv``, FreeSWITCH ``cdr_csv``, CSV or TSV with a header, and Parquet
+(``scan.formats`` says which a file is and where each keeps each field).
 
 Many files, directories and globs; ``.gz`` CSV too, read as a stream (memory doesn't grow
 with the file). Each file is surveyed first (``intake``): damage is listed, never fatal.
@@ -23,241 +13,26 @@ never silently dropped.
 
 from __future__ import annotations
 
-import glob
-import gzip
 import os
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from ringcheck import tabular
+from ringcheck.scan.formats import (
+    ANSWERED_WORDS,
+    ASTERISK_TIME,
+    MORE,
+    TIME_FORMATS,
+    find_columns,
+    first_lines,
+    layout,
+)
 from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, surveyed
-from ringcheck.scan.model import CALLS, WHY, Columns, InputFile, ScanError, ScanOptions
+from ringcheck.scan.model import CALLS, WHY, InputFile, ScanError, ScanOptions
 from ringcheck.scan.numbering import e164
-
-ASTERISK = (
-    "accountcode",
-    "src",
-    "dst",
-    "dcontext",
-    "clid",
-    "channel",
-    "dstchannel",
-    "lastapp",
-    "lastdata",
-    "start",
-    "answer",
-    "end",
-    "duration",
-    "billsec",
-    "disposition",
-    "amaflags",
-    "uniqueid",
-    "userfield",
-)
-FREESWITCH_EXAMPLE = (
-    "caller_id_name",
-    "caller_id_number",
-    "destination_number",
-    "context",
-    "start_stamp",
-    "answer_stamp",
-    "end_stamp",
-    "duration",
-    "billsec",
-    "hangup_cause",
-    "uuid",
-    "bleg_uuid",
-    "accountcode",
-    "read_codec",
-    "write_codec",
-)
-ASTERISK_TIME = "%Y-%m-%d %H:%M:%S"
-DISPOSITIONS = frozenset({"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"})
-# Column names a CSV/TSV/Parquet file may use (case, spaces, dashes, underscores ignored).
-NAMES: dict[str, tuple[str, ...]] = {
-    "caller": (
-        "caller",
-        "src",
-        "source",
-        "from",
-        "a number",
-        "anumber",
-        "calling number",
-        "calling",
-        "caller id",
-        "callerid",
-        "caller id number",
-        "cli",
-        "ani",
-        "origin",
-    ),
-    "callee": (
-        "callee",
-        "dst",
-        "destination",
-        "to",
-        "b number",
-        "bnumber",
-        "called number",
-        "called",
-        "destination number",
-        "dnis",
-        "dialled number",
-        "dialed number",
-    ),
-    "start": (
-        "start",
-        "start time",
-        "start stamp",
-        "calldate",
-        "call date",
-        "timestamp",
-        "time",
-        "date",
-        "datetime",
-        "setup time",
-        "started",
-        "started at",
-        "seizure time",
-    ),
-    "ring": ("ring", "ring time", "ringing", "ring seconds", "ring duration"),
-    "duration": ("duration", "total duration", "call duration", "seconds"),
-    "billsec": (
-        "billsec",
-        "billed",
-        "billable",
-        "talk time",
-        "answered duration",
-        "billed seconds",
-    ),
-    "answered": ("answered", "disposition", "status", "result", "hangup cause"),
-}
-TIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S%.fZ",
-    "%d/%m/%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M:%S",
-)
-_ANSWERED_WORDS = ("answered", "answer", "normal_clearing", "yes", "true", "1", "y", "t")
-_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".gz")
-_SAMPLE_LINES = 50
-MORE = "_more"  # a column past a format's last: a record with too many fields fills it
-
-
-def expand(paths: Iterable[str]) -> list[Path]:
-    """The files to read: each path as given, each directory's call-record files (at any
-    depth), each glob's matches; in a stable order, each once."""
-    found: list[Path] = []
-    for given in paths:
-        if any(ch in given for ch in "*?["):
-            matches = sorted(glob.glob(given, recursive=True))
-            if not matches:
-                raise ScanError("not_found", f"No files match {given}.")
-            found += [Path(m) for m in matches if os.path.isfile(m)]
-        elif os.path.isdir(given):
-            inside = sorted(
-                p for p in Path(given).rglob("*") if p.is_file() and p.name.endswith(_SUFFIXES)
-            )
-            if not inside:
-                raise ScanError("no_files", f"{given} holds no call-record files.")
-            found += inside
-        elif os.path.isfile(given):
-            found.append(Path(given))
-        else:
-            raise ScanError("not_found", f"{given}: no such file or folder.")
-    return list(dict.fromkeys(found))
-
-
-def detect(path: Path, options: ScanOptions) -> str:
-    """Which format ``path`` is in: the option when it names one, else read from the file."""
-    if options.format != "auto":
-        return options.format
-    with open(path, "rb") as raw:
-        head = raw.read(4)
-    if head == b"PAR1":
-        return "parquet"
-    lines = _first_lines(path)
-    if not lines:
-        raise ScanError("not_call_records", f"{path} is empty.")
-    if _looks_binary("".join(lines)):
-        raise ScanError("unknown_format", f"{path} is not text: it is not call records.")
-    if options.template:
-        return "freeswitch"
-    fields = _fields(lines[0])
-    if _looks_asterisk(fields):
-        return "asterisk"
-    if _looks_freeswitch(fields):
-        return "freeswitch"
-    if len(fields) >= 2 and not any(_is_time(f) for f in fields):
-        return "csv"
-    raise ScanError(
-        "unknown_format",
-        f"{path} is not a call-record file ringcheck knows: not Asterisk's Master.csv, "
-        "FreeSWITCH cdr_csv, a CSV or TSV with a header, or Parquet. Give --format.",
-    )
-
-
-def _first_lines(path: Path) -> list[str]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as text:
-            lines = []
-            for line in text:
-                if line.strip():
-                    lines.append(line.rstrip("\r\n"))
-                if len(lines) >= _SAMPLE_LINES:
-                    break
-            return lines
-    except (OSError, EOFError) as exc:
-        raise ScanError("not_call_records", f"{path} can't be read: {exc}.") from None
-
-
-def _looks_binary(sample: str) -> bool:
-    """Whether text read from a file (bytes that aren't UTF-8 as U+FFFD) is binary data:
-    more than 1% control characters or unreadable bytes (a NUL or two is damage, listed
-    record by record)."""
-    odd = sum(1 for ch in sample if (ch < " " and ch not in "\t\r\n") or ch == "\ufffd")
-    return odd > len(sample) // 100
-
-
-def _fields(line: str) -> list[str]:
-    import csv
-
-    separator = "\t" if line.count("\t") > line.count(",") else ","
-    return next(csv.reader([line], delimiter=separator), [])
-
-
-def _is_time(text: str) -> bool:
-    return re.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?Z?", text.strip()) is not None
-
-
-def _looks_asterisk(fields: list[str]) -> bool:
-    return (
-        16 <= len(fields) <= 18
-        and _is_time(fields[9])
-        and fields[12].strip().isdigit()
-        and fields[13].strip().isdigit()
-        and fields[14].strip() in DISPOSITIONS
-    )
-
-
-def _looks_freeswitch(fields: list[str]) -> bool:
-    return (
-        len(fields) in (13, 15)
-        and _is_time(fields[4])
-        and fields[7].strip().isdigit()
-        and fields[8].strip().isdigit()
-        and re.fullmatch(r"[A-Z_]+", fields[9].strip()) is not None
-    )
 
 
 def read(path: Path, fmt: str, options: ScanOptions, seen: Survey | None = None) -> pl.LazyFrame:
@@ -286,42 +61,6 @@ def read(path: Path, fmt: str, options: ScanOptions, seen: Survey | None = None)
     )
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where a switch's own CSV (no header) keeps each field; ``duration`` and
-    ``billsec`` are so named in both. Answered: ``disposition`` says ANSWERED (Asterisk),
-    or the ``answer`` time is there (FreeSWITCH); else billed seconds above 0."""
-
-    names: tuple[str, ...]
-    caller: str
-    callee: str
-    start: str
-    disposition: str | None = None
-    answer: str | None = None
-
-
-def layout(fmt: str, options: ScanOptions) -> Layout:
-    """The ``Layout`` of an ``asterisk`` or ``freeswitch`` file read with ``options``."""
-    if fmt == "asterisk":
-        return Layout(ASTERISK, "src", "dst", "start", disposition="disposition")
-    names = template_names(options.template) if options.template else FREESWITCH_EXAMPLE
-    answer = "answer_stamp" if "answer_stamp" in names else None
-    return Layout(names, "caller_id_number", "destination_number", "start_stamp", answer=answer)
-
-
-def template_names(template: str) -> tuple[str, ...]:
-    """The variable names of a FreeSWITCH cdr_csv template: '"${a}","${b}"' -> (a, b)."""
-    names = tuple(re.findall(r"\$\{([A-Za-z0-9_]+)\}", template))
-    needed = {"caller_id_number", "destination_number", "start_stamp", "duration", "billsec"}
-    if not names or not needed <= set(names):
-        raise ScanError(
-            "bad_template",
-            "The template must hold ${caller_id_number}, ${destination_number}, "
-            "${start_stamp}, ${duration} and ${billsec}.",
-        )
-    return names
-
-
 def _csv(seen: Survey, names: tuple[str, ...], separator: str) -> pl.LazyFrame:
     """A headerless CSV as text columns, ``MORE`` holding what lies past the last."""
     schema = {name: pl.String for name in (*names, MORE)}
@@ -342,48 +81,20 @@ def _csv(seen: Survey, names: tuple[str, ...], separator: str) -> pl.LazyFrame:
 
 
 def _header_csv(seen: Survey) -> pl.LazyFrame:
-    first = _first_lines(seen.source)[0]
-    separator = "\t" if first.count("\t") > first.count(",") else ","
+    header = tabular.header_of(first_lines(seen.source))
+    assert header is not None  # detect found it
     options = {
-        "separator": separator,
+        "separator": header.separator,
         "infer_schema": False,  # every column as text: '0044…' keeps its zeros
         "truncate_ragged_lines": True,
         "row_index_name": "_line",
-        "row_index_offset": 2,  # line 1 is the header
+        "row_index_offset": header.line + 1,  # the header's line and any before it
         "encoding": "utf8-lossy",
-        "n_rows": None if seen.rows is None else seen.rows - 1,
+        "n_rows": None if seen.rows is None else seen.rows - header.line,
     }
+    if header.line > 1:  # a sep= line (or blank lines) before the header
+        options["skip_rows"] = header.line - 1
     return pl.scan_csv(seen.source, **options)  # type: ignore[arg-type]
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", name.strip().lower())
-
-
-def find_columns(names: list[str], given: Columns) -> dict[str, str | None]:
-    """Which of ``names`` holds each field: as given, else the first whose name fits."""
-    by_key = {_key(n): n for n in reversed(names)}
-    found: dict[str, str | None] = {}
-    for field, aliases in NAMES.items():
-        chosen = getattr(given, field)
-        if chosen is not None:
-            if chosen not in names:
-                raise ScanError(
-                    "no_column",
-                    f"There is no column {chosen!r}. The columns are: {', '.join(names)}.",
-                )
-            found[field] = chosen
-            continue
-        found[field] = next((by_key[a] for a in aliases if a in by_key), None)
-    missing = [f for f in ("caller", "callee", "start") if found[f] is None]
-    if missing or (found["duration"] is None and found["ring"] is None):
-        what = missing or ["duration or ring"]
-        raise ScanError(
-            "no_column",
-            f"Can't tell which column holds the {' and the '.join(what)}. Name it with "
-            f"--{what[0].split()[0]}. The columns are: {', '.join(names)}.",
-        )
-    return found
 
 
 def _named(raw: pl.LazyFrame, path: Path, options: ScanOptions) -> pl.LazyFrame:
@@ -491,66 +202,23 @@ def _canonical(
     (``_start_epoch``, when present, holds the start already in seconds: Parquet)."""
     zone = options.tz or local_zone()
     schema = frame.collect_schema()
-    names = schema.names()
-    if "_start_epoch" in names:
+    if "_start_epoch" in schema.names():
         start = pl.col("_start_epoch")
     else:
         start = _times(pl.col("_start").str.strip_chars(), start_format, zone)
-    duration = _int("_duration", schema) if has_duration else None
     frame = frame.with_columns(
         _billsec_s=_int("_billsec", schema) if has_billsec else pl.lit(0, pl.Int64)
     )
     billsec = pl.col("_billsec_s")  # read once: the ring time and the checks use it too
-    if "_answered_flag" in names:
-        answered_expr = pl.col("_answered_flag")
-    elif answered and schema["_answered"] == pl.Boolean:
-        answered_expr = pl.col("_answered") | (billsec > 0)
-    elif answered and schema["_answered"] != pl.String:  # 1 or 0
-        answered_expr = (pl.col("_answered") == 1) | (billsec > 0)
-    elif answered:
-        answered_expr = pl.col("_answered").str.strip_chars().str.to_lowercase().is_in(
-            _ANSWERED_WORDS
-        ) | (billsec > 0)
-    else:
-        answered_expr = billsec > 0
-    if ring:
-        ring_expr = _int("_ring", schema)
-    elif duration is not None:
-        ring_expr = duration - billsec
-    else:
-        ring_expr = pl.lit(None, pl.Int64)
+    duration = _int("_duration", schema) if has_duration else None
     # Each field read once (a column of its own), then the checks read those columns:
     # written as one select, the query would parse every start time twice.
-    frame = frame.with_columns(_start_s=start, _ring_s=ring_expr, _answered_b=answered_expr)
-    start, ring_expr = pl.col("_start_s"), pl.col("_ring_s")
-    no_callee = pl.col("_callee").is_null() | (pl.col("_callee").str.strip_chars() == "")
-    empty = pl.col("_callee").is_null() & pl.col("_start").is_null() & pl.col("_caller").is_null()
-    texts = [c for c in ("_caller", "_callee", "_start") if schema[c] == pl.String]
-    nul = pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True) for c in texts])
-    too_many = pl.col("_too_many") if "_too_many" in names else pl.lit(False)
-    damaged = (too_many | nul).fill_null(False)
-    checks = [
-        (too_many, TOO_MANY_FIELDS),
-        (nul.fill_null(False), HAS_NUL),
-        (empty, WHY["empty"]),
-        (no_callee, WHY["no_callee"]),
-        (start.is_null(), WHY["start"]),
-        (ring_expr.is_null() | (ring_expr < 0), WHY["ring"]),
-        (billsec.is_null() | (billsec < 0), WHY["billsec"]),
-    ]
-    why: Any = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
-    for test, text in checks[1:]:
-        why = why.when(test).then(pl.lit(text))
-    why = why.otherwise(None)
-    # The same tests as one cheap flag: the reason is only spelled out for listing.
-    ok = (
-        pl.col("_callee").is_not_null()
-        & (pl.col("_callee").str.len_bytes() > 0)
-        & start.is_not_null()
-        & (ring_expr >= 0)
-        & (billsec >= 0)
-        & ~damaged
-    ).fill_null(False)
+    frame = frame.with_columns(
+        _start_s=start,
+        _ring_s=_ring(schema, ring, duration, billsec),
+        _answered_b=_answered(schema, answered, billsec),
+    )
+    why, ok = _checks(schema, pl.col("_start_s"), pl.col("_ring_s"), billsec)
     home = options.home
     return frame.select(
         pl.lit(str(path)).alias("file"),
@@ -559,13 +227,71 @@ def _canonical(
         e164(pl.col("_callee"), home).alias("callee"),
         pl.col("_caller").alias("caller_text"),
         pl.col("_callee").alias("callee_text"),
-        start.alias("start"),
-        ring_expr.alias("ring"),
+        pl.col("_start_s").alias("start"),
+        pl.col("_ring_s").alias("ring"),
         billsec.alias("billsec"),
         pl.col("_answered_b").fill_null(False).alias("answered"),
         ok.alias("ok"),
         why.alias("why"),
     ).cast(CALLS)  # type: ignore[arg-type]
+
+
+def _answered(schema: pl.Schema, column: bool, billsec: pl.Expr) -> pl.Expr:
+    """Answered: a switch's own flag, else the ``_answered`` column (a flag, 1 or 0, or
+    words) or billed seconds, else billed seconds alone."""
+    if "_answered_flag" in schema.names():
+        return pl.col("_answered_flag")
+    if not column:
+        return billsec > 0
+    if schema["_answered"] == pl.Boolean:
+        return pl.col("_answered") | (billsec > 0)
+    if schema["_answered"] != pl.String:  # 1 or 0
+        return (pl.col("_answered") == 1) | (billsec > 0)
+    words = pl.col("_answered").str.strip_chars().str.to_lowercase()
+    return words.is_in(ANSWERED_WORDS) | (billsec > 0)
+
+
+def _ring(schema: pl.Schema, column: bool, duration: pl.Expr | None, billsec: pl.Expr) -> pl.Expr:
+    """Seconds it rang: the ``_ring`` column, else duration minus billed seconds."""
+    if column:
+        return _int("_ring", schema)
+    if duration is not None:
+        return duration - billsec
+    return pl.lit(None, pl.Int64)
+
+
+def _checks(
+    schema: pl.Schema, start: pl.Expr, ring: pl.Expr, billsec: pl.Expr
+) -> tuple[pl.Expr, pl.Expr]:
+    """(why a record can't be used, or null; whether it can): the same tests twice, as
+    one cheap flag and, only for listing, the first reason that holds."""
+    callee = pl.col("_callee")
+    no_callee = callee.is_null() | (callee.str.strip_chars() == "")
+    empty = callee.is_null() & pl.col("_start").is_null() & pl.col("_caller").is_null()
+    texts = [c for c in ("_caller", "_callee", "_start") if schema[c] == pl.String]
+    nul = pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True) for c in texts])
+    too_many = pl.col("_too_many") if "_too_many" in schema.names() else pl.lit(False)
+    checks = [
+        (too_many, TOO_MANY_FIELDS),
+        (nul.fill_null(False), HAS_NUL),
+        (empty, WHY["empty"]),
+        (no_callee, WHY["no_callee"]),
+        (start.is_null(), WHY["start"]),
+        (ring.is_null() | (ring < 0), WHY["ring"]),
+        (billsec.is_null() | (billsec < 0), WHY["billsec"]),
+    ]
+    why: Any = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
+    for test, text in checks[1:]:
+        why = why.when(test).then(pl.lit(text))
+    ok = (
+        callee.is_not_null()
+        & (callee.str.len_bytes() > 0)
+        & start.is_not_null()
+        & (ring >= 0)
+        & (billsec >= 0)
+        & ~(too_many | nul).fill_null(False)
+    ).fill_null(False)
+    return why.otherwise(None), ok
 
 
 def _times(text: pl.Expr, form: str | None, zone: str) -> pl.Expr:

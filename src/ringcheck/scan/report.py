@@ -11,22 +11,21 @@ numbers (the people rung) keep only their country code and last two digits.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from typing import Any
 
-import orjson
 import polars as pl
 
-from ringcheck.calllog.outputs import callblocker, vcard
+from ringcheck import tabular
+from ringcheck.lookup import says_scam
+from ringcheck.phones.blocklists import BlockList, Entry, label_for, write
 from ringcheck.risk import at_least
 from ringcheck.scan import ScanResult, iso
 from ringcheck.scan.detect import Finding, local_time
 from ringcheck.scan.features import written
 
 OUTPUTS = ("table", "json", "csv", "parquet", "html")
-BLOCKLISTS = ("csv", "vcard", "callblocker")
 _TIMES = ("first_seen", "last_seen", "detected_at")
 _CSV_FEATURES = (
     "calls",
@@ -100,9 +99,7 @@ def to_dict(result: ScanResult, mask: bool = False) -> dict[str, Any]:
 
 
 def to_json(result: ScanResult, mask: bool = False) -> bytes:
-    body = orjson.dumps(to_dict(result, mask), option=orjson.OPT_INDENT_2)
-    # escaped like every JSON answer of ringcheck's: no reader takes it for markup
-    return body.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+    return tabular.to_json(to_dict(result, mask), indent=True)
 
 
 def rows(result: ScanResult) -> list[dict[str, Any]]:
@@ -180,43 +177,38 @@ def blocked(result: ScanResult, level: str) -> list[Finding]:
     return [f for f in chosen if not any(f.key != k and f.key.startswith(k) for k in keys)]
 
 
-def blocklist(result: ScanResult, kind: str, level: str, now: dt.datetime | None = None) -> str:
-    """The block list in ``kind``: ``csv`` (ranges as prefixes), ``vcard`` (a range's
-    numbers one by one: phones match whole numbers) or ``callblocker`` (its lists match by
-    prefix, so a range is one entry)."""
-    chosen = blocked(result, level)
-    if kind == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(("kind", "number", "level", "country", "callees", "callbacks", "last_seen"))
-        for f in chosen:
-            writer.writerow(
-                (
-                    f.kind,
-                    f.key,
-                    f.level,
-                    f.destination.get("country") or "",
-                    f.features["callees"],
-                    f.features["callbacks"],
-                    iso(f.features["last_seen"]),
-                )
+def block_entries(result: ScanResult, level: str) -> list[Entry]:
+    """The widest findings at ``level`` or worse as block-list entries, worst first. A
+    finding is a Wangiri campaign: its names say scam from level high
+    (``lookup.says_scam``), as the triage's and the server's do."""
+    out = []
+    for f in blocked(result, level):
+        scam = says_scam(f.level, "wangiri")
+        last = f.features["last_seen"]
+        out.append(
+            Entry(
+                "range" if f.kind == "range" else "number",
+                f.key,
+                label_for("wangiri", scam),
+                "wangiri",
+                f.level,
+                scam,
+                f.score,
+                dt.datetime.fromtimestamp(last, dt.UTC) if last is not None else None,
+                country=f.destination.get("country") or "",
+                reasons=tuple(r["code"] for r in f.reasons),
+                numbers=tuple(f.numbers) if f.kind == "range" else (),
             )
-        return out.getvalue()
-    entries = []
-    for f in chosen:
-        numbers = f.numbers if kind == "vcard" and f.kind == "range" else [f.key]
-        # A finding is a Wangiri campaign: its names say scam from level high
-        # (lookup.says_scam), as the calllog lists' do.
-        country = f.destination.get("country")
-        entries += [
-            {"e164": n, "verdict": {"level": f.level}, "country": country, "category": "wangiri"}
-            for n in numbers
-        ]
-    if kind == "vcard":
-        return vcard(entries)
-    if kind == "callblocker":
-        return callblocker(entries, now or dt.datetime.now(dt.UTC))
-    raise ValueError(f"unknown block list {kind!r}")
+        )
+    return out
+
+
+def blocklist(result: ScanResult, kind: str, level: str, now: dt.datetime | None = None) -> str:
+    """The block list in ``kind`` (one of ``phones.blocklists.FORMATS``), made ``now``:
+    ranges as prefixes where the format matches by prefix, as their numbers in a vCard
+    (phones match whole numbers)."""
+    made = BlockList(block_entries(result, level), now or dt.datetime.now(dt.UTC))
+    return write(made, kind, result.options.home)[0]
 
 
 def table(result: ScanResult, limit: int = 30) -> str:

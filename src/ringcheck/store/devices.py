@@ -18,12 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ringcheck.errors import RingcheckError
+from ringcheck.risk import LEVELS as ALL_LEVELS
 from ringcheck.store.models import Device
 
 _N, _R, _P = 2**14, 8, 1
 _ALPHABET = string.ascii_lowercase + string.digits
 MAX_NAME = 100
-LEVELS = ("caution", "high", "very_high")
+LEVELS = ALL_LEVELS[1:]  # a list from "low" would block every caller
 MAX_SIZE = 6_000  # a FRITZ!Box 7590 handles about 3,000; PhoneBlock offers up to 6,000
 
 

@@ -10,22 +10,34 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringcheck import __version__
 from ringcheck.datatables import tables
 from ringcheck.settings import Settings, check_production, load_settings
 from ringcheck.store import Store
-from ringcheck.web import api, carddav, moderation, pages, phone, reports, triage
-from ringcheck.web.answers import CheckAnswers
+from ringcheck.web.answers import CheckAnswers, PhoneAnswers
+from ringcheck.web.cache import TimedCache
 from ringcheck.web.community import CommunityCache
+from ringcheck.web.dav import DavError, on_dav_error
 from ringcheck.web.fastlane import FastLane
+from ringcheck.web.livecampaigns import LiveCampaigns
 from ringcheck.web.middleware import EdgeMiddleware
 from ringcheck.web.ratelimit import RateLimitMiddleware, make_limiter
+from ringcheck.web.responses import add_error_handlers
+from ringcheck.web.routes import (
+    api,
+    campaigns,
+    carddav,
+    events,
+    moderation,
+    pages,
+    phone,
+    reports,
+    triage,
+)
 from ringcheck.web.signin import SignInGuard
 
 log = logging.getLogger("ringcheck.web")
@@ -33,6 +45,9 @@ log = logging.getLogger("ringcheck.web")
 DESCRIPTION = """Check a phone number that called you: where it is from, what kind of line it
 is, what calling back could cost, how risky it looks and what to do. Every answer follows
 the result contract in DESIGN.md. Errors are `{"error": {"code", "message"}}`."""
+
+
+ROUTES = (api, pages, reports, moderation, triage, phone, carddav, campaigns)  # one per area
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,28 +85,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # No OpenTelemetry here; FastAPI otherwise asks on every request whether it's set up.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.state.settings = settings
-    app.state.store = store
-    app.state.sign_in = sign_in
-    app.state.community = community = CommunityCache(store, settings.community_cache_seconds)
-    app.state.check_answers = answers = CheckAnswers(settings, community.find)
-    community.on_invalidate.append(answers.forget)
-    app.state.phone_answers = phones = phone.PhoneAnswers(settings, community.find)
-    community.on_invalidate.append(phones.forget)
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(reports.router)
-    app.include_router(moderation.router)
-    app.include_router(triage.router)
-    app.include_router(phone.router)
-    app.include_router(carddav.router)
+    _set_state(app, settings, store, sign_in)
+    for area in ROUTES:
+        app.include_router(area.router)
+    events.install(app, settings)  # POST /api/v1/events, when a token is set
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
-    _add_error_handlers(app)
-    app.add_middleware(FastLane, answers=answers, health=_health_body(), phones=phones)
-    app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    add_error_handlers(app, pages.invalid_page, pages.error_page)
+    app.add_exception_handler(DavError, on_dav_error)  # type: ignore[arg-type]
+    state = app.state
+    app.add_middleware(
+        FastLane, answers=state.check_answers, health=_health_body(), phones=state.phone_answers
+    )
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, exempt=events.exempt(settings))
     app.add_middleware(EdgeMiddleware)
     return app
+
+
+def _set_state(app: FastAPI, settings: Settings, store: Store, sign_in: SignInGuard) -> None:
+    """Everything the routes share (``deps.py`` reads it), made here and nowhere else."""
+    state = app.state
+    state.settings, state.store, state.sign_in = settings, store, sign_in
+    state.community = community = CommunityCache(store, settings.community_cache_seconds)
+    state.campaigns = live = LiveCampaigns(store)
+    state.check_answers = CheckAnswers(settings, community.find, live)
+    state.phone_answers = PhoneAnswers(settings, community.find, live)
+    # A report, or a change of the live campaigns, drops the kept answers at once.
+    forget = [state.check_answers.forget, state.phone_answers.forget]
+    community.on_invalidate += forget
+    live.on_change += forget
+    # /api/v1/range: reported numbers by hash prefix, rebuilt as often as the reports cache
+    state.range_index = TimedCache(max(5.0, settings.community_cache_seconds), 1)
+    state.carddav = carddav.Books()
 
 
 def app_from_env() -> FastAPI:
@@ -105,42 +130,3 @@ def _health_body() -> bytes:
 
 async def healthz() -> Response:
     return Response(_health_body(), media_type="application/json")
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-def _error_json(status: int, code: str, message: str) -> Response:
-    return api.json_response({"error": {"code": code, "message": message}}, status)
-
-
-def _add_error_handlers(app: FastAPI) -> None:
-    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
-        message = api.validation_message(list(exc.errors()))
-        if _wants_json(request):
-            return _error_json(422, "invalid_request", message)
-        return pages.render(request, "index.html", status=422, values={}, error=message)
-
-    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
-        if _wants_json(request):
-            code = {
-                404: "not_found",
-                405: "method_not_allowed",
-                401: "unauthorized",
-                429: "rate_limited",
-            }.get(exc.status_code, "error")
-            response = _error_json(exc.status_code, code, str(exc.detail))
-            response.headers.update(exc.headers or {})  # WWW-Authenticate on a 401
-            return response
-        if exc.status_code == 404:
-            return pages.not_found(request)
-        return pages.render(request, "404.html", status=exc.status_code, path=request.url.path)
-
-    async def on_error(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error")
-        return _error_json(500, "internal", "Something went wrong on our side. Please try again.")
-
-    app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, on_error)

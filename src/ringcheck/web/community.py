@@ -12,8 +12,8 @@ that hold any visible report (``store.reported_ranges()``, one query): a number 
 them has no community data and needs no query of its own. A report through this worker
 adds its range at once.
 
-``get`` is safe to call from several threads: a hit is one dict lookup and a clock read;
-a miss asks the store outside the lock, so a slow query never blocks other lookups.
+The entries are a ``TimedCache`` (``web/cache.py``), safe to use from several threads: a
+miss asks the store outside the cache's lock, so a slow query never blocks other lookups.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Final, Protocol
+from typing import Protocol
 
 import anyio.to_thread
 
 from ringcheck.community import Community
 from ringcheck.errors import RingcheckError
+from ringcheck.web.cache import MISS, TimedCache
 
 log = logging.getLogger("ringcheck.web")
 
@@ -43,9 +44,6 @@ class CommunitySource(Protocol):
     def community(self, e164: str) -> Community | None: ...
 
     def reported_ranges(self) -> frozenset[str]: ...
-
-
-MISS: Final = object()  # what ``peek`` returns when the store must be asked
 
 
 class CommunityCache:
@@ -67,10 +65,10 @@ class CommunityCache:
     ) -> None:
         self.store = store
         self.ttl = float(ttl_seconds)
-        self.max_entries = max(1, max_entries)
         self._clock = clock
-        self._entries: dict[str, tuple[float, Community | None]] = {}
-        self._lock = threading.Lock()
+        self._entries: TimedCache[str, Community | None] = TimedCache(
+            ttl_seconds, max_entries, clock
+        )
         self._ranges: frozenset[str] = frozenset()
         self._ranges_until = float("-inf")  # not read yet
         self._ranges_lock = threading.Lock()
@@ -84,10 +82,9 @@ class CommunityCache:
         worker thread (the store blocks).
         """
         entry = self._entries.get(e164)
-        now = self._clock()
-        if entry is not None and entry[0] > now:
-            return entry[1]
-        if self._ranges_until > now and e164[:-_NEIGHBOUR_DIGITS] not in self._ranges:
+        if entry is not MISS:
+            return entry
+        if self._ranges_until > self._clock() and e164[:-_NEIGHBOUR_DIGITS] not in self._ranges:
             return None  # nobody reported this number or a neighbour
         return MISS
 
@@ -100,8 +97,7 @@ class CommunityCache:
         if found is not MISS:
             return found  # type: ignore[return-value]
         community = self.store.community(e164)
-        if self.ttl > 0:
-            self._put(e164, community)
+        self._entries.put(e164, community)
         return community
 
     def _read_ranges(self) -> None:
@@ -129,10 +125,9 @@ class CommunityCache:
         prefix = e164[:-_NEIGHBOUR_DIGITS]
         with self._ranges_lock:
             self._ranges = self._ranges | {prefix}
-        with self._lock:
-            for n in range(10**_NEIGHBOUR_DIGITS):
-                self._entries.pop(f"{prefix}{n:0{_NEIGHBOUR_DIGITS}d}", None)
-            self._entries.pop(e164, None)
+        for n in range(10**_NEIGHBOUR_DIGITS):
+            self._entries.pop(f"{prefix}{n:0{_NEIGHBOUR_DIGITS}d}")
+        self._entries.pop(e164)
         for listener in self.on_invalidate:
             listener()
 
@@ -140,31 +135,12 @@ class CommunityCache:
         """Read ``e164`` from the store at its next lookup (its range included)."""
         with self._ranges_lock:
             self._ranges = self._ranges | {e164[:-_NEIGHBOUR_DIGITS]}
-        with self._lock:
-            self._entries.pop(e164, None)
+        self._entries.pop(e164)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()
         with self._ranges_lock:
             self._ranges_until = float("-inf")
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def _put(self, e164: str, community: Community | None) -> None:
-        now = self._clock()
-        with self._lock:
-            if len(self._entries) >= self.max_entries and e164 not in self._entries:
-                self._make_room(now)
-            self._entries.pop(e164, None)  # re-inserted last: the newest entry
-            self._entries[e164] = (now + self.ttl, community)
-
-    def _make_room(self, now: float) -> None:
-        live = {k: v for k, v in self._entries.items() if v[0] > now}
-        if len(live) >= self.max_entries:
-            # Still full of fresh entries: drop the oldest quarter (dicts keep insertion
-            # order, and entries are re-inserted when refreshed).
-            keep = list(live.items())[len(live) // 4 + 1 :]
-            live = dict(keep)
-        self._entries = live

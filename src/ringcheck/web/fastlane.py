@@ -4,7 +4,7 @@ phone systems make while a call rings (/api/v1/lookup/…, /api/v1/cid/…).
 FastAPI's routing and dependency layer costs more per request than the check itself
 (see benchmarks/README.md). These two routes take no body and no dependencies, so they
 are answered here by the same objects the FastAPI routes call (``answers.CheckAnswers``,
-``phone.PhoneAnswers``),
+``answers.PhoneAnswers``),
 inside the same middleware (security headers, rate limit, access log). The FastAPI routes
 stay for the OpenAPI schema and behave identically.
 """
@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from ringcheck.web.answers import CheckAnswers
+from ringcheck.web.answers import CheckAnswers, PhoneAnswers
 from ringcheck.web.middleware import ASGIApp, Receive, Scope, Send
-from ringcheck.web.phone import PhoneAnswers
 
 
 @dataclass(frozen=True)

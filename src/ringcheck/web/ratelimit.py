@@ -10,13 +10,14 @@ let through and a warning is logged: a broken limiter must not take the checker 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from ringcheck.web.middleware import ASGIApp, Receive, Scope, Send
+from ringcheck.web.responses import error_body
 
 log = logging.getLogger("ringcheck.web")
 
@@ -140,12 +141,15 @@ def make_limiter(
 class RateLimitMiddleware:
     """Limits the JSON API and form posts; pages, static files and /healthz are free."""
 
-    def __init__(self, app: ASGIApp, limiter: Limiter) -> None:
+    def __init__(
+        self, app: ASGIApp, limiter: Limiter, exempt: Callable[[Scope], bool] | None = None
+    ) -> None:
         self.app = app
         self.limiter = limiter
+        self.exempt = exempt or (lambda _scope: False)  # e.g. a proxy posting call events
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _limited(scope):
+        if scope["type"] == "http" and _limited(scope) and not self.exempt(scope):
             client = (scope.get("client") or ("unknown", 0))[0]
             wait = await self.limiter.take(client)
             if wait > 0:
@@ -181,7 +185,7 @@ async def _too_many(send: Send, wait: float, form: str = "json") -> None:
         body = CALLER_NAME_WHEN_LIMITED
         kind = b"text/plain; charset=us-ascii"
     else:
-        body = json.dumps({"error": {"code": "rate_limited", "message": message}}).encode()
+        body = error_body("rate_limited", message)
         kind = b"application/json"
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", kind),

@@ -62,6 +62,18 @@ def run(
     """Read, count and pick candidates (``keep`` says which are worth counting in
     full: ``detect.worth_a_look``): everything but the scoring."""
     calls, inputs = open_all(paths, options)
+    return count(calls, inputs, options, limits, keep)
+
+
+def count(
+    calls: pl.LazyFrame,
+    inputs: list[InputFile],
+    options: ScanOptions,
+    limits: Thresholds,
+    keep: Callable[[pl.DataFrame], pl.DataFrame],
+) -> Scanned:
+    """``run`` on calls already read (``model.CALLS``' columns, from ``inputs``): the
+    live detector counts its window with this, so it finds what the batch scan finds."""
     calls = _in_period(calls, options)
     grouped = _first_pass(calls, limits)
     files = grouped.group_by("file").agg(

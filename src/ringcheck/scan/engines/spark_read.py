@@ -12,7 +12,6 @@ The broadcast prefix-table lookup (``longest_keys``) lives here too.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from functools import cache
@@ -23,21 +22,22 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from ringcheck import tabular
 from ringcheck.bulk import KEYS, prefix_table
 from ringcheck.scan.features import Thresholds
-from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, whole_records
-from ringcheck.scan.model import WHY, InputFile, ScanError, ScanOptions
-from ringcheck.scan.readers import (
-    _ANSWERED_WORDS,
+from ringcheck.scan.formats import (
+    ANSWERED_WORDS,
     ASTERISK_TIME,
     MORE,
     TIME_FORMATS,
     Layout,
-    _first_lines,
     find_columns,
+    first_lines,
     layout,
-    local_zone,
 )
+from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, whole_records
+from ringcheck.scan.model import WHY, InputFile, ScanError, ScanOptions
+from ringcheck.scan.readers import local_zone
 
 # Asterisk doubles the quotes inside a field; a quoted empty field ("") is text, not null,
 # as Polars reads it (so a record with more fields than its format is seen alike).
@@ -104,10 +104,9 @@ def groups(
         elif fmt == "parquet":
             spec = (fmt, tuple(pl.scan_parquet(path).collect_schema().names()), "", None)
         else:
-            first = _first_lines(path)[0]
-            sep = "\t" if first.count("\t") > first.count(",") else ","
-            names = tuple(next(iter(csv.reader([first], delimiter=sep))))
-            spec = (fmt, names, sep, first)
+            header = tabular.header_of(first_lines(path))
+            assert header is not None  # intake found it
+            spec = (fmt, tuple(header.names), header.separator, header.text)
         groups.setdefault(spec, Group(*spec)).paths.append(path)
     return list(groups.values()), [item for _, item in seen], sources
 
@@ -151,7 +150,9 @@ def read(spark: Any, group: Group, ids: dict[str, int]) -> Any:
         return frame.withColumn("_skip", F.lit(False))
     schema = ", ".join(f"`{n.replace('`', '')}` string" for n in group.names)
     csv = {**_CSV_OPTIONS, "sep": group.sep}
-    skip = F.col("value") == group.header if group.header is not None else F.lit(False)
+    skip = F.lit(False)
+    if group.header is not None:  # the header, and Excel's sep= line before it
+        skip = (F.col("value") == group.header) | F.lower(F.col("value")).startswith("sep=")
     return frame.select(
         "_file", "_block", "_pos", skip.alias("_skip"), F.from_csv("value", schema, csv).alias("r")
     ).select("_file", "_block", "_pos", "_skip", *[F.col(f"r.`{n}`") for n in group.names])
@@ -273,7 +274,7 @@ def _answered(form: Layout | None, cols: dict[str, str | None], billsec: Any) ->
         return stamp.isNotNull() & (F.trim(stamp) != "")
     if not cols.get("answered"):
         return billsec > 0
-    words = F.array(*[F.lit(w) for w in _ANSWERED_WORDS])
+    words = F.array(*[F.lit(w) for w in ANSWERED_WORDS])
     return F.array_contains(words, F.lower(F.trim(_text(cols["answered"])))) | (billsec > 0)
 
 

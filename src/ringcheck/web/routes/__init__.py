@@ -1,0 +1,1 @@
+"""One router per area of the web face; ``ringcheck.web.app`` includes them all."""
