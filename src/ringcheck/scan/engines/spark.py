@@ -1,12 +1,12 @@
 """The scan on a cluster: PySpark, with the definitions of ``features``, in two queries.
 
-1. Every file ``intake.surveyed`` passes is read once (damaged and skipped files are
-   listed there, as for Polars; ``spark_read``). One aggregation over grouping sets
-   counts the file splits, the unreadable records, the one-ring pairs and the spellings;
-   each spelling is put in E.164 once, and the candidates come to the driver to be kept
-   or not (``detect.worth_a_look``): ``spark_first``.
-2. The kept candidates' records, found by spelling on the lines as read, are counted as
-   ``features.MEASURES`` says; their counts only come to the driver, once
+1. Every file ``intake.surveyed`` passes is read (damaged and skipped files are listed
+   there, as for Polars; ``spark_read``), once for each query. One aggregation over
+   grouping sets counts the file splits, the unreadable records, the one-ring pairs and
+   the spellings; each spelling is put in E.164 once, and the candidates come to the
+   driver to be kept or not (``detect.worth_a_look``): ``spark_first``.
+2. The kept candidates' records, found by spelling on the lines read again, are
+   counted as ``features.MEASURES`` says; their counts only come to the driver, once
    (``spark_second``).
 
 No Python runs on the workers. Local mode by default (``local[2]``), or any master.

@@ -36,8 +36,7 @@ def gid(keys: tuple[str, ...], grouped: tuple[str, ...]) -> int:
 
 
 def key(column: str, drop: Any) -> Any:
-    """The number in ``column`` without its last ``drop`` digits (0: the number); ``drop``
-    an int or the name of an int column."""
+    """The number in ``column`` without its last ``drop`` digits (0: the number)."""
     from pyspark.sql import functions as F
 
     if drop == 0:
