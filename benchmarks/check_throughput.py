@@ -22,6 +22,13 @@ Three measurements, each against a baseline taken in the same run:
 
 The script prints figures and says which goals are met; it never fails on a goal. It exits
 non-zero only when it crashes.
+
+``--check-only PASSES`` runs nothing but ``check(s).to_dict()``: a warm-up pass and then
+PASSES passes over the inputs, for counting instructions under valgrind, which the
+machine's load doesn't change (see benchmarks/README.md):
+
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        .venv/bin/python benchmarks/check_throughput.py --numbers 3000 --check-only 1
 """
 
 from __future__ import annotations
@@ -668,8 +675,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="throughput rounds (default 5)")
     parser.add_argument("--runs", type=int, help="CLI cold-start runs each (default 15)")
     parser.add_argument("--seed", type=int, default=SEED, help="seed for the number generator")
+    parser.add_argument(
+        "--check-only",
+        type=int,
+        metavar="PASSES",
+        help="only check the numbers: a warm-up pass, then PASSES passes (for valgrind)",
+    )
     args = parser.parse_args(argv)
     count = args.numbers or (5_000 if args.quick else 30_000)
+    if args.check_only is not None:
+        inputs, _ = realistic_numbers(count, args.seed)
+        for _ in range(1 + args.check_only):
+            ringcheck_pass(inputs)
+        return 0
     rounds = args.rounds or (2 if args.quick else 5)
     runs = args.runs or (5 if args.quick else 15)
     say = (lambda *_: None) if args.json else (lambda msg: print(msg, file=sys.stderr))

@@ -135,3 +135,12 @@ def test_a_switchs_headerless_lines_are_read_with_its_field_names() -> None:
         1, ["1001", "1002", "2026-11-03 02:10:05"]
     )
     assert reader.feed("1001\n") == tabular.BadLine(2, "This line has 1 columns; the header has 2.")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("a.jsonl", "jsonl"), ("a.NDJSON", "jsonl"), ("dir.v2/a.json", "jsonl"), ("a.Csv", "csv"),
+     ("a.txt", None), ("a", None), ("a.csv.gz", None)],
+)  # fmt: skip
+def test_records_format_is_read_from_the_name(name: str, kind: str | None) -> None:
+    assert tabular.records_format(name) == kind

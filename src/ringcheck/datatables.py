@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -284,20 +284,7 @@ def _toml(name: str) -> dict[str, Any]:
 
 
 def _uk_ranges() -> PrefixTable[UkRange]:
-    return PrefixTable(
-        (
-            r["prefix"],
-            UkRange(
-                prefix=r["prefix"],
-                line_type=r["line_type"],
-                cost_band=r["cost_band"],
-                reason=r["reason"] or None,
-                description=r["description"],
-                source=r["source"],
-            ),
-        )
-        for r in _rows("uk_ranges.csv")
-    )
+    return _by_prefix("uk_ranges.csv", UkRange, optional=("reason",))
 
 
 def _drama() -> tuple[DramaRange, ...]:
@@ -360,31 +347,23 @@ def _nanp_areas_by_region() -> dict[str, list[str]]:
 
 
 def _networks() -> PrefixTable[Network]:
-    return PrefixTable(
-        (
-            r["prefix"],
-            Network(r["prefix"], r["kind"], r["name"], r["cost_band"], r["source"], r["phrase"]),
-        )
-        for r in _rows("networks.csv")
-    )
+    return _by_prefix("networks.csv", Network)
 
 
 def _foreign_ranges() -> PrefixTable[ForeignRange]:
+    return _by_prefix("foreign_ranges.csv", ForeignRange)
+
+
+R = TypeVar("R", bound=NamedTuple)
+
+
+def _by_prefix(name: str, row: type[R], optional: tuple[str, ...] = ()) -> PrefixTable[R]:
+    """A table whose columns hold ``row``'s fields (and more: source_url, reviewed…), by
+    its ``prefix`` column; an empty cell of an ``optional`` column is None."""
+    make: Callable[..., R] = row
     return PrefixTable(
-        (
-            r["prefix"],
-            ForeignRange(
-                prefix=r["prefix"],
-                region=r["region"],
-                national=r["national"],
-                line_type=r["line_type"],
-                cost_band=r["cost_band"],
-                description=r["description"],
-                cost_note=r["cost_note"],
-                source=r["source"],
-            ),
-        )
-        for r in _rows("foreign_ranges.csv")
+        (r["prefix"], make(**{f: (r[f] or None) if f in optional else r[f] for f in row._fields}))
+        for r in _rows(name)
     )
 
 

@@ -78,7 +78,8 @@ _ANDROID_WITHHELD = frozenset({"-1", "-2", "-3"})
 class NumberInfo:
     """Everything ringcheck knows about a number, before any judgement of risk.
 
-    Treat it as read-only: every face shares the same instance.
+    Treat it as read-only: every face shares the same instance. ``_describe`` builds it
+    with its fields by position: a new field goes last.
     """
 
     input: str
@@ -457,8 +458,8 @@ def _describe(
         international, national = rules.formats(nsn)
         location = phonemeta.place(digits) or country
         carrier = phonemeta.carrier(digits) if valid and line_type in _CARRIER_TYPES else None
-    # The JSON block's fields by position, in NumberInfo's order (every number checked
-    # builds one: keywords cost about a microsecond more), the rules' facts by name.
+    # By position, in NumberInfo's order: every number checked builds one, and keywords
+    # cost about a microsecond more.
     return NumberInfo(
         text,  # input
         f"+{digits}",  # e164
@@ -475,11 +476,13 @@ def _describe(
         written_as,
         _cost(band, data, foreign.cost_note if foreign else ""),  # callback_cost
         flag_for(region),  # flag
-        uk_range=uk_range,
-        foreign_range=foreign,
-        network=network,
-        drama=drama,
-        high_risk=high_risk,
-        shared_with=shared,
-        wrong_length=None if valid or drama else rules.length_problem(nsn),
+        False,  # withheld
+        uk_range,
+        network,
+        drama,
+        high_risk,
+        shared,  # shared_with
+        None if valid or drama else rules.length_problem(nsn),  # wrong_length
+        None,  # inbound
+        foreign,  # foreign_range
     )

@@ -251,6 +251,12 @@ class Settings:
         "A published live campaign stops blocking this many minutes after its last call.",
         _minutes,
     )
+    live_window_minutes: int = declare(
+        120,
+        "The events API's live detector (ringcheck serve) scores the calls of this many "
+        "last minutes; its memory and each re-score grow with the calls in it.",
+        _minutes,
+    )
     lookup_block_at: str = declare(
         "very_high",
         "Phone-system lookups answer 'block' from this level up (low, caution, high, very_high).",

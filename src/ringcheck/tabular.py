@@ -14,10 +14,11 @@ whole file, so a reader that follows a growing file can use the same rules:
   ``header_of`` (the header from the first lines, however they arrive), ``cells`` and
   ``rows`` (one line's cells, or why it can't be read);
 - **columns**: ``ALIASES`` (every name a column is known by, each once), ``normal``,
-  ``find_columns``;
+  ``find_columns``, ``ANSWERED_WORDS`` and ``FLAG_YES`` (what a cell says);
 - **times and seconds**: ``time_formats`` (every date and time form read, explicit
   formats only: never guessed), ``parse_time``, ``parse_seconds``;
-- **out**: ``to_json`` (escaped, so no reader takes it for markup), ``to_csv`` and
+- **out**: ``records_format`` (JSON Lines or CSV, by a file's name), ``to_json``
+  (escaped, so no reader takes it for markup), ``to_csv`` and
   ``safe_cell`` (text a spreadsheet won't run as a formula).
 """
 
@@ -333,6 +334,15 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "outcome": ("status", "call status", "result", "disposition", "outcome", "call result",
                 "hangup cause", "answered"),
 }  # fmt: skip
+# What a column saying how a call ended (``outcome``) says when the call was answered,
+# lower case: read by the call-log triage (compared by ``normal``) and by the scan
+# (exactly, after trimming). ``FLAG_YES`` is how a yes/no column says yes: only the scan's
+# ``answered`` column is read as one (a call log's type column uses 1 for "incoming").
+ANSWERED_WORDS: Final = (
+    "answered", "answer", "connected", "completed", "accepted", "ok", "picked up",
+    "success", "successful", "normal_clearing",
+)  # fmt: skip
+FLAG_YES: Final = ("yes", "true", "1", "y", "t")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -456,6 +466,14 @@ def parse_seconds(text: str) -> float | None:
 
 
 # Out ------------------------------------------------------------------------------------
+
+
+_RECORD_FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+
+
+def records_format(name: str | Path) -> str | None:
+    """``"jsonl"`` or ``"csv"`` as a file's name ends (``reports.NDJSON``), else None."""
+    return _RECORD_FORMATS.get(Path(name).suffix.lower())
 
 
 def to_json(value: Any, *, indent: bool = False) -> bytes:

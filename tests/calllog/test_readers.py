@@ -232,3 +232,19 @@ def test_generic_csv_after_blank_lines_finds_its_header_and_keeps_line_numbers()
     calls = read_log(data).calls
     assert calls.get_column("number").to_list() == ["+18768123456"]
     assert calls.get_column("line").to_list() == [4]
+
+
+@pytest.mark.parametrize("word", ["Answered", "Connected", "NORMAL_CLEARING", "picked up", "OK"])
+def test_every_word_for_answered_marks_a_call_not_missed(word):
+    """The words shared with the scan (``tabular.ANSWERED_WORDS``), as logs write them."""
+    text = f"Number,Date,Status\n07700900123,2024-03-01 10:00,{word}\n"
+    rows = read_log(text.encode()).calls.to_dicts()
+    assert rows[0]["missed"] is False and rows[0]["outgoing"] is False
+
+
+@pytest.mark.parametrize("word", ["1", "yes", "true"])
+def test_a_flag_word_is_not_read_as_answered_in_a_call_log(word):
+    """A call log's type column writes 1 for "incoming": yes/no words say nothing here."""
+    text = f"Number,Date,Status\n07700900123,2024-03-01 10:00,{word}\n"
+    rows = read_log(text.encode()).calls.to_dicts()
+    assert rows[0]["missed"] is None

@@ -47,6 +47,16 @@ def test_the_same_number_ringing_again_and_again_is_repeated_attempts(run, sampl
     assert "odd_hours" not in codes(premium)
 
 
+def test_the_night_hours_are_the_users_settings():
+    header = b"Date,Time,Caller ID,Direction,Status,Ring time\n"
+    log = read_log(header + b"2024-03-01,22:30,+33 6 12 34 56 78,Incoming,Missed,20\n")
+    france = by_e164(triage(log, settings=Settings()))["+33612345678"]
+    assert "odd_hours" not in codes(france)
+    late = by_e164(triage(log, settings=Settings(night_start=22)))["+33612345678"]
+    assert "odd_hours" in codes(late)
+    assert "between 10pm and 7am" in " ".join(r["text"] for r in late["verdict"]["reasons"])
+
+
 def test_withheld_callers_are_one_entry(run, sample):
     result = run(sample("generic.csv"))
     hidden = [n for n in result.numbers if n["withheld"]]

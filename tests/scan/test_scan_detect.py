@@ -176,3 +176,15 @@ def test_look_alikes_are_spared_in_words_true_of_any_home_country(tmp_path: Path
         "33% of its calls were answered, as a call centre's or a business's calls are. "
         "A one-ring scam hangs up before anyone answers.",
     )
+
+
+def test_every_bar_in_scan_toml_names_a_signal_and_caps_follow_the_bands() -> None:
+    """The scoring bars live once, in data/scan.toml ``[bars]``: each one a signal's
+    (its points by the same name) or the answered share that spares a caller; the caps
+    are the tops of the checker's bands."""
+    from ringcheck.scan.detect import _TOP, wording
+
+    words = wording()
+    assert set(words.bars) - set(words.points) == {"answered"}
+    assert 0 < words.bars["one_ring"] <= 1 and words.bars["big_fan_out"] > 1
+    assert (_TOP["caution"], _TOP["high"]) == (49, 74)

@@ -280,6 +280,26 @@ def test_a_header_csv_is_followed_with_its_header(tmp_path: Path) -> None:
     assert frame["line"].to_list() == [3] and frame["billsec"].to_list() == [30]
 
 
+def test_a_semicolon_csv_after_a_sep_line_is_followed_as_the_batch_scan_reads_it(
+    tmp_path: Path,
+) -> None:
+    """The header is found as the batch readers find it (``tabular.header_of``): after
+    Excel's ``sep=`` line, with its separator; records keep their own line numbers."""
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        "sep=;\n"
+        "caller;callee;start;duration;billsec\n"
+        "+447911000001;+447700900001;2026-12-01 10:00:00;5;0\n"
+    )
+    follower = Follower([str(path)], OPTIONS)
+    assert [f["line"].to_list() for f in follower.poll()] == [[3]]
+    with open(path, "a") as out:
+        out.write("+447911000002;+447700900002;2026-12-01 10:00:09;40;30\n")
+    (frame,) = follower.poll()
+    assert frame["line"].to_list() == [4] and frame["billsec"].to_list() == [30]
+    assert follower.unreadable == 0
+
+
 def test_a_file_not_there_yet_is_waited_for(tmp_path: Path) -> None:
     path = tmp_path / "later.csv"
     follower = Follower([str(path)], OPTIONS)

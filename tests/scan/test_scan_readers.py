@@ -223,3 +223,28 @@ def test_a_semicolon_csv_after_excels_sep_line_reads_as_the_comma_one(tmp_path: 
     plain, semicolons = calls("cdr-header.csv"), read(path, "csv", OPTIONS).collect()
     assert semicolons.drop("file", "line").equals(plain.drop("file", "line"))
     assert semicolons["line"].to_list() == [line + 1 for line in plain["line"].to_list()]
+
+
+@pytest.mark.parametrize(
+    ("word", "answered"),
+    [
+        ("ANSWERED", True), ("normal_clearing", True), ("Connected", True),
+        ("completed", True), ("picked up", True), ("yes", True), ("1", True), ("T", True),
+        ("no answer", False), ("busy", False), ("0", False), ("", False),
+    ],
+)  # fmt: skip
+def test_an_answered_column_reads_words_and_flags(
+    tmp_path: Path, word: str, answered: bool
+) -> None:
+    """The words shared with the call-log triage (``tabular.ANSWERED_WORDS``) and a yes/no
+    flag say answered; anything else, with no billed seconds, does not."""
+    path = tmp_path / "cdr.csv"
+    path.write_text(
+        "src,dst,start,ring,billsec,answered\n"
+        f"+2250712345601,+447400100001,2026-11-03T02:10:05,2,0,{word}\n"
+    )
+    assert calls_at(path)["answered"].to_list() == [answered]
+
+
+def calls_at(path: Path) -> pl.DataFrame:
+    return read(path, detect(path, OPTIONS), OPTIONS).collect()

@@ -3,6 +3,7 @@ publishes the campaigns it finds; repeats count once; the proxy is not rate limi
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from typing import Any
@@ -49,6 +50,8 @@ def test_events_need_the_token(make_client: MakeClient) -> None:
 def test_a_campaign_posted_as_events_is_published_for_lookups(make_client: MakeClient) -> None:
     client = make_client(live_events_token=TOKEN)
     now = time.time()
+    # the worker has just read the (no) campaigns: it would not ask again for a second
+    assert client.get(f"/api/v1/lookup/{RANGE}607", headers=AUTH).json()["action"] != "block"
     answer = client.post("/api/v1/events", content=_lines(_campaign(now)), headers=AUTH)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -59,6 +62,9 @@ def test_a_campaign_posted_as_events_is_published_for_lookups(make_client: MakeC
     store = client.app.state.store  # type: ignore[attr-defined]
     found = store.blocking_campaign(RANGE + "607")
     assert found is not None and found.subscribers == 60 and found.source == "live:events"
+    # this worker's lookups block it at once, without waiting for the next poll
+    looked = client.get(f"/api/v1/lookup/{RANGE}607", headers=AUTH).json()
+    assert looked["action"] == "block" and "live_campaign" in json.dumps(looked)
 
 
 def test_a_call_sent_twice_counts_once_and_its_end_adds_the_talk_time(
@@ -94,3 +100,52 @@ def test_the_proxy_is_not_rate_limited_and_others_are(make_client: MakeClient) -
     wrong = {"Authorization": "Bearer wrong"}
     codes = [client.post("/api/v1/events", content=b"", headers=wrong).status_code for _ in "ab"]
     assert codes == [401, 429]
+
+
+def test_the_proxy_s_lookups_are_not_rate_limited_with_its_token_as_basic_password(
+    make_client: MakeClient,
+) -> None:
+    # Kamailio's http_client sends credentials as HTTP Basic (user:token in its URL)
+    basic = {"Authorization": "Basic " + base64.b64encode(f"kamailio:{TOKEN}".encode()).decode()}
+    client = make_client(live_events_token=TOKEN, rate_per_minute=1, rate_burst=1)
+    for _ in range(5):
+        assert client.get("/api/v1/lookup/+447700900123", headers=basic).status_code == 200
+        assert client.get("/api/v1/lookup/+447700900123", headers=AUTH).status_code == 200
+    assert client.post("/api/v1/events", content=b"", headers=basic).status_code == 200
+    wrong = {"Authorization": "Basic " + base64.b64encode(b"kamailio:wrong").decode()}
+    codes = [client.get("/api/v1/lookup/+447700900123", headers=wrong).status_code for _ in "ab"]
+    assert codes == [200, 429]
+    assert client.post("/api/v1/events", content=b"", headers=wrong).status_code == 429
+
+
+def _acc(call_id: str, method: str, code: int, at: float, **numbers: str) -> dict[str, Any]:
+    """A record as contrib/kamailio/ringcheck.cfg's acc_json writes it."""
+    return {"time": at, "method": method, "from_tag": "1", "to_tag": "2", "callid": call_id,
+            "sip_code": str(code), "sip_reason": "x", "inv_ts": str(at - 1.5),
+            "direction": "in", "action": "allow", "src_ip": "127.0.0.1", **numbers}  # fmt: skip
+
+
+def test_kamailio_accounting_records_are_taken_as_they_are(make_client: MakeClient) -> None:
+    client = make_client(live_events_token=TOKEN)
+    now = time.time()
+    campaign = [
+        _acc(e["call_id"], "INVITE", 487, e["invite_at"] + 1.5, caller=e["caller"],
+             callee=e["callee"])
+        for e in _campaign(now)
+    ]  # fmt: skip
+    cancelled_twice = campaign[:1]  # acc can log a cancelled call as missed and failed
+    answered = _acc("b1", "INVITE", 200, now, caller="+447911000001", callee="+447700900001")
+    hung_up = {**_acc("b1", "BYE", 200, now + 95), "inv_ts": ""}
+    stray_bye = _acc("c1", "BYE", 200, now)
+    lines = campaign + cancelled_twice + [answered, hung_up, stray_bye]
+    body = client.post("/api/v1/events", content=_lines(lines), headers=AUTH).json()
+    assert (body["accepted"], body["repeated"], body["rejected"], body["other"]) == (62, 1, 0, 1)
+    assert [(c["key"], c["level"]) for c in body["campaigns"]] == [(RANGE + "xxx", "high")]
+    calls = client.app.state.live.detector.window.calls()  # type: ignore[attr-defined]
+    talked = calls.filter(calls["callid"] == "b1")
+    assert talked["billsec"].to_list() == [95] and talked["ring"].to_list() == [2]
+
+
+def test_the_detector_s_window_is_a_setting(make_client: MakeClient) -> None:
+    client = make_client(live_events_token=TOKEN, live_window_minutes=10)
+    assert client.app.state.live.detector.window.seconds == 600  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.summary import country_counts, summary, timeline
 from ringcheck.checker import prepared
 from ringcheck.lookup import category_of, says_scam
-from ringcheck.risk import LEVELS, NIGHT_END, NIGHT_START, NumberFacts, telling
+from ringcheck.risk import LEVELS, NumberFacts, telling
 from ringcheck.settings import Settings
 
 MAX_LISTED_UNREADABLE = 1000
@@ -121,7 +121,7 @@ def _triage(
         calls = calls.with_columns(ring=pl.lit(None, pl.Float64))
     texts = calls.get_column("number").unique().drop_nulls().to_list()
     parsed = _parse(texts, home, settings, progress)
-    groups, incoming = _groups(_by_spelling(calls), parsed.keys, window)
+    groups, incoming = _groups(_by_spelling(calls, settings), parsed.keys, window)
     numbers, table = _judge(groups, parsed, settings, home)
     unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
     numbers = [numbers[i] for i in _ranked(table)]
@@ -188,12 +188,13 @@ def _bad_numbers(calls: pl.DataFrame, problems: dict[str, str]) -> list[Unreadab
     return [Unreadable(line, problems[text]) for line, text in bad.iter_rows()]
 
 
-def _night() -> pl.Expr:
+def _night(settings: Settings) -> pl.Expr:
+    """A call at night, as the user's settings say (``risk.at_night``, for a column)."""
     clock = pl.col("time").dt.time()
-    return (clock >= NIGHT_START) | (clock < NIGHT_END)
+    return (clock >= dt.time(settings.night_start)) | (clock < dt.time(settings.night_end))
 
 
-def _by_spelling(calls: pl.DataFrame) -> pl.DataFrame:
+def _by_spelling(calls: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     """One row per spelling and direction: the counts and times a caller's row adds up.
 
     Everything here sums, or takes the least or greatest, across a number's spellings;
@@ -207,7 +208,7 @@ def _by_spelling(calls: pl.DataFrame) -> pl.DataFrame:
         "first": pl.col("time").min(),
         "last": pl.col("time").max(),
         "ring": pl.col("ring").filter(unanswered).min(),
-        "night": _night().sum(),
+        "night": _night(settings).sum(),
     }
     if calls.get_column("name").null_count() == calls.height:  # no names (most CSV logs)
         return (

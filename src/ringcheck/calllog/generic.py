@@ -28,7 +28,7 @@ from ringcheck import tabular
 from ringcheck.calllog.model import SCHEMA, WITHHELD, CallLog, Unreadable
 from ringcheck.calllog.source import MONITOR_LOG_COLUMNS, CallLogError
 from ringcheck.calllog.times import parse_times
-from ringcheck.tabular import normal, parse_seconds
+from ringcheck.tabular import ANSWERED_WORDS, normal, parse_seconds
 
 # What a call log's columns hold, as ``tabular.ALIASES`` groups: a log's "number" is the
 # other party, so its own names come first, then a caller's.
@@ -55,11 +55,7 @@ _WORDS: dict[str, tuple[bool | None, bool | None]] = {
          "voicemail", "abandoned", "missed incoming"),
         (False, True),
     ),
-    **dict.fromkeys(
-        ("answered", "connected", "completed", "accepted", "ok", "answer", "picked up",
-         "success", "successful"),
-        (None, False),
-    ),
+    **dict.fromkeys(map(normal, ANSWERED_WORDS), (None, False)),
 }  # fmt: skip
 
 

@@ -52,6 +52,13 @@ def _duration(_ctx: click.Context, param: click.Parameter, value: str) -> int:
         ) from None
 
 
+def _time_option(name: str, default: str, help: str) -> Callable[..., Any]:
+    """An option holding a length of time (5s, 10m, 2h), given to the command in seconds."""
+    return click.option(
+        name, default=default, show_default=True, callback=_duration, metavar="TIME", help=help
+    )
+
+
 def follow_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The ``--follow`` options of ``ringcheck scan`` (passed on as keyword arguments)."""
     options = [
@@ -59,24 +66,10 @@ def follow_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--follow",
             is_flag=True,
             help="Keep reading the files as they grow (like tail -F) and report campaigns "
-            "as they happen.",
+            "from --level up as they happen.",
         ),
-        click.option(
-            "--every",
-            default="5s",
-            show_default=True,
-            callback=_duration,
-            metavar="TIME",
-            help="With --follow: how often to score the calls again.",
-        ),
-        click.option(
-            "--window",
-            default="2h",
-            show_default=True,
-            callback=_duration,
-            metavar="TIME",
-            help="With --follow: how far back the calls scored go.",
-        ),
+        _time_option("--every", "5s", "With --follow: how often to score the calls again."),
+        _time_option("--window", "2h", "With --follow: how far back the calls scored go."),
         click.option(
             "--publish",
             is_flag=True,

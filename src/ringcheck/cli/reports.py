@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
+from ringcheck import tabular
 from ringcheck.cli.base import BadInput, errors_as_bad_input, opened_store, store_settings
 from ringcheck.cli.options import database_options, json_option
 from ringcheck.community import CATEGORIES
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from ringcheck.store import Page, ReportView
 
 F = TypeVar("F", bound=Callable[..., Any])
-_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 
 
 def _os_user() -> str:
@@ -295,7 +295,7 @@ def _output(path: str | None) -> Iterator[TextIO]:
 @database_options
 def import_command(file: str, fmt: str | None, database: str | None, config: str | None) -> None:
     """Add or update reports from an export FILE (JSON Lines or CSV)."""
-    fmt = fmt or _EXTENSIONS.get(os.path.splitext(file)[1].lower())
+    fmt = fmt or tabular.records_format(file)
     if fmt is None:
         raise BadInput(f"can't tell the format of {file}; add --format jsonl or --format csv.")
     with opened_store(config, database) as store:

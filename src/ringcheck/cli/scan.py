@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,6 +25,10 @@ from ringcheck.cli.options import (
     home_option,
     output_options,
 )
+
+if TYPE_CHECKING:
+    from ringcheck.scan import ScanOptions
+    from ringcheck.settings import Settings
 
 OUTPUTS = ("table", "json", "csv", "parquet", "html")
 FORMATS = ("auto", "asterisk", "freeswitch", "csv", "parquet")
@@ -151,23 +155,13 @@ def scan_files(
       ringcheck scan cdrs/ --engine spark --master spark://10.0.0.5:7077 --output json
       ringcheck scan /var/log/asterisk/cdr-csv/Master.csv --follow --publish
     """
-    from ringcheck.scan import Columns, ScanOptions, Thresholds, scan
+    from ringcheck.scan import Thresholds, scan
 
     if output == "parquet" and not _to_file(out_path) and not blocklist:
         raise BadInput("--output parquet needs --out FILE.")
     live = follow_values(columns)  # the --follow options (ringcheck.cli.follow)
     settings = settings_from(config, home)
-    options = ScanOptions(
-        home=settings.home,
-        tz=tz,
-        format=form,
-        template=template,
-        time_format=time_format,
-        columns=Columns(**columns),
-        since=since,
-        until=until,
-        allowlist=settings.scan_allowlist,
-    )
+    options = _read_options(settings, form, template, tz, time_format, since, until, columns)
     if live.pop("follow"):
         with errors_as_bad_input():
             return follow(files, options, settings, level, **live)
@@ -184,6 +178,32 @@ def scan_files(
     _write(result, output, out_path, blocklist, level, mask)
     if fail_on and result.at_least(fail_on):
         sys.exit(EXIT_FAIL_ON)
+
+
+def _read_options(
+    settings: Settings,
+    form: str,
+    template: str | None,
+    tz: str | None,
+    time_format: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    columns: dict[str, Any],
+) -> ScanOptions:
+    """How to read the records: the options given, the home and allowlist settings."""
+    from ringcheck.scan import Columns, ScanOptions
+
+    return ScanOptions(
+        home=settings.home,
+        tz=tz,
+        format=form,
+        template=template,
+        time_format=time_format,
+        columns=Columns(**columns),
+        since=since,
+        until=until,
+        allowlist=settings.scan_allowlist,
+    )
 
 
 def _tell_unreadable(result: Any, most: int = 20) -> None:

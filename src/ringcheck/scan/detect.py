@@ -12,6 +12,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,13 +31,17 @@ from ringcheck.scan.features import (
     written,
 )
 from ringcheck.scan.features import needed as needed_callees
+from ringcheck.verdicts import BANDS
 
 _DESTINATION_POINTS = {"very_high": "destination_very_high", "high": "destination_high"}
+# The highest score of each level: the checker's bands (a cap keeps a finding in its level).
+_TOP = {level: top - 1 for (top, _), (_, level) in pairwise(BANDS)}
 
 
 @dataclass(frozen=True)
 class Wording:
     points: dict[str, int]
+    bars: dict[str, float]  # where each signal starts to count
     reason: dict[str, str]
     spared: dict[str, str]
     headline: dict[str, str]
@@ -45,7 +50,7 @@ class Wording:
 @cache
 def wording() -> Wording:
     data = tomllib.loads(data_text("scan.toml"))
-    return Wording(data["points"], data["reason"], data["spared"], data["headline"])
+    return Wording(data["points"], data["bars"], data["reason"], data["spared"], data["headline"])
 
 
 @dataclass
@@ -126,6 +131,7 @@ def score(
 ) -> tuple[int, list[dict[str, Any]], str | None]:
     """(score, reasons, spared reason or None) for one candidate."""
     words = wording()
+    bar = words.bars
     points = 0
     reasons: list[dict[str, Any]] = []  # {code, text, points}
 
@@ -139,12 +145,12 @@ def score(
     values = _values(f, agg) | _night_hours(limits)
     if f["callees"] >= needed:
         add("fan_out", words.reason["fan_out"].format(**values))
-        if f["callees"] >= 10 * needed:
+        if f["callees"] >= bar["big_fan_out"] * needed:
             reasons[-1]["points"] += words.points["big_fan_out"]
             points += words.points["big_fan_out"]
-    if f["calls"] and f["short_unanswered"] / f["calls"] >= 0.8:
+    if f["calls"] and f["short_unanswered"] / f["calls"] >= bar["one_ring"]:
         add("one_ring", words.reason["one_ring"].format(**values))
-    if f["calls"] and f["unanswered"] / f["calls"] >= 0.95:
+    if f["calls"] and f["unanswered"] / f["calls"] >= bar["unanswered"]:
         add("unanswered", words.reason["unanswered"].format(**values))
     level = destination.get("level") or "low"
     if level in _DESTINATION_POINTS or level == "caution":
@@ -154,16 +160,16 @@ def score(
         reasons.append({"code": "destination", "text": text, "points": words.points[code]})
     if f["callbacks"]:
         add("callbacks", words.reason["callbacks"].format(**values))
-        if f["callback_rate"] >= 0.01:
+        if f["callback_rate"] >= bar["callback_rate"]:
             reasons[-1]["points"] += words.points["callback_rate"]
             points += words.points["callback_rate"]
-    if agg.kind == "range" and f["numbers_seen"] >= 5:
+    if agg.kind == "range" and f["numbers_seen"] >= bar["rotation"]:
         add("rotation", words.reason["rotation"].format(**values))
-    if f["sequential_share"] >= 0.5:
+    if f["sequential_share"] >= bar["sequential"]:
         add("sequential", words.reason["sequential"].format(**values))
-    if f["night_share"] >= 0.5:
+    if f["night_share"] >= bar["night"]:
         add("night", words.reason["night"].format(**values))
-    if f["repeat_share"] >= 0.2:
+    if f["repeat_share"] >= bar["repeat"]:
         add("repeat", words.reason["repeat"].format(**values))
     signed = has_signature(agg.kind, f)
     if signed:
@@ -171,7 +177,7 @@ def score(
     points = max(0, min(100, points))
     if destination.get("domestic") and level == "low":
         return points, reasons, "domestic"
-    if f["answered_share"] >= 0.3:
+    if f["answered_share"] >= bar["answered"]:
         return points, reasons, "answered"
     if not f["callbacks"] and level != "very_high":
         points = _without_victims(points, signed, reasons)
@@ -182,10 +188,10 @@ def _without_victims(points: int, signed: bool, reasons: list[dict[str, Any]]) -
     """The cap while nobody has called back: caution, or with the Wangiri signature high
     (very high only once someone has)."""
     if signed:
-        return min(points, 74)
+        return min(points, _TOP["high"])
     text = wording().reason["no_callbacks_yet"]
     reasons.append({"code": "no_callbacks_yet", "text": text, "points": 0})
-    return min(points, 49)
+    return min(points, _TOP["caution"])
 
 
 def _values(f: dict[str, Any], agg: Aggregate) -> dict[str, str]:

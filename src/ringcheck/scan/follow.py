@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 
 import polars as pl
 
+from ringcheck import tabular
 from ringcheck.scan.kamailio import MARKER, AccountingCalls
 from ringcheck.scan.model import CALLS, ScanError, ScanOptions
 
@@ -61,7 +62,9 @@ def read_lines(
     scratch.write_bytes(body)
     path = Path(chunk.path)
     frame = read(path, fmt, options, Survey(path, scratch)).collect()
-    shift = chunk.first - (2 if fmt == "csv" else 1)  # the reader numbers from 1 (csv: 2)
+    # the reader numbers from 1, or from the line after the header (a csv's header
+    # lines: its own, and a sep= line before it)
+    shift = chunk.first - (header.count(b"\n") + 2 if fmt == "csv" and header else 1)
     frame = frame.with_columns(line=pl.col("line") + shift, callid=pl.lit(None, pl.String))
     return frame.cast(LIVE_CALLS)  # type: ignore[arg-type]
 
@@ -190,9 +193,14 @@ class Tail:
                 self._accounting = AccountingCalls(self.options.home)
             return self._accounting.read(chunk.path, chunk.data, chunk.first)
         if self.fmt == "csv" and self.header is None:
-            head, _, rest = chunk.data.partition(b"\n")
-            self.header = head.rstrip(b"\r")
-            chunk = Chunk(chunk.path, rest, chunk.first + 1)
+            lines = chunk.data.split(b"\n")
+            # found as the batch readers find it: after a sep= line or blank lines
+            found = tabular.header_of(line.decode("utf-8", "replace") for line in lines)
+            if found is None:
+                return None
+            self.header = b"\n".join(line.rstrip(b"\r") for line in lines[: found.line])
+            rest = b"\n".join(lines[found.line :])
+            chunk = Chunk(chunk.path, rest, chunk.first + found.line)
             if not rest:
                 return None
         if self._scratch is None:

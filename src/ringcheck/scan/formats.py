@@ -52,7 +52,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "billsec": ("billsec",),
     "answered": ("outcome",),
 }
-ANSWERED_WORDS = ("answered", "answer", "normal_clearing", "yes", "true", "1", "y", "t")
+# An ``answered`` column: words saying so, or a yes/no flag.
+ANSWERED_WORDS = tabular.ANSWERED_WORDS + tabular.FLAG_YES
 MORE = "_more"  # a column past a format's last: a record with too many fields fills it
 _SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".gz")
 

@@ -105,7 +105,7 @@ class AccountingCalls:
                 continue  # Kamailio's other log lines
             try:
                 record = json.loads(rest)
-                found = self._event(record, path, number)
+                found = self.event(record, path, number)
             except (ValueError, TypeError, KeyError):
                 self.unreadable += 1
                 continue
@@ -113,7 +113,8 @@ class AccountingCalls:
                 events.append(found)
         return calls_frame(events, self.home) if events else None
 
-    def _event(self, record: dict[str, Any], path: str, line: int) -> CallEvent | None:
+    def event(self, record: dict[str, Any], path: str, line: int) -> CallEvent | None:
+        """One record's call (an INVITE's, or a BYE's with its talk time), or None."""
         method = str(record.get("method", "")).upper()
         call_id = str(record["callid"])
         ended = float(record["time"])

@@ -36,6 +36,18 @@ from ringcheck.store.views import (
 _SALT_KEY = "reporter_salt"
 
 
+@contextlib.contextmanager
+def _briefly(settings: Settings) -> Iterator[Engine]:
+    """The settings' database for one task (its errors translated), closed after."""
+    url = engine.database_url(settings.database_url)
+    db = engine.create(url)
+    try:
+        with engine.translated(url):
+            yield db
+    finally:
+        db.dispose()
+
+
 class Store:
     """Community reports in SQLite or PostgreSQL.
 
@@ -75,26 +87,16 @@ class Store:
     @classmethod
     def upgrade_url(cls, settings: Settings) -> tuple[str | None, str]:
         """Apply migrations to the settings' database: (revision before, revision now)."""
-        url = engine.database_url(settings.database_url)
-        db = engine.create(url)
-        try:
-            with engine.translated(url):
-                before, _ = engine.schema_status(db)
-                engine.upgrade(db)
-                return before, engine.schema_status(db)[0] or ""
-        finally:
-            db.dispose()
+        with _briefly(settings) as db:
+            before, _ = engine.schema_status(db)
+            engine.upgrade(db)
+            return before, engine.schema_status(db)[0] or ""
 
     @classmethod
     def status_url(cls, settings: Settings) -> tuple[str | None, str]:
         """(the database's revision, this ringcheck's newest), without migrating."""
-        url = engine.database_url(settings.database_url)
-        db = engine.create(url)
-        try:
-            with engine.translated(url):
-                return engine.schema_status(db)
-        finally:
-            db.dispose()
+        with _briefly(settings) as db:
+            return engine.schema_status(db)
 
     def close(self) -> None:
         self._engine.dispose()

@@ -27,6 +27,14 @@ class Fields(NamedTuple):
     comment: str | None
     claimed: str | None
 
+    def said(self) -> dict[str, object]:
+        """What the reporter said, as a report and each submission keep it (the latest
+        submission's words replace the report's)."""
+        return {name: getattr(self, name) for name in _SAID}
+
+
+_SAID = ("category", "rang_seconds", "comment", "claimed")
+
 
 def lock_reporter(session: Session, reporter: str) -> None:
     """Serialise one reporter's writes on PostgreSQL (SQLite already has one writer)."""
@@ -69,10 +77,9 @@ def save(session: Session, fields: Fields, now: dt.datetime, source: str) -> tup
             hidden=False,
         )
         session.add(report)
-    report.category = fields.category
-    report.rang_seconds = fields.rang_seconds
-    report.comment = fields.comment
-    report.claimed = fields.claimed
+    said = fields.said()
+    for name, value in said.items():
+        setattr(report, name, value)
     report.updated_at = now
     session.flush()
     session.add(
@@ -80,12 +87,9 @@ def save(session: Session, fields: Fields, now: dt.datetime, source: str) -> tup
             report_id=report.id,
             reporter=fields.reporter,
             e164=fields.e164,
-            category=fields.category,
-            rang_seconds=fields.rang_seconds,
-            comment=fields.comment,
-            claimed=fields.claimed,
             source=source,
             at=now,
+            **said,
         )
     )
     return report, created

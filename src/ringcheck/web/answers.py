@@ -78,7 +78,7 @@ class CheckAnswers:
             await self.campaigns.fresh()  # a change drops every kept answer (``forget``)
         kept = self.kept.get(query)
         if kept is not MISS:
-            return kept  # type: ignore[return-value]
+            return kept
         params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
         status, body = await check_query(params, self.settings, self.community, self.campaigns)
         if len(query) <= MAX_KEY_BYTES:
@@ -224,7 +224,7 @@ class PhoneAnswers:
             await self.campaigns.fresh()  # a change drops every kept answer (``forget``)
         key = (route, number, max_text, form, direction)
         kept = self.kept.get(key)
-        if kept is MISS or not isinstance(kept, tuple):
+        if kept is MISS:
             media, body = await self._make(route, number, _chars(_int(max_text)), form, direction)
             kept = (media, body, etag(body))
             if len(number) <= MAX_CALLER_ID_CHARS:

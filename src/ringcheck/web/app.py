@@ -47,7 +47,7 @@ is, what calling back could cost, how risky it looks and what to do. Every answe
 the result contract in DESIGN.md. Errors are `{"error": {"code", "message"}}`."""
 
 
-ROUTES = (api, pages, reports, moderation, triage, phone, carddav, campaigns)  # one per area
+ROUTES = (api, pages, reports, moderation, triage, phone, carddav, campaigns, events)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -88,7 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _set_state(app, settings, store, sign_in)
     for area in ROUTES:
         app.include_router(area.router)
-    events.install(app, settings)  # POST /api/v1/events, when a token is set
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=os.path.join(pages.HERE, "static")), "static")
     add_error_handlers(app, pages.invalid_page, pages.error_page)
@@ -117,6 +116,7 @@ def _set_state(app: FastAPI, settings: Settings, store: Store, sign_in: SignInGu
     # /api/v1/range: reported numbers by hash prefix, rebuilt as often as the reports cache
     state.range_index = TimedCache(max(5.0, settings.community_cache_seconds), 1)
     state.carddav = carddav.Books()
+    state.live = events.live_events(settings, store)  # POST /api/v1/events, when set up
 
 
 def app_from_env() -> FastAPI:

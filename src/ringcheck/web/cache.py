@@ -13,16 +13,24 @@ the caller outside the lock, so a slow database read never blocks other lookups.
 
 from __future__ import annotations
 
+import enum
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, Literal, TypeVar
 
 from cachetools import TTLCache
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-MISS: Final = object()  # what ``get`` returns for a key that isn't kept
+
+
+class _Miss(enum.Enum):
+    MISS = "miss"
+
+
+MISS: Final = _Miss.MISS  # what ``get`` returns for a key that isn't kept (None may be kept)
+Missing = Literal[_Miss.MISS]
 
 
 class TimedCache(Generic[K, V]):
@@ -47,10 +55,10 @@ class TimedCache(Generic[K, V]):
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: K) -> V | object:
+    def get(self, key: K) -> V | Missing:
         """The kept value, or ``MISS``."""
         with self._lock:
-            found = self._kept.get(key, MISS)
+            found: V | Missing = self._kept.get(key, MISS)
         if found is MISS:
             self.misses += 1
         else:

@@ -28,7 +28,7 @@ import anyio.to_thread
 
 from ringcheck.community import Community
 from ringcheck.errors import RingcheckError
-from ringcheck.web.cache import MISS, TimedCache
+from ringcheck.web.cache import MISS, Missing, TimedCache
 
 log = logging.getLogger("ringcheck.web")
 
@@ -75,7 +75,7 @@ class CommunityCache:
         # Called after every invalidate: caches built on this one (kept API answers).
         self.on_invalidate: list[Callable[[], None]] = []
 
-    def peek(self, e164: str) -> object:
+    def peek(self, e164: str) -> Community | Missing | None:
         """The cached value, or ``MISS`` when it must come from the store.
 
         Lets an async caller answer a hit without a thread hop and send only misses to a
@@ -95,7 +95,7 @@ class CommunityCache:
             self._read_ranges()
             found = self.peek(e164)
         if found is not MISS:
-            return found  # type: ignore[return-value]
+            return found
         community = self.store.community(e164)
         self._entries.put(e164, community)
         return community
@@ -113,7 +113,7 @@ class CommunityCache:
         or a check still gets the checker's own verdict."""
         found = self.peek(e164)
         if found is not MISS:
-            return found  # type: ignore[return-value]
+            return found
         try:
             return await anyio.to_thread.run_sync(self.get, e164)
         except RingcheckError as exc:

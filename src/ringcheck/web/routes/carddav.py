@@ -135,7 +135,7 @@ async def _cards(request: Request, device: Any) -> list[Card]:
     key = (device.home, device.level, device.size, live.stamp)
     kept = books.cards.get(key)
     if kept is not MISS:
-        return kept  # type: ignore[return-value]
+        return kept
     settings, store = settings_of(request), store_of(request)
     mine = settings.updated({"home": device.home}, "device")
 

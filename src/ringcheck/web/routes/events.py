@@ -1,27 +1,33 @@
 """``POST /api/v1/events``: call events straight from a SIP proxy, into the live detector.
 
 On when the ``live_events_token`` setting is set (``RINGCHECK_LIVE_EVENTS_TOKEN``); the
-proxy sends it as ``Authorization: Bearer <token>``, and its requests are not counted
-against the per-client rate limit (it posts for every call). The body is JSON Lines, one
-call per line::
+proxy sends it as ``Authorization: Bearer <token>`` (or as the password of HTTP Basic
+authentication, which Kamailio's http_client can send), and none of its API requests,
+the events nor its per-call lookups, is counted against the per-client rate limit. The
+body is JSON Lines, one call per line::
 
     {"call_id": "1-15125@127.0.0.1", "caller": "+8801712345600", "callee": "+447700910000",
      "invite_at": 1796609385.36, "code": 487, "ring_seconds": 1.5, "talk_seconds": 0}
 
-(``invite_at`` in seconds since 1970, or ISO 8601 with its offset). A call sent again
+(``invite_at`` in seconds since 1970, or ISO 8601 with its offset), or Kamailio's
+``acc_json`` records as contrib/kamailio/ringcheck.cfg writes them (``callid``,
+``sip_code``, ``inv_ts``, ``time``, ``caller``, ``callee``; a BYE gives its call's talk
+time; ``scan.kamailio.AccountingCalls`` reads them as ``scan --follow`` does). A call sent again
 with the same ``call_id`` and ``code`` counts once (Kamailio's accounting can report a
 cancelled call twice); sent again with more talk seconds (when it ended), it is updated.
 
-The server's detector (``scan.live.Detector``, the batch scan's features and score) is
-scored again at most once a second as events come in, and campaigns from
-``live_publish_level`` up are published to the store, where lookups find them. Each
-server process keeps its own detector: run one worker (``workers = 1``) for the proxy's
-events, or point every proxy at the same one.
+The server's detector (``scan.live.Detector``, the batch scan's features and score, over
+the last ``live_window_minutes``) is scored again at most once a second as events come
+in, and campaigns from ``live_publish_level`` up are published to the store, where
+lookups find them (this process's at once). Each server process keeps its own
+detector: run one worker (``workers = 1``) for the proxy's events, or point every proxy
+at the same one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import hmac
 import json
@@ -40,35 +46,45 @@ PATH = "/api/v1/events"
 MAX_BODY = 10 << 20  # bytes in one post
 MAX_REJECTED = 20  # bad lines described in the answer (all are counted)
 RESCORE_SECONDS = 1.0
-WINDOW_SECONDS = 7200
 _REMEMBERED = 500_000  # (call id, code) pairs kept to find repeats
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("ringcheck.web")
 
 
-def install(app: Any, settings: Settings) -> None:
-    """Take events on ``app`` when the settings give a token (the one line app.py needs)."""
-    app.state.live = LiveEvents(settings, app.state.store) if settings.live_events_token else None
-    app.include_router(router)
+def live_events(settings: Settings, store: Any) -> LiveEvents | None:
+    """The server's live detector when the settings give a token (else the route is off)."""
+    return LiveEvents(settings, store) if settings.live_events_token else None
 
 
 def exempt(settings: Settings) -> Callable[[MutableMapping[str, Any]], bool]:
-    """Whether a request is the proxy's (events path, right token): not rate limited."""
+    """Whether a request is the proxy's (an API path, the events token): not rate limited.
+    A proxy asks once per call (lookups) and posts every call's record (events)."""
     token = settings.live_events_token.encode()
 
     def proxy(scope: MutableMapping[str, Any]) -> bool:
-        if not token or scope.get("path") != PATH:
+        if not token or not str(scope.get("path", "")).startswith("/api/"):
             return False
-        headers = dict(scope.get("headers") or ())
-        return _is_token(headers.get(b"authorization", b""), token)
+        for name, value in scope.get("headers") or ():
+            if name == b"authorization":
+                return _is_token(value, token)
+        return False
 
     return proxy
 
 
 def _is_token(header: bytes, token: bytes) -> bool:
+    """``Bearer <token>``, or ``Basic`` with the token as the password (any user name)."""
     scheme, _, given = header.partition(b" ")
-    return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), token)
+    scheme = scheme.lower()
+    if scheme == b"basic":
+        try:
+            given = base64.b64decode(given.strip(), validate=True).partition(b":")[2]
+        except ValueError:
+            return False
+    elif scheme != b"bearer":
+        return False
+    return bool(token) and hmac.compare_digest(given.strip(), token)
 
 
 class LiveEvents:
@@ -76,6 +92,7 @@ class LiveEvents:
 
     def __init__(self, settings: Settings, store: Any) -> None:
         from ringcheck.scan.features import Thresholds
+        from ringcheck.scan.kamailio import AccountingCalls
         from ringcheck.scan.live import Detector, Window
         from ringcheck.scan.model import ScanOptions
 
@@ -83,10 +100,11 @@ class LiveEvents:
         self.settings, self.store = settings, store
         self.detector = Detector(
             options,
-            Window(WINDOW_SECONDS),
+            Window(settings.live_window_minutes * 60),
             level=settings.live_publish_level,
             limits=Thresholds.from_settings(settings),
         )
+        self.accounting = AccountingCalls(settings.home)  # Kamailio's acc_json records
         self._seen: OrderedDict[tuple[str, int], float] = OrderedDict()
         self._scored = 0.0
         self._lock = asyncio.Lock()
@@ -95,14 +113,17 @@ class LiveEvents:
         """Read a post's lines into the detector: how many taken, repeated, rejected."""
         from ringcheck.scan.kamailio import calls_frame
 
-        events, repeated, rejected = [], 0, []
+        events, repeated, rejected, other = [], 0, [], 0
         for number, line in enumerate(body.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                event = _event(json.loads(line), number)
+                event = self._read(json.loads(line), number)
             except (ValueError, TypeError, KeyError) as exc:
                 rejected.append({"line": number, "why": _why(exc)})
+                continue
+            if event is None:  # a record that is no call (a BYE of a call not seen)
+                other += 1
                 continue
             key = (event.call_id, event.code)
             if key in self._seen and self._seen[key] >= event.talk:
@@ -119,7 +140,14 @@ class LiveEvents:
             "repeated": repeated,
             "rejected": len(rejected),
             "rejected_lines": rejected[:MAX_REJECTED],
+            "other": other,
         }
+
+    def _read(self, item: Any, line: int) -> Any:
+        """One line's call: an event as documented, or a Kamailio acc_json record."""
+        if isinstance(item, dict) and "callid" in item and "call_id" not in item:
+            return self.accounting.event(item, "events", line)
+        return _event(item, line)
 
     async def rescore(self) -> list[Any]:
         """Score again (in a thread) if a second has passed, and publish; one at a time."""
@@ -192,9 +220,9 @@ def _why(exc: Exception) -> str:
 
 @router.post(PATH)
 async def post_events(request: Request) -> Response:
-    from ringcheck.web.responses import json_response
+    from ringcheck.web.responses import ApiError, json_response
 
-    live: LiveEvents | None = request.app.state.live
+    live: LiveEvents | None = request.app.state.live  # made by install(), in create_app
     if live is None:
         raise HTTPException(404, "Not Found")
     token = live.settings.live_events_token.encode()
@@ -207,8 +235,10 @@ async def post_events(request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_BODY:
         message = f"Send at most {MAX_BODY >> 20} MB of events at once."
-        return json_response({"error": {"code": "too_large", "message": message}}, 413)
+        raise ApiError(413, "too_large", message)
     answer = live.take(body)
     found = await live.rescore()
+    if found:  # this worker's lookups see what it published at once, not at the next poll
+        request.app.state.campaigns.expect_change()
     answer["campaigns"] = [e.to_dict() for e in found]
     return json_response(answer)
