@@ -158,6 +158,54 @@ def read(spark: Any, group: Group, ids: dict[str, int]) -> Any:
     ).select("_file", "_block", "_pos", "_skip", *[F.col(f"r.`{n}`") for n in group.names])
 
 
+def _column(name: str | None) -> Any:
+    from pyspark.sql import functions as F
+
+    return F.col(f"`{name}`") if name else None
+
+
+def _text(name: str | None) -> Any:
+    """The column ``name`` as text (a missing one: null)."""
+    from pyspark.sql import functions as F
+
+    return _column(name).cast("string") if name else F.lit(None).cast("string")
+
+
+def texts(group: Group, options: ScanOptions) -> tuple[Any, Any]:
+    """The caller and the callee as written (None: the group has no such column)."""
+    cols, _ = _fields(group, options)
+    return tuple(_text(cols[f]) if cols.get(f) else None for f in ("caller", "callee"))  # type: ignore[return-value]
+
+
+def _integer(name: str | None, types: dict[str, str]) -> Any:
+    """The column ``name`` as a whole number (null when it isn't one)."""
+    from pyspark.sql import functions as F
+
+    if not name:
+        return None
+    if types[name] in ("bigint", "int", "smallint", "tinyint"):
+        return _column(name).cast("bigint")
+    return F.expr(f"try_cast(trim(cast(`{name}` as string)) as bigint)")
+
+
+def _start(name: str, types: dict[str, str], form: Layout | None, options: ScanOptions) -> Any:
+    """The start as seconds since 1970, and whether of the wall clock (else of UTC)."""
+    from pyspark.sql import functions as F
+
+    kind = types.get(name, "string")
+    if kind.startswith("timestamp") and kind != "timestamp_ntz":
+        return F.unix_timestamp(_column(name)), False
+    if kind == "timestamp_ntz":
+        return F.unix_timestamp(_column(name).cast("timestamp")), True
+    if kind in ("bigint", "int"):
+        return _column(name).cast("bigint"), False
+    given = options.time_format or (ASTERISK_TIME if form is not None else None)
+    trimmed = F.trim(_text(name))
+    formats = (given,) if given else TIME_FORMATS
+    parsed = F.coalesce(*[F.try_to_timestamp(trimmed, F.lit(java_format(f))) for f in formats])
+    return F.unix_timestamp(parsed), True
+
+
 def calls(frame: Any, group: Group, options: ScanOptions, limits: Thresholds) -> Any:
     """The records in ``model.CALLS``' terms: numbers as written, ``t`` (the start, as
     seconds since 1970 of its wall clock when ``local``, else of UTC), ``ok``, ``why``."""
@@ -165,74 +213,44 @@ def calls(frame: Any, group: Group, options: ScanOptions, limits: Thresholds) ->
 
     cols, form = _fields(group, options)
     types = dict(frame.dtypes)
-
-    def column(field: str) -> Any:
-        name = cols.get(field)
-        return F.col(f"`{name}`") if name else None
-
-    def text(field: str) -> Any:
-        found = column(field)
-        return found.cast("string") if found is not None else F.lit(None).cast("string")
-
-    def integer(field: str) -> Any:
-        name = cols.get(field)
-        if not name:
-            return None
-        if types[name] in ("bigint", "int", "smallint", "tinyint"):
-            return F.col(f"`{name}`").cast("bigint")
-        return F.expr(f"try_cast(trim(cast(`{name}` as string)) as bigint)")
-
     start_name = cols["start"] or ""
-    kind = types.get(start_name, "string")
-    local = True
-    if kind.startswith("timestamp") and kind != "timestamp_ntz":
-        start, local = F.unix_timestamp(F.col(f"`{start_name}`")), False
-    elif kind == "timestamp_ntz":
-        start = F.unix_timestamp(F.col(f"`{start_name}`").cast("timestamp"))
-    elif kind in ("bigint", "int"):
-        start, local = F.col(f"`{start_name}`").cast("bigint"), False
-    else:
-        given = options.time_format or (ASTERISK_TIME if form is not None else None)
-        trimmed = F.trim(text("start"))
-        parsed = F.coalesce(
-            *[
-                F.try_to_timestamp(trimmed, F.lit(java_format(f)))
-                for f in ((given,) if given else TIME_FORMATS)
-            ]
-        )
-        start = F.unix_timestamp(parsed)
-    billsec = integer("billsec") if cols.get("billsec") else F.lit(0).cast("bigint")
-    answered = _answered(form, cols, text, billsec)
+    start, local = _start(start_name, types, form, options)
+    billsec = _integer(cols.get("billsec"), types)
+    billsec = billsec if billsec is not None else F.lit(0).cast("bigint")
+    answered = _answered(form, cols, billsec)
     if cols.get("ring"):
-        ring = integer("ring")
+        ring = _integer(cols["ring"], types)
     elif cols.get("duration"):
-        ring = integer("duration") - billsec
+        ring = _integer(cols["duration"], types) - billsec
     else:
         ring = F.lit(None).cast("bigint")
-    zone = options.tz or local_zone()
-    exists = _exists(F.col("t"), zone) if local else F.lit(True)
-    caller, callee = text("caller"), text("callee")
-    too_many = F.col(MORE).isNotNull() if MORE in types else F.lit(False)
+    exists = _exists(F.col("t"), options.tz or local_zone()) if local else F.lit(True)
     nul = F.lit(False)
     for field in ("caller", "callee", "start"):
         if cols.get(field) and types.get(cols[field] or "") == "string":
-            nul = nul | F.coalesce(F.instr(text(field), "\x00") > 0, F.lit(False))
+            nul = nul | F.coalesce(F.instr(_text(cols[field]), "\x00") > 0, F.lit(False))
     typed = frame.select(
         "_file",
         "_block",
         "_pos",
         "_skip",
-        caller.alias("caller_text"),
-        callee.alias("callee_text"),
+        _text(cols.get("caller")).alias("caller_text"),
+        _text(cols.get("callee")).alias("callee_text"),
         F.col(f"`{start_name}`").isNull().alias("_no_start_text"),
         start.cast("bigint").alias("t"),
         ring.cast("bigint").alias("ring"),
         billsec.cast("bigint").alias("billsec"),
         F.coalesce(answered, F.lit(False)).alias("answered"),
-        too_many.alias("_too_many"),
+        (F.col(MORE).isNotNull() if MORE in types else F.lit(False)).alias("_too_many"),
         nul.alias("_nul"),
     ).withColumn("t", F.when(exists, F.col("t")))
-    ok = F.coalesce(
+    return typed.withColumn("ok", _ok() & ~F.col("_skip")).withColumn("local", F.lit(local))
+
+
+def _ok() -> Any:
+    from pyspark.sql import functions as F
+
+    return F.coalesce(
         F.col("callee_text").isNotNull()
         & (F.length("callee_text") > 0)
         & F.col("t").isNotNull()
@@ -242,10 +260,9 @@ def calls(frame: Any, group: Group, options: ScanOptions, limits: Thresholds) ->
         & ~F.col("_nul"),
         F.lit(False),
     )
-    return typed.withColumn("ok", ok & ~F.col("_skip")).withColumn("local", F.lit(local))
 
 
-def _answered(form: Layout | None, cols: dict[str, str | None], text: Any, billsec: Any) -> Any:
+def _answered(form: Layout | None, cols: dict[str, str | None], billsec: Any) -> Any:
     from pyspark.sql import functions as F
 
     if form is not None and form.disposition:
@@ -258,7 +275,7 @@ def _answered(form: Layout | None, cols: dict[str, str | None], text: Any, bills
     if not cols.get("answered"):
         return billsec > 0
     words = F.array(*[F.lit(w) for w in ANSWERED_WORDS])
-    return F.array_contains(words, F.lower(F.trim(text("answered")))) | (billsec > 0)
+    return F.array_contains(words, F.lower(F.trim(_text(cols["answered"])))) | (billsec > 0)
 
 
 def why() -> Any:

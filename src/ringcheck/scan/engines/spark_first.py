@@ -1,0 +1,211 @@
+"""The Spark engine's first query: every record once, grouped four ways, and what comes of it.
+
+One aggregation over grouping sets counts the records of each file split (for the counts
+and to number lines), the unreadable records, the one-ring (caller, callee) pairs as
+written, and every spelling of a number. Each spelling is put in E.164 once (kept, for
+the second query); the pairs in E.164 give the candidates (``features.rules``, every rule
+in one aggregation), which come to the driver with the file splits' counts and the
+first unreadable records, in one trip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from ringcheck.scan.engines.spark_read import why
+from ringcheck.scan.features import Thresholds, rules
+from ringcheck.scan.model import ScanOptions
+from ringcheck.scan.numbering import spark_e164
+
+_KEYS = ("_file", "_block", "bad_pos", "bad_why", "pair_caller", "pair_callee")
+_SETS = {
+    "blocks": ("_file", "_block", "bad_pos", "bad_why"),
+    # a usable record's callee as written, with its caller when it is a one-ring call:
+    # the one-ring pairs, and every callee's spelling (as the Polars engine groups them)
+    "pairs": ("pair_caller", "pair_callee"),
+}
+_CANDIDATE = {"kind": pl.String, "key": pl.String, "drop": pl.Int32}
+_COUNTS = {"callees": pl.Int64, "calls": pl.Int64}
+
+
+def gid(keys: tuple[str, ...], grouped: tuple[str, ...]) -> int:
+    """Spark's ``grouping_id()`` of the grouping set ``grouped`` among ``keys``."""
+    return sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys) if k not in grouped)
+
+
+def key(column: str, drop: Any) -> Any:
+    """The number in ``column`` without its last ``drop`` digits (0: the number)."""
+    from pyspark.sql import functions as F
+
+    if drop == 0:
+        return F.col(column)
+    return F.expr(f"substring({column}, 1, length({column}) - {drop})")
+
+
+def counted(calls: Any, limits: Thresholds) -> Any:
+    """One pass over every record, grouped two ways at once: by file split (with the
+    unreadable records apart), and by callee as written with the caller of a one-ring
+    call. It grows with splits, pairs and spellings, not records."""
+    from pyspark.sql import functions as F
+
+    ok = F.col("ok")
+    short = ok & ~F.col("answered") & (F.col("ring") <= limits.short_ring)
+    bad = ~ok & ~F.col("_skip")
+    rows = calls.select(
+        "_pos",
+        "_skip",
+        "t",
+        "local",
+        "ok",
+        F.col("_file"),
+        F.col("_block"),
+        F.when(bad, F.col("_pos")).alias("bad_pos"),
+        F.when(bad, why()).alias("bad_why"),
+        F.when(short, F.col("caller_text")).alias("pair_caller"),
+        F.when(ok, F.col("callee_text")).alias("pair_callee"),
+    )
+    sets = [list(keys) for keys in _SETS.values()]
+    found = rows.groupingSets(sets, *_KEYS).agg(
+        F.count(F.lit(1)).alias("n"),
+        F.count(F.when(~F.col("_skip"), 1)).alias("records"),
+        F.min("_pos").alias("min_pos"),
+        F.min(F.when(ok, F.col("t"))).alias("first"),
+        F.max(F.when(ok, F.col("t"))).alias("last"),
+        F.bool_and("local").alias("local"),
+        F.grouping_id().alias("g"),
+    )
+    # Run now, and kept as a short plan: the branches built on it are then analysed
+    # against a stored table instead of the whole read each time.
+    return found.localCheckpoint()
+
+
+def part(found: Any, name: str) -> Any:
+    from pyspark.sql import functions as F
+
+    return found.filter(F.col("g") == gid(_KEYS, _SETS[name]))
+
+
+def spellings(found: Any, home: str) -> Any:
+    """Every spelling of a number in the usable records (the one-ring callers, every
+    callee: ``text``), with its E.164 form (``number``): worked out once, and kept for
+    both queries."""
+    from pyspark.sql import functions as F
+
+    pairs = part(found, "pairs")
+    texts = pairs.select(F.col("pair_caller").alias("text"))
+    texts = texts.unionByName(pairs.select(F.col("pair_callee").alias("text")))
+    texts = texts.filter(F.col("text").isNotNull()).distinct()
+    return texts.withColumn("number", spark_e164(F.col("text"), home)).localCheckpoint()
+
+
+def _blocks(found: Any) -> Any:
+    from pyspark.sql import functions as F
+
+    return (
+        part(found, "blocks")
+        .groupBy("_file", "_block")
+        .agg(
+            F.sum("n").alias("n"),
+            F.sum("records").alias("records"),
+            F.sum(F.when(F.col("bad_pos").isNotNull(), F.col("n"))).alias("bad"),
+            F.min("min_pos").alias("min_pos"),
+            F.min("first").alias("first"),
+            F.max("last").alias("last"),
+            F.bool_and("local").alias("local"),
+        )
+        .withColumn("part", F.lit("block"))
+    )
+
+
+def _bad(found: Any, most: int) -> Any:
+    from pyspark.sql import functions as F
+
+    return (
+        part(found, "blocks")
+        .filter(F.col("bad_pos").isNotNull())
+        .orderBy("_file", "_block", "bad_pos")
+        .limit(most)
+        .select("_file", "_block", "bad_pos", "bad_why", F.lit("bad").alias("part"))
+    )
+
+
+def _by_key(found: Any, spelled: Any, limits: Thresholds) -> Any:
+    """The one-ring pairs in E.164 (callers in E.164 only) counted for every rule at
+    once: per rule and key, the different callees (a missing one counts as one), the
+    calls, and whether the key holds two caller numbers or more (``many``: the least and
+    the greatest differ, which is all ``Rule.numbers`` asks, 1 or 2)."""
+    from pyspark.sql import functions as F
+
+    caller = spelled.select(F.col("text").alias("pair_caller"), F.col("number").alias("caller"))
+    callee = spelled.select(F.col("text").alias("pair_callee"), F.col("number").alias("callee"))
+    found_rules = rules(limits)
+    assert all(rule.numbers <= 2 for rule in found_rules)
+    each = F.array(
+        *[
+            F.struct(
+                F.lit(rule.kind).alias("kind"),
+                F.lit(rule.drop).alias("drop"),
+                F.lit(rule.callees).alias("need"),
+                F.lit(rule.numbers).alias("numbers"),
+            )
+            for rule in found_rules
+        ]
+    )
+    pairs = (
+        part(found, "pairs")
+        .filter(F.col("pair_caller").isNotNull())
+        .join(caller, "pair_caller")
+        .join(callee, "pair_callee", "left")
+        .filter(F.col("caller").startswith("+"))
+        .select("caller", F.coalesce("callee", F.lit("")).alias("callee"), "n", F.explode(each))
+        .select("col.*", "caller", "callee", "n")
+        .withColumn("key", F.expr("substring(caller, 1, length(caller) - drop)"))
+    )
+    rule = ("kind", "drop", "need", "numbers", "key")
+    per_callee = pairs.groupBy(*rule, "callee").agg(
+        F.sum("n").alias("n"), F.min("caller").alias("low"), F.max("caller").alias("high")
+    )
+    return per_callee.groupBy(*rule).agg(
+        F.count(F.lit(1)).alias("callees"),
+        F.sum("n").alias("calls"),
+        (F.min("low") < F.max("high")).alias("many"),
+    )
+
+
+def results(
+    found: Any, spelled: Any, options: ScanOptions, limits: Thresholds
+) -> tuple[list[dict[str, Any]], list[tuple[int, int, int, str]], pl.DataFrame, int]:
+    """From the first pass, in one trip to the driver: each file split's counts, the
+    first unreadable records, the candidates (``features.rules``) and how many E.164
+    callers made a one-ring call."""
+    from pyspark.sql import functions as F
+
+    keyed = _by_key(found, spelled, limits)
+    enough = (F.col("callees") >= F.col("need")) & ((F.col("numbers") <= 1) | F.col("many"))
+    candidates = keyed.filter(enough).select(
+        "kind", "key", "drop", "callees", "calls", F.lit("candidate").alias("part")
+    )
+    callers = (
+        keyed.filter(F.col("drop") == 0)
+        .agg(F.count(F.lit(1)).alias("callers"))
+        .withColumn("part", F.lit("callers"))
+    )
+    table = _union_loose([_blocks(found), _bad(found, options.max_unreadable), candidates, callers])
+    rows = [r.asDict() for r in table.collect()]
+    by = {p: [r for r in rows if r["part"] == p] for p in ("block", "bad", "candidate", "callers")}
+    picked = pl.DataFrame(
+        [{k: r[k] for k in (*_CANDIDATE, *_COUNTS)} for r in by["candidate"]],
+        schema={**_CANDIDATE, **_COUNTS},
+        orient="row",
+    ).sort("drop", "key")
+    bad_rows = [(r["_file"], r["_block"], r["bad_pos"], r["bad_why"]) for r in by["bad"]]
+    return by["block"], bad_rows, picked, int(by["callers"][0]["callers"] or 0)
+
+
+def _union_loose(frames: list[Any]) -> Any:
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame, allowMissingColumns=True)
+    return out
