@@ -37,6 +37,7 @@ HELP_ONLY = {
     ("agi",): "starts an AGI server for Asterisk",
     ("watch",): "connects to a FRITZ!Box",
     ("callblocker", "install"): "installs into a system folder (sudo)",
+    ("kamailio", "push"): "pushes to a Kamailio until stopped (tests/live/test_push.py runs it)",
 }
 NEEDS_CLUSTER = "--master"
 FOLLOWS = "--follow"
