@@ -171,12 +171,6 @@ def _text(name: str | None) -> Any:
     return _column(name).cast("string") if name else F.lit(None).cast("string")
 
 
-def texts(group: Group, options: ScanOptions) -> tuple[Any, Any]:
-    """The caller and the callee as written (None: the group has no such column)."""
-    cols, _ = _fields(group, options)
-    return tuple(_text(cols[f]) if cols.get(f) else None for f in ("caller", "callee"))  # type: ignore[return-value]
-
-
 def _integer(name: str | None, types: dict[str, str]) -> Any:
     """The column ``name`` as a whole number (null when it isn't one)."""
     from pyspark.sql import functions as F
