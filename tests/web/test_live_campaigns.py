@@ -93,6 +93,31 @@ def test_a_published_campaign_reaches_every_worker_within_a_second_despite_cache
         assert lookup(client, ELSEWHERE)["action"] == "warn"
 
 
+def test_a_pbx_honouring_the_cache_headers_never_keeps_an_old_answer(
+    make_client: Any, store: Store
+) -> None:
+    """A PBX that keeps answers as HTTP says asks again before each use: the answer it
+    holds from before the campaign is replaced as soon as the worker knows."""
+    clock = Clock()
+    client = worker(make_client, clock)
+    paths = [f"/api/v1/{route}/{CALLER.replace('+', '%2B')}" for route in ("lookup", "cid")]
+    before = [client.get(path) for path in paths]
+    held = [{"If-None-Match": answer.headers["etag"]} for answer in before]
+    for path, answer, tag in zip(paths, before, held, strict=True):
+        assert answer.headers["cache-control"] == "public, no-cache"  # no max-age
+        assert client.get(path, headers=tag).status_code == 304  # nothing changed yet
+    published = store.publish_campaign(sighting(), quiet=QUIET)
+    clock.now += 1
+    for path, answer, tag in zip(paths, before, held, strict=True):
+        during = client.get(path, headers=tag)
+        assert during.status_code == 200 and during.headers["etag"] != answer.headers["etag"]
+        assert "SPAM Wangiri" in during.text
+    store.set_campaign_status(published.id, "false_alarm", actor="ana", reason="test")
+    clock.now += 1
+    for path, tag in zip(paths, held, strict=True):
+        assert client.get(path, headers=tag).status_code == 304  # released: as before
+
+
 def test_the_check_api_and_the_number_page_give_the_evidence_in_words(
     make_client: Any, store: Store
 ) -> None:

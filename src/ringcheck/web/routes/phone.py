@@ -8,8 +8,9 @@
   ``action=block&score9=9&...`` for ``CURLOPT(hashcompat)`` and ``HASH()``.
 
 Both accept a number as phone systems send it: ``+`` as ``%2B`` or as a space, a bare
-international number (``lookup.caller_id``). Answers carry ``Cache-Control`` and an ETag
-so a PBX may keep them for as long as the reports cache would (``If-None-Match`` -> 304).
+international number (``lookup.caller_id``). Answers carry an ETag and ``Cache-Control:
+no-cache``: a PBX may keep them but asks again before each use (``If-None-Match`` -> 304),
+so a campaign published a second ago is never answered from an old copy.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from ringcheck.lookup import (
     lookup,
 )
 from ringcheck.risk import LEVELS
-from ringcheck.settings import Settings
-from ringcheck.web.answers import MIN_CACHE_SECONDS
 from ringcheck.web.deps import (
     CampaignsDep,
     PhoneAnswersDep,
@@ -72,15 +71,12 @@ class LookupModel(BaseModel):
     )
 
 
-def cached(
-    request: Request, body: bytes, media_type: str, settings: Settings, also: str = ""
-) -> Response:
+def cached(request: Request, body: bytes, media_type: str, also: str = "") -> Response:
     """``body`` as a Response with cache headers, or 304 when the client holds it; its
     ETag also changes with ``also`` (when the live campaigns last changed)."""
-    max_age = max(MIN_CACHE_SECONDS, settings.community_cache_seconds)
     tag = etag(body + also.encode()) if also else None
     status, headers, out = conditional(
-        body, media_type.encode(), request.headers.get("if-none-match", ""), max_age, tag
+        body, media_type.encode(), request.headers.get("if-none-match", ""), tag
     )
     return raw_response(status, headers, out)
 
@@ -200,7 +196,7 @@ async def get_blocklist(
 
     found = await run_in_threadpool(made)
     body, media = blocklist.write(found, format, settings.home)
-    answer = cached(request, body.encode("utf-8"), media, settings, also=live.stamp)
+    answer = cached(request, body.encode("utf-8"), media, also=live.stamp)
     answer.headers["Last-Modified"] = found.date.strftime("%a, %d %b %Y %H:%M:%S GMT")
     return answer
 
