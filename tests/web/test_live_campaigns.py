@@ -118,6 +118,34 @@ def test_a_pbx_honouring_the_cache_headers_never_keeps_an_old_answer(
         assert client.get(path, headers=tag).status_code == 304  # released: as before
 
 
+def test_the_private_range_lookup_lists_every_number_of_a_running_campaign(
+    make_client: Any, store: Store
+) -> None:
+    """k-anonymity: the client sends a hash prefix; a caller in a live campaign nobody
+    reported is listed with the lookup's block, and no longer once it is released."""
+    from ringcheck.phones import remote
+
+    clock = Clock()
+    client = worker(make_client, clock)
+    prefix, suffix = remote.split(CALLER)
+
+    def listed(number_suffix: str = suffix, at: str = prefix) -> tuple[str, int] | None:
+        answer = client.get(f"/api/v1/range/{at}")
+        assert answer.status_code == 200
+        return remote.find(answer.text, number_suffix)
+
+    assert listed() is None  # nobody reported it; the static data alone says 'warn'
+    published = store.publish_campaign(sighting(), quiet=QUIET)
+    clock.now += 1
+    assert listed() == ("block", lookup(client)["score9"])
+    assert lookup(client)["action"] == "block"  # the same answer as the open lookup
+    other_prefix, other_suffix = remote.split(ELSEWHERE)
+    assert listed(other_suffix, other_prefix) is None  # outside the range
+    store.set_campaign_status(published.id, "false_alarm", actor="ana", reason="test")
+    clock.now += 1
+    assert listed() is None
+
+
 def test_the_check_api_and_the_number_page_give_the_evidence_in_words(
     make_client: Any, store: Store
 ) -> None:

@@ -16,6 +16,7 @@ so a campaign published a second ago is never answered from an old copy.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Annotated, Any
 
@@ -219,6 +220,21 @@ def reported_by_prefix(store: Any) -> dict[str, list[str]]:
     return buckets
 
 
+@functools.lru_cache(maxsize=8)
+def campaigns_by_prefix(keys: frozenset[str]) -> dict[str, list[str]]:
+    """Every number the campaigns with these ``keys`` hold (a range's ``x`` digits each
+    0-9: at most 10,000 numbers a campaign), by the first hex digits of its hash."""
+    from ringcheck.phones import remote
+
+    buckets: dict[str, list[str]] = {}
+    for key in keys:
+        stem, free = key.rstrip("x"), len(key) - len(key.rstrip("x"))
+        for tail in range(10**free):
+            e164 = stem + (f"{tail:0{free}d}" if free else "")
+            buckets.setdefault(remote.split(e164)[0], []).append(e164)
+    return buckets
+
+
 @router.get(
     "/range/{prefix}",
     summary="Private lookup: reported numbers by hash prefix (k-anonymity)",
@@ -229,13 +245,14 @@ def reported_by_prefix(store: Any) -> dict[str, list[str]]:
     },
     description=(
         "Send the first 5 hex digits of the SHA-256 of the number's E.164 form (with '+'); "
-        "the answer lists every reported number whose hash starts so, as "
+        "the answer lists every reported number, and every number in a scam campaign "
+        "running now, whose hash starts so, as "
         "SUFFIX:action:score9 lines, padded with decoys. Never send a full hash: phone "
         "numbers are few enough that a full hash is easily turned back into the number."
     ),
 )
 async def get_range(
-    prefix: str, store: StoreDep, settings: SettingsDep, index: RangeIndexDep
+    prefix: str, store: StoreDep, settings: SettingsDep, index: RangeIndexDep, live: CampaignsDep
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
@@ -244,6 +261,8 @@ async def get_range(
     wanted = remote.valid_prefix(prefix)
     if wanted is None:
         raise invalid("Send the first 5 hex digits of the SHA-256 of the E.164 number.")
+    await live.fresh()  # at most one query a second
+    running = campaigns_by_prefix(frozenset(c.key for c in live.blocking()))
 
     def listed() -> list[tuple[str, str, int]]:
         buckets = index.get("all")
@@ -251,8 +270,8 @@ async def get_range(
             buckets = reported_by_prefix(store)
             index.put("all", buckets)
         entries = []
-        for e164 in buckets.get(wanted, []):
-            found = lookup(e164, settings=settings, reports=store.community)
+        for e164 in dict.fromkeys(buckets.get(wanted, []) + running.get(wanted, [])):
+            found = lookup(e164, settings=settings, reports=store.community, campaigns=live.find)
             entries.append((remote.split(e164)[1], found.action, found.score9))
         return entries
 
