@@ -146,6 +146,35 @@ def test_the_private_range_lookup_lists_every_number_of_a_running_campaign(
     assert listed() is None
 
 
+def test_call_log_triage_on_the_web_gives_a_campaign_caller_the_same_reason(
+    make_client: Any, store: Store
+) -> None:
+    clock = Clock()
+    client = worker(make_client, clock)
+    log = (
+        "number,time,status\n"
+        f"{CALLER},2026-12-07 10:00,missed\n{ELSEWHERE},2026-12-07 10:05,missed\n"
+    )
+
+    def triaged() -> dict[str, dict[str, Any]]:
+        files = {"file": ("calls.csv", log.encode(), "text/csv")}
+        answer = client.post("/api/v1/triage", files=files)
+        assert answer.status_code == 200
+        return {n["e164"]: n for n in answer.json()["numbers"]}
+
+    before = triaged()
+    assert "live_campaign" not in [r["code"] for r in before[CALLER]["verdict"]["reasons"]]
+    store.publish_campaign(sighting(), quiet=QUIET)
+    clock.now += 1
+    during = triaged()
+    checked = client.get("/api/v1/check", params={"number": CALLER}).json()["verdict"]
+    (live,) = [r for r in during[CALLER]["verdict"]["reasons"] if r["code"] == "live_campaign"]
+    assert live == next(r for r in checked["reasons"] if r["code"] == "live_campaign")
+    assert during[CALLER]["verdict"]["level"] == checked["level"] == "very_high"
+    assert during[CALLER]["category"] == "wangiri"
+    assert during[ELSEWHERE]["verdict"] == before[ELSEWHERE]["verdict"]  # outside the range
+
+
 def test_the_check_api_and_the_number_page_give_the_evidence_in_words(
     make_client: Any, store: Store
 ) -> None:
