@@ -157,3 +157,59 @@ def test_the_local_check_answers_when_the_server_does_not(script: Path) -> None:
     assert daemon_reads(done.stdout) == {"spam": True, "score": 5, "name": "Intl +33 FR"}
     junk = run(script, "--number", "+18768123456", "--url=not-a-url")
     assert daemon_reads(junk.stdout)["spam"] is True
+
+
+def _published_campaign(database_url: str) -> None:
+    """A campaign in ``+336123456xx`` published as ``scan --follow --publish`` does."""
+    import datetime as dt
+
+    from ringcheck.store import Sighting, Store
+
+    now = dt.datetime.now(dt.UTC)
+    seen = Sighting(
+        key="+336123456xx",
+        level="high",
+        score=80,
+        reasons=(("one_ring_fanout", "one-ring calls to many subscribers"),),
+        subscribers=412,
+        calls=415,
+        first_seen=now - dt.timedelta(minutes=5),
+        last_seen=now,
+        ring_low=1.0,
+        ring_high=2.0,
+    )
+    with Store.open(Settings(database_url=database_url)) as store:
+        store.publish_campaign(seen, quiet=dt.timedelta(minutes=30))
+
+
+def test_the_local_check_blocks_a_caller_in_a_live_campaign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ringcheck.phones.callblocker import check
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "no-default-database"))
+
+    url = f"sqlite:///{tmp_path}/r.db"
+    _published_campaign(url)
+    settings = Settings(database_url=url)
+    inside = json.loads(check("+33612345677", None, settings))
+    assert inside == {"spam": True, "score": 9, "name": "SPAM Wangiri"}
+    outside = json.loads(check("+33612345777", None, settings))
+    assert outside == {"spam": False, "score": 5, "name": "Intl +33 FR"}
+    # no database: the shipped data alone, as before
+    alone = json.loads(check("+33612345677", None, Settings()))
+    assert alone == {"spam": False, "score": 5, "name": "Intl +33 FR"}
+
+
+def test_the_script_reads_the_default_database_when_there_is_one(
+    script: Path, tmp_path: Path
+) -> None:
+    from ringcheck.settings import default_sqlite_path
+
+    env = {"XDG_DATA_HOME": str(tmp_path), "RINGCHECK_DATABASE_URL": ""}
+    path = Path(default_sqlite_path(env))
+    path.parent.mkdir(parents=True)
+    _published_campaign(f"sqlite:///{path}")
+    done = run(script, "--number", "+33612345677", env=env)
+    assert done.returncode == 0, done.stdout
+    assert daemon_reads(done.stdout) == {"spam": True, "score": 9, "name": "SPAM Wangiri"}
