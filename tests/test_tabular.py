@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from ringcheck import tabular
+from ringcheck import tableout, tabular
 from ringcheck.calllog.generic import FIELDS as CALLLOG_FIELDS
 from ringcheck.scan.formats import FIELDS as SCAN_FIELDS
 
@@ -106,9 +106,9 @@ def test_dates_are_day_first_unless_home_writes_the_month_first() -> None:
 
 
 def test_json_is_escaped_and_csv_cells_never_run_as_formulas() -> None:
-    assert tabular.to_json({"a": "<b>&"}) == b'{"a":"\\u003cb\\u003e\\u0026"}'
-    assert tabular.safe_cell("=HYPERLINK()") == "'=HYPERLINK()"
-    assert tabular.to_csv(["a"], [[1], [2]]) == "a\r\n1\r\n2\r\n"
+    assert tableout.to_json({"a": "<b>&"}) == b'{"a":"\\u003cb\\u003e\\u0026"}'
+    assert tableout.safe_cell("=HYPERLINK()") == "'=HYPERLINK()"
+    assert tableout.to_csv(["a"], [[1], [2]]) == "a\r\n1\r\n2\r\n"
 
 
 def test_a_growing_file_is_read_line_by_line_as_a_whole_file_would_be() -> None:
@@ -143,4 +143,4 @@ def test_a_switchs_headerless_lines_are_read_with_its_field_names() -> None:
      ("a.txt", None), ("a", None), ("a.csv.gz", None)],
 )  # fmt: skip
 def test_records_format_is_read_from_the_name(name: str, kind: str | None) -> None:
-    assert tabular.records_format(name) == kind
+    assert tableout.records_format(name) == kind

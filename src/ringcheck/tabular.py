@@ -16,10 +16,9 @@ whole file, so a reader that follows a growing file can use the same rules:
 - **columns**: ``ALIASES`` (every name a column is known by, each once), ``normal``,
   ``find_columns``, ``ANSWERED_WORDS`` and ``FLAG_YES`` (what a cell says);
 - **times and seconds**: ``time_formats`` (every date and time form read, explicit
-  formats only: never guessed), ``parse_time``, ``parse_seconds``;
-- **out**: ``records_format`` (JSON Lines or CSV, by a file's name), ``to_json``
-  (escaped, so no reader takes it for markup), ``to_csv`` and
-  ``safe_cell`` (text a spreadsheet won't run as a formula).
+  formats only: never guessed), ``parse_time``, ``parse_seconds``.
+
+Writing tables out (JSON, CSV) is ``ringcheck.tableout``.
 """
 
 from __future__ import annotations
@@ -28,15 +27,12 @@ import codecs
 import csv
 import datetime as dt
 import gzip
-import io
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final, NamedTuple
-
-import orjson
+from typing import IO, Final, NamedTuple
 
 # Bytes to text --------------------------------------------------------------------------
 
@@ -463,35 +459,3 @@ def parse_seconds(text: str) -> float | None:
     for part in parts:
         seconds = seconds * 60 + part
     return seconds
-
-
-# Out ------------------------------------------------------------------------------------
-
-
-_RECORD_FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
-
-
-def records_format(name: str | Path) -> str | None:
-    """``"jsonl"`` or ``"csv"`` as a file's name ends (``reports.NDJSON``), else None."""
-    return _RECORD_FORMATS.get(Path(name).suffix.lower())
-
-
-def to_json(value: Any, *, indent: bool = False) -> bytes:
-    """``value`` as JSON bytes with ``<``, ``>`` and ``&`` escaped, as every JSON answer
-    of ringcheck's is: no reader takes it for markup."""
-    body = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else None)
-    return body.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
-
-
-def safe_cell(text: str) -> str:
-    """Text a spreadsheet won't run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A CSV file as spreadsheets read it (CRLF line ends), header first."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
