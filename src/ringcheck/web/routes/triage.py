@@ -133,9 +133,11 @@ def run_triage(
             422, "invalid_request", "tz: use a time zone such as Europe/London."
         ) from None
     try:
-        log = read_log(data, format=form, home=settings.home, tz=zone)
+        log = read_log(data, format=form, home=settings.home, tz=zone, max_bytes=_limit(settings))
         return triage(log, settings=settings, campaigns=campaigns)
     except CallLogError as exc:
+        if exc.code == "too_large":  # a gzip file that unpacks past the limit
+            raise _too_big(settings) from None
         raise UploadProblem(400, exc.code, exc.message) from None
     except RingcheckError as exc:
         raise UploadProblem(400, exc.code, exc.message) from None
