@@ -213,3 +213,25 @@ def test_the_script_reads_the_default_database_when_there_is_one(
     done = run(script, "--number", "+33612345677", env=env)
     assert done.returncode == 0, done.stdout
     assert daemon_reads(done.stdout) == {"spam": True, "score": 9, "name": "SPAM Wangiri"}
+
+
+def test_after_a_server_that_was_slow_to_fail_the_database_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening the database costs about a second; the daemon waits 3 in all."""
+    from ringcheck.phones import callblocker, remote
+
+    url = f"sqlite:///{tmp_path}/r.db"
+    _published_campaign(url)
+    clock = iter([0.0, 0.2, 10.0, 12.5])  # refused at once; then slow (2.5 s) to fail
+
+    def unreachable(*_: object, **__: object) -> dict[str, object]:
+        raise remote.ServerUnreachable("no answer")
+
+    monkeypatch.setattr(callblocker, "_clock", lambda: next(clock))
+    monkeypatch.setattr(remote, "ask_server", unreachable)
+    settings = Settings(database_url=url)
+    quick = json.loads(callblocker.check("+33612345677", "http://127.0.0.1:9", settings))
+    assert quick["name"] == "SPAM Wangiri"  # the database read: the campaign blocks
+    slow = json.loads(callblocker.check("+33612345677", "http://127.0.0.1:9", settings))
+    assert slow == {"spam": False, "score": 5, "name": "Intl +33 FR"}  # shipped data only
