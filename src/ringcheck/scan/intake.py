@@ -22,7 +22,11 @@ Both engines use ``survey`` and these sentences, so they list the same damage.
 from __future__ import annotations
 
 import atexit
+import codecs
+import functools
 import gzip
+import io
+import itertools
 import os
 import shutil
 import tempfile
@@ -87,8 +91,9 @@ def survey(path: Path, fmt: str) -> Survey:
     if fmt == "parquet":  # binary, and Parquet's own footer says where it ends
         return Survey(path, path)
     try:
-        if _encoding(path).startswith("utf-16"):
-            return _transcoded(path)
+        encoding = _encoding(path)
+        if encoding.startswith("utf-16"):
+            return _transcoded(path, encoding)
         if tabular.is_gzip(path):
             return _gzip(path)
         return _plain(path)
@@ -105,22 +110,30 @@ def _encoding(path: Path) -> str:
         return "utf-8"
 
 
-def _transcoded(path: Path) -> Survey:
+def _transcoded(path: Path, encoding: str) -> Survey:
     """A UTF-16 file as UTF-8, in a temporary file; what is listed names ``path``, and
     a gzip file cut short is read up to its last complete record."""
-    out, cut = _scratch_file(path.name.removesuffix(tabular.GZIP_SUFFIX)), False
-    with open(out, "w", encoding="utf-8") as plain:
+    out, cut, lines = _scratch_file(path.name.removesuffix(tabular.GZIP_SUFFIX)), False, 0
+    # line ends as LF, as the engines were shown to read these (CRLF split across
+    # blocks too: the decoder keeps a CR until it sees what follows)
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    decode = io.IncrementalNewlineDecoder(decoder, translate=True).decode
+    with open(path, "rb") as raw, open(out, "w", encoding="utf-8", newline="") as plain:
+        reads = functools.partial(raw.read, _BLOCK)
+        blocks = tabular.gunzip(raw) if tabular.is_gzip(path) else iter(reads, b"")
         try:
-            with tabular.open_text(path) as text:
-                for block in iter(lambda: text.read(_BLOCK), ""):
-                    plain.write(block)
-        except (EOFError, zlib.error, gzip.BadGzipFile):
+            for block in itertools.chain(blocks, [None]):  # None: the end: flush the rest
+                text = decode(block or b"", final=block is None)
+                plain.write(text)
+                lines += text.count("\n")
+        except tabular.CutShort:
             cut = True
     if not out.stat().st_size:
         raise ScanError("not_call_records", EMPTY)
     seen = _plain(out)
-    why = CUT_SHORT if cut else INCOMPLETE
-    problems = [Unreadable(str(path), p.line, why) for p in seen.problems]
+    problems = [Unreadable(str(path), p.line, p.why) for p in seen.problems]
+    if cut:  # the records after the last line end, if any, are the cut's
+        problems = [Unreadable(str(path), lines + 1, CUT_SHORT)]
     return Survey(path, out, seen.rows, problems)
 
 
