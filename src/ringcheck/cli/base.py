@@ -26,6 +26,7 @@ from ringcheck.settings import Settings, has_database, load_settings
 
 if TYPE_CHECKING:
     from ringcheck.store import Store
+    from ringcheck.store.quick import Quick
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
@@ -49,17 +50,29 @@ class OutputClosed(Exception):
 
 
 @contextlib.contextmanager
-def optional_store(settings: Settings, wanted: bool, unused: str) -> Iterator[Store | None]:
+def optional_store(
+    settings: Settings, wanted: bool, unused: str, *, quick: bool = False
+) -> Iterator[Store | Quick | None]:
     """The reports database (reports, live campaigns) when asked and there is one; None
     otherwise.
 
     Opt-in: the database code (SQLAlchemy, Alembic) triples the start-up time of a
     one-number check, so a command never loads it unasked. A database that can't be used
-    costs a warning (``ringcheck: <unused>: why``), not the command.
+    costs a warning (``ringcheck: <unused>: why``), not the command. ``quick``: a command
+    that reads in one thread and ends gets the default SQLite file through
+    ``store.quick``, which starts in milliseconds.
     """
     if not wanted or not has_database(settings):
         yield None
         return
+    if quick:
+        from ringcheck.store.quick import Quick
+
+        reader = Quick.open(settings)
+        if reader is not None:
+            with reader:
+                yield reader
+            return
     from ringcheck.store import Store
 
     try:

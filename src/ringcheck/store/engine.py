@@ -25,15 +25,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from ringcheck.settings import default_sqlite_path
 from ringcheck.store.errors import SchemaError, StoreError
+from ringcheck.store.migrations import HEAD_REVISION
 from ringcheck.store.models import Base
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-# The newest migration in migrations/versions (a test checks it against Alembic's head):
-# a database at this revision needs nothing from Alembic.
-HEAD_REVISION = "0004"
 BUSY_TIMEOUT_SECONDS = 10
 WRITE = "ringcheck_write"  # execution option: this transaction writes
 _MIGRATION_LOCK = 0x52494E47  # "RING": one process migrates a PostgreSQL database at a time
