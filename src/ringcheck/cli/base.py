@@ -50,29 +50,17 @@ class OutputClosed(Exception):
 
 
 @contextlib.contextmanager
-def optional_store(
-    settings: Settings, wanted: bool, unused: str, *, quick: bool = False
-) -> Iterator[Store | Quick | None]:
+def optional_store(settings: Settings, wanted: bool, unused: str) -> Iterator[Store | None]:
     """The reports database (reports, live campaigns) when asked and there is one; None
     otherwise.
 
     Opt-in: the database code (SQLAlchemy, Alembic) triples the start-up time of a
     one-number check, so a command never loads it unasked. A database that can't be used
-    costs a warning (``ringcheck: <unused>: why``), not the command. ``quick``: a command
-    that reads in one thread and ends gets the default SQLite file through
-    ``store.quick``, which starts in milliseconds.
+    costs a warning (``ringcheck: <unused>: why``), not the command.
     """
     if not wanted or not has_database(settings):
         yield None
         return
-    if quick:
-        from ringcheck.store.quick import Quick
-
-        reader = Quick.open(settings)
-        if reader is not None:
-            with reader:
-                yield reader
-            return
     from ringcheck.store import Store
 
     try:
@@ -82,6 +70,25 @@ def optional_store(
         yield None
         return
     with store:
+        yield store
+
+
+@contextlib.contextmanager
+def optional_reader(
+    settings: Settings, wanted: bool, unused: str
+) -> Iterator[Store | Quick | None]:
+    """As ``optional_store``, for a command that reads reports and campaigns in one
+    thread and ends: the default SQLite file through ``store.quick``, which starts in
+    milliseconds; any other database through the ``Store``."""
+    if wanted and has_database(settings):
+        from ringcheck.store.quick import Quick
+
+        reader = Quick.open(settings)
+        if reader is not None:
+            with reader:
+                yield reader
+            return
+    with optional_store(settings, wanted, unused) as store:
         yield store
 
 

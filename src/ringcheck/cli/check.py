@@ -22,7 +22,7 @@ from ringcheck.cli.base import (
     BadInput,
     OutputClosed,
     errors_as_bad_input,
-    optional_store,
+    optional_reader,
     settings_from,
 )
 from ringcheck.cli.options import config_option, fail_on_option, home_option, json_option
@@ -155,7 +155,7 @@ def check_command(
     show: Show = _print_json if as_json else _print_human
     if server:
         show = _with_server(show, server, private, as_json)
-    with optional_store(settings, with_reports, "reports not shown", quick=True) as store:
+    with optional_reader(settings, with_reports, "reports not shown") as store:
         outcome = _run(texts, context, settings, show, fail_on, store)
     if outcome:
         sys.exit(outcome)
