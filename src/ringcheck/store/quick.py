@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from dataclasses import fields
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,11 +28,8 @@ from ringcheck.store.checks import utc
 from ringcheck.store.errors import StoreError
 from ringcheck.store.migrations import HEAD_REVISION
 
-_CAMPAIGN_COLUMNS = (
-    "id", "key", "level", "score", "reasons", "subscribers", "calls", "ring_low",
-    "ring_high", "callbacks", "first_seen", "last_seen", "expires_at", "status", "source",
-    "updated_at",
-)  # fmt: skip
+# the columns ``running.view`` reads: a CampaignView's fields but its audit history
+_CAMPAIGN_COLUMNS = tuple(f.name for f in fields(running.CampaignView) if f.name != "history")
 _TIMES = frozenset({"reported_at", "updated_at", "first_seen", "last_seen", "expires_at"})
 _BUSY_SECONDS = 2
 
