@@ -22,10 +22,11 @@ import click
 from ringcheck import __version__
 from ringcheck.cli.options import config_option as config_option  # for older imports
 from ringcheck.errors import RingcheckError
-from ringcheck.settings import Settings, default_sqlite_path, load_settings
+from ringcheck.settings import Settings, has_database, load_settings
 
 if TYPE_CHECKING:
     from ringcheck.store import Store
+    from ringcheck.store.quick import Quick
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
@@ -57,7 +58,7 @@ def optional_store(settings: Settings, wanted: bool, unused: str) -> Iterator[St
     one-number check, so a command never loads it unasked. A database that can't be used
     costs a warning (``ringcheck: <unused>: why``), not the command.
     """
-    if not wanted or not (settings.database_url or os.path.exists(default_sqlite_path())):
+    if not wanted or not has_database(settings):
         yield None
         return
     from ringcheck.store import Store
@@ -69,6 +70,25 @@ def optional_store(settings: Settings, wanted: bool, unused: str) -> Iterator[St
         yield None
         return
     with store:
+        yield store
+
+
+@contextlib.contextmanager
+def optional_reader(
+    settings: Settings, wanted: bool, unused: str
+) -> Iterator[Store | Quick | None]:
+    """As ``optional_store``, for a command that reads reports and campaigns in one
+    thread and ends: the default SQLite file through ``store.quick``, which starts in
+    milliseconds; any other database through the ``Store``."""
+    if wanted and has_database(settings):
+        from ringcheck.store.quick import Quick
+
+        reader = Quick.open(settings)
+        if reader is not None:
+            with reader:
+                yield reader
+            return
+    with optional_store(settings, wanted, unused) as store:
         yield store
 
 
