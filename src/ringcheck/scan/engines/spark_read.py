@@ -29,11 +29,11 @@ from ringcheck.scan.formats import (
     ANSWERED_WORDS,
     ASTERISK_TIME,
     MORE,
-    TIME_FORMATS,
     Layout,
     find_columns,
     first_lines,
     layout,
+    time_formats,
 )
 from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, whole_records
 from ringcheck.scan.model import WHY, InputFile, ScanError, ScanOptions
@@ -195,7 +195,7 @@ def _start(name: str, types: dict[str, str], form: Layout | None, options: ScanO
         return _column(name).cast("bigint"), False
     given = options.time_format or (ASTERISK_TIME if form is not None else None)
     trimmed = F.trim(_text(name))
-    formats = (given,) if given else TIME_FORMATS
+    formats = (given,) if given else time_formats(options.home)
     parsed = F.coalesce(*[F.try_to_timestamp(trimmed, F.lit(java_format(f))) for f in formats])
     return F.unix_timestamp(parsed), True
 
