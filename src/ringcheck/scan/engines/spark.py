@@ -66,6 +66,9 @@ def session(master: str | None = None) -> Any:
         .config("spark.sql.ansi.enabled", "true")
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
+        # upper()/lower() by the JVM, not ICU: loading ICU's case tables took 2.5-3.5 s
+        # in each executor's first task, and the scan only compares with ASCII words.
+        .config("spark.sql.icu.caseMappings.enabled", "false")
     )
     if os.environ.get("SPARK_LOCAL_IP"):
         address = os.environ["SPARK_LOCAL_IP"]
@@ -107,12 +110,12 @@ def run(
     label = f"ringcheck-scan-{uuid.uuid4().hex}"
     context.setJobGroup(label, "ringcheck scan")
 
-    def records() -> Any:  # every group's records, typed (a read of each file)
-        typed = [read_calls(read(spark, g, ids), g, options, limits) for g in found]
-        return spark_first.compact(_in_period(_union(typed), options), limits)
-
     try:
-        first = spark_first.first(records(), options, limits)
+        # Every group's records, typed: built once (each build is analysed on the
+        # driver, about a second here), read by both queries.
+        typed = [read_calls(read(spark, g, ids), g, options, limits) for g in found]
+        records = spark_first.compact(_in_period(_union(typed), options), limits)
+        first = spark_first.first(records, options, limits)
         blocks, bad, picked, callers = spark_first.read_summary(first.rows)
         _counts(inputs, blocks)
         offsets = _offsets(blocks)
@@ -128,7 +131,7 @@ def run(
         aggregates: list[Aggregate] = []
         if kept.height:
             rows = spark_second.measured(
-                spark, records(), first.spelled, kept, files, options, limits
+                spark, records, first.spelled, kept, files, options, limits
             )
             aggregates = spark_second.assembled(rows, kept, files, line, limits)
     finally:
