@@ -170,8 +170,11 @@ def test_calls_go_through_when_ringcheck_hangs_and_sip_workers_stay_free(
         with lab(tmp_path, "SIP_WORKERS=1", ringcheck_url=hanging.url) as parts:
             # 20 calls/s: more than 4 lookup workers waiting 1 s each could take
             placed = _all_go_through(tmp_path, parts.proxy.trunk_port, "hanging", 20)
+            rang = parts.callee.offered()
     finally:
         hanging.close()
+    # those that waited went on when their deadline passed, unchecked and marked so
+    assert all(rang[call_id].startswith("unknown;") for call_id in placed.by_id), rang
     for call in placed.by_id.values():
         # after a failed lookup, calls don't ask for a while
         assert call.setup_ms is not None and call.setup_ms < HANG_DELAY_MS, call
