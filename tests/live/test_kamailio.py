@@ -40,7 +40,7 @@ CALLERS = (
 SUBSCRIBER = "+447400123456"
 DIALLED = ("+8816212345678", "+18768123456", "+442071838750", "+33612345678")
 EXTRA_DELAY_MS = 1100  # ringcheck down: a call may wait at most this much longer
-# ringcheck stuck: the calls already waiting go on after LOOKUP_DEADLINE (0.8 s), then
+# ringcheck stuck: the calls already waiting go on after LOOKUP_DEADLINE (0.6 s), then
 # calls go on without asking; scheduling on a busy machine adds a little
 HANG_DELAY_MS = 1500
 
