@@ -10,16 +10,19 @@ Measures, each in a fresh process (so peak memory is that run's own):
 1. read alone: Polars scanning the file and reading the six columns the scan uses
    (caller, callee, start, duration, billed seconds, answered) as text, to a sum;
 2. scan: ``ringcheck.scan.scan`` end to end (both passes, scoring), Polars engine;
-3. with ``--big-rows``: a Parquet file of that many rows with the same subscribers, to
-   show memory grows with the callers, not the rows;
+3. with ``--big-rows``: a file of that many rows (``--big-format``: Parquet, or Asterisk
+   CSV) with the same subscribers, to show memory grows with the callers, not the rows;
+   with ``--gzip``, the Asterisk CSV gzipped too (read as a stream: peak memory far
+   below the unpacked size); ``--rows 0`` skips the 10M files;
 4. with ``--spark-rows``: the Spark engine in local mode on a file of that many rows
    (rows/s after the session started, and the jobs it ran), against a plain Spark
    session that reads and counts the same CSV, start-up included in both.
 
 Each measure runs ``--runs`` times, alternating with its baseline; medians are kept.
+The scan's time is ``scan()`` end to end: both passes and the scoring in Python.
 Goals (issue 11): Asterisk CSV >= 2M rows/s and Parquet >= 5M rows/s, each >= 0.5x the
-read-alone rate. The script prints figures and whether goals are met; it never fails on
-a goal.
+read-alone rate; issue 20 restated the CSV's as >= 0.33x with one read of the file. The
+script prints figures and whether goals are met; it never fails on a goal.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Any
 ROWS = 10_000_000
 SUBSCRIBERS = 250_000  # fixed, so a bigger file has more calls from the same people
 CSV_GOAL, PARQUET_GOAL, RATIO_GOAL = 2_000_000, 5_000_000, 0.5
+CSV_RATIO_GOAL = 0.33  # issue 20 §5: with one read of the file
 SPARK_GOAL, SPARK_TIMES = 150_000, 3  # issue 20: rows/s after start-up; whole vs read+count
 
 _CHILD = r"""
@@ -108,6 +112,17 @@ def generate(folder: Path, rows: int, fmt: str) -> Path:
     return path
 
 
+def gzipped(path: Path) -> Path:
+    """``path`` gzipped beside it (level 1, as a switch's log rotation might)."""
+    packed = path.with_name(path.name + ".gz")
+    if not packed.exists():
+        partial = packed.with_name(packed.name + ".part")
+        with open(partial, "wb") as out:
+            subprocess.run(["gzip", "-1", "-c", str(path)], stdout=out, check=True)
+        partial.rename(packed)
+    return packed
+
+
 def measure(path: Path, fmt: str, runs: int, rows: int) -> dict[str, Any]:
     scans, reads = [], []
     for _ in range(runs):
@@ -116,7 +131,7 @@ def measure(path: Path, fmt: str, runs: int, rows: int) -> dict[str, Any]:
     scan_s = statistics.median(r["seconds"] for r in scans)
     read_s = statistics.median(r["seconds"] for r in reads)
     return {
-        "format": fmt,
+        "format": fmt + (".gz" if path.name.endswith(".gz") else ""),
         "rows": rows,
         "bytes": path.stat().st_size,
         "scan_seconds": round(scan_s, 2),
@@ -155,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--quick", action="store_true", help="1M rows, one run each")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--big-rows", type=int, default=0, help="also a Parquet file this big")
+    parser.add_argument("--big-rows", type=int, default=0, help="also a file this big")
+    parser.add_argument("--big-format", choices=("parquet", "asterisk"), default="parquet")
+    parser.add_argument("--gzip", action="store_true", help="also the Asterisk CSV gzipped")
     parser.add_argument("--spark-rows", type=int, default=0, help="also Spark on this many rows")
     parser.add_argument("--keep", type=Path, help="folder for the generated files (kept)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -169,12 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs",
         "results": [],
     }
-    for fmt in ("asterisk", "parquet"):
+    for fmt in ("asterisk", "parquet") if args.rows else ():
         path = generate(folder, args.rows, fmt)
         figures["results"].append(measure(path, fmt, args.runs, args.rows))
+        if args.gzip and fmt == "asterisk":
+            figures["results"].append(measure(gzipped(path), fmt, args.runs, args.rows))
     if args.big_rows:
-        path = generate(folder, args.big_rows, "parquet")
-        figures["big"] = measure(path, "parquet", 1, args.big_rows)
+        path = generate(folder, args.big_rows, args.big_format)
+        figures["big"] = measure(path, args.big_format, 1, args.big_rows)
     if args.spark_rows:
         path = generate(folder, args.spark_rows, "asterisk")
         figures["spark"] = measure_spark(path, args.spark_rows)
@@ -189,15 +208,16 @@ def main(argv: list[str] | None = None) -> int:
 def report(figures: dict[str, Any]) -> list[str]:
     lines = [figures["machine"], ""]
     lines.append(
-        "format    rows        scan s  rows/s      read-alone rows/s  ratio  peak MB  goal"
+        "format      rows        scan s  rows/s      read-alone rows/s  ratio  peak MB  goal"
     )
     for r in figures["results"] + ([figures["big"]] if "big" in figures else []):
-        goal = CSV_GOAL if r["format"] == "asterisk" else PARQUET_GOAL
-        met = r["scan_rows_per_s"] >= goal and r["ratio"] >= RATIO_GOAL
+        goal = PARQUET_GOAL if r["format"] == "parquet" else CSV_GOAL
+        ratio = RATIO_GOAL if r["format"] == "parquet" else CSV_RATIO_GOAL
+        met = r["scan_rows_per_s"] >= goal and r["ratio"] >= ratio
         lines.append(
-            f"{r['format']:<9} {r['rows']:>11,} {r['scan_seconds']:>7.2f}  "
+            f"{r['format']:<11} {r['rows']:>11,} {r['scan_seconds']:>7.2f}  "
             f"{r['scan_rows_per_s']:>10,}  {r['read_rows_per_s']:>17,}  {r['ratio']:>5.2f}  "
-            f"{r['scan_peak_mb']:>7,}  >= {goal / 1e6:g}M rows/s and 0.5x: "
+            f"{r['scan_peak_mb']:>7,}  >= {goal / 1e6:g}M rows/s and {ratio:g}x: "
             f"{'met' if met else 'not met'}"
         )
     for r in figures["results"]:
