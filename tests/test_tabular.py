@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import gzip
 import io
+from pathlib import Path
 
 import pytest
 
-from ringcheck import tabular
+from ringcheck import tableout, tabular
 from ringcheck.calllog.generic import FIELDS as CALLLOG_FIELDS
 from ringcheck.scan.formats import FIELDS as SCAN_FIELDS
 
@@ -106,9 +107,9 @@ def test_dates_are_day_first_unless_home_writes_the_month_first() -> None:
 
 
 def test_json_is_escaped_and_csv_cells_never_run_as_formulas() -> None:
-    assert tabular.to_json({"a": "<b>&"}) == b'{"a":"\\u003cb\\u003e\\u0026"}'
-    assert tabular.safe_cell("=HYPERLINK()") == "'=HYPERLINK()"
-    assert tabular.to_csv(["a"], [[1], [2]]) == "a\r\n1\r\n2\r\n"
+    assert tableout.to_json({"a": "<b>&"}) == b'{"a":"\\u003cb\\u003e\\u0026"}'
+    assert tableout.safe_cell("=HYPERLINK()") == "'=HYPERLINK()"
+    assert tableout.to_csv(["a"], [[1], [2]]) == "a\r\n1\r\n2\r\n"
 
 
 def test_a_growing_file_is_read_line_by_line_as_a_whole_file_would_be() -> None:
@@ -143,4 +144,36 @@ def test_a_switchs_headerless_lines_are_read_with_its_field_names() -> None:
      ("a.txt", None), ("a", None), ("a.csv.gz", None)],
 )  # fmt: skip
 def test_records_format_is_read_from_the_name(name: str, kind: str | None) -> None:
-    assert tabular.records_format(name) == kind
+    assert tableout.records_format(name) == kind
+
+
+TEXT = "number\ttime\n+447400123456\t03/11/2026 02:10\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TEXT.encode("utf-16"), "utf-16"),  # Excel's "Unicode text": a mark, little-endian
+        (b"\xfe\xff" + TEXT.encode("utf-16-be"), "utf-16"),
+        (TEXT.encode("utf-16-le"), "utf-16-le"),  # no mark: told by the NULs
+        (TEXT.encode("utf-16-be"), "utf-16-be"),
+        (TEXT.encode("utf-8-sig"), "utf-8-sig"),
+        (TEXT.encode(), "utf-8"),
+    ],
+)
+def test_every_writers_encoding_is_read_from_a_file_gzipped_or_not(
+    tmp_path: Path, data: bytes, encoding: str
+) -> None:
+    assert tabular.encoding_of(data) == encoding
+    assert tabular.decode(data) == TEXT
+    for name, content in (("a.txt", data), ("a.txt.gz", gzip.compress(data))):
+        (tmp_path / name).write_bytes(content)
+        assert tabular.text_encoding(tmp_path / name) == encoding
+        with tabular.open_text(tmp_path / name) as text:
+            assert text.read() == TEXT
+        assert tabular.first_lines(tmp_path / name) == TEXT.splitlines()
+
+
+def test_a_stray_carriage_return_inside_a_line_is_no_error() -> None:
+    assert tabular.split("number,time\rx", ",") == ["number", "timex"]
+    assert tabular.header_of(["a;b\r;c"]) == tabular.Header(["a", "b", "c"], ";", 1, "a;b\r;c")

@@ -139,6 +139,12 @@ def default_sqlite_path(env: Mapping[str, str] | None = None) -> str:
     return os.path.join(base, "ringcheck", "ringcheck.db")
 
 
+def has_database(settings: Settings, env: Mapping[str, str] | None = None) -> bool:
+    """Whether there is a reports database to read (reports, live campaigns): one a
+    setting names, or the default SQLite file. Nothing is opened or created."""
+    return bool(settings.database_url) or os.path.exists(default_sqlite_path(env))
+
+
 def declare(
     default: Any, help: str, parse: Callable[[str], Any] = str, *, secret: bool = False
 ) -> Any:

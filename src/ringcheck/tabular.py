@@ -5,21 +5,21 @@ names and date formats, shared by the call-log triage (``calllog``) and the oper
 Everything here works on what it is given, a line or a few at a time, as well as on a
 whole file, so a reader that follows a growing file can use the same rules:
 
-- **bytes to text**: ``decode`` (UTF-8 with or without a mark, UTF-16, else Windows-1252),
+- **bytes to text**: ``encoding_of`` and ``decode`` (UTF-8 with or without a mark,
+  UTF-16 with a mark or told by its NULs, else Windows-1252),
   ``binary_kind`` (a photo, a PDF, a zip… named), ``looks_binary``;
-- **files**: ``open_text`` (a ``.gz`` file is read as a stream: memory doesn't grow with
-  the file), ``first_lines``, ``gunzip`` (blocks of a gzip file, every member, stopping
-  where a cut file ends);
+- **files**: ``open_text`` in the file's encoding (``text_encoding``; a ``.gz`` file is
+  read as a stream: memory doesn't grow with the file), ``first_lines``, ``gunzip``
+  (blocks of a gzip file, every member, stopping where a cut file ends);
 - **lines**: ``sep_line`` (Excel's ``sep=;``), ``guess_separator``, ``split``,
   ``header_of`` (the header from the first lines, however they arrive), ``cells`` and
   ``rows`` (one line's cells, or why it can't be read);
 - **columns**: ``ALIASES`` (every name a column is known by, each once), ``normal``,
   ``find_columns``, ``ANSWERED_WORDS`` and ``FLAG_YES`` (what a cell says);
 - **times and seconds**: ``time_formats`` (every date and time form read, explicit
-  formats only: never guessed), ``parse_time``, ``parse_seconds``;
-- **out**: ``records_format`` (JSON Lines or CSV, by a file's name), ``to_json``
-  (escaped, so no reader takes it for markup), ``to_csv`` and
-  ``safe_cell`` (text a spreadsheet won't run as a formula).
+  formats only: never guessed), ``parse_time``, ``parse_seconds``.
+
+Writing tables out (JSON, CSV) is ``ringcheck.tableout``.
 """
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final, NamedTuple
-
-import orjson
+from typing import IO, Final, NamedTuple
 
 # Bytes to text --------------------------------------------------------------------------
 
@@ -58,19 +56,39 @@ def binary_kind(head: bytes) -> str | None:
     return next((what for magic, what in _MAGIC if head.startswith(magic)), None)
 
 
+GZIP_MAGIC: Final = b"\x1f\x8b"
+
+
+def encoding_of(head: bytes) -> str:
+    """The encoding of text starting with ``head`` (its first 4 bytes or more): marked
+    UTF-8 (``utf-8-sig``) or UTF-16 (``utf-16``, as Excel's "Unicode text" writes it),
+    UTF-16 without a mark when every other byte of the first two characters is NUL
+    (``utf-16-le`` or ``utf-16-be``), else ``utf-8``.
+
+    >>> encoding_of("nu".encode("utf-16-le")), encoding_of(b"number")
+    ('utf-16-le', 'utf-8')
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) > 3 and head[1:4:2] == b"\x00\x00" and head[0] and head[2]:
+        return "utf-16-le"
+    if len(head) > 3 and head[0:3:2] == b"\x00\x00" and head[1] and head[3]:
+        return "utf-16-be"
+    return "utf-8"
+
+
 def decode(data: bytes) -> str:
-    """The text of ``data``: BOM-marked UTF-8 or UTF-16, UTF-16 without a mark, UTF-8,
-    else ISO-8859-1 as Windows writes it (cp1252, a superset for the printable range).
+    """The text of ``data`` (``encoding_of``); UTF-8 that isn't is ISO-8859-1 as Windows
+    writes it (cp1252, a superset for the printable range).
 
     >>> decode("Müller".encode("cp1252"))
     'Müller'
     """
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    if len(data) > 3 and data[1:4:2] == b"\x00\x00" and data[0] and data[2]:
-        return data.decode("utf-16-le", errors="replace")  # UTF-16 without a mark
+    encoding = encoding_of(data[:4])
+    if encoding != "utf-8":
+        return data.decode(encoding, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -95,12 +113,27 @@ def is_gzip(path: Path | str) -> bool:
     return str(path).endswith(GZIP_SUFFIX)
 
 
-def open_text(path: Path | str) -> IO[str]:
-    """``path`` as text (UTF-8, unreadable bytes as U+FFFD), a ``.gz`` file unpacked as
-    it is read."""
+def open_bytes(path: Path | str) -> io.BufferedIOBase:
+    """``path``'s bytes, a ``.gz`` file unpacked as it is read (a stream: memory doesn't
+    grow with the file)."""
     if is_gzip(path):
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def text_encoding(path: Path | str) -> str:
+    """The encoding of ``path``'s text (``encoding_of`` its first bytes, unpacked)."""
+    with open_bytes(path) as raw:
+        return encoding_of(raw.read(4))
+
+
+def open_text(path: Path | str) -> IO[str]:
+    """``path`` as text in its encoding (``text_encoding``: UTF-8, or UTF-16 with or
+    without a mark; unreadable bytes as U+FFFD), a ``.gz`` file unpacked as it is read."""
+    encoding = text_encoding(path)
+    if is_gzip(path):
+        return gzip.open(path, "rt", encoding=encoding, errors="replace")
+    return open(path, encoding=encoding, errors="replace")
 
 
 def first_lines(path: Path | str, count: int = 50) -> list[str]:
@@ -166,8 +199,9 @@ def guess_separator(line: str) -> str:
 
 
 def split(line: str, separator: str) -> list[str]:
-    """The cells of one line (quoted as in CSV), spaces around them removed."""
-    return [cell.strip() for cell in next(csv.reader([line], delimiter=separator), [])]
+    """The cells of one line (quoted as in CSV; a stray CR dropped), spaces removed."""
+    text = line.replace("\r", "")
+    return [cell.strip() for cell in next(csv.reader([text], delimiter=separator), [])]
 
 
 @dataclass(frozen=True)
@@ -463,35 +497,3 @@ def parse_seconds(text: str) -> float | None:
     for part in parts:
         seconds = seconds * 60 + part
     return seconds
-
-
-# Out ------------------------------------------------------------------------------------
-
-
-_RECORD_FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
-
-
-def records_format(name: str | Path) -> str | None:
-    """``"jsonl"`` or ``"csv"`` as a file's name ends (``reports.NDJSON``), else None."""
-    return _RECORD_FORMATS.get(Path(name).suffix.lower())
-
-
-def to_json(value: Any, *, indent: bool = False) -> bytes:
-    """``value`` as JSON bytes with ``<``, ``>`` and ``&`` escaped, as every JSON answer
-    of ringcheck's is: no reader takes it for markup."""
-    body = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else None)
-    return body.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
-
-
-def safe_cell(text: str) -> str:
-    """Text a spreadsheet won't run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A CSV file as spreadsheets read it (CRLF line ends), header first."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()

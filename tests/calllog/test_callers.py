@@ -69,11 +69,11 @@ def test_each_verdict_is_the_one_judge_gives() -> None:
     settings = Settings()
     callers = [c for c in read_callers(many_numbers(60), "GB", settings) if not isinstance(c, str)]
     keys = [
-        (c.facts, ring, calls, similar, night)
+        (c.facts, ring, calls, similar, night, None)
         for c in callers
         for ring, calls, similar, night in ((None, 1, 0, False), (2.0, 5, 3, True))
     ]
-    for (facts, ring, calls, similar, night), verdict in zip(
+    for (facts, ring, calls, similar, night, _), verdict in zip(
         keys, judge_all(keys, settings), strict=True
     ):
         context = CallContext(

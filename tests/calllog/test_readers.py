@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import random
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -248,3 +250,44 @@ def test_a_flag_word_is_not_read_as_answered_in_a_call_log(word):
     text = f"Number,Date,Status\n07700900123,2024-03-01 10:00,{word}\n"
     rows = read_log(text.encode()).calls.to_dicts()
     assert rows[0]["missed"] is None
+
+
+@pytest.mark.parametrize(
+    "name", ["generic.csv", "generic_bom.csv", "generic_utf16.tsv", "fritzbox_de_7col.csv",
+             "android_calls.xml"],
+)  # fmt: skip
+def test_a_gzipped_log_reads_as_the_log_itself(sample, name):
+    """gzip as ``gzip`` and Windows tools write it (Excel's "Unicode text" inside too)."""
+    plain = read_log(sample(name), tz=UTC)
+    packed = read_log(gzip.compress(sample(name)), tz=UTC)
+    assert packed.calls.equals(plain.calls)
+    assert (packed.format, packed.unreadable) == (plain.format, plain.unreadable)
+
+
+def test_a_gzipped_log_cut_short_keeps_its_whole_lines_and_says_so():
+    rows = "".join(f"+1876812{n:04d},2024-03-01 02:{n % 60:02d},missed\n" for n in range(3000))
+    packed = gzip.compress(("number,time,status\n" + rows).encode())
+    log = read_log(packed[: len(packed) // 2])
+    assert 0 < log.calls.height < 3000
+    (cut,) = log.unreadable
+    assert cut.line == log.calls.height + 2 and "ends early" in cut.why
+
+
+def test_a_gzip_that_unpacks_past_the_limit_is_refused_before_it_is_read():
+    bomb = gzip.compress(b"number,time\n" + b"0" * 5_000_000)
+    with pytest.raises(CallLogError) as caught:
+        read_log(bomb, max_bytes=1_000_000)
+    assert caught.value.code == "too_large"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x89PNG\r\n\x1a\n" + bytes(200), random.Random(3).randbytes(5_000),
+     bytes(b for x in random.Random(4).randbytes(5_000) for b in (x | 1, 0))],
+)  # fmt: skip
+def test_binary_is_refused_gzipped_or_not_and_never_shown(data):
+    for given in (data, gzip.compress(data)):
+        with pytest.raises(CallLogError) as caught:
+            read_log(given)
+        assert caught.value.code in ("not_text", "not_a_call_log", "no_number_column")
+        assert caught.value.message.isprintable()

@@ -157,3 +157,81 @@ def test_the_local_check_answers_when_the_server_does_not(script: Path) -> None:
     assert daemon_reads(done.stdout) == {"spam": True, "score": 5, "name": "Intl +33 FR"}
     junk = run(script, "--number", "+18768123456", "--url=not-a-url")
     assert daemon_reads(junk.stdout)["spam"] is True
+
+
+def _published_campaign(database_url: str) -> None:
+    """A campaign in ``+336123456xx`` published as ``scan --follow --publish`` does."""
+    import datetime as dt
+
+    from ringcheck.store import Sighting, Store
+
+    now = dt.datetime.now(dt.UTC)
+    seen = Sighting(
+        key="+336123456xx",
+        level="high",
+        score=80,
+        reasons=(("one_ring_fanout", "one-ring calls to many subscribers"),),
+        subscribers=412,
+        calls=415,
+        first_seen=now - dt.timedelta(minutes=5),
+        last_seen=now,
+        ring_low=1.0,
+        ring_high=2.0,
+    )
+    with Store.open(Settings(database_url=database_url)) as store:
+        store.publish_campaign(seen, quiet=dt.timedelta(minutes=30))
+
+
+def test_the_local_check_blocks_a_caller_in_a_live_campaign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ringcheck.phones.callblocker import check
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "no-default-database"))
+
+    url = f"sqlite:///{tmp_path}/r.db"
+    _published_campaign(url)
+    settings = Settings(database_url=url)
+    inside = json.loads(check("+33612345677", None, settings))
+    assert inside == {"spam": True, "score": 9, "name": "SPAM Wangiri"}
+    outside = json.loads(check("+33612345777", None, settings))
+    assert outside == {"spam": False, "score": 5, "name": "Intl +33 FR"}
+    # no database: the shipped data alone, as before
+    alone = json.loads(check("+33612345677", None, Settings()))
+    assert alone == {"spam": False, "score": 5, "name": "Intl +33 FR"}
+
+
+def test_the_script_reads_the_default_database_when_there_is_one(
+    script: Path, tmp_path: Path
+) -> None:
+    from ringcheck.settings import default_sqlite_path
+
+    env = {"XDG_DATA_HOME": str(tmp_path), "RINGCHECK_DATABASE_URL": ""}
+    path = Path(default_sqlite_path(env))
+    path.parent.mkdir(parents=True)
+    _published_campaign(f"sqlite:///{path}")
+    done = run(script, "--number", "+33612345677", env=env)
+    assert done.returncode == 0, done.stdout
+    assert daemon_reads(done.stdout) == {"spam": True, "score": 9, "name": "SPAM Wangiri"}
+
+
+def test_after_a_server_that_was_slow_to_fail_the_database_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening the database costs about a second; the daemon waits 3 in all."""
+    from ringcheck.phones import callblocker, remote
+
+    url = f"sqlite:///{tmp_path}/r.db"
+    _published_campaign(url)
+    clock = iter([0.0, 0.2, 10.0, 12.5])  # refused at once; then slow (2.5 s) to fail
+
+    def unreachable(*_: object, **__: object) -> dict[str, object]:
+        raise remote.ServerUnreachable("no answer")
+
+    monkeypatch.setattr(callblocker, "_clock", lambda: next(clock))
+    monkeypatch.setattr(remote, "ask_server", unreachable)
+    settings = Settings(database_url=url)
+    quick = json.loads(callblocker.check("+33612345677", "http://127.0.0.1:9", settings))
+    assert quick["name"] == "SPAM Wangiri"  # the database read: the campaign blocks
+    slow = json.loads(callblocker.check("+33612345677", "http://127.0.0.1:9", settings))
+    assert slow == {"spam": False, "score": 5, "name": "Intl +33 FR"}  # shipped data only

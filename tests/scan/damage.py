@@ -1,8 +1,9 @@
 """Damaged call-record files, each with what the scan must list about it.
 
 Built from one demo file of ``ROWS`` Asterisk records (18 fields a line): a live
-Master.csv cut inside a quoted field or mid-line, an empty file, random bytes, NUL
-bytes, a 10 MB line, a record with 1,000 fields, a gzip file cut short.
+Master.csv cut inside a quoted field or mid-line (in UTF-8, and in UTF-16 as Excel
+writes it), an empty file, random bytes (some looking like UTF-16), NUL bytes, a 10 MB
+line, a record with 1,000 fields, a gzip file cut short.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ def build(folder: Path) -> dict[str, list[tuple[int, str]]]:
         + b"\n"
         + b"".join(lines[2:]),
     }
+    noise = random.Random(2).randbytes(10_000)
+    # Binary that a text reader could take for UTF-16: NULs in every other byte, or a mark.
+    write["binary-nuls.csv"] = bytes(b for x in noise for b in (x | 1, 0))
+    write["binary-mark.csv"] = b"\xff\xfe" + noise
+    # Excel's "Unicode text" written while being copied: cut inside the last record.
+    unicode = data.decode("utf-8").encode("utf-16")
+    write["cut-utf16.csv"] = unicode[: len(unicode) - 2 * (len(last) - start - 5)]
     packed = gzip.compress(data)
     write["cut.csv.gz"] = packed[: len(packed) // 2]
     for name, content in write.items():
@@ -49,6 +57,9 @@ def build(folder: Path) -> dict[str, list[tuple[int, str]]]:
         "cut-mid-line.csv": [(ROWS, INCOMPLETE)],
         "empty.csv": [(0, EMPTY)],
         "binary.csv": [(0, NOT_RECORDS)],
+        "binary-nuls.csv": [(0, NOT_RECORDS)],
+        "binary-mark.csv": [(0, NOT_RECORDS)],
+        "cut-utf16.csv": [(ROWS, INCOMPLETE)],
         "nul.csv": [(2, HAS_NUL)],
         "long-line.csv": [(2, TOO_MANY_FIELDS)],
         "wide.csv": [(2, TOO_MANY_FIELDS)],

@@ -41,7 +41,8 @@ def matches(found: list[tuple[int, str]], wanted: list[tuple[int, str]]) -> bool
 @pytest.mark.parametrize(
     "name",
     ["cut-in-quotes.csv", "cut-mid-line.csv", "empty.csv", "binary.csv", "nul.csv",
-     "long-line.csv", "wide.csv", "cut.csv.gz"],
+     "long-line.csv", "wide.csv", "cut.csv.gz", "binary-nuls.csv", "binary-mark.csv",
+     "cut-utf16.csv"],
 )  # fmt: skip
 def test_a_damaged_file_is_listed_and_every_other_record_scanned(
     damaged: tuple[Path, dict[str, Any]], name: str
@@ -104,7 +105,7 @@ def test_a_folder_of_damaged_and_mixed_files_exits_0_and_never_echoes_raw_bytes(
     assert "\x00" not in result.stderr and "\ufffd" not in result.stderr
     assert all(ch.isprintable() or ch == "\n" for ch in result.stderr)
     summary = json.loads(result.stdout)["summary"]
-    assert summary["skipped_files"] == 2
+    assert summary["skipped_files"] == 4  # empty, and three kinds of binary
     assert {f["format"] for f in summary["files"]} == {"asterisk", "freeswitch", "csv", "skipped"}
     assert any(CUT_SHORT in line for line in result.stderr.splitlines())
 

@@ -248,3 +248,47 @@ def test_an_answered_column_reads_words_and_flags(
 
 def calls_at(path: Path) -> pl.DataFrame:
     return read(path, detect(path, OPTIONS), OPTIONS).collect()
+
+
+@pytest.mark.parametrize(("home", "day"), [("US", dt.date(2026, 3, 4)), ("CA", dt.date(2026, 3, 4)),
+                                           ("GB", dt.date(2026, 4, 3))])  # fmt: skip
+def test_ambiguous_dates_are_read_for_the_home_as_triage_reads_them(
+    tmp_path: Path, home: str, day: dt.date
+) -> None:
+    """03/04/2026 is 4 March in the US and Canada, 3 April elsewhere: one rule
+    (``tabular.time_formats``) for the scan and the call-log triage."""
+    from ringcheck.calllog import read_log
+
+    path = tmp_path / "cdr.csv"
+    path.write_text(
+        "Calling Number,Called Number,Setup Time,Duration,Billed Seconds\n"
+        "+12025550101,+12025550102,03/04/2026 10:00:00,2,0\n"
+        "+12025550103,+12025550104,2026-03-05 10:00:00,2,0\n"
+    )
+    rows = read(path, "csv", ScanOptions(tz="UTC", home=home)).collect()
+    moment = dt.datetime.combine(day, dt.time(10), dt.UTC)
+    assert rows["start"].to_list() == [int(moment.timestamp()), 1772704800]
+    log = read_log(path.read_bytes(), home=home)
+    assert log.calls["time"].to_list()[0] == moment.replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("cut_at_line_end", [False, True])
+def test_a_utf16_gzip_file_cut_short_is_read_to_the_cut_and_listed(
+    tmp_path: Path, cut_at_line_end: bool
+) -> None:
+    from ringcheck.scan.intake import CUT_SHORT, survey
+
+    text = (DATA / "cdr-header.csv").read_text()
+    unicode = text.encode("utf-16")
+    if cut_at_line_end:  # the stream stops right after a whole record
+        unicode = unicode[: len(text[: text.index("\n", 100) + 1].encode("utf-16"))]
+    packed = gzip.compress(unicode)
+    # without its trailer (8 bytes) every record unpacks, but the stream never ends
+    cut = packed[: len(packed) - 8] if cut_at_line_end else packed[: len(packed) * 2 // 3]
+    path = tmp_path / "calls.csv.gz"
+    path.write_bytes(cut)
+    seen = survey(path, "csv")
+    ((_, line, why),) = seen.problems
+    assert why == CUT_SHORT and line > 1
+    rows = read(path, "csv", OPTIONS, seen).collect()
+    assert rows["line"].to_list() == list(range(2, line))

@@ -17,13 +17,18 @@ from ringcheck.scan.demo import write as write_plainly
 ROWS = 20_000
 
 
-def answer(result: Any) -> list[tuple[Any, ...]]:
-    """What must not depend on the writer (evidence without its file name)."""
+def answer(result: Any, header: int = 0) -> list[tuple[Any, ...]]:
+    """What must not depend on the writer (evidence without its file name, its lines
+    counted after the ``header`` lines a writer adds)."""
     return sorted(
         (f.kind, f.key, f.level, f.score, sorted(f.features.items()), f.numbers, f.callbacks,
-         f.timeline, f.within, [{**e, "file": None} for e in f.evidence])
+         f.timeline, f.within,
+         [{**e, "file": None, "line": e["line"] - header} for e in f.evidence])
         for f in result.findings
     )  # fmt: skip
+
+
+HEADER_LINES = {"excel-unicode-text": 1}  # the others write no header
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +52,6 @@ def test_every_writers_habit_gives_the_same_findings_callbacks_and_billed_second
     assert plain.campaigns(), "the calls hold campaigns with call-backs"
     assert sum(f.features["callbacks"] for f in plain.campaigns()) > 0
     assert (found.records, found.unreadable_count) == (plain.records, 0)
-    assert answer(found) == answer(plain)
+    assert answer(found, HEADER_LINES.get(how, 0)) == answer(plain)
     assert found.summary()["callbacks"] == plain.summary()["callbacks"]
     assert found.summary()["callback_billsec"] == plain.summary()["callback_billsec"]

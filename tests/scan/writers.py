@@ -8,14 +8,19 @@ doubled and the whole quoted),
 leaves an unanswered call's ``answer`` empty and unquoted, may add ``uniqueid`` and
 ``userfield``; names may hold commas, quotes and Latin-1 bytes; some hosts end lines
 with CRLF. FreeSWITCH's ``example`` template quotes every field, with or without the two
-codec columns. Each number is written in every form a switch or a subscriber uses, by
-turns: callers ``+CC…`` or ``CC…`` without the ``+`` (UK ones also ``0…`` and ``0044…``),
-callees ``00CC…`` (a UK subscriber dialling abroad) or ``+CC…`` (UK ones ``0…``, bare
-national, ``+44 (0)…``).
+codec columns. Excel's "Unicode text" export is UTF-16 (little-endian, with a byte-order
+mark), tab-separated with CRLF line ends, a header row, fields quoted only when they hold
+a quote, and dates as the locale shows them (``03/11/2026 02:10:05`` in the UK); a .NET
+``StreamWriter`` given ``UnicodeEncoding(false, false)`` writes UTF-16 without the mark
+(here an Asterisk file so written, then gzipped). Each number is written in every form
+a switch or a subscriber uses, by turns: callers ``+CC…`` or ``CC…`` without the ``+``
+(UK ones also ``0…`` and ``0044…``), callees ``00CC…`` (a UK subscriber dialling
+abroad) or ``+CC…`` (UK ones ``0…``, bare national, ``+44 (0)…``).
 """
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import polars as pl
@@ -48,11 +53,33 @@ def _clid(name: str, number: str) -> str:
     return f'"{name}" <{number}>'
 
 
+def _excel_cell(text: str) -> str:
+    return _quoted(text) if '"' in text or "\t" in text else text
+
+
+def _excel_unicode_text(t: pl.DataFrame, out: Path) -> Path:
+    header = ["Caller ID", "Destination", "Start Time", "Duration", "Billsec", "Disposition",
+              "Caller Name"]  # fmt: skip
+    lines = ["\t".join(header)]
+    for i, row in enumerate(t.iter_rows(named=True)):
+        start = row["start_text"]  # 2026-11-03 02:10:05 as a UK Excel shows it
+        shown = f"{start[8:10]}/{start[5:7]}/{start[:4]} {start[11:]}"
+        cells = [spellings(row["caller"], i, "caller"), spellings(row["callee"], i // 3, "callee"),
+                 shown, str(row["duration"]), str(row["billsec"]),
+                 "ANSWERED" if row["answered"] else "NO ANSWER", NAMES[i % len(NAMES)]]  # fmt: skip
+        lines.append("\t".join(_excel_cell(c) for c in cells))
+    out.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-16"))  # BOM, little-endian
+    return out
+
+
 def write(calls: pl.DataFrame, out: Path, how: str) -> Path:
     """``calls`` (``demo.generate``'s) written to ``out`` the way ``how`` says:
     ``asterisk`` (16 columns, LF), ``asterisk-crlf`` (18 columns, CRLF, Latin-1 names),
-    ``freeswitch`` (15 fields) or ``freeswitch-13`` (no codecs)."""
+    ``freeswitch`` (15 fields), ``freeswitch-13`` (no codecs), ``excel-unicode-text``
+    or ``asterisk-utf16-gz`` (UTF-16 without a mark, gzipped: ``out`` + ``.gz``)."""
     t = _table(calls)
+    if how == "excel-unicode-text":
+        return _excel_unicode_text(t, out)
     lines = []
     for i, row in enumerate(t.iter_rows(named=True)):
         caller = spellings(row["caller"], i, "caller")
@@ -83,9 +110,16 @@ def write(calls: pl.DataFrame, out: Path, how: str) -> Path:
                 fields += [_quoted("PCMA"), _quoted("PCMA")]
         lines.append(",".join(fields))
     end = "\r\n" if how == "asterisk-crlf" else "\n"
-    encoding = "latin-1" if how == "asterisk-crlf" else "utf-8"
-    out.write_bytes((end.join(lines) + end).encode(encoding))
+    encoding = {"asterisk-crlf": "latin-1", "asterisk-utf16-gz": "utf-16-le"}.get(how, "utf-8")
+    data = (end.join(lines) + end).encode(encoding)
+    if how == "asterisk-utf16-gz":
+        out = out.with_name(out.name + ".gz")
+        data = gzip.compress(data)
+    out.write_bytes(data)
     return out
 
 
-HABITS = ("asterisk", "asterisk-crlf", "freeswitch", "freeswitch-13")
+HABITS = (
+    "asterisk", "asterisk-crlf", "freeswitch", "freeswitch-13", "excel-unicode-text",
+    "asterisk-utf16-gz",
+)  # fmt: skip

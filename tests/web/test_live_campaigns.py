@@ -93,6 +93,88 @@ def test_a_published_campaign_reaches_every_worker_within_a_second_despite_cache
         assert lookup(client, ELSEWHERE)["action"] == "warn"
 
 
+def test_a_pbx_honouring_the_cache_headers_never_keeps_an_old_answer(
+    make_client: Any, store: Store
+) -> None:
+    """A PBX that keeps answers as HTTP says asks again before each use: the answer it
+    holds from before the campaign is replaced as soon as the worker knows."""
+    clock = Clock()
+    client = worker(make_client, clock)
+    paths = [f"/api/v1/{route}/{CALLER.replace('+', '%2B')}" for route in ("lookup", "cid")]
+    before = [client.get(path) for path in paths]
+    held = [{"If-None-Match": answer.headers["etag"]} for answer in before]
+    for path, answer, tag in zip(paths, before, held, strict=True):
+        assert answer.headers["cache-control"] == "public, no-cache"  # no max-age
+        assert client.get(path, headers=tag).status_code == 304  # nothing changed yet
+    published = store.publish_campaign(sighting(), quiet=QUIET)
+    clock.now += 1
+    for path, answer, tag in zip(paths, before, held, strict=True):
+        during = client.get(path, headers=tag)
+        assert during.status_code == 200 and during.headers["etag"] != answer.headers["etag"]
+        assert "SPAM Wangiri" in during.text
+    store.set_campaign_status(published.id, "false_alarm", actor="ana", reason="test")
+    clock.now += 1
+    for path, tag in zip(paths, held, strict=True):
+        assert client.get(path, headers=tag).status_code == 304  # released: as before
+
+
+def test_the_private_range_lookup_lists_every_number_of_a_running_campaign(
+    make_client: Any, store: Store
+) -> None:
+    """k-anonymity: the client sends a hash prefix; a caller in a live campaign nobody
+    reported is listed with the lookup's block, and no longer once it is released."""
+    from ringcheck.phones import remote
+
+    clock = Clock()
+    client = worker(make_client, clock)
+    prefix, suffix = remote.split(CALLER)
+
+    def listed(number_suffix: str = suffix, at: str = prefix) -> tuple[str, int] | None:
+        answer = client.get(f"/api/v1/range/{at}")
+        assert answer.status_code == 200
+        return remote.find(answer.text, number_suffix)
+
+    assert listed() is None  # nobody reported it; the static data alone says 'warn'
+    published = store.publish_campaign(sighting(), quiet=QUIET)
+    clock.now += 1
+    assert listed() == ("block", lookup(client)["score9"])
+    assert lookup(client)["action"] == "block"  # the same answer as the open lookup
+    other_prefix, other_suffix = remote.split(ELSEWHERE)
+    assert listed(other_suffix, other_prefix) is None  # outside the range
+    store.set_campaign_status(published.id, "false_alarm", actor="ana", reason="test")
+    clock.now += 1
+    assert listed() is None
+
+
+def test_call_log_triage_on_the_web_gives_a_campaign_caller_the_same_reason(
+    make_client: Any, store: Store
+) -> None:
+    clock = Clock()
+    client = worker(make_client, clock)
+    log = (
+        "number,time,status\n"
+        f"{CALLER},2026-12-07 10:00,missed\n{ELSEWHERE},2026-12-07 10:05,missed\n"
+    )
+
+    def triaged() -> dict[str, dict[str, Any]]:
+        files = {"file": ("calls.csv", log.encode(), "text/csv")}
+        answer = client.post("/api/v1/triage", files=files)
+        assert answer.status_code == 200
+        return {n["e164"]: n for n in answer.json()["numbers"]}
+
+    before = triaged()
+    assert "live_campaign" not in [r["code"] for r in before[CALLER]["verdict"]["reasons"]]
+    store.publish_campaign(sighting(), quiet=QUIET)
+    clock.now += 1
+    during = triaged()
+    checked = client.get("/api/v1/check", params={"number": CALLER}).json()["verdict"]
+    (live,) = [r for r in during[CALLER]["verdict"]["reasons"] if r["code"] == "live_campaign"]
+    assert live == next(r for r in checked["reasons"] if r["code"] == "live_campaign")
+    assert during[CALLER]["verdict"]["level"] == checked["level"] == "very_high"
+    assert during[CALLER]["category"] == "wangiri"
+    assert during[ELSEWHERE]["verdict"] == before[ELSEWHERE]["verdict"]  # outside the range
+
+
 def test_the_check_api_and_the_number_page_give_the_evidence_in_words(
     make_client: Any, store: Store
 ) -> None:

@@ -78,9 +78,13 @@ def test_bad_numbers_get_a_neutral_answer_never_an_error(client: Any, number: st
     assert name.text in ("Unknown number", "Withheld number")
 
 
-def test_answers_can_be_cached_by_the_pbx(client: Any) -> None:
+def test_answers_can_be_kept_by_the_pbx_but_are_asked_again_before_each_use(
+    client: Any,
+) -> None:
     first = client.get(f"/api/v1/lookup/{JAMAICA}")
-    assert "max-age=" in first.headers["cache-control"]
+    # no max-age: a live campaign must reach the PBX within seconds (issue 21 §2)
+    assert first.headers["cache-control"] == "public, no-cache"
+    assert client.get(f"/api/v1/cid/{JAMAICA}").headers["cache-control"] == "public, no-cache"
     tag = first.headers["etag"]
     again = client.get(f"/api/v1/lookup/{JAMAICA}", headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.content == b""

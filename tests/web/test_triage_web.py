@@ -74,6 +74,19 @@ def test_api_oversize_upload_is_413_json(make_client):
     assert "1 MB" in answer.json()["error"]["message"]
 
 
+def test_a_gzipped_log_is_triaged_and_one_unpacking_past_the_limit_is_413(make_client):
+    import gzip
+
+    client = make_client(triage_max_upload_mb=1)
+    packed = gzip.compress((DATA / "generic_utf16.tsv").read_bytes())
+    answer = client.post("/api/v1/triage", files=upload("calls.tsv.gz", packed))
+    plain = client.post("/api/v1/triage", files=upload("generic_utf16.tsv"))
+    assert answer.status_code == 200 and answer.json() == plain.json()
+    bomb = gzip.compress(b"number\n" + b"+447400123456\n" * 100_000)  # 1.4 MB unpacked
+    refused = client.post("/api/v1/triage", files=upload("b.csv.gz", bomb))
+    assert refused.status_code == 413 and "1 MB" in refused.json()["error"]["message"]
+
+
 def test_api_body_far_past_the_limit_is_stopped_at_the_edge(make_client):
     client = make_client(triage_max_upload_mb=1)
     answer = client.post("/api/v1/triage", files=upload("b.csv", b"x" * (4 * 1024 * 1024)))

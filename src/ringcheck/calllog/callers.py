@@ -6,9 +6,11 @@ every distinct pair of number facts and call details (``judge_all``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ringcheck.campaign import reason
 from ringcheck.checker import judge, prepared
 from ringcheck.datatables import tables
 from ringcheck.errors import RingcheckError
@@ -16,6 +18,9 @@ from ringcheck.homes import for_home
 from ringcheck.numbers import NumberInfo, parse_number
 from ringcheck.risk import NIGHT_START, CallContext, NumberFacts, number_facts
 from ringcheck.settings import Settings
+
+if TYPE_CHECKING:
+    from ringcheck.campaign import Evidence
 
 
 class Caller(NamedTuple):
@@ -36,8 +41,9 @@ class Caller(NamedTuple):
 
 # What a verdict depends on: the number's facts, then how long it rang (seconds) and
 # how many times it called (each None when no rule acts on it: ``risk.telling``), how
-# many near-identical numbers rang, and whether any call was at night.
-VerdictKey = tuple[NumberFacts, float | None, int | None, int, bool]
+# many near-identical numbers rang, whether any call was at night, and the live
+# campaign holding the number (``checker.Campaigns``), if one does.
+VerdictKey = tuple[NumberFacts, float | None, int | None, int, bool, "Evidence | None"]
 
 
 def key_of(info: NumberInfo) -> str:
@@ -94,20 +100,23 @@ def _caller(info: NumberInfo, settings: Settings) -> Caller:
 def judge_all(
     keys: Sequence[VerdictKey], settings: Settings, home: str = "GB"
 ) -> list[dict[str, Any]]:
-    """The verdict block for each (facts, ring, calls, similar, night), as ``judge`` gives it
-    for a user in ``home`` (its reporting services and wording).
+    """The verdict block for each (facts, ring, calls, similar, night, campaign), as
+    ``judge`` gives it for a user in ``home`` (its reporting services and wording); a
+    live campaign adds its ``live_campaign`` reason, as in ``check``.
 
     ``settings`` must be ``prepared`` (the facts already say whether a number is trusted).
     """
     # Points and wording: the same in the user's extended tables.
     data = for_home(home, tables())
+    now = dt.datetime.now(dt.UTC)
     verdicts = []
-    for facts, ring, calls, similar, night in keys:
+    for facts, ring, calls, similar, night, campaign in keys:
         context = CallContext(
             rang_seconds=ring,
             times_called=None if calls is None else min(calls, 100_000),
             similar_numbers=similar or None,
             called_at=NIGHT_START if night else None,
         )
-        verdicts.append(judge(facts, context, settings, data, None).to_dict())
+        live = reason(campaign, now, data) if campaign is not None else None
+        verdicts.append(judge(facts, context, settings, data, None, live=live).to_dict())
     return verdicts

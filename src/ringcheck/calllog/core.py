@@ -30,17 +30,20 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from ringcheck.calllog.callers import Caller, VerdictKey, judge_all, read_callers
 from ringcheck.calllog.model import CallLog, Unreadable
 from ringcheck.calllog.summary import country_counts, summary, timeline
-from ringcheck.checker import prepared
+from ringcheck.checker import Campaigns, prepared
 from ringcheck.lookup import category_of, says_scam
 from ringcheck.risk import LEVELS, NumberFacts, telling
 from ringcheck.settings import Settings
+
+if TYPE_CHECKING:
+    from ringcheck.campaign import Evidence
 
 MAX_LISTED_UNREADABLE = 1000
 WINDOW = dt.timedelta(hours=24)
@@ -76,8 +79,11 @@ def triage(
     home: str | None = None,
     window: dt.timedelta = WINDOW,
     progress: Progress | None = None,
+    campaigns: Campaigns | None = None,
 ) -> Triage:
-    """Rank the callers in ``log``.
+    """Rank the callers in ``log``. ``campaigns`` is the live campaign holding a number
+    (``LiveCampaigns.find``), asked once per number: as in ``check``, a caller inside
+    one gets the ``live_campaign`` reason.
 
     >>> from ringcheck.calllog import read_log
     >>> log = read_log(b"number,time\\n+2348031234567,2024-03-01 02:10\\n")
@@ -86,7 +92,7 @@ def triage(
     """
     home = home or settings.home
     with _collector_paused():
-        return _triage(log, settings, home, window, progress)
+        return _triage(log, settings, home, window, progress, campaigns)
 
 
 @contextmanager
@@ -114,7 +120,12 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _triage(
-    log: CallLog, settings: Settings, home: str, window: dt.timedelta, progress: Progress | None
+    log: CallLog,
+    settings: Settings,
+    home: str,
+    window: dt.timedelta,
+    progress: Progress | None,
+    campaigns: Campaigns | None = None,
 ) -> Triage:
     calls = log.calls
     if not log.ring_time:  # its seconds are talk time, or nothing: never "it rang once"
@@ -122,7 +133,7 @@ def _triage(
     texts = calls.get_column("number").unique().drop_nulls().to_list()
     parsed = _parse(texts, home, settings, progress)
     groups, incoming = _groups(_by_spelling(calls, settings), parsed.keys, window)
-    numbers, table = _judge(groups, parsed, settings, home)
+    numbers, table = _judge(groups, parsed, settings, home, campaigns)
     unreadable = sorted(log.unreadable + _bad_numbers(calls, parsed.problems))
     numbers = [numbers[i] for i in _ranked(table)]
     span = (groups.get_column("first").min(), groups.get_column("last").max())
@@ -297,7 +308,11 @@ _ROW = (
 
 
 def _judge(
-    groups: pl.DataFrame, parsed: _Parsed, settings: Settings, home: str
+    groups: pl.DataFrame,
+    parsed: _Parsed,
+    settings: Settings,
+    home: str,
+    campaigns: Campaigns | None = None,
 ) -> tuple[list[dict[str, Any]], pl.DataFrame]:
     """Each caller's entry, with the verdict on its facts and the call details the log gives,
     and a table of what ranking and the summary need (one row per entry, in step).
@@ -307,21 +322,24 @@ def _judge(
     counting as the same the details no rule acts on (``risk.telling``).
     """
     rows = list(zip(*(groups.get_column(name).to_list() for name in _ROW), strict=True))
-    index: dict[tuple[int, float | None, int | None, int, bool], int] = {}
+    index: dict[tuple[int, float | None, int | None, int, bool, str | None], int] = {}
     wanted: list[int] = []
     facts_of = parsed.facts_of
     rules, _ = prepared(settings, home)
+    live = _campaigns(parsed, campaigns)
     for key, calls, _, _, _, _, _, similar, night, ring, _ in rows:
         if parsed.callers[key].withheld:
             # One entry for every hidden caller, who may be many people and can't be
             # called back: neither how often "it" rang nor how briefly says anything.
             ring = calls = None
         rang, times = telling(ring, calls, rules)
-        pair = (facts_of[key], rang, times, similar, bool(night))
+        held = live.get(key)
+        pair = (facts_of[key], rang, times, similar, bool(night), held.key if held else None)
         wanted.append(index.setdefault(pair, len(index)))
+    by_key = {c.key: c for c in live.values()}
     pairs: list[VerdictKey] = [
-        (parsed.facts[facts], rang, times, similar, night)
-        for facts, rang, times, similar, night in index
+        (parsed.facts[facts], rang, times, similar, night, by_key.get(held or ""))
+        for facts, rang, times, similar, night, held in index
     ]
     found = [parsed.callers[row[0]] for row in rows]
     costs: dict[tuple[str, str], dict[str, str]] = {}  # one block per distinct cost, shared
@@ -341,6 +359,18 @@ def _judge(
     level_of = [_LEVEL_RANK[verdict["level"]] for verdict in verdicts]
     level = pl.Series([level_of[at] for at in wanted], dtype=pl.Int8)
     return entries, table.with_columns(level=level, scam=pl.Series(scam, dtype=pl.Boolean))
+
+
+def _campaigns(parsed: _Parsed, campaigns: Campaigns | None) -> dict[str, Evidence]:
+    """The live campaign holding each caller that is in one, by the caller's key."""
+    if campaigns is None:
+        return {}
+    found = {}
+    for key, caller in parsed.callers.items():
+        held = campaigns(caller.e164) if caller.e164 else None
+        if held is not None:
+            found[key] = held
+    return found
 
 
 def _categorise(

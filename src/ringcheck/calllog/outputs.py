@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from ringcheck import tabular
+from ringcheck import tableout
 from ringcheck.calllog.core import Triage
 from ringcheck.lookup import says_scam
 from ringcheck.phones.blocklists import BlockList, Entry, label_for, write
 from ringcheck.risk import LEVELS, at_least
-from ringcheck.tabular import safe_cell
+from ringcheck.tableout import safe_cell
 
 _CSV_COLUMNS: Final = (
     "number", "display", "country", "line_type", "level", "score", "calls", "missed",
@@ -28,7 +28,7 @@ _CSV_COLUMNS: Final = (
 def to_json(result: Triage) -> bytes:
     """The triage as JSON bytes (``<``, ``>`` and ``&`` escaped, so no reader takes it for
     markup)."""
-    return tabular.to_json(result.to_dict())
+    return tableout.to_json(result.to_dict())
 
 
 def to_csv(result: Triage) -> str:
@@ -45,7 +45,7 @@ def to_csv(result: Triage) -> str:
                 safe_cell(advice),
             ]
         )  # fmt: skip
-    return tabular.to_csv(_CSV_COLUMNS, rows)
+    return tableout.to_csv(_CSV_COLUMNS, rows)
 
 
 def blocked(result: Triage, level: str) -> list[dict[str, Any]]:

@@ -1,13 +1,15 @@
 """From the bytes of an uploaded or given file to text, and which reader fits it.
 
 Call logs come from phones, routers and Windows tools: UTF-8 (with or without a byte-order
-mark), UTF-16 with a mark, or ISO-8859-1 / Windows-1252 (older FRITZ!Box exports). Files
+mark), UTF-16 with a mark or without, or ISO-8859-1 / Windows-1252 (older FRITZ!Box
+exports), any of them gzipped (``unpacked``). Files
 that are plainly something else (an image, a PDF, JSON, a zip) get a clear error naming
 what they look like, rather than a page of unreadable rows.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Final, NamedTuple
 
@@ -74,6 +76,32 @@ _HELP: Final = (
 )
 
 
+CUT_SHORT: Final = (
+    "The compressed file ends early (cut short while it was written or copied); "
+    "the calls before the cut were read."
+)
+
+
+def unpacked(data: bytes, limit: int | None = None) -> tuple[bytes, bool]:
+    """``data`` unpacked when it is gzip (``tabular.gunzip``; else as it is), and whether
+    it was cut short (then up to its last line end). ``CallLogError`` (``too_large``)
+    past ``limit`` unpacked bytes, so a small file can't unpack into a huge one."""
+    if not data.startswith(tabular.GZIP_MAGIC):
+        return data, False
+    out, cut = bytearray(), False
+    try:
+        for block in tabular.gunzip(io.BytesIO(data)):
+            out += block
+            if limit is not None and len(out) > limit:
+                raise CallLogError(
+                    "too_large", f"Unpacked, this file is bigger than {limit:,} bytes."
+                )
+    except tabular.CutShort:
+        cut = True
+        del out[out.rfind(b"\n") + 1 :]
+    return bytes(out), cut
+
+
 def decode(data: bytes) -> str:
     """The text of ``data`` (``tabular.decode``), or a clear error for a file that is
     empty or not text."""
@@ -83,7 +111,7 @@ def decode(data: bytes) -> str:
     if what is not None:
         raise CallLogError("not_text", f"This file is {what}, not a call log. {_HELP}")
     text = tabular.decode(data)
-    if "\x00" in text[:4096]:
+    if "\x00" in text[:4096] or tabular.looks_binary(text[:4096]):
         raise CallLogError("not_text", f"This file is not text, so it can't be a call log. {_HELP}")
     if not text or text.isspace():
         raise CallLogError("empty_file", f"The file is empty. {_HELP}")

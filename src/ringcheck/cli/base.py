@@ -22,7 +22,7 @@ import click
 from ringcheck import __version__
 from ringcheck.cli.options import config_option as config_option  # for older imports
 from ringcheck.errors import RingcheckError
-from ringcheck.settings import Settings, default_sqlite_path, load_settings
+from ringcheck.settings import Settings, has_database, load_settings
 
 if TYPE_CHECKING:
     from ringcheck.store import Store
@@ -57,7 +57,7 @@ def optional_store(settings: Settings, wanted: bool, unused: str) -> Iterator[St
     one-number check, so a command never loads it unasked. A database that can't be used
     costs a warning (``ringcheck: <unused>: why``), not the command.
     """
-    if not wanted or not (settings.database_url or os.path.exists(default_sqlite_path())):
+    if not wanted or not has_database(settings):
         yield None
         return
     from ringcheck.store import Store

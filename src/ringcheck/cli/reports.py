@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from ringcheck import tabular
+from ringcheck import tableout
 from ringcheck.cli.base import BadInput, errors_as_bad_input, opened_store, store_settings
 from ringcheck.cli.options import database_options, json_option
 from ringcheck.community import CATEGORIES
@@ -295,7 +295,7 @@ def _output(path: str | None) -> Iterator[TextIO]:
 @database_options
 def import_command(file: str, fmt: str | None, database: str | None, config: str | None) -> None:
     """Add or update reports from an export FILE (JSON Lines or CSV)."""
-    fmt = fmt or tabular.records_format(file)
+    fmt = fmt or tableout.records_format(file)
     if fmt is None:
         raise BadInput(f"can't tell the format of {file}; add --format jsonl or --format csv.")
     with opened_store(config, database) as store:

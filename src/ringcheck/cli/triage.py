@@ -70,7 +70,8 @@ def triage_command(
     """Check every caller in a call log FILE and rank them, most worrying first.
 
     FILE is a CSV or TSV export with a header row, a FRITZ!Box call list, or calls.xml
-    from the Android app SMS Backup & Restore. Give - to read standard input.
+    from the Android app SMS Backup & Restore, gzipped or not. Give - to read standard
+    input.
 
     \b
     Examples:

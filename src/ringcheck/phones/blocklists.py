@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from ringcheck import phonemeta, tabular
+from ringcheck import phonemeta, tableout
 from ringcheck.community import MIN_REPORTERS
 from ringcheck.datatables import Tables, tables
 from ringcheck.homes import is_uk
@@ -156,7 +156,7 @@ def _csv(blocklist: BlockList) -> str:
          (e.changed or blocklist.date).isoformat(), " ".join(e.reasons))
         for e in blocklist.entries
     )  # fmt: skip
-    return tabular.to_csv(CSV_COLUMNS, rows)
+    return tableout.to_csv(CSV_COLUMNS, rows)
 
 
 def _vcard(blocklist: BlockList) -> str:
@@ -206,7 +206,7 @@ def _spamblocker(entries: list[Entry], home: str) -> str:
         if code and digits.startswith(code):  # also as the phone shows a home number
             forms = f"({forms}|{trunk}{digits[len(code) :]})"
         rows.append((f"^{forms}\\d*$", description))
-    return tabular.to_csv(("pattern", "description"), rows)
+    return tableout.to_csv(("pattern", "description"), rows)
 
 
 def vcard(contact: str, numbers: Iterable[str], note: str) -> str:

@@ -10,7 +10,11 @@ come from the user's ``online_credentials`` entry (``--url=http://host:8000``).
 
 ``check`` asks a ringcheck server when given its URL (under 3 seconds, the daemon's own
 scripts' limit) and falls back to the local check, which always works offline; both
-answers are the same ``lookup`` JSON, mapped to the daemon's line by ``answer``.
+answers are the same ``lookup`` JSON, mapped to the daemon's line by ``answer``. The
+local check reads this machine's reports database too when it has one (what people
+reported, the live scam campaigns ``scan --follow --publish`` found), as ``ringcheck
+agi`` does; opening it costs about a second, so not after a server that took longer
+than ``STORE_BUDGET`` to fail.
 """
 
 from __future__ import annotations
@@ -21,13 +25,16 @@ import os
 import shlex
 import stat
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from ringcheck.lookup import lookup
-from ringcheck.settings import Settings
+from ringcheck.settings import Settings, has_database
 
 TIMEOUT = 2.5  # seconds for the server; callblocker's own scripts allow 3
+STORE_BUDGET = 1.0  # seconds gone, at most, before the local check opens the database
+_clock = time.monotonic
 SCRIPT = "onlinecheck_ringcheck.py"
 
 
@@ -45,6 +52,7 @@ def answer(found: dict[str, Any]) -> str:
 def check(number: str, url: str | None, settings: Settings) -> str:
     """The daemon's line for ``number``: from the server at ``url`` if it answers, else
     from the local check."""
+    started = _clock()
     if url:
         from ringcheck.phones.remote import ask_server  # httpx: only when a server is asked
 
@@ -52,7 +60,29 @@ def check(number: str, url: str | None, settings: Settings) -> str:
             return answer(ask_server(url, number, TIMEOUT))
         except (OSError, ValueError):
             pass  # offline, slow or wrong: the local check answers instead
-    return answer(lookup(number, settings=settings).to_dict())
+    in_time = _clock() - started < STORE_BUDGET
+    return answer(local(number, settings, in_time and has_database(settings)))
+
+
+def local(number: str, settings: Settings, with_store: bool = True) -> dict[str, Any]:
+    """The lookup on this machine: with the reports database's reports and live campaigns
+    when ``with_store`` (a database that can't be read leaves the shipped data alone)."""
+    if with_store:
+        from ringcheck.errors import RingcheckError
+        from ringcheck.store import Store
+
+        try:
+            with Store.open(settings) as store:
+                found = lookup(
+                    number,
+                    settings=settings,
+                    reports=store.community,
+                    campaigns=store.blocking_campaign,
+                )
+                return found.to_dict()
+        except RingcheckError:
+            pass
+    return lookup(number, settings=settings).to_dict()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,8 @@ Openly (``ask_server``): ``GET /api/v1/lookup/<number>``, the server's whole loo
 
 Privately (``ask``, k-anonymity): as in Have I Been Pwned's range API, the client sends
 only the first ``PREFIX_CHARS`` hex digits of the SHA-256 of the number's E.164 form
-(``+447700900123``); the server answers every reported number whose hash starts so, as
+(``+447700900123``); the server answers every reported number, and every number in a scam
+campaign running now (the same lookup as ``ask_server``), whose hash starts so, as
 ``SUFFIX:action:score9`` lines (the other 59 hex digits), and the client looks for its
 own suffix. 16^5 = 1,048,576 buckets: the server learns only that the number is one of
 the about 10^10 / 10^6 phone numbers in that bucket. Each answer is padded with decoy

@@ -14,7 +14,10 @@ once, cheaply, and says what to read (``Survey``) and what to list instead:
   temporary file) and listed. An intact gzip file is read as a stream. A reader that
   finds a cut itself (Polars stops with an error there) may skip that check, which
   unpacks the whole file once more, and ask again only if the read fails
-  (``check_gzip``).
+  (``check_gzip``);
+- a UTF-16 file (Excel's "Unicode text", with a mark or told by its NULs; gzipped or
+  not) is read in its encoding (``tabular.open_text``) and written to a temporary file in
+  UTF-8, the one encoding the engines read.
 
 Both engines use ``survey`` and these sentences, so they list the same damage.
 """
@@ -22,9 +25,15 @@ Both engines use ``survey`` and these sentences, so they list the same damage.
 from __future__ import annotations
 
 import atexit
+import codecs
+import functools
+import gzip
+import io
+import itertools
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,11 +95,50 @@ def survey(path: Path, fmt: str, *, check_gzip: bool = True) -> Survey:
     if fmt == "parquet":  # binary, and Parquet's own footer says where it ends
         return Survey(path, path)
     try:
+        encoding = _encoding(path)
+        if encoding.startswith("utf-16"):
+            return _transcoded(path, encoding)
         if tabular.is_gzip(path):
             return _gzip(path, check_gzip)
         return _plain(path)
     except OSError as exc:
         raise ScanError("not_call_records", cant_read(path, exc)) from None
+
+
+def _encoding(path: Path) -> str:
+    """``tabular.text_encoding``; UTF-8 for a gzip file cut before its first bytes (for
+    ``_gzip`` to say so)."""
+    try:
+        return tabular.text_encoding(path)
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        return "utf-8"
+
+
+def _transcoded(path: Path, encoding: str) -> Survey:
+    """A UTF-16 file as UTF-8, in a temporary file; what is listed names ``path``, and
+    a gzip file cut short is read up to its last complete record."""
+    out, cut, lines = _scratch_file(path.name.removesuffix(tabular.GZIP_SUFFIX)), False, 0
+    # line ends as LF, as the engines were shown to read these (CRLF split across
+    # blocks too: the decoder keeps a CR until it sees what follows)
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    decode = io.IncrementalNewlineDecoder(decoder, translate=True).decode
+    with open(path, "rb") as raw, open(out, "w", encoding="utf-8", newline="") as plain:
+        reads = functools.partial(raw.read, _BLOCK)
+        blocks = tabular.gunzip(raw) if tabular.is_gzip(path) else iter(reads, b"")
+        try:
+            for block in itertools.chain(blocks, [None]):  # None: the end: flush the rest
+                text = decode(block or b"", final=block is None)
+                plain.write(text)
+                lines += text.count("\n")
+        except tabular.CutShort:
+            cut = True
+    if not out.stat().st_size:
+        raise ScanError("not_call_records", EMPTY)
+    seen = _plain(out)
+    problems = [Unreadable(str(path), p.line, p.why) for p in seen.problems]
+    if cut:  # the records after the last line end, if any, are the cut's
+        problems = [Unreadable(str(path), lines + 1, CUT_SHORT)]
+    return Survey(path, out, seen.rows, problems)
 
 
 def _plain(path: Path) -> Survey:
@@ -122,7 +170,7 @@ def _gzip(path: Path, whole: bool = True) -> Survey:
 
 def _cut(path: Path) -> Survey:
     """The complete records of a gzip file cut short, unpacked to a temporary file."""
-    out = Path(_scratch()) / f"{len(os.listdir(_scratch()))}-{path.name.removesuffix('.gz')}"
+    out = _scratch_file(path.name.removesuffix(tabular.GZIP_SUFFIX))
     complete, pending = 0, b""
     with open(path, "rb") as raw, open(out, "wb") as plain:
         try:
@@ -188,7 +236,7 @@ def whole_records(seen: Survey) -> Path:
     last line end (the ``rows`` complete records)."""
     if seen.rows is None:
         return seen.source
-    out = Path(_scratch()) / f"{len(os.listdir(_scratch()))}-{seen.source.name}"
+    out = _scratch_file(seen.source.name)
     with open(seen.source, "rb") as raw, open(out, "wb") as plain:
         end = raw.seek(0, os.SEEK_END)
         while end > 0:
@@ -212,6 +260,11 @@ _NOT_RECORDS = (
 
 
 _SCRATCH: list[str] = []
+
+
+def _scratch_file(name: str) -> Path:
+    """A new file's path in this process's temporary folder, ending in ``name``."""
+    return Path(_scratch()) / f"{len(os.listdir(_scratch()))}-{name}"
 
 
 def _scratch() -> str:

@@ -25,10 +25,10 @@ from ringcheck.scan.formats import (
     ANSWERED_WORDS,
     ASTERISK_TIME,
     MORE,
-    TIME_FORMATS,
     find_columns,
     first_lines,
     layout,
+    time_formats,
 )
 from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, surveyed
 from ringcheck.scan.model import CALLS, WHY, InputFile, ScanError, ScanOptions
@@ -205,7 +205,7 @@ def _canonical(
     if "_start_epoch" in schema.names():
         start = pl.col("_start_epoch")
     else:
-        start = _times(pl.col("_start").str.strip_chars(), start_format, zone)
+        start = _times(pl.col("_start").str.strip_chars(), start_format, zone, options.home)
     frame = frame.with_columns(
         _billsec_s=_int("_billsec", schema) if has_billsec else pl.lit(0, pl.Int64)
     )
@@ -294,10 +294,10 @@ def _checks(
     return why.otherwise(None), ok
 
 
-def _times(text: pl.Expr, form: str | None, zone: str) -> pl.Expr:
+def _times(text: pl.Expr, form: str | None, zone: str, home: str) -> pl.Expr:
     """Seconds since 1970 of local times in ``zone``: one format, or the first of
-    ``TIME_FORMATS`` that reads each value (explicit formats only: never guessed)."""
-    forms = (form,) if form else TIME_FORMATS
+    ``time_formats(home)`` that reads each value (explicit formats only: never guessed)."""
+    forms = (form,) if form else time_formats(home)
     parsed = pl.coalesce(
         [text.str.strptime(pl.Datetime("us"), f, strict=False, cache=False) for f in forms]
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from ringcheck import tabular
+from ringcheck import tableout
 from ringcheck.lookup import says_scam
 from ringcheck.phones.blocklists import BlockList, Entry, label_for, write
 from ringcheck.risk import at_least
@@ -99,7 +99,7 @@ def to_dict(result: ScanResult, mask: bool = False) -> dict[str, Any]:
 
 
 def to_json(result: ScanResult, mask: bool = False) -> bytes:
-    return tabular.to_json(to_dict(result, mask), indent=True)
+    return tableout.to_json(to_dict(result, mask), indent=True)
 
 
 def rows(result: ScanResult) -> list[dict[str, Any]]:

@@ -52,7 +52,6 @@ MAX_NUMBER_CHARS = 1000  # the number a person typed (GET and POST /api/v1/check
 MAX_CLAIMED_CHARS = 200
 MAX_CALLER_ID_CHARS = 200  # longer text is no caller ID: answered as unreadable
 MAX_LABEL_CHARS = 60  # Superfecta's longest caller name
-MIN_CACHE_SECONDS = 60  # what phone systems are told they may keep an answer
 
 
 class CheckAnswers:
@@ -186,7 +185,6 @@ class PhoneAnswers:
         self.settings = settings
         self.community = community
         self.campaigns = campaigns
-        self.max_age = max(MIN_CACHE_SECONDS, settings.community_cache_seconds)
         self.kept: TimedCache[_Key, tuple[bytes, bytes, bytes]] = TimedCache(
             settings.community_cache_seconds, MAX_ANSWERS
         )
@@ -230,7 +228,7 @@ class PhoneAnswers:
             if len(number) <= MAX_CALLER_ID_CHARS:
                 self.kept.put(key, kept)
         media, body, tag = kept
-        return conditional(body, media, held, self.max_age, tag)
+        return conditional(body, media, held, tag)
 
     async def _make(
         self, route: str, number: str, chars: int, form: str | None, direction: str | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from fastapi import FastAPI, Request
@@ -123,12 +123,20 @@ def etag(body: bytes) -> bytes:
     return b'"' + hashlib.sha256(body).hexdigest()[:20].encode() + b'"'
 
 
+# Answers that follow the live campaigns (lookup, caller name, block list) may be stored
+# but not reused unasked: a published campaign reaches every worker within a second
+# (``livecampaigns``), and a max-age would let a phone system keep "allow" for as long.
+# Asking again with If-None-Match costs a 304 while nothing changed.
+REVALIDATE: Final = b"public, no-cache"
+
+
 def conditional(
-    body: bytes, media: bytes, held: str, max_age: int, tag: bytes | None = None
+    body: bytes, media: bytes, held: str, tag: bytes | None = None
 ) -> tuple[int, Headers, bytes]:
-    """``body`` with cache headers, or 304 when ``held`` (If-None-Match) names it."""
+    """``body`` with its ETag, to be asked again before each use (``REVALIDATE``), or
+    304 when ``held`` (If-None-Match) names it."""
     tag = tag or etag(body)
-    headers = [(b"cache-control", b"public, max-age=%d" % max_age), (b"etag", tag)]
+    headers = [(b"cache-control", REVALIDATE), (b"etag", tag)]
     if held and (held.strip() == "*" or tag.decode() in (p.strip() for p in held.split(","))):
         return 304, headers, b""
     return 200, [(b"content-type", media), *headers], body

@@ -8,13 +8,15 @@
   ``action=block&score9=9&...`` for ``CURLOPT(hashcompat)`` and ``HASH()``.
 
 Both accept a number as phone systems send it: ``+`` as ``%2B`` or as a space, a bare
-international number (``lookup.caller_id``). Answers carry ``Cache-Control`` and an ETag
-so a PBX may keep them for as long as the reports cache would (``If-None-Match`` -> 304).
+international number (``lookup.caller_id``). Answers carry an ETag and ``Cache-Control:
+no-cache``: a PBX may keep them but asks again before each use (``If-None-Match`` -> 304),
+so a campaign published a second ago is never answered from an old copy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Annotated, Any
 
@@ -28,8 +30,6 @@ from ringcheck.lookup import (
     lookup,
 )
 from ringcheck.risk import LEVELS
-from ringcheck.settings import Settings
-from ringcheck.web.answers import MIN_CACHE_SECONDS
 from ringcheck.web.deps import (
     CampaignsDep,
     PhoneAnswersDep,
@@ -72,15 +72,12 @@ class LookupModel(BaseModel):
     )
 
 
-def cached(
-    request: Request, body: bytes, media_type: str, settings: Settings, also: str = ""
-) -> Response:
+def cached(request: Request, body: bytes, media_type: str, also: str = "") -> Response:
     """``body`` as a Response with cache headers, or 304 when the client holds it; its
     ETag also changes with ``also`` (when the live campaigns last changed)."""
-    max_age = max(MIN_CACHE_SECONDS, settings.community_cache_seconds)
     tag = etag(body + also.encode()) if also else None
     status, headers, out = conditional(
-        body, media_type.encode(), request.headers.get("if-none-match", ""), max_age, tag
+        body, media_type.encode(), request.headers.get("if-none-match", ""), tag
     )
     return raw_response(status, headers, out)
 
@@ -200,7 +197,7 @@ async def get_blocklist(
 
     found = await run_in_threadpool(made)
     body, media = blocklist.write(found, format, settings.home)
-    answer = cached(request, body.encode("utf-8"), media, settings, also=live.stamp)
+    answer = cached(request, body.encode("utf-8"), media, also=live.stamp)
     answer.headers["Last-Modified"] = found.date.strftime("%a, %d %b %Y %H:%M:%S GMT")
     return answer
 
@@ -223,6 +220,21 @@ def reported_by_prefix(store: Any) -> dict[str, list[str]]:
     return buckets
 
 
+@functools.lru_cache(maxsize=8)
+def campaigns_by_prefix(keys: frozenset[str]) -> dict[str, list[str]]:
+    """Every number the campaigns with these ``keys`` hold (a range's ``x`` digits each
+    0-9: at most 10,000 numbers a campaign), by the first hex digits of its hash."""
+    from ringcheck.phones import remote
+
+    buckets: dict[str, list[str]] = {}
+    for key in keys:
+        stem, free = key.rstrip("x"), len(key) - len(key.rstrip("x"))
+        for tail in range(10**free):
+            e164 = stem + (f"{tail:0{free}d}" if free else "")
+            buckets.setdefault(remote.split(e164)[0], []).append(e164)
+    return buckets
+
+
 @router.get(
     "/range/{prefix}",
     summary="Private lookup: reported numbers by hash prefix (k-anonymity)",
@@ -233,13 +245,14 @@ def reported_by_prefix(store: Any) -> dict[str, list[str]]:
     },
     description=(
         "Send the first 5 hex digits of the SHA-256 of the number's E.164 form (with '+'); "
-        "the answer lists every reported number whose hash starts so, as "
+        "the answer lists every reported number, and every number in a scam campaign "
+        "running now, whose hash starts so, as "
         "SUFFIX:action:score9 lines, padded with decoys. Never send a full hash: phone "
         "numbers are few enough that a full hash is easily turned back into the number."
     ),
 )
 async def get_range(
-    prefix: str, store: StoreDep, settings: SettingsDep, index: RangeIndexDep
+    prefix: str, store: StoreDep, settings: SettingsDep, index: RangeIndexDep, live: CampaignsDep
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
@@ -248,6 +261,8 @@ async def get_range(
     wanted = remote.valid_prefix(prefix)
     if wanted is None:
         raise invalid("Send the first 5 hex digits of the SHA-256 of the E.164 number.")
+    await live.fresh()  # at most one query a second
+    running = campaigns_by_prefix(frozenset(c.key for c in live.blocking()))
 
     def listed() -> list[tuple[str, str, int]]:
         buckets = index.get("all")
@@ -255,8 +270,8 @@ async def get_range(
             buckets = reported_by_prefix(store)
             index.put("all", buckets)
         entries = []
-        for e164 in buckets.get(wanted, []):
-            found = lookup(e164, settings=settings, reports=store.community)
+        for e164 in dict.fromkeys(buckets.get(wanted, []) + running.get(wanted, [])):
+            found = lookup(e164, settings=settings, reports=store.community, campaigns=live.find)
             entries.append((remote.split(e164)[1], found.action, found.score9))
         return entries
 

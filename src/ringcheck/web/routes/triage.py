@@ -22,10 +22,11 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from ringcheck.checker import Campaigns
 from ringcheck.errors import RingcheckError
 from ringcheck.settings import Settings
 from ringcheck.web import csrf
-from ringcheck.web.deps import SettingsDep, settings_of
+from ringcheck.web.deps import SettingsDep, campaigns_of, settings_of
 from ringcheck.web.responses import ERRORS, ErrorResponse, error_dict, json_response
 from ringcheck.web.routes import pages
 from ringcheck.web.routes.api import VerdictModel
@@ -113,8 +114,11 @@ async def _drain(request: Request, problem: UploadProblem) -> None:
                 return
 
 
-def run_triage(data: bytes, fields: dict[str, str], settings: Settings) -> Any:
-    """Read and triage an uploaded log (raises UploadProblem for a file it can't read)."""
+def run_triage(
+    data: bytes, fields: dict[str, str], settings: Settings, campaigns: Campaigns | None = None
+) -> Any:
+    """Read and triage an uploaded log (raises UploadProblem for a file it can't read);
+    ``campaigns``: the live campaign holding a number, as every face asks it."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from ringcheck.calllog import CallLogError, read_log, triage
@@ -129,17 +133,23 @@ def run_triage(data: bytes, fields: dict[str, str], settings: Settings) -> Any:
             422, "invalid_request", "tz: use a time zone such as Europe/London."
         ) from None
     try:
-        log = read_log(data, format=form, home=settings.home, tz=zone)
-        return triage(log, settings=settings)
+        log = read_log(data, format=form, home=settings.home, tz=zone, max_bytes=_limit(settings))
+        return triage(log, settings=settings, campaigns=campaigns)
     except CallLogError as exc:
+        if exc.code == "too_large":  # a gzip file that unpacks past the limit
+            raise _too_big(settings) from None
         raise UploadProblem(400, exc.code, exc.message) from None
     except RingcheckError as exc:
         raise UploadProblem(400, exc.code, exc.message) from None
 
 
-async def _in_thread(data: bytes, fields: dict[str, str], settings: Settings) -> Any:
-    """Triage in a worker thread: a big log takes a second, and the server keeps serving."""
-    return await anyio.to_thread.run_sync(functools.partial(run_triage, data, fields, settings))
+async def _in_thread(request: Request, data: bytes, fields: dict[str, str]) -> Any:
+    """Triage in a worker thread: a big log takes a second, and the server keeps serving.
+    The live campaigns are read first if they changed (at most one query a second)."""
+    live = campaigns_of(request)
+    await live.fresh()
+    run = functools.partial(run_triage, data, fields, settings_of(request), live.find)
+    return await anyio.to_thread.run_sync(run)
 
 
 # Pages ---------------------------------------------------------------------------------
@@ -180,7 +190,7 @@ async def triage_submit(request: Request, settings: SettingsDep) -> Response:
             "Choose your file again and press the button.",
         )
     try:
-        result = await _in_thread(data, fields, settings)
+        result = await _in_thread(request, data, fields)
     except UploadProblem as problem:
         return _page(request, status=problem.status, errors={"file": problem.message})
     from ringcheck.calllog.html import report_view
@@ -300,10 +310,10 @@ _UPLOAD_BODY = {
     },
     openapi_extra={"requestBody": _UPLOAD_BODY},
 )
-async def api_triage(request: Request, settings: SettingsDep) -> Response:
+async def api_triage(request: Request) -> Response:
     try:
         data, fields = await read_upload(request)
-        result = await _in_thread(data, fields, settings)
+        result = await _in_thread(request, data, fields)
     except UploadProblem as problem:
         await _drain(request, problem)
         return json_response(error_dict(problem.code, problem.message), problem.status)
