@@ -46,7 +46,7 @@ CSV_RATIO_GOAL = 0.33  # issue 20 §5: with one read of the file
 SPARK_GOAL, SPARK_TIMES = 150_000, 3  # issue 20: rows/s after start-up; whole vs read+count
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 import polars as pl
 from ringcheck.scan import ScanOptions, scan
 from ringcheck.scan.formats import ASTERISK
@@ -79,12 +79,18 @@ else:
              "campaigns": len(result.campaigns("high")), "jobs": result.extra.get("jobs")}
 seconds = time.perf_counter() - began
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "found": found, "started": started}))
+load = os.getloadavg()[0]
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "found": found, "started": started,
+                  "load": load}))
 """
 
 
-def child(mode: str, path: Path, fmt: str) -> dict[str, Any]:
+def child(mode: str, path: Path, fmt: str, src: str | None = None) -> dict[str, Any]:
+    """One measure in a fresh process (``src``: another checkout's ``src`` to import
+    ringcheck from, for a before-and-after)."""
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, mode, str(path), fmt],
         capture_output=True,
@@ -123,10 +129,14 @@ def gzipped(path: Path) -> Path:
     return packed
 
 
-def measure(path: Path, fmt: str, runs: int, rows: int) -> dict[str, Any]:
-    scans, reads = [], []
+def measure(
+    path: Path, fmt: str, runs: int, rows: int, before: str | None = None
+) -> dict[str, Any]:
+    scans, reads, befores = [], [], []
     for _ in range(runs):
         reads.append(child("read", path, fmt))
+        if before is not None:
+            befores.append(child("scan", path, fmt, before))
         scans.append(child("scan", path, fmt))
     scan_s = statistics.median(r["seconds"] for r in scans)
     read_s = statistics.median(r["seconds"] for r in reads)
@@ -143,6 +153,18 @@ def measure(path: Path, fmt: str, runs: int, rows: int) -> dict[str, Any]:
         "read_peak_mb": round(max(r["peak_mb"] for r in reads)),
         "found": scans[-1]["found"],
         "runs": [round(r["seconds"], 2) for r in scans],
+        "loads": [round(r["load"], 1) for r in scans],
+        **(_before(befores, read_s) if befores else {}),
+    }
+
+
+def _before(scans: list[dict[str, Any]], read_s: float) -> dict[str, Any]:
+    seconds = statistics.median(r["seconds"] for r in scans)
+    return {
+        "before_seconds": round(seconds, 2),
+        "before_ratio": round(read_s / seconds, 3),
+        "before_peak_mb": round(max(r["peak_mb"] for r in scans)),
+        "before_runs": [round(r["seconds"], 2) for r in scans],
     }
 
 
@@ -175,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gzip", action="store_true", help="also the Asterisk CSV gzipped")
     parser.add_argument("--spark-rows", type=int, default=0, help="also Spark on this many rows")
     parser.add_argument("--keep", type=Path, help="folder for the generated files (kept)")
+    parser.add_argument("--before", help="another checkout's src: its scan alternates too")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.quick:
@@ -188,12 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     for fmt in ("asterisk", "parquet") if args.rows else ():
         path = generate(folder, args.rows, fmt)
-        figures["results"].append(measure(path, fmt, args.runs, args.rows))
+        figures["results"].append(measure(path, fmt, args.runs, args.rows, args.before))
         if args.gzip and fmt == "asterisk":
-            figures["results"].append(measure(gzipped(path), fmt, args.runs, args.rows))
+            packed = gzipped(path)
+            figures["results"].append(measure(packed, fmt, args.runs, args.rows, args.before))
     if args.big_rows:
         path = generate(folder, args.big_rows, args.big_format)
-        figures["big"] = measure(path, args.big_format, 1, args.big_rows)
+        figures["big"] = measure(path, args.big_format, 1, args.big_rows, args.before)
     if args.spark_rows:
         path = generate(folder, args.spark_rows, "asterisk")
         figures["spark"] = measure_spark(path, args.spark_rows)
@@ -220,8 +244,13 @@ def report(figures: dict[str, Any]) -> list[str]:
             f"{r['scan_peak_mb']:>7,}  >= {goal / 1e6:g}M rows/s and {ratio:g}x: "
             f"{'met' if met else 'not met'}"
         )
-    for r in figures["results"]:
-        lines.append(f"  {r['format']}: {r['found']}; runs {r['runs']}")
+    for r in figures["results"] + ([figures["big"]] if "big" in figures else []):
+        lines.append(f"  {r['format']}: {r['found']}; runs {r['runs']} at load {r['loads']}")
+        if "before_seconds" in r:
+            lines.append(
+                f"  before: {r['before_seconds']:.2f} s, {r['before_ratio']:.2f}x, "
+                f"{r['before_peak_mb']:,} MB; runs {r['before_runs']}"
+            )
     if "spark" in figures:
         s = figures["spark"]
         met = s["rows_per_s"] >= SPARK_GOAL and s["times_count"] <= SPARK_TIMES
