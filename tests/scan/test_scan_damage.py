@@ -147,3 +147,15 @@ def test_an_intact_gzip_is_unpacked_once_and_a_cut_one_beside_it_still_listed(
     cut = next(item for item in result.inputs if item.path.endswith("b.csv.gz"))
     assert [p.why for p in cut.problems] == [CUT_SHORT] and cut.records > 1
     assert result.records > whole.records
+
+
+def test_a_full_temporary_folder_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ringcheck.scan.engines import polars as engine
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("No space left on device (os error 28)")
+
+    monkeypatch.setattr(engine, "count", full)
+    data = Path(__file__).resolve().parents[1] / "data" / "scan" / "Master.csv"
+    with pytest.raises(ScanError, match=r"temporary folder .* is full"):
+        scan([str(data)], OPTIONS)

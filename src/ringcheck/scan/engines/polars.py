@@ -41,7 +41,7 @@ from ringcheck.scan.features import (
     assemble,
     rules,
 )
-from ringcheck.scan.model import InputFile, Scanned, ScanOptions, Unreadable
+from ringcheck.scan.model import InputFile, ScanError, Scanned, ScanOptions, Unreadable
 from ringcheck.scan.numbering import spelled
 from ringcheck.scan.readers import local_zone, open_all
 from ringcheck.tabular import is_gzip
@@ -78,11 +78,19 @@ def run(
     spill = any(item.format != "parquet" for item in inputs if not item.skipped)
     try:
         return count(calls, inputs, options, limits, keep, spill=spill)
-    except (OSError, pl.exceptions.ComputeError):
+    except (OSError, pl.exceptions.ComputeError) as exc:
+        if "No space left" in str(exc):
+            raise ScanError("no_space", _NO_SPACE.format(tempfile.gettempdir())) from None
         if not any(is_gzip(item.path) for item in inputs):
             raise
     calls, inputs = open_all(paths, options)
     return count(calls, inputs, options, limits, keep, spill=spill)
+
+
+_NO_SPACE = (
+    "The temporary folder {} is full: the scan keeps the records there while it counts "
+    "(about 30 bytes a record). Free space there, or set TMPDIR to a folder on a bigger disk."
+)
 
 
 def count(
