@@ -91,3 +91,19 @@ def test_a_plain_check_loads_no_database_code_even_with_a_database(tmp_path, run
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert done.stderr.strip().endswith("False")
+
+
+def test_check_reports_reads_the_default_database_without_sqlalchemy(tmp_path, run):
+    run("report", NUMBER, "--category", "one_ring_callback")
+    code = (
+        "import sys; from ringcheck.cli import main\n"
+        "try:\n    main(['check', '--json', '--reports', '+2250712345678'])\n"
+        "except SystemExit:\n    pass\n"
+        "print('sqlalchemy' in sys.modules, file=sys.stderr)"
+    )
+    env = {**os.environ, "RINGCHECK_CONFIG": "none.toml"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert json.loads(done.stdout)["community"]["total"] == 1
+    assert done.stderr.strip().endswith("False")

@@ -94,3 +94,46 @@ def test_a_picture_given_as_a_log_is_one_line_exit_2(triage, tmp_path):
         f"ringcheck: {picture}: This file is a PNG image, not a call log. Export your call log "
         "as a CSV file, a FRITZ!Box call list, or an SMS Backup & Restore calls.xml, and try again."
     )
+
+
+def test_a_caller_in_a_live_campaign_gets_the_reason_check_gives(triage, tmp_path):
+    import datetime as dt
+
+    from ringcheck.settings import load_settings
+    from ringcheck.store import Sighting, Store
+
+    log = tmp_path / "calls.csv"
+    log.write_text("number,time,status\n+33612345677,2026-12-07 10:00,missed\n")
+
+    def triaged() -> dict[str, object]:
+        result = triage(str(log), "--output", "json")
+        assert result.exit_code == 0, result.output
+        (number,) = json.loads(result.stdout)["numbers"]
+        return number
+
+    before = triaged()  # no database: the number alone, and no database made
+    assert "live_campaign" not in [r["code"] for r in before["verdict"]["reasons"]]
+    assert not list(tmp_path.rglob("*.db"))
+    now = dt.datetime.now(dt.UTC)
+    seen = Sighting(
+        key="+336123456xx", level="high", score=80, reasons=(), subscribers=412, calls=412,
+        first_seen=now - dt.timedelta(minutes=5), last_seen=now, ring_low=1.0, ring_high=2.0,
+    )  # fmt: skip
+    with Store.open(load_settings()) as store:
+        store.publish_campaign(seen, quiet=dt.timedelta(minutes=30))
+    during = triaged()
+    checked = json.loads(
+        CliRunner().invoke(cli, ["check", "--json", "--reports", "+33612345677"]).stdout
+    )["verdict"]
+    (live,) = [r for r in during["verdict"]["reasons"] if r["code"] == "live_campaign"]
+    assert live == next(r for r in checked["reasons"] if r["code"] == "live_campaign")
+    assert during["verdict"]["level"] == checked["level"] == "very_high"
+    assert during["category"] == "wangiri"
+
+
+def test_an_unusable_database_costs_triage_a_warning_not_the_triage(triage, monkeypatch):
+    monkeypatch.setenv("RINGCHECK_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    result = triage(str(DATA / "generic.csv"), "--output", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["numbers"]
+    assert "live campaigns not used" in result.stderr

@@ -71,7 +71,7 @@ def pushing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pushing]:
 
 
 def _publish(pushing: Pushing) -> int:
-    from ringcheck.store.campaigns import Sighting
+    from ringcheck.store.running import Sighting
 
     now = dt.datetime.now(dt.UTC)
     seen = Sighting(

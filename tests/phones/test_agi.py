@@ -210,6 +210,37 @@ def test_plain_agi_on_standard_input_and_output(tmp_path: Path) -> None:
     assert same.returncode == 0 and same.stdout == run.stdout
 
 
+def test_plain_agi_reads_a_live_campaign_from_the_default_database_without_sqlalchemy(
+    tmp_path: Path,
+) -> None:
+    """One process per call: the default SQLite file is read with ``store.quick``."""
+    import datetime as dt
+
+    from ringcheck.settings import default_sqlite_path
+    from ringcheck.store import Sighting, Store
+
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "RINGCHECK_DATABASE_URL": ""}
+    Path(default_sqlite_path(env)).parent.mkdir(parents=True)
+    now = dt.datetime.now(dt.UTC)
+    seen = Sighting(
+        key="+336123456xx", level="high", score=80, reasons=(), subscribers=412, calls=412,
+        first_seen=now - dt.timedelta(minutes=5), last_seen=now, ring_low=1.0, ring_high=2.0,
+    )  # fmt: skip
+    with Store.open(Settings(database_url=f"sqlite:///{default_sqlite_path(env)}")) as store:
+        store.publish_campaign(seen, quiet=dt.timedelta(minutes=30))
+    head = header("+33612345677").replace(b"agi_network: yes\nagi_network_script: ringcheck\n", b"")
+    code = (
+        "import sys\nfrom ringcheck.cli import main\n"
+        "try:\n    main(['agi', '--stdio'])\nexcept SystemExit:\n    pass\n"
+        "print('sqlalchemy' in sys.modules, file=sys.stderr)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], input=head + OK * 5, capture_output=True, env=env, timeout=60
+    )
+    assert run.stderr.strip() == b"False"
+    assert run.stdout.decode().splitlines()[0] == 'SET VARIABLE RINGCHECK_ACTION "block"'
+
+
 async def leaves_after_one_command(port: int) -> list[str]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(header())

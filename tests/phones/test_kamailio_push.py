@@ -18,7 +18,7 @@ from ringcheck.cli import cli
 from ringcheck.lookup import lookup
 from ringcheck.phones.kamailio import MARK, Pusher, PushError, Source, wanted
 from ringcheck.settings import Settings
-from ringcheck.store.campaigns import Sighting, keys_for
+from ringcheck.store.running import Sighting, keys_for
 
 
 class FakeKamailio:
@@ -110,7 +110,7 @@ def test_the_table_blocks_what_the_lookup_blocks_from_the_block_list() -> None:
 
 
 def test_a_campaign_is_pushed_by_its_key_with_the_call_back_answer() -> None:
-    from ringcheck.store.campaigns import CampaignView
+    from ringcheck.store.running import CampaignView
 
     now = dt.datetime.now(dt.UTC)
     campaign = CampaignView(

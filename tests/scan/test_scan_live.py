@@ -3,6 +3,8 @@ files like ``tail -F``, and the events it gives."""
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import json
 import os
 from pathlib import Path
@@ -105,6 +107,63 @@ def test_one_file_followed_as_it_grows_gives_the_batch_findings(tmp_path: Path) 
     batch = [_renamed(f, str(whole), str(growing)) for f in batch]
     _same(detector.findings, batch)
     assert [f.evidence for f in detector.findings] == [f.evidence for f in batch]
+
+
+@pytest.mark.parametrize(
+    "mark, encoding",
+    [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"), (b"", "utf-16-le")],
+)
+def test_a_utf16_file_followed_as_it_grows_gives_the_batch_findings(
+    tmp_path: Path, mark: bytes, encoding: str
+) -> None:
+    """Excel's "Unicode text" (UTF-16, marked or told by its NULs, CRLF line ends),
+    written in pieces that end inside lines and inside characters."""
+    text = asterisk(campaign() + flash_calls(T0 + 5, callees=150) + background()).decode()
+    data = mark + text.replace("\n", "\r\n").encode(encoding)
+    whole = write(tmp_path / "whole.csv", data)
+    batch = scan([str(whole)], OPTIONS).findings
+    assert batch
+    growing = tmp_path / "Master.csv"
+    follower = Follower([str(growing)], OPTIONS)
+    detector = Detector(OPTIONS, Window(7200))
+    step = len(data) // 7 + 13  # odd: pieces end inside characters too
+    cuts = sorted({1, 2, 3, *range(5, len(data), step), len(data)})  # first bytes one by one
+    for start, end in itertools.pairwise([0, *cuts]):
+        with open(growing, "ab") as out:
+            out.write(data[start:end])
+        for frame in follower.poll():
+            detector.feed(frame)
+        detector.rescore()
+    follower.close()
+    assert detector.window.added == text.count("\n") and follower.unreadable == 0
+    batch = [_renamed(f, str(whole), str(growing)) for f in batch]
+    _same(detector.findings, batch)
+    assert [f.evidence for f in detector.findings] == [f.evidence for f in batch]
+
+
+def test_a_utf16_csv_is_followed_again_after_a_restart_and_a_truncation(
+    tmp_path: Path,
+) -> None:
+    path, state = tmp_path / "calls.csv", tmp_path / "state.json"
+    rows = [
+        "caller\tcallee\tstart\tduration\tbillsec\r\n",
+        "+447911000001\t+447700900001\t2026-12-01 10:00:00\t5\t0\r\n",
+        "+447911000002\t+447700900002\t2026-12-01 10:00:09\t40\t30\r\n",
+    ]
+    path.write_bytes("".join(rows[:2]).encode("utf-16"))
+    first = Follower([str(path)], OPTIONS, state)
+    assert [f["line"].to_list() for f in first.poll()] == [[2]]
+    first.save()
+    first.close()
+    with open(path, "ab") as out:
+        out.write(rows[2].encode("utf-16-le"))
+    again = Follower([str(path)], OPTIONS, state)
+    (frame,) = again.poll()
+    assert frame["line"].to_list() == [3] and frame["billsec"].to_list() == [30]
+    path.write_bytes((rows[0] + rows[2]).encode("utf-16"))  # shorter: read from the start
+    (frame,) = again.poll()
+    assert frame["line"].to_list() == [2] and frame["callee"].to_list() == ["+447700900002"]
+    assert again.unreadable == 0
 
 
 def _renamed(finding: Any, old: str, new: str) -> Any:

@@ -3,6 +3,7 @@ findings, unreadable records and counts as Polars on the same files."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -201,3 +202,26 @@ def test_spark_sees_the_wangiri_signature_as_polars_does(spark: Any, tmp_path: P
     polars_result = scan([path], options)
     assert any(r["code"] == "signature" for f in polars_result.findings for r in f.reasons)
     assert canonical(scan([path], options, engine="spark")) == canonical(polars_result)
+
+
+@pytest.mark.parametrize("home", ["US", "GB"])
+def test_spark_reads_ambiguous_dates_for_the_home_as_polars_does(
+    spark: Any, tmp_path: Path, home: str
+) -> None:
+    # 03/04/2026 is 4 March for a US home and 3 April for a UK one, in both engines
+    # (03/20/2026 can only be 20 March, for either home).
+    path = tmp_path / "cdr.csv"
+    path.write_text(
+        "Calling Number,Called Number,Setup Time,Duration,Billed Seconds\n"
+        "+12025550101,+12025550102,03/04/2026 10:00:00,2,0\n"
+        "+12025550103,+12025550104,03/20/2026 10:00:00,2,0\n",
+        "utf-8",
+    )
+    options = ScanOptions(tz="UTC", home=home)
+    polars_result = scan([str(path)], options)
+    spark_result = scan([str(path)], options, engine="spark")
+    assert (spark_result.first, spark_result.last) == (polars_result.first, polars_result.last)
+    assert spark_result.unreadable == polars_result.unreadable
+    expected = dt.date(2026, 3, 4) if home == "US" else dt.date(2026, 4, 3)
+    ends = (polars_result.first, polars_result.last)
+    assert expected in {dt.datetime.fromtimestamp(t or 0, dt.UTC).date() for t in ends}

@@ -3,6 +3,9 @@ unknown ones are refused, and bad or unreachable URLs get a plain message."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -76,6 +79,44 @@ def test_an_older_revision_is_refused_until_upgraded_and_reports_survive(db_url:
         [report] = store.reports(NUMBER).items
         store.hide(report.id, moderator="mod", reason="test")  # the 0002 audit table works
     assert Store.upgrade_url(settings) == ("0004", "0004")
+
+
+def test_the_head_revision_constant_is_the_newest_migration():
+    # ensure_schema trusts HEAD_REVISION to skip Alembic: a new migration must move it.
+    assert store_engine.head_revision() == store_engine.HEAD_REVISION
+
+
+def test_opening_a_current_database_does_not_import_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    Store.open(Settings(database_url=url)).close()
+    code = (
+        "import sys\n"
+        "from ringcheck.settings import Settings\n"
+        "from ringcheck.store import Store\n"
+        f"Store.open(Settings(database_url={url!r})).close()\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'mako'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_an_old_revision_opened_in_a_fresh_process_is_still_refused(tmp_path):
+    # The quick revision check must hand anything but the newest to Alembic's checks.
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = raw_engine(url)
+    store_engine.upgrade(db, "0003")
+    db.dispose()
+    code = (
+        "from ringcheck.settings import Settings\n"
+        "from ringcheck.store import SchemaError, Store\n"
+        "try:\n"
+        f"    Store.open(Settings(database_url={url!r}))\n"
+        "except SchemaError as exc:\n"
+        "    print(exc.code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "schema_out_of_date", done.stderr
 
 
 def test_a_revision_from_a_newer_ringcheck_is_refused(db_url: str):

@@ -363,6 +363,7 @@ def test_claimed_text_is_shown_escaped_on_the_result_page(client):
 def test_api_echoes_hostile_text_as_the_same_string_in_escaped_json(client):
     response = client.get("/api/v1/check", params={"number": NUMBER, "claimed": ALERT})
     assert ALERT not in response.text
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in response.text  # tableout's
     assert response.json()["context"]["claimed"] == ALERT
 
 

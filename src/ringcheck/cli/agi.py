@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ringcheck.cli.base import BadInput, optional_store, settings_from
+from ringcheck.cli.base import BadInput, optional_reader, optional_store, settings_from
 from ringcheck.cli.options import config_option, home_option
 from ringcheck.errors import RingcheckError
 
@@ -58,7 +58,9 @@ def agi_command(
         settings = settings_from(config, home)
     except RingcheckError as exc:
         raise BadInput(exc.message) from None
-    with optional_store(settings, reports, "reports not used") as store:
+    # One call per process with --stdio: the quick reader; the server reads in threads.
+    opened = optional_reader if stdio else optional_store
+    with opened(settings, reports, "reports not used") as store:
         agi = Agi(
             settings,
             reports=store.community if store else None,

@@ -26,6 +26,7 @@ from ringcheck.settings import Settings, has_database, load_settings
 
 if TYPE_CHECKING:
     from ringcheck.store import Store
+    from ringcheck.store.quick import Quick
 
 EXIT_FAIL_ON = 1
 EXIT_BAD_INPUT = 2
@@ -69,6 +70,25 @@ def optional_store(settings: Settings, wanted: bool, unused: str) -> Iterator[St
         yield None
         return
     with store:
+        yield store
+
+
+@contextlib.contextmanager
+def optional_reader(
+    settings: Settings, wanted: bool, unused: str
+) -> Iterator[Store | Quick | None]:
+    """As ``optional_store``, for a command that reads reports and campaigns in one
+    thread and ends: the default SQLite file through ``store.quick``, which starts in
+    milliseconds; any other database through the ``Store``."""
+    if wanted and has_database(settings):
+        from ringcheck.store.quick import Quick
+
+        reader = Quick.open(settings)
+        if reader is not None:
+            with reader:
+                yield reader
+            return
+    with optional_store(settings, wanted, unused) as store:
         yield store
 
 

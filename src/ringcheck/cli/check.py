@@ -22,7 +22,7 @@ from ringcheck.cli.base import (
     BadInput,
     OutputClosed,
     errors_as_bad_input,
-    optional_store,
+    optional_reader,
     settings_from,
 )
 from ringcheck.cli.options import config_option, fail_on_option, home_option, json_option
@@ -34,6 +34,7 @@ from ringcheck.settings import SETTINGS, Settings, default_config_path
 
 if TYPE_CHECKING:  # the database code loads only with --reports
     from ringcheck.store import Store
+    from ringcheck.store.quick import Quick
 
 _LEVEL_STYLE: dict[str, dict[str, Any]] = {
     "low": {"fg": "green"},
@@ -100,7 +101,7 @@ def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
     "with_reports",
     is_flag=True,
     help="Also show what people reported and any live scam campaign (from the reports "
-    "database; slower to start).",
+    "database; slower to start with a database other than the default file).",
 )
 @click.option(
     "--server",
@@ -154,7 +155,7 @@ def check_command(
     show: Show = _print_json if as_json else _print_human
     if server:
         show = _with_server(show, server, private, as_json)
-    with optional_store(settings, with_reports, "reports not shown") as store:
+    with optional_reader(settings, with_reports, "reports not shown") as store:
         outcome = _run(texts, context, settings, show, fail_on, store)
     if outcome:
         sys.exit(outcome)
@@ -217,7 +218,7 @@ def _run(
     settings: Settings,
     show: Callable[[str, CheckResult | RingcheckError], None],
     fail_on: str | None,
-    store: Store | None = None,
+    store: Store | Quick | None = None,
 ) -> int:
     bad = reached = False
     for text in texts:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ringcheck.cli.base import BadInput, settings_from
+from ringcheck.cli.base import BadInput, optional_store, settings_from
 from ringcheck.cli.options import (
     column_options,
     config_option,
@@ -24,6 +24,8 @@ from ringcheck.errors import RingcheckError
 
 if TYPE_CHECKING:
     from ringcheck.calllog import Triage
+    from ringcheck.checker import Campaigns
+    from ringcheck.settings import Settings
 
 FORMATS = ("auto", "android-xml", "fritzbox", "csv")
 OUTPUTS = ("table", "json", "csv", "html")
@@ -71,7 +73,8 @@ def triage_command(
 
     FILE is a CSV or TSV export with a header row, a FRITZ!Box call list, or calls.xml
     from the Android app SMS Backup & Restore, gzipped or not. Give - to read standard
-    input.
+    input. A caller inside a live scam campaign in the reports database, when there is
+    one, is flagged as such.
 
     \b
     Examples:
@@ -95,13 +98,31 @@ def triage_command(
                 columns={k: v for k, v in names.items() if v},
             )
             step("Checking the numbers")
-            result = triage(log, settings=settings, progress=step.advance)
+            campaigns = _live_campaigns(settings)
+            result = triage(log, settings=settings, progress=step.advance, campaigns=campaigns)
         except CallLogError as exc:
             raise BadInput(f"{_short(file)}: {exc.message}") from None
         except RingcheckError as exc:
             raise BadInput(exc.message) from None
     text = _render(result, output, blocklist, level, file)
     _write(text, out_path, output == "table" and not blocklist, result)
+
+
+def _live_campaigns(settings: Settings) -> Campaigns | None:
+    """The live scam campaigns running now, from one read of the reports database when
+    there is one (``store.running.Running``, as a web worker keeps them), so a caller
+    inside one gets the ``live_campaign`` reason as in ``check``."""
+    from ringcheck.store.running import Running
+
+    unused = "live campaigns not used"
+    with optional_store(settings, True, unused) as store:
+        if store is None:
+            return None
+        try:
+            return Running(store.campaigns()).find
+        except RingcheckError as exc:
+            click.echo(f"ringcheck: {unused}: {exc.message}", err=True)
+            return None
 
 
 def _short(path: str) -> str:

@@ -35,7 +35,7 @@ from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
-    from ringcheck.store.campaigns import CampaignView
+    from ringcheck.store.running import CampaignView
 
 log = logging.getLogger("ringcheck.phones.agi")
 T = TypeVar("T")

@@ -58,7 +58,7 @@ from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
     from ringcheck.community import Community
-    from ringcheck.store.campaigns import CampaignView
+    from ringcheck.store.running import CampaignView
 
 FORMATS = ("callblocker", "csv", "vcard", "spamblocker")
 KINDS = ("number", "range")

@@ -13,8 +13,9 @@ scripts' limit) and falls back to the local check, which always works offline; b
 answers are the same ``lookup`` JSON, mapped to the daemon's line by ``answer``. The
 local check reads this machine's reports database too when it has one (what people
 reported, the live scam campaigns ``scan --follow --publish`` found), as ``ringcheck
-agi`` does; opening it costs about a second, so not after a server that took longer
-than ``STORE_BUDGET`` to fail.
+agi`` does: the default SQLite file with ``store.quick`` (a few milliseconds), any other
+through the ``Store`` (about a second on a small machine, so not after a server that
+took longer than ``STORE_BUDGET`` to fail).
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ import stat
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ringcheck.lookup import lookup
 from ringcheck.settings import Settings, has_database
+
+if TYPE_CHECKING:
+    from ringcheck.store import Store
 
 TIMEOUT = 2.5  # seconds for the server; callblocker's own scripts allow 3
 STORE_BUDGET = 1.0  # seconds gone, at most, before the local check opens the database
@@ -66,13 +70,15 @@ def check(number: str, url: str | None, settings: Settings) -> str:
 
 def local(number: str, settings: Settings, with_store: bool = True) -> dict[str, Any]:
     """The lookup on this machine: with the reports database's reports and live campaigns
-    when ``with_store`` (a database that can't be read leaves the shipped data alone)."""
+    when ``with_store`` (a database that can't be read leaves the shipped data alone).
+    The default SQLite file is read quickly (``store.quick``); any other, or one the
+    quick reader can't take, through the ``Store``."""
     if with_store:
         from ringcheck.errors import RingcheckError
-        from ringcheck.store import Store
+        from ringcheck.store.quick import Quick
 
         try:
-            with Store.open(settings) as store:
+            with Quick.open(settings) or _store(settings) as store:
                 found = lookup(
                     number,
                     settings=settings,
@@ -83,6 +89,12 @@ def local(number: str, settings: Settings, with_store: bool = True) -> dict[str,
         except RingcheckError:
             pass
     return lookup(number, settings=settings).to_dict()
+
+
+def _store(settings: Settings) -> Store:
+    from ringcheck.store import Store  # SQLAlchemy: only when the quick reader can't
+
+    return Store.open(settings)
 
 
 def main(argv: list[str] | None = None) -> int:

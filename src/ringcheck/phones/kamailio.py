@@ -7,7 +7,7 @@ FROM it are refused:
 
 - every live campaign blocking now, by its key: a number (``+2250712345678``) or a range
   with its last 1-4 digits free (``+22507123456xx``); the configuration tries a caller's
-  number with its last 1-4 digits written ``x``, as ``store.campaigns.keys_for`` does;
+  number with its last 1-4 digits written ``x``, as ``store.running.keys_for`` does;
 - every entry of the block list at ``lookup_block_at`` or worse (``phones.blocklists``):
   numbers enough people reported, by number; the curated ranges, as a prefix followed by
   ``*`` (``+88162*``); the configuration tries each leading part of the number.
@@ -38,7 +38,7 @@ from ringcheck.errors import RingcheckError
 
 if TYPE_CHECKING:
     from ringcheck.settings import Settings
-    from ringcheck.store.campaigns import CampaignView
+    from ringcheck.store.running import CampaignView
 
 log = logging.getLogger("ringcheck.kamailio")
 TABLE = "verdicts"

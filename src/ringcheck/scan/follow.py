@@ -8,7 +8,10 @@ CSV with a header, Kamailio's accounting log with its ``ringcheck-acc {json}`` l
   bytes written since are read;
 - a last line without its line end, kept until the rest of it is written;
 - rotation: when the name points at a new file, the old one is read to its end, then the
-  new one from its start; truncation (the file got shorter): read again from the start.
+  new one from its start; truncation (the file got shorter): read again from the start;
+- its encoding, from its first bytes as the batch scan tells it (``tabular.encoding_of``):
+  a UTF-16 file (Excel's "Unicode text", with a mark or told by its NULs) is split into
+  lines in UTF-16 and handed on in UTF-8; offsets stay the file's own bytes.
 
 ``Follower`` follows several files and keeps those offsets in a small JSON state file,
 so a restart goes on where it stopped and nothing is counted twice.
@@ -20,6 +23,7 @@ accounting lines are read by ``ringcheck.scan.kamailio``.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import tempfile
@@ -81,6 +85,7 @@ class Tail:
     fmt: str | None = None
     header: bytes | None = None  # a csv file's first line
     unreadable: int = 0  # records that couldn't be used
+    encoding: str | None = None  # utf-8, utf-16-le or utf-16-be; None: not known yet
     _file: BinaryIO | None = None
     _partial: bytes = b""
     _accounting: AccountingCalls | None = None
@@ -129,7 +134,7 @@ class Tail:
         elif now.st_size < self.offset:  # truncated: start again
             self._file.seek(0)
             self.offset = self.line = 0
-            self._partial, self.header = b"", None
+            self._partial, self.header, self.encoding = b"", None, None
             frames += self._read_new()
         return frames
 
@@ -154,6 +159,7 @@ class Tail:
             self.offset = self.line = 0
         handle.seek(self.offset)
         self._file, self.ident, self._partial = handle, (seen.st_dev, seen.st_ino), b""
+        self.encoding = None  # told again by this file's first bytes
         return True
 
     def _close(self) -> None:
@@ -167,21 +173,45 @@ class Tail:
     def _read_new(self) -> list[pl.DataFrame]:
         assert self._file is not None
         frames: list[pl.DataFrame] = []
+        encoding = self.encoding or self._encoding()
+        if encoding is None:
+            return frames
         while True:
             data = self._file.read(_READ_AT_ONCE)
             if not data:
                 return frames
             data, self._partial = self._partial + data, b""
-            end = data.rfind(b"\n") + 1
+            end = _line_end(data, encoding)
             data, self._partial = data[:end], data[end:]
             if not data:
                 continue
             first = self.line + 1
             self.offset += len(data)
+            if encoding != "utf-8":
+                data = data.decode(encoding, "replace").encode("utf-8")
             self.line += data.count(b"\n")
             frame = self._parse(Chunk(self.path, data, first))
             if frame is not None and frame.height:
                 frames.append(frame)
+
+    def _encoding(self) -> str | None:
+        """The file's encoding, told by its first 4 bytes (None until it has them); a
+        UTF-16 mark at the start is passed over, as it is no part of the first line."""
+        assert self._file is not None
+        head = os.pread(self._file.fileno(), 4, 0)
+        if len(head) < 4:
+            return None
+        found = tabular.encoding_of(head)
+        mark = 2 if found == "utf-16" else 0
+        if found == "utf-16":  # the mark says which byte comes first
+            found = "utf-16-le" if head.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
+        elif not found.startswith("utf-16"):
+            found = "utf-8"  # as before: a UTF-8 mark is read as the batch readers read it
+        if self.offset == 0 and mark:
+            self._file.seek(mark)
+            self.offset = mark
+        self.encoding = found
+        return found
 
     def _parse(self, chunk: Chunk) -> pl.DataFrame | None:
         if self.fmt is None:
@@ -211,6 +241,18 @@ class Tail:
         bad = frame.filter(~pl.col("ok"))
         self.unreadable += bad.height
         return frame.filter(pl.col("ok"))
+
+
+def _line_end(data: bytes, encoding: str) -> int:
+    """Where the last complete line of ``data`` ends (0: none yet). ``data`` starts at a
+    character's first byte; in UTF-16 a line end is a whole 2-byte character."""
+    if encoding == "utf-8":
+        return data.rfind(b"\n") + 1
+    newline = "\n".encode(encoding)
+    at = data.rfind(newline)
+    while at > 0 and at % 2:  # the second byte of one character and the first of another
+        at = data.rfind(newline, 0, at + 1)
+    return at + 2 if at >= 0 else 0
 
 
 def _format_of(chunk: Chunk, options: ScanOptions) -> str | None:

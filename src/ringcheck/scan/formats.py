@@ -49,9 +49,6 @@ def time_formats(home: str) -> tuple[str, ...]:
     return tabular.time_formats(home, records=True)
 
 
-# The formats for a home that writes the day first. The Spark engine still reads these
-# for every home (engines/spark_read.py ``_start``: to read ``time_formats(options.home)``).
-TIME_FORMATS = time_formats("GB")
 DISPOSITIONS = frozenset({"ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"})
 # What a call-record file's columns hold, as ``tabular.ALIASES`` groups.
 FIELDS: dict[str, tuple[str, ...]] = {

@@ -1,89 +1,31 @@
 """Campaigns the live detector published: keep, find by caller, list, release.
 
 A caller matches a campaign by its number or by a range that holds it: the number's
-possible keys (itself, and itself with its last 1 to 4 digits written ``x``) are looked up
-in one indexed query, so phone-system lookups stay cheap.
+possible keys (``running.keys_for``) are looked up in one indexed query, so phone-system
+lookups stay cheap; which of them blocks is ``running.narrowest``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ringcheck.store.errors import CampaignError
 from ringcheck.store.models import Campaign, CampaignAudit
+from ringcheck.store.running import (
+    MAX_FREE_DIGITS,
+    STATUSES,
+    CampaignView,
+    Sighting,
+    keys_for,
+    narrowest,
+    view,
+)
 
-STATUSES = ("active", "handled", "false_alarm")
-BLOCKING = ("active", "handled")
-MAX_FREE_DIGITS = 4
 MAX_ACTOR = 100
-
-
-@dataclass(frozen=True)
-class Sighting:
-    """What the detector saw of one campaign, as it publishes it."""
-
-    key: str  # "+2250712345678" or "+22507123456xx"
-    level: str
-    score: int
-    reasons: tuple[tuple[str, str], ...]  # (code, text)
-    subscribers: int
-    calls: int
-    first_seen: dt.datetime
-    last_seen: dt.datetime
-    ring_low: float | None = None
-    ring_high: float | None = None
-    callbacks: int = 0
-    source: str = "live"
-
-
-@dataclass(frozen=True)
-class CampaignView:
-    id: int
-    key: str
-    level: str
-    score: int
-    reasons: tuple[tuple[str, str], ...]
-    subscribers: int
-    calls: int
-    ring_low: float | None
-    ring_high: float | None
-    callbacks: int
-    first_seen: dt.datetime
-    last_seen: dt.datetime
-    expires_at: dt.datetime
-    status: str
-    source: str
-    updated_at: dt.datetime
-    history: tuple[dict[str, Any], ...] = field(default=())
-
-    def blocking(self, now: dt.datetime) -> bool:
-        """Whether phone systems should block its calls now."""
-        return self.status in BLOCKING and self.expires_at > now
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "key": self.key,
-            "level": self.level,
-            "score": self.score,
-            "reasons": [{"code": c, "text": t} for c, t in self.reasons],
-            "subscribers": self.subscribers,
-            "calls": self.calls,
-            "ring_seconds": [self.ring_low, self.ring_high],
-            "callbacks": self.callbacks,
-            "first_seen": self.first_seen.isoformat(),
-            "last_seen": self.last_seen.isoformat(),
-            "expires_at": self.expires_at.isoformat(),
-            "status": self.status,
-            "source": self.source,
-            "history": list(self.history),
-        }
 
 
 def check_key(key: str) -> str:
@@ -97,20 +39,6 @@ def check_key(key: str) -> str:
     if free > MAX_FREE_DIGITS:
         raise CampaignError("bad_key", f"A range may leave at most {MAX_FREE_DIGITS} digits free.")
     return key
-
-
-def keys_for(e164: str) -> list[str]:
-    """Every key a campaign holding ``e164`` could have."""
-    return [e164] + [e164[:-n] + "x" * n for n in range(1, MAX_FREE_DIGITS + 1)]
-
-
-def view(row: Campaign, history: tuple[dict[str, Any], ...] = ()) -> CampaignView:
-    reasons = tuple((str(r["code"]), str(r["text"])) for r in json.loads(row.reasons))
-    return CampaignView(
-        row.id, row.key, row.level, row.score, reasons, row.subscribers, row.calls,
-        row.ring_low, row.ring_high, row.callbacks, row.first_seen, row.last_seen,
-        row.expires_at, row.status, row.source, row.updated_at, history,
-    )  # fmt: skip
 
 
 def publish(
@@ -149,14 +77,8 @@ def _note(
 
 def blocking(session: Session, e164: str, now: dt.datetime) -> CampaignView | None:
     """The campaign that blocks calls from ``e164`` now (the narrowest, if several)."""
-    rows = session.scalars(
-        select(Campaign).where(
-            Campaign.key.in_(keys_for(e164)),
-            Campaign.status.in_(BLOCKING),
-            Campaign.expires_at > now,
-        )
-    ).all()
-    return view(min(rows, key=lambda r: r.key.count("x"))) if rows else None
+    rows = session.scalars(select(Campaign).where(Campaign.key.in_(keys_for(e164)))).all()
+    return narrowest((view(row) for row in rows), now)
 
 
 def listed(session: Session, now: dt.datetime, ended: bool) -> list[CampaignView]:

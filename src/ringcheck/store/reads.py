@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from ringcheck.community import CATEGORIES, Comment, Community, Neighbours, Vote
+from ringcheck.community import CATEGORIES, Community
+from ringcheck.store import summaries
 from ringcheck.store.checks import clean_comment
 from ringcheck.store.errors import BadReport
 from ringcheck.store.models import Audit, Report
@@ -41,64 +41,17 @@ def community(
     session: Session, e164: str, comments: int, now: dt.datetime | None
 ) -> Community | None:
     """What people reported about ``e164`` and its neighbours; None if nothing visible."""
-    visible: list[ColumnElement[bool]] = [Report.hidden.is_(False)]
-    if now is not None:
-        visible.append(Report.reported_at <= now)
     # One indexed query for the whole range (the number and its neighbours share its
     # prefix2); a number page asks this on every cache miss.
-    rows = session.execute(
-        select(
-            Report.id,
-            Report.e164,
-            Report.reporter,
-            Report.category,
-            Report.reported_at,
-            Report.updated_at,
-            Report.comment,
-        ).where(Report.prefix2 == e164[:-2], *visible)
-    ).all()
-    own = [row for row in rows if row.e164 == e164]
-    near = [row for row in rows if row.e164 != e164]
-    if not own and not near:
-        return None
-    latest = sorted(
-        (row for row in own if row.comment is not None),
-        key=lambda row: (row.updated_at, row.id),
-        reverse=True,
-    )[: max(0, comments)]
-    return Community(
-        e164=e164,
-        total=len(own),
-        by_category=dict(Counter(row.category for row in own)),
-        reporters=len({row.reporter for row in own}),
-        first_seen=min((row.reported_at for row in own), default=None),
-        last_seen=max((row.updated_at for row in own), default=None),
-        comments=tuple(
-            Comment(clean_comment(row.comment, e164), row.category, row.updated_at)
-            for row in latest
-        ),
-        neighbours=(_neighbours(e164, near, 1), _neighbours(e164, near, 2)),
-        votes=tuple(Vote(row.reporter, row.category, row.updated_at) for row in own),
-        neighbour_votes=tuple(Vote(row.reporter, row.category, row.updated_at) for row in near),
-    )
+    columns = [getattr(Report, name) for name in summaries.REPORT_COLUMNS]
+    rows = session.execute(select(*columns).where(Report.prefix2 == e164[:-2])).all()
+    return summaries.community_of(e164, [summaries.ReportRow(*row) for row in rows], comments, now)
 
 
 def reported_ranges(session: Session) -> frozenset[str]:
     """Every ``prefix2`` (E.164 less its last two digits) with a visible report."""
     rows = session.execute(select(Report.prefix2).where(Report.hidden.is_(False)).distinct())
     return frozenset(rows.scalars())
-
-
-def _neighbours(e164: str, rows: Sequence[Any], digits: int) -> Neighbours:
-    prefix = e164[:-digits]
-    mine = [row for row in rows if row.e164[:-digits] == prefix]
-    return Neighbours(
-        digits=digits,
-        prefix=prefix,
-        numbers=len({row.e164 for row in mine}),
-        reports=len(mine),
-        reporters=len({row.reporter for row in mine}),
-    )
 
 
 def reports(session: Session, e164: str, page: int, per_page: int, include_hidden: bool) -> Page:

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from ringcheck.community import Community
 from ringcheck.settings import Settings
 from ringcheck.store import campaigns, checks, devices, engine, reads, transfer, writes
-from ringcheck.store.campaigns import CampaignView, Sighting
 from ringcheck.store.devices import DeviceView
 from ringcheck.store.errors import BadReport, StoreError
 from ringcheck.store.models import Meta
+from ringcheck.store.running import CampaignView, Sighting
 from ringcheck.store.views import (
     AuditEntry,
     ImportResult,

@@ -2,7 +2,8 @@
 
 Every answer a phone system or a person gets (lookup, cid, check, number page, block
 list, CardDAV book) asks ``find(e164)`` for the published campaign that holds the
-number; that is a few dictionary lookups, as the running campaigns are few and all kept.
+number; that is a few dictionary lookups in the worker's ``store.running.Running``, one
+read of the running campaigns (few, and all kept).
 Before answering, ``fresh()`` asks the store when any campaign last changed
 (``Store.campaigns_changed_at``, one indexed query) at most every ``poll_seconds``; when
 it moved, the campaigns are read again, and when the numbers and ranges they block
@@ -25,7 +26,7 @@ from typing import Protocol
 import anyio.to_thread
 
 from ringcheck.errors import RingcheckError
-from ringcheck.store.campaigns import BLOCKING, CampaignView, keys_for
+from ringcheck.store.running import CampaignView, Running
 
 log = logging.getLogger("ringcheck.web")
 POLL_SECONDS = 1.0
@@ -55,7 +56,7 @@ class LiveCampaigns:
         self._clock = clock
         self._checked = float("-inf")
         self._stamp: object = object()  # equal to no stamp the store gives
-        self._by_key: dict[str, CampaignView] = {}
+        self._running = Running()
         # Called when the campaigns changed: the answer caches built on them.
         self.on_change: list[Callable[[], None]] = []
 
@@ -66,21 +67,11 @@ class LiveCampaigns:
 
     def find(self, e164: str | None, now: dt.datetime | None = None) -> CampaignView | None:
         """The narrowest campaign holding ``e164`` that blocks at ``now``."""
-        if not e164 or not self._by_key:
-            return None
-        by_key = self._by_key
-        held = [by_key[key] for key in keys_for(e164) if key in by_key]
-        if not held:
-            return None
-        moment = now or dt.datetime.now(dt.UTC)
-        found = [c for c in held if c.blocking(moment)]
-        return min(found, key=lambda c: c.key.count("x")) if found else None
+        return self._running.find(e164, now)
 
     def blocking(self, now: dt.datetime | None = None) -> list[CampaignView]:
         """Every campaign blocking at ``now``, newest first."""
-        moment = now or dt.datetime.now(dt.UTC)
-        found = [c for c in self._by_key.values() if c.blocking(moment)]
-        return sorted(found, key=lambda c: (c.last_seen, c.id), reverse=True)
+        return self._running.blocking(now)
 
     def expect_change(self) -> None:
         """Ask the store at the next ``fresh()``: this worker just changed a campaign."""
@@ -111,8 +102,7 @@ class LiveCampaigns:
         stamp = self.store.campaigns_changed_at()
         if stamp == self._stamp:
             return False
-        running = self.store.campaigns(ended=False)
-        before = set(self._by_key)
-        self._by_key = {c.key: c for c in running if c.status in BLOCKING}
+        before = set(self._running.by_key)
+        self._running = Running(self.store.campaigns(ended=False))
         self._stamp = stamp
-        return set(self._by_key) != before
+        return set(self._running.by_key) != before

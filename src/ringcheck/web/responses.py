@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -23,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringcheck.errors import RingcheckError
 from ringcheck.risk import BadContext
+from ringcheck.tableout import to_json
 
 log = logging.getLogger("ringcheck.web")
 Headers = list[tuple[bytes, bytes]]
@@ -60,11 +60,9 @@ def error_dict(code: str, message: str) -> dict[str, Any]:
 # escapes keeps markup out of the bytes even if a client renders them as HTML. The JSON
 # means the same, and outside strings JSON never contains these characters.
 def json_body(payload: Any) -> bytes:
-    """JSON bytes with <, > and & escaped, so no answer can be read as markup."""
-    # orjson: ~15x faster than json.dumps on a 2 kB answer, the largest cost per request.
-    # bytes.replace runs in C (str.translate with a dict costs ~100x more).
-    body = orjson.dumps(payload)
-    return body.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+    """JSON bytes with <, > and & escaped, so no answer can be read as markup: the one
+    writer of every JSON answer and file (``tableout.to_json``)."""
+    return to_json(payload)
 
 
 def error_body(code: str, message: str) -> bytes:

@@ -43,7 +43,7 @@ from ringcheck.numbers import parse_number
 from ringcheck.settings import Settings
 
 if TYPE_CHECKING:
-    from ringcheck.store.campaigns import CampaignView
+    from ringcheck.store.running import CampaignView
 
 log = logging.getLogger("ringcheck.watch")
 PORT = 1012

@@ -1,13 +1,13 @@
 """The scan on a cluster: PySpark, with the definitions of ``features``, in two queries.
 
 1. Every file ``intake.surveyed`` passes is read (damaged and skipped files are listed
-   there, as for Polars; ``spark_read``), once for each query. One aggregation over
-   grouping sets counts the file splits, the unreadable records, the one-ring pairs and
-   the spellings; each spelling is put in E.164 once, and the candidates come to the
-   driver to be kept or not (``detect.worth_a_look``): ``spark_first``.
-2. The kept candidates' records, found by spelling on the lines read again, are
-   counted as ``features.MEASURES`` says; their counts only come to the driver, once
-   (``spark_second``).
+   there, as for Polars; ``spark_read``). One aggregation over grouping sets counts the
+   file splits, the unreadable records, the one-ring pairs and the spellings; each
+   spelling is put in E.164 once, and the candidates come to the driver with the counts,
+   in one trip, to be kept or not (``detect.worth_a_look``): ``spark_first``.
+2. The files are read again for the kept candidates' records, found by spelling; those
+   are counted as ``features.MEASURES`` says, and their counts only come to the driver,
+   once (``spark_second``).
 
 No Python runs on the workers. Local mode by default (``local[2]``), or any master.
 """
@@ -107,14 +107,13 @@ def run(
     label = f"ringcheck-scan-{uuid.uuid4().hex}"
     context.setJobGroup(label, "ringcheck scan")
 
-    def typed(frame: Any, group: Any) -> Any:
-        return _in_period(read_calls(frame, group, options, limits), options)
+    def records() -> Any:  # every group's records, typed (a read of each file)
+        typed = [read_calls(read(spark, g, ids), g, options, limits) for g in found]
+        return spark_first.compact(_in_period(_union(typed), options), limits)
 
     try:
-        lines = [(read(spark, group, ids), group) for group in found]
-        counted = spark_first.counted(_union([typed(*each) for each in lines]), limits)
-        spelled = spark_first.spellings(counted, options.home)
-        blocks, bad, candidates, callers = spark_first.results(counted, spelled, options, limits)
+        first = spark_first.first(records(), options, limits)
+        blocks, bad, picked, callers = spark_first.read_summary(first.rows)
         _counts(inputs, blocks)
         offsets = _offsets(blocks)
 
@@ -125,12 +124,13 @@ def run(
             (Unreadable(str(files[f]), line(f, b, p), why) for f, b, p, why in bad),
             key=lambda u: (u.file, u.line),
         )
-        kept = keep(candidates)
+        kept = keep(picked).sort("kind", "key").with_row_index("id")
         aggregates: list[Aggregate] = []
         if kept.height:
-            aggregates = spark_second.aggregates(
-                spark, lines, typed, spelled, kept, files, line, options, limits
+            rows = spark_second.measured(
+                spark, records(), first.spelled, kept, files, options, limits
             )
+            aggregates = spark_second.assembled(rows, kept, files, line, limits)
     finally:
         context.setLocalProperty("spark.jobGroup.id", None)
     usable = [b for b in blocks if b["first"] is not None]

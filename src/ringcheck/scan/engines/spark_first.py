@@ -1,16 +1,16 @@
-"""The Spark engine's first query: every record once, grouped four ways, and what comes of it.
+"""The Spark engine's first query: every record once, grouped two ways, and what comes of it.
 
 One aggregation over grouping sets counts the records of each file split (for the counts
 and to number lines), the unreadable records, the one-ring (caller, callee) pairs as
 written, and every spelling of a number. Each spelling is put in E.164 once (kept, for
 the second query); the pairs in E.164 give the candidates (``features.rules``, every rule
-in one aggregation), which come to the driver with the file splits' counts and the
-first unreadable records, in one trip.
+in one aggregation), which come to the driver with the file splits' counts and the first
+unreadable records, in one trip (``first``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -44,15 +44,40 @@ def key(column: str, drop: Any) -> Any:
     return F.expr(f"substring({column}, 1, length({column}) - {drop})")
 
 
-def counted(calls: Any, limits: Thresholds) -> Any:
-    """One pass over every record, grouped two ways at once: by file split (with the
-    unreadable records apart), and by callee as written with the caller of a one-ring
-    call. It grows with splits, pairs and spellings, not records."""
+def compact(calls: Any, limits: Thresholds) -> Any:
+    """The records' columns both queries use, typed, with why a record can't be used
+    (``bad_why``) and whether it is a one-ring call (``_short``)."""
     from pyspark.sql import functions as F
 
     ok = F.col("ok")
     short = ok & ~F.col("answered") & (F.col("ring") <= limits.short_ring)
     bad = ~ok & ~F.col("_skip")
+    return calls.select(
+        "_file",
+        "_block",
+        "_pos",
+        "_skip",
+        "t",
+        "local",
+        "ok",
+        "caller_text",
+        "callee_text",
+        "ring",
+        "billsec",
+        "answered",
+        bad.alias("_bad"),
+        F.when(bad, why()).alias("bad_why"),
+        short.alias("_short"),
+    )
+
+
+def counted(calls: Any) -> Any:
+    """One pass over every record (``compact``), grouped two ways at once: by file split
+    (with the unreadable records apart), and by callee as written with the caller of a
+    one-ring call. It grows with splits, pairs and spellings, not records."""
+    from pyspark.sql import functions as F
+
+    ok = F.col("ok")
     rows = calls.select(
         "_pos",
         "_skip",
@@ -61,13 +86,13 @@ def counted(calls: Any, limits: Thresholds) -> Any:
         "ok",
         F.col("_file"),
         F.col("_block"),
-        F.when(bad, F.col("_pos")).alias("bad_pos"),
-        F.when(bad, why()).alias("bad_why"),
-        F.when(short, F.col("caller_text")).alias("pair_caller"),
+        F.when(F.col("_bad"), F.col("_pos")).alias("bad_pos"),
+        "bad_why",
+        F.when(F.col("_short"), F.col("caller_text")).alias("pair_caller"),
         F.when(ok, F.col("callee_text")).alias("pair_callee"),
     )
     sets = [list(keys) for keys in _SETS.values()]
-    found = rows.groupingSets(sets, *_KEYS).agg(
+    return rows.groupingSets(sets, *_KEYS).agg(
         F.count(F.lit(1)).alias("n"),
         F.count(F.when(~F.col("_skip"), 1)).alias("records"),
         F.min("_pos").alias("min_pos"),
@@ -76,9 +101,6 @@ def counted(calls: Any, limits: Thresholds) -> Any:
         F.bool_and("local").alias("local"),
         F.grouping_id().alias("g"),
     )
-    # Run now, and kept as a short plan: the branches built on it are then analysed
-    # against a stored table instead of the whole read each time.
-    return found.localCheckpoint()
 
 
 def part(found: Any, name: str) -> Any:
@@ -89,15 +111,14 @@ def part(found: Any, name: str) -> Any:
 
 def spellings(found: Any, home: str) -> Any:
     """Every spelling of a number in the usable records (the one-ring callers, every
-    callee: ``text``), with its E.164 form (``number``): worked out once, and kept for
-    both queries."""
+    callee: ``text``), with its E.164 form (``number``): worked out once per spelling."""
     from pyspark.sql import functions as F
 
     pairs = part(found, "pairs")
     texts = pairs.select(F.col("pair_caller").alias("text"))
     texts = texts.unionByName(pairs.select(F.col("pair_callee").alias("text")))
     texts = texts.filter(F.col("text").isNotNull()).distinct()
-    return texts.withColumn("number", spark_e164(F.col("text"), home)).localCheckpoint()
+    return texts.withColumn("number", spark_e164(F.col("text"), home))
 
 
 def _blocks(found: Any) -> Any:
@@ -131,7 +152,7 @@ def _bad(found: Any, most: int) -> Any:
     )
 
 
-def _by_key(found: Any, spelled: Any, limits: Thresholds) -> Any:
+def by_key(found: Any, spelled: Any, limits: Thresholds) -> Any:
     """The one-ring pairs in E.164 (callers in E.164 only) counted for every rule at
     once: per rule and key, the different callees (a missing one counts as one), the
     calls, and whether the key holds two caller numbers or more (``many``: the least and
@@ -174,34 +195,62 @@ def _by_key(found: Any, spelled: Any, limits: Thresholds) -> Any:
     )
 
 
-def results(
-    found: Any, spelled: Any, options: ScanOptions, limits: Thresholds
-) -> tuple[list[dict[str, Any]], list[tuple[int, int, int, str]], pl.DataFrame, int]:
-    """From the first pass, in one trip to the driver: each file split's counts, the
-    first unreadable records, the candidates (``features.rules``) and how many E.164
+def candidates(keyed: Any) -> Any:
+    """Every candidate (``kind``, ``key``, ``drop``, ``callees``, ``calls``) of ``by_key``."""
+    from pyspark.sql import functions as F
+
+    enough = (F.col("callees") >= F.col("need")) & ((F.col("numbers") <= 1) | F.col("many"))
+    return keyed.filter(enough).select("kind", "key", "drop", "callees", "calls")
+
+
+class First(NamedTuple):
+    """What the first query gives: ``summary``'s rows, and the spellings in E.164 (kept)."""
+
+    rows: list[dict[str, Any]]
+    spelled: Any
+
+
+def first(calls: Any, options: ScanOptions, limits: Thresholds) -> First:
+    """The first query on ``calls`` (``compact``): one pass over every record, kept as
+    its small aggregate; the spellings in E.164, kept for the second query; and
+    ``summary``, collected."""
+    # Kept as short plans: the branches built on them are analysed against stored
+    # tables instead of the whole read each time, and the file is read once here.
+    found = counted(calls).localCheckpoint()
+    spelled = spellings(found, options.home).localCheckpoint()
+    keyed = by_key(found, spelled, limits)
+    return First([r.asDict() for r in summary(found, keyed, options).collect()], spelled)
+
+
+def summary(found: Any, keyed: Any, options: ScanOptions) -> Any:
+    """What comes to the driver of the first query, told apart by ``part``: each file
+    split's counts, the first unreadable records, every candidate, and how many E.164
     callers made a one-ring call."""
     from pyspark.sql import functions as F
 
-    keyed = _by_key(found, spelled, limits)
-    enough = (F.col("callees") >= F.col("need")) & ((F.col("numbers") <= 1) | F.col("many"))
-    candidates = keyed.filter(enough).select(
-        "kind", "key", "drop", "callees", "calls", F.lit("candidate").alias("part")
-    )
+    picked = candidates(keyed).withColumn("part", F.lit("candidate"))
     callers = (
         keyed.filter(F.col("drop") == 0)
         .agg(F.count(F.lit(1)).alias("callers"))
         .withColumn("part", F.lit("callers"))
     )
-    table = _union_loose([_blocks(found), _bad(found, options.max_unreadable), candidates, callers])
-    rows = [r.asDict() for r in table.collect()]
-    by = {p: [r for r in rows if r["part"] == p] for p in ("block", "bad", "candidate", "callers")}
+    return _union_loose([_blocks(found), _bad(found, options.max_unreadable), picked, callers])
+
+
+def read_summary(
+    rows: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[tuple[int, int, int, str]], pl.DataFrame, int]:
+    """``summary``'s rows, as collected: the file splits, the unreadable records (file,
+    split, position, why), the candidates and the callers."""
+    by = {p: [r for r in rows if r.get("part") == p] for p in ("block", "bad", "candidate")}
     picked = pl.DataFrame(
         [{k: r[k] for k in (*_CANDIDATE, *_COUNTS)} for r in by["candidate"]],
         schema={**_CANDIDATE, **_COUNTS},
         orient="row",
     ).sort("drop", "key")
     bad_rows = [(r["_file"], r["_block"], r["bad_pos"], r["bad_why"]) for r in by["bad"]]
-    return by["block"], bad_rows, picked, int(by["callers"][0]["callers"] or 0)
+    callers = next((r["callers"] for r in rows if r.get("part") == "callers"), 0)
+    return by["block"], bad_rows, picked, int(callers or 0)
 
 
 def _union_loose(frames: list[Any]) -> Any:

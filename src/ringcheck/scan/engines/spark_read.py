@@ -29,11 +29,11 @@ from ringcheck.scan.formats import (
     ANSWERED_WORDS,
     ASTERISK_TIME,
     MORE,
-    TIME_FORMATS,
     Layout,
     find_columns,
     first_lines,
     layout,
+    time_formats,
 )
 from ringcheck.scan.intake import HAS_NUL, TOO_MANY_FIELDS, Survey, whole_records
 from ringcheck.scan.model import WHY, InputFile, ScanError, ScanOptions
@@ -171,12 +171,6 @@ def _text(name: str | None) -> Any:
     return _column(name).cast("string") if name else F.lit(None).cast("string")
 
 
-def texts(group: Group, options: ScanOptions) -> tuple[Any, Any]:
-    """The caller and the callee as written (None: the group has no such column)."""
-    cols, _ = _fields(group, options)
-    return tuple(_text(cols[f]) if cols.get(f) else None for f in ("caller", "callee"))  # type: ignore[return-value]
-
-
 def _integer(name: str | None, types: dict[str, str]) -> Any:
     """The column ``name`` as a whole number (null when it isn't one)."""
     from pyspark.sql import functions as F
@@ -201,7 +195,7 @@ def _start(name: str, types: dict[str, str], form: Layout | None, options: ScanO
         return _column(name).cast("bigint"), False
     given = options.time_format or (ASTERISK_TIME if form is not None else None)
     trimmed = F.trim(_text(name))
-    formats = (given,) if given else TIME_FORMATS
+    formats = (given,) if given else time_formats(options.home)
     parsed = F.coalesce(*[F.try_to_timestamp(trimmed, F.lit(java_format(f))) for f in formats])
     return F.unix_timestamp(parsed), True
 

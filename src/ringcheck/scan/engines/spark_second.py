@@ -1,11 +1,10 @@
 """The Spark engine's second query: the kept candidates' records, counted.
 
-The records from or to a kept candidate's spellings are found on the lines as read
-(broadcast joins on the spellings, before any field is typed), so only those records
-are typed; they are counted by one grouping-sets aggregation (``features.MEASURES``),
-with the call-backs and the first records as evidence; that table, the candidates'
-counts only, comes to the driver once, and ``features.assemble`` makes the
-``Aggregate`` of it.
+The records from or to a kept candidate's spellings are found by broadcast joins on the
+spellings as written, so only those are put in E.164, record by record, and kept (few);
+they are counted by one grouping-sets aggregation (``features.MEASURES``), with the
+call-backs and the first records as evidence; that table, the candidates' counts only,
+comes to the driver once (``measured``), and ``assembled`` makes the ``Aggregate`` of it.
 """
 
 from __future__ import annotations
@@ -18,96 +17,89 @@ import polars as pl
 
 from ringcheck.scan import features
 from ringcheck.scan.engines.spark_first import gid, key
-from ringcheck.scan.engines.spark_read import Group, texts, utc
+from ringcheck.scan.engines.spark_read import utc
 from ringcheck.scan.features import Aggregate, Thresholds
 from ringcheck.scan.model import ScanOptions
 from ringcheck.scan.numbering import spark_e164
 from ringcheck.scan.readers import local_zone
 
-Offsets = dict[tuple[int, int], tuple[int, int]]
 _DROPS = (0, *features.RANGE_DIGITS)
 
 
-def aggregates(
+def measured(
     spark: Any,
-    read: list[tuple[Any, Group]],
-    typed: Callable[[Any, Group], Any],
+    calls: Any,
     spelled: Any,
     kept: pl.DataFrame,
     files: list[Path],
-    line: Callable[[int, int, int], int],
     options: ScanOptions,
     limits: Thresholds,
-) -> list[Aggregate]:
-    """The kept candidates' ``Aggregate``: their records found by spelling in ``read``
-    (each group's lines as read), typed by ``typed``, counted as ``features.MEASURES``
-    says, with call-backs and evidence, in one trip to the driver. ``line(file, split,
-    position)`` numbers a record."""
-    kept = kept.sort("kind", "key").with_row_index("id")
-    cands = _table(
+) -> list[dict[str, Any]]:
+    """The kept candidates' counts (``kept``: ``id``, ``key``, ``drop``), collected in
+    one trip, told apart by ``m``: their records found by spelling in ``calls``
+    (``spark_first.compact``), with ``spelled`` the spellings in E.164."""
+    from pyspark.sql import functions as F
+
+    cands = values(
         spark, [(int(r["id"]), r["key"], int(r["drop"])) for r in kept.iter_rows(named=True)]
     )
-    wanted = _wanted(spelled, cands)
-    found = [typed(_spelled_as(frame, group, wanted, options), group) for frame, group in read]
-    # The candidates' records are few: counted in as many parts as there are cores.
+    rows = _touching(_spelled_as(calls, _wanted(spelled, cands)), files, options)
+    # The candidates' records are few: kept, and counted in as many parts as there are
+    # cores (merged after they are kept: merged before, the records' ids would change).
     cores = spark.sparkContext.defaultParallelism
     spark.conf.set("spark.sql.shuffle.partitions", str(cores))
-    # (merged after they are kept: merged before, the records' ids would change)
-    rows = _touching(_union(found), files, options).localCheckpoint().coalesce(cores)
-    result = [r.asDict() for r in _measured(rows, cands, limits, options).collect()]
-    return _assembled(result, kept, files, line, limits)
+    # Only the usable ones, once kept: a test on ``ok`` before would be moved down to the
+    # reading, where each field it reads would parse the line again.
+    rows = rows.localCheckpoint().filter(F.col("ok")).drop("ok").coalesce(cores)
+    return [r.asDict() for r in _measured(rows, cands, limits, options).collect()]
 
 
-def _union(frames: list[Any]) -> Any:
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.unionByName(frame)
-    return out
-
-
-def _table(spark: Any, rows: list[tuple[int, str, int]]) -> Any:
+def values(spark: Any, rows: list[tuple[int, str, int]]) -> Any:
     """The candidates (id, key, drop) as a table held in the query itself: made from a
     Python list by ``createDataFrame``, it would start Python on the workers."""
     values = ", ".join(f"({i}, '{key.replace(chr(39), '')}', {drop})" for i, key, drop in rows)
     return spark.sql(f"SELECT * FROM VALUES {values} AS t(id, key, drop)")
 
 
+def _keys(column: str) -> Any:
+    """Each of a number's keys (``drop``, ``key``): the number, its ranges."""
+    from pyspark.sql import functions as F
+
+    each = [F.struct(F.lit(d).alias("drop"), key(column, d).alias("key")) for d in _DROPS]
+    return F.explode(F.array(*each)).alias("_k")
+
+
 def _wanted(spelled: Any, cands: Any) -> Any:
     """The spellings of every number in a candidate (its number, or in its range)."""
     from pyspark.sql import functions as F
 
-    return _union(
-        [
-            spelled.withColumn("key", key("number", drop))
-            .join(F.broadcast(cands.filter(F.col("drop") == drop).select("key")), "key")
-            .select("text")
-            for drop in _DROPS
-        ]
-    ).distinct()
+    return (
+        spelled.filter(F.col("number").isNotNull())
+        .select("text", _keys("number"))
+        .select("text", "_k.drop", "_k.key")
+        .join(F.broadcast(cands.select("drop", "key")), ["drop", "key"])
+        .select("text")
+        .distinct()
+    )
 
 
-def _spelled_as(frame: Any, group: Group, wanted: Any, options: ScanOptions) -> Any:
-    """The lines of ``frame`` whose caller or callee is written as one of ``wanted``:
-    tested on the text as read, so that only they are typed."""
+def _spelled_as(calls: Any, wanted: Any) -> Any:
+    """The records of ``calls`` whose caller or callee is written as one of ``wanted``
+    (usable or not: see ``measured``)."""
     from pyspark.sql import functions as F
 
-    caller, callee = texts(group, options)
-    marks = []
-    for side, text in (("caller", caller), ("callee", callee)):
-        if text is None:
-            continue
+    frame = calls
+    for side in ("caller", "callee"):
         mark = wanted.select(F.col("text").alias(f"_{side}_text"), F.lit(True).alias(f"_{side}"))
-        frame = frame.join(F.broadcast(mark), text == F.col(f"_{side}_text"), "left")
-        marks.append(f"_{side}")
-    hit = F.lit(False)
-    for mark in marks:
-        hit = hit | F.col(mark).isNotNull()
-    dropped = [f"_{side}_text" for side in ("caller", "callee")] + marks
-    return frame.filter(hit).drop(*dropped)
+        frame = frame.join(
+            F.broadcast(mark), F.col(f"{side}_text") == F.col(f"_{side}_text"), "left"
+        )
+    hit = F.col("_caller").isNotNull() | F.col("_callee").isNotNull()
+    return frame.filter(hit).drop("_caller_text", "_callee_text", "_caller", "_callee")
 
 
 def _touching(calls: Any, files: list[Path], options: ScanOptions) -> Any:
-    """The usable records from or to a candidate's spellings, with their numbers in
+    """The records from or to a candidate's spellings, with their numbers in
     E.164 (few records: each is read there, as the Polars engine reads them), the start
     in UTC, and ``file_rank`` (the file's place by name: evidence is ordered by file
     name)."""
@@ -116,7 +108,7 @@ def _touching(calls: Any, files: list[Path], options: ScanOptions) -> Any:
     ranks = sorted(range(len(files)), key=lambda i: str(files[i]))
     rank = F.create_map(*[x for place, i in enumerate(ranks) for x in (F.lit(i), F.lit(place))])
     zone = options.tz or local_zone()
-    return calls.filter(F.col("ok")).select(
+    return calls.select(
         "_file",
         "_block",
         "_pos",
@@ -127,6 +119,7 @@ def _touching(calls: Any, files: list[Path], options: ScanOptions) -> Any:
         "ring",
         "billsec",
         "answered",
+        "ok",
     )
 
 
@@ -134,13 +127,12 @@ def _members(rows: Any, cands: Any, side: str) -> Any:
     """Each record once for every candidate whose number or range is its ``side``."""
     from pyspark.sql import functions as F
 
-    return _union(
-        [
-            rows.withColumn("key", key(side, drop))
-            .join(F.broadcast(cands.filter(F.col("drop") == drop).select("key", "id")), "key")
-            .drop("key")
-            for drop in _DROPS
-        ]
+    return (
+        rows.select("*", _keys(side))
+        .select("*", "_k.drop", "_k.key")
+        .drop("_k")
+        .join(F.broadcast(cands.select("drop", "key", "id")), ["drop", "key"])
+        .drop("drop", "key")
     )
 
 
@@ -157,8 +149,9 @@ def _derived(limits: Thresholds, zone: str) -> dict[str, Any]:
     }
 
 
-def _measures(calls: Any) -> list[Any]:
-    """``MEASURES`` as one grouping-sets aggregation: a table each."""
+def _measures(calls: Any) -> tuple[Any, Any]:
+    """``MEASURES`` as one grouping-sets aggregation, in one table told apart by ``m``;
+    and the callees' table apart (the call-backs are found with it)."""
     from pyspark.sql import functions as F
 
     names = {
@@ -176,21 +169,37 @@ def _measures(calls: Any) -> list[Any]:
         F.max("start").alias("last"),
         F.grouping_id().alias("g"),
     )
-    parts = []
+    name, wanted = F.lit(None).cast("string"), F.lit(False)
     for measure in features.MEASURES:
         by = names[measure.name]
-        part = grouped.filter(F.col("g") == gid(keys, ("id", *by)))
-        if measure.unanswered:
-            part = part.filter(F.col(by[0]).isNotNull())
-        part = part.select("id", *[F.col(k).alias(plain[k]) for k in by], "n", "first", "last")
+        mine = F.col("g") == gid(keys, ("id", *by))
+        name = F.when(mine, F.lit(measure.name)).otherwise(name)
+        if not measure.then:  # (an unanswered measure's keys are null for answered calls)
+            wanted = wanted | (mine & F.col(by[0]).isNotNull() if measure.unanswered else mine)
+    # each grouping set groups by one of a column and its unanswered twin: coalesce them
+    columns = {
+        v: F.coalesce(*[F.col(k) for k in keys if plain[k] == v])
+        for v in dict.fromkeys(plain.values())
+    }
+    out = [*[c.alias(v) for v, c in columns.items()], "n", "first", "last", name.alias("m")]
+    table = grouped.select(*out)
+    parts = [grouped.filter(wanted).select(*out)]
+    for measure in features.MEASURES:
         if measure.then:
-            part = part.groupBy("id", *measure.then).agg(
-                F.count(F.lit(1)).alias("n"),
-                F.min("first").alias("first"),
-                F.max("last").alias("last"),
+            part = (
+                table.filter(F.col("m") == measure.name)
+                .groupBy("id", *measure.then)
+                .agg(
+                    F.count(F.lit(1)).alias("n"),
+                    F.min("first").alias("first"),
+                    F.max("last").alias("last"),
+                )
             )
-        parts.append(part.withColumn("m", F.lit(measure.name)))
-    return parts
+            parts.append(part.withColumn("m", F.lit(measure.name)))
+    found = parts[0]
+    for part in parts[1:]:
+        found = found.unionByName(part, allowMissingColumns=True)
+    return found, table.filter(F.col("m") == "callees")
 
 
 def _measured(rows: Any, cands: Any, limits: Thresholds, options: ScanOptions) -> Any:
@@ -200,8 +209,7 @@ def _measured(rows: Any, cands: Any, limits: Thresholds, options: ScanOptions) -
 
     derived = _derived(limits, options.tz or local_zone())
     calls = _members(rows, cands, "caller").select("*", *[e.alias(k) for k, e in derived.items()])
-    parts = _measures(calls)
-    callees = parts[[m.name for m in features.MEASURES].index("callees")]
+    counts, callees = _measures(calls)
     backs = (
         _members(rows, cands, "callee")
         .join(
@@ -219,8 +227,8 @@ def _measured(rows: Any, cands: Any, limits: Thresholds, options: ScanOptions) -
             "id", "_file", "_block", "_pos", *features.EVIDENCE[2:], F.lit("evidence").alias("m")
         )
     )
-    out = parts[0]
-    for frame in [*parts[1:], backs, evidence]:
+    out = counts
+    for frame in (backs, evidence):
         out = out.unionByName(frame, allowMissingColumns=True)
     return out
 
@@ -246,7 +254,7 @@ _TYPES: dict[str, Any] = {
 }
 
 
-def _assembled(
+def assembled(
     result: list[dict[str, Any]],
     kept: pl.DataFrame,
     files: list[Path],
