@@ -141,6 +141,7 @@ class _First(NamedTuple):
     grouped: pl.DataFrame
     usable: pl.LazyFrame
     bad: pl.LazyFrame
+    callers: pl.Series  # every caller as written, in any usable record
 
 
 def _first_pass(calls: pl.LazyFrame, limits: Thresholds, folder: Path | None) -> _First:
@@ -166,20 +167,25 @@ def _first_pass(calls: pl.LazyFrame, limits: Thresholds, folder: Path | None) ->
     )
     usable = calls.filter(pl.col("ok"))
     bad = calls.filter(~pl.col("ok")).select("file", "line", "why")
+    # every caller as written (memory: the distinct callers), so that a range's member
+    # whose calls were all answered or long is still found by its spelling
+    callers = usable.select(pl.col("caller_text").unique())
     if folder is None:
-        return _First(grouped.collect(engine="streaming"), usable, bad)
+        grouped_now, callers_now = pl.collect_all([grouped, callers], engine="streaming")
+        return _First(grouped_now, usable, bad, callers_now["caller_text"])
     kept, listed = folder / "usable.arrow", folder / "unreadable.arrow"
     spilled = usable.select(pl.col("file").cast(pl.Categorical), *_SPILLED)
     done = pl.collect_all(
         [
             grouped,
+            callers,
             spilled.sink_ipc(kept, compression=SPILL_COMPRESSION, lazy=True),
             bad.sink_ipc(listed, lazy=True),
         ],
         engine="streaming",
     )
     usable = pl.scan_ipc(kept).with_columns(pl.col("file").cast(pl.String), ok=pl.lit(True))
-    return _First(done[0], usable, pl.scan_ipc(listed))
+    return _First(done[0], usable, pl.scan_ipc(listed), done[1]["caller_text"])
 
 
 # The records kept compress to about 30 bytes each (10M records in 300 MB).
@@ -200,7 +206,7 @@ def _second_pass(
     them (``keep``), counted from the candidates' records."""
     grouped = first.grouped
     one_ring = grouped.filter(pl.col("short"))
-    spellings = _spellings(grouped.filter(pl.col("ok")), options.home)
+    spellings = _spellings(grouped.filter(pl.col("ok")), first.callers, options.home)
     pairs = _pairs(one_ring, spellings)
     candidates = keep(pick(pairs, limits))
     if not candidates.height:
@@ -232,10 +238,10 @@ def _members_of(
     return found.select("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
 
 
-def _spellings(valid: pl.DataFrame, home: str) -> pl.DataFrame:
-    """Each number as written in the usable records (the one-ring callers, every
-    callee), with its E.164 form (``number``): the rule runs once per spelling."""
-    texts = pl.concat([valid.get_column("caller_text"), valid.get_column("callee_text")])
+def _spellings(valid: pl.DataFrame, callers: pl.Series, home: str) -> pl.DataFrame:
+    """Each number as written in the usable records (every caller, every callee), with
+    its E.164 form (``number``): the rule runs once per spelling."""
+    texts = pl.concat([callers, valid.get_column("callee_text")])
     return spelled(texts, home)
 
 
