@@ -52,6 +52,7 @@ import random
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,40 @@ def proxy_ms(proxy: Kamailio, skip: int) -> list[float]:
     return times[skip:]
 
 
+def stages_ms(proxy: Kamailio, skip: int) -> tuple[list[float], list[float]]:
+    """Per question to ringcheck (-A TIMING), after the first ``skip``: ms from the INVITE
+    to a lookup worker taking it, and the question's round trip (http_client)."""
+    waited, round_trip = [], []
+    for line in proxy.log.read_text(errors="replace").splitlines():
+        _, marker, rest = line.partition("ringcheck-stages ")
+        if marker:
+            queued_us, asked, answered = rest.split()
+            waited.append(int(queued_us) / 1000)
+            round_trip.append((float(answered) - float(asked)) * 1000)
+    return waited[skip:], round_trip[skip:]
+
+
+def cpu_seconds(groups: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each process group (name: its leader's id) of the lab,
+    and by this script's finished children ("sipp caller")."""
+    import resource
+
+    tick = os.sysconf("SC_CLK_TCK")
+    used = dict.fromkeys(groups, 0.0)
+    leaders = {pid: name for name, pid in groups.items()}
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except (OSError, ValueError):
+            continue
+        name = leaders.get(int(fields[2]))  # its process group
+        if name is not None:
+            used[name] += (int(fields[11]) + int(fields[12])) / tick
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used["sipp caller"] = children.ru_utime + children.ru_stime
+    return used
+
+
 def server_ms(log: Path, skip: int) -> list[float]:
     """ringcheck's own time per lookup (its access log), after the first ``skip``."""
     times = []
@@ -145,8 +180,14 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
             pushed = push_all(pushing)
         place_calls(home, parts.proxy.trunk_port, warm, rate=100, name="warm")
         skip = len(proxy_ms(parts.proxy, 0))
+        skip_asked = len(stages_ms(parts.proxy, 0)[0])
         served = home / "ringcheck.log"
         skip_served = len(server_ms(served, 0))
+        groups = {"kamailio": _pid(parts.proxy), "ringcheck": _pid(parts.ringcheck)}
+        groups["sipp callee"] = _pid(parts.callee)
+        idle = cpu_seconds(groups)  # what the lab uses doing nothing, taken off below
+        time.sleep(1)
+        before, began = cpu_seconds(groups), time.monotonic()
         placed = place_calls(
             home,
             parts.proxy.trunk_port,
@@ -155,9 +196,18 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
             name="run",
             extra=("-trace_rtt", "-rtt_freq", "1"),
         )
+        used, took = cpu_seconds(groups), time.monotonic() - began
         inside = proxy_ms(parts.proxy, skip)
+        waited, round_trip = stages_ms(parts.proxy, skip_asked)
         answering = server_ms(served, skip_served)
     seen = sipp_ms(home)
+    cpu = {
+        name: round(
+            max(0.0, used[name] - before[name] - (before[name] - idle[name]) * took) / count * 1000,
+            3,
+        )
+        for name in used
+    }
     return {
         "calls": count,
         "pushed": pushed if pushing is not None else None,
@@ -166,11 +216,21 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
         "lost": count - len(placed.of("answered")) - len(placed.of("blocked")),
         "proxy_p50_ms": round(statistics.median(inside), 3) if inside else None,
         "proxy_p99_ms": round(pct(inside, 0.99), 3),
+        "to_worker_p50_ms": pct(waited, 0.5),
+        "to_worker_p99_ms": pct(waited, 0.99),
+        "round_trip_p50_ms": round(pct(round_trip, 0.5), 3),
+        "round_trip_p99_ms": round(pct(round_trip, 0.99), 3),
         "ringcheck_p50_ms": pct(answering, 0.5),
         "ringcheck_p99_ms": pct(answering, 0.99),
         "sipp_p50_ms": pct(seen, 0.5),
         "sipp_p99_ms": pct(seen, 0.99),
+        "cpu_ms_per_call": cpu,
+        "load": round(os.getloadavg()[0], 1),
     }
+
+
+def _pid(process: Any) -> int:
+    return int(process.process.pid) if process is not None and process.process else 0
 
 
 def push_all(port: int) -> int:
@@ -242,6 +302,8 @@ def main() -> int:
     parser.add_argument("--detector-seconds", type=int, default=120)
     args = parser.parse_args()
     if args.loop:
+        from live_loop import figures, show_figures
+
         report = figures(args) if missing() is None else {}
         if not report:
             print(f"live.py: {missing()}", file=sys.stderr)
@@ -319,17 +381,30 @@ def show(report: dict) -> None:
         f"{report['machine']}"
     )
     print(
-        "| proxy | calls | answered | refused | lost | in proxy p50 | p99 "
-        "| ringcheck p50 | p99 | SIPp p50 | p99 |"
+        "| proxy | load | calls | answered | refused | lost | in proxy p50 | p99 | SIPp p50 | p99 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, runs in report["results"].items():
         for r in runs:
             print(
-                f"| {LABELS[name]} | {r['calls']} | {r['answered']} | {r['blocked']} | "
-                f"{r['lost']} | {r['proxy_p50_ms']} ms | {r['proxy_p99_ms']} ms | "
-                f"{r['ringcheck_p50_ms']} ms | {r['ringcheck_p99_ms']} ms | "
-                f"{r['sipp_p50_ms']} ms | {r['sipp_p99_ms']} ms |"
+                f"| {LABELS[name]} | {r['load']} | {r['calls']} | {r['answered']} | "
+                f"{r['blocked']} | {r['lost']} | {r['proxy_p50_ms']} ms | "
+                f"{r['proxy_p99_ms']} ms | {r['sipp_p50_ms']} ms | {r['sipp_p99_ms']} ms |"
+            )
+    print(
+        "\nWhere the time goes (ms; p50 / p99): INVITE to a lookup worker, the question's "
+        "round trip, ringcheck's own answer; CPU ms per call"
+    )
+    print("| proxy | to a worker | round trip | ringcheck | CPU: Kamailio | ringcheck | SIPp |")
+    print("|---|---|---|---|---|---|---|")
+    for name, runs in report["results"].items():
+        for r in runs:
+            cpu = r["cpu_ms_per_call"]
+            print(
+                f"| {LABELS[name]} | {r['to_worker_p50_ms']} / {r['to_worker_p99_ms']} | "
+                f"{r['round_trip_p50_ms']} / {r['round_trip_p99_ms']} | "
+                f"{r['ringcheck_p50_ms']} / {r['ringcheck_p99_ms']} | {cpu['kamailio']} | "
+                f"{cpu['ringcheck']} | {round(cpu['sipp callee'] + cpu['sipp caller'], 3)} |"
             )
     for name, a in report["added"].items():
         met = "met" if report["goal_met"][name] else "NOT met"
@@ -346,239 +421,6 @@ def show(report: dict) -> None:
                 f"  {LABELS[name]}: {r['p50_ms']} / {r['p99_ms']} / {r['max_ms']} ms, "
                 f"refused {r['blocked']}, lost {r['lost']}{more}"
             )
-
-
-# ---- the closed loop (issue 21, section 4): a campaign among legitimate traffic ----
-
-LOOP_GOALS = {"first_block_s": 10.0, "rung_before_block": 100, "legit_blocked": 0}
-
-
-def loop_run(home: Path, delivery: str, legit_rate: int, legit_seconds: int) -> dict:
-    """A one-ring campaign (tests/live/test_live_loop.py's: 400 calls at 20 a second)
-    among answered UK and foreign calls, a call centre and flash calls, through Kamailio;
-    the records reach ringcheck by ``delivery``: ``events`` (the shipped configuration
-    posts them to /api/v1/events) or ``follow`` (-A NO_EVENTS, and ``ringcheck scan
-    kamailio.log --follow --every 1s --publish`` into serve's database)."""
-    import traffic as mix
-
-    count = legit_rate * legit_seconds
-    plan = {
-        "campaign": (mix.campaign_calls(), 20, "one_ring.xml"),
-        "answered": (mix.answered_calls(count * 9 // 20, 31), legit_rate * 9 // 20, "caller.xml"),
-        "call_centre": (mix.call_centre_calls(count // 10), legit_rate // 10, "caller.xml"),
-        "flash": (mix.flash_calls(count * 9 // 20, 32), legit_rate * 9 // 20, "one_ring.xml"),
-    }
-    switches = ("NO_EVENTS",) if delivery == "follow" else ()
-    follower = None
-    with lab(home, *switches, callee="ringing_callee.xml") as parts:
-        assert parts.ringcheck is not None
-        if delivery == "follow":
-            follower = _follow(home, parts.proxy.log)
-        port = parts.proxy.trunk_port
-        groups = mix.play(home, port, plan)
-        if follower is not None:
-            _stop_process(follower)
-    campaign = groups["campaign"]
-    blocked = campaign.of("blocked")
-    start = min(c.started_ms for c in campaign.by_id.values())
-    first = min((c.ended_ms or 0) for c in blocked) if blocked else None
-    legit = [c for name, g in groups.items() if name != "campaign" for c in g.by_id.values()]
-    return {
-        "delivery": delivery,
-        "campaign_calls": len(campaign.by_id),
-        "first_block_s": None if first is None else round((first - start) / 1000, 2),
-        "rung_before_block": len(campaign.by_id) - len(blocked),
-        "legit_calls": len(legit),
-        "legit_blocked": sum(c.outcome == "blocked" for c in legit),
-        "legit_lost": sum(c.outcome == "lost" for c in legit),
-        "flash_calls": len(groups["flash"].by_id),
-        "call_centre_calls": len(groups["call_centre"].by_id),
-    }
-
-
-def _follow(home: Path, log: Path) -> Any:
-    import subprocess
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCHECK_")}
-    env.update(
-        XDG_CONFIG_HOME=str(home),
-        XDG_DATA_HOME=str(home),
-        RINGCHECK_DATABASE_URL=f"sqlite:///{home}/reports.db",
-    )
-    script = Path(sys.executable).with_name("ringcheck")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "ringcheck"]
-    command += ["scan", str(log), "--follow", "--every", "1s", "--publish", "--tz", "UTC"]
-    with (home / "follow.out").open("ab") as out:
-        return subprocess.Popen(
-            command, cwd=home, env=env, stdout=out, stderr=out, start_new_session=True
-        )
-
-
-def _stop_process(process: Any) -> None:
-    import signal
-    import subprocess
-
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def stopped_run(home: Path, calls: int, rate: int) -> dict:
-    """Setup time (INVITE to 200, SIPp's clock) of the same calls with ringcheck up, then
-    stopped (connection refused), then stuck (accepts, never answers): the extra delay
-    per call and the calls lost."""
-    from kamailio_lab import HangingServer
-
-    placed = {}
-    mix = [(c, "+442071838750") for c in callers(calls, 41)]
-    with lab(home / "up") as parts:
-        assert parts.ringcheck is not None
-        placed["up"] = place_calls(home / "up", parts.proxy.trunk_port, mix, rate=rate, name="up")
-        parts.ringcheck.stop()
-        placed["stopped"] = place_calls(
-            home / "up", parts.proxy.trunk_port, mix, rate=rate, name="stopped"
-        )
-    hanging = HangingServer()
-    try:
-        with lab(home / "stuck", ringcheck_url=hanging.url) as parts:
-            placed["stuck"] = place_calls(
-                home / "stuck", parts.proxy.trunk_port, mix, rate=rate, name="stuck"
-            )
-    finally:
-        hanging.close()
-    out: dict[str, Any] = {"calls": calls, "rate": rate}
-    for name, found in placed.items():
-        setups = [c.setup_ms for c in found.by_id.values() if c.setup_ms is not None]
-        out[name] = {
-            "p50_ms": pct(setups, 0.5),
-            "p99_ms": pct(setups, 0.99),
-            "max_ms": max(setups) if setups else None,
-            "lost": calls - len(found.of("answered")) - len(found.of("blocked")),
-        }
-    return out
-
-
-def detector_run(rate: int, seconds: int) -> dict:
-    """The server's detector (POST /api/v1/events' LiveEvents) fed ``rate`` events a
-    second of the calls' time, posted every 0.2 s and re-scored every second as the
-    server does: CPU seconds per second of events, and memory against distinct callers
-    in the window (most callers new, as in a day's traffic, plus a campaign)."""
-    import resource
-    import time
-
-    from ringcheck.web.routes.events import LiveEvents
-
-    class Store:
-        def publish_campaign(self, *_: Any, **__: Any) -> None:
-            return None
-
-    live = LiveEvents(Settings(live_events_token="x"), Store())
-    numbers = callers(rate * seconds, 51)
-    t0 = 1_796_600_000.0
-    per_post = rate // 5
-    marks, cpu, rescore = [], 0.0, []
-    for second in range(seconds):
-        for post in range(5):
-            lines = []
-            for k in range(per_post):
-                i = second * rate + post * per_post + k
-                at = t0 + second + post * 0.2 + k / rate
-                if k % 100 == 0:  # a campaign, 1 % of the events
-                    item = {"call_id": f"w{i}", "caller": f"+8801712345{i % 1000:03d}",
-                            "callee": f"+447400{i % 10**6:06d}", "invite_at": at, "code": 487,
-                            "ring_seconds": 1.5}  # fmt: skip
-                else:
-                    item = {"call_id": f"c{i}", "caller": numbers[i], "callee":
-                            f"+4474{(i * 7919) % 10**8:08d}", "invite_at": at,
-                            "code": 200 if k % 3 else 487, "ring_seconds": 4,
-                            "talk_seconds": 60 if k % 3 else 0}  # fmt: skip
-                lines.append(json.dumps(item))
-            body = "\n".join(lines).encode()
-            began = time.process_time()
-            live.take(body)
-            cpu += time.process_time() - began
-        began = time.process_time()
-        live.detector.rescore()
-        spent = time.process_time() - began
-        cpu += spent
-        rescore.append(spent)
-        if second + 1 in (10, 30, 60, 120, 300) or second + 1 == seconds:
-            calls = live.detector.window.calls()
-            marks.append(
-                {
-                    "seconds": second + 1,
-                    "calls_in_window": calls.height,
-                    "distinct_callers": calls["caller"].n_unique(),
-                    "window_mb": round(calls.estimated_size() / 2**20, 1),
-                    "rss_peak_mb": round(
-                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-                    ),
-                    "rescore_s": round(spent, 3),
-                }
-            )
-    return {
-        "rate": rate,
-        "seconds": seconds,
-        "cpu_per_second": round(cpu / seconds, 3),
-        "rescore_p50_s": round(statistics.median(rescore), 3),
-        "marks": marks,
-    }
-
-
-def figures(args: argparse.Namespace) -> dict:
-    report: dict[str, Any] = {"machine": machine(), "loop": [], "stopped": None}
-    for delivery in ("events", "follow"):
-        with tempfile.TemporaryDirectory(prefix=f"ringcheck-loop-{delivery}-") as tmp:
-            found = loop_run(Path(tmp), delivery, args.legit_rate, args.legit_seconds)
-        print(f"loop {delivery}: {found}", file=sys.stderr)
-        report["loop"].append(found)
-    with tempfile.TemporaryDirectory(prefix="ringcheck-stopped-") as tmp:
-        for part in ("up", "stuck"):
-            (Path(tmp) / part).mkdir()
-        report["stopped"] = stopped_run(Path(tmp), args.stopped_calls, args.stopped_rate)
-    print(f"stopped: {report['stopped']}", file=sys.stderr)
-    report["detector"] = detector_run(args.detector_rate, args.detector_seconds)
-    print(f"detector: {report['detector']}", file=sys.stderr)
-    return report
-
-
-def show_figures(report: dict) -> None:
-    print(report["machine"])
-    print("| measure | goal | " + " | ".join(r["delivery"] for r in report["loop"]) + " |")
-    print("|---|---|" + "---|" * len(report["loop"]))
-    rows = (
-        ("first 603/608 after the campaign's first INVITE (20 calls/s)", "≤ 10 s",
-         lambda r: f"{r['first_block_s']} s"),
-        ("subscribers rung before the block", "< 100", lambda r: str(r["rung_before_block"])),
-        ("legitimate calls blocked (flash calls, a call centre among them)", "0",
-         lambda r: f"{r['legit_blocked']} of {r['legit_calls']} ({r['flash_calls']} flash, "
-         f"{r['call_centre_calls']} call centre; {r['legit_lost']} lost)"),
-    )  # fmt: skip
-    for name, goal, value in rows:
-        print(f"| {name} | {goal} | " + " | ".join(value(r) for r in report["loop"]) + " |")
-    s = report["stopped"]
-    print(
-        f"\nringcheck stopped / stuck, {s['calls']} calls at {s['rate']}/s, setup p50/p99/max "
-        "(goal: < 1.1 s extra, 0 lost):"
-    )
-    for name in ("up", "stopped", "stuck"):
-        r = s[name]
-        print(f"  {name}: {r['p50_ms']} / {r['p99_ms']} / {r['max_ms']} ms, lost {r['lost']}")
-    d = report["detector"]
-    print(
-        f"\ndetector at {d['rate']} events/s for {d['seconds']} s of calls: "
-        f"{d['cpu_per_second']} CPU s per s, re-score p50 {d['rescore_p50_s']} s"
-    )
-    for m in d["marks"]:
-        print(
-            f"  after {m['seconds']} s: {m['calls_in_window']} calls, "
-            f"{m['distinct_callers']} callers in the window, {m['window_mb']} MB of calls, "
-            f"peak RSS {m['rss_peak_mb']} MB, re-score {m['rescore_s']} s"
-        )
 
 
 def machine() -> str:

@@ -10,16 +10,19 @@ Measures, each in a fresh process (so peak memory is that run's own):
 1. read alone: Polars scanning the file and reading the six columns the scan uses
    (caller, callee, start, duration, billed seconds, answered) as text, to a sum;
 2. scan: ``ringcheck.scan.scan`` end to end (both passes, scoring), Polars engine;
-3. with ``--big-rows``: a Parquet file of that many rows with the same subscribers, to
-   show memory grows with the callers, not the rows;
+3. with ``--big-rows``: a file of that many rows (``--big-format``: Parquet, or Asterisk
+   CSV) with the same subscribers, to show memory grows with the callers, not the rows;
+   with ``--gzip``, the Asterisk CSV gzipped too (read as a stream: peak memory far
+   below the unpacked size); ``--rows 0`` skips the 10M files;
 4. with ``--spark-rows``: the Spark engine in local mode on a file of that many rows
    (rows/s after the session started, and the jobs it ran), against a plain Spark
    session that reads and counts the same CSV, start-up included in both.
 
 Each measure runs ``--runs`` times, alternating with its baseline; medians are kept.
+The scan's time is ``scan()`` end to end: both passes and the scoring in Python.
 Goals (issue 11): Asterisk CSV >= 2M rows/s and Parquet >= 5M rows/s, each >= 0.5x the
-read-alone rate. The script prints figures and whether goals are met; it never fails on
-a goal.
+read-alone rate; issue 20 restated the CSV's as >= 0.33x with one read of the file. The
+script prints figures and whether goals are met; it never fails on a goal.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ from typing import Any
 ROWS = 10_000_000
 SUBSCRIBERS = 250_000  # fixed, so a bigger file has more calls from the same people
 CSV_GOAL, PARQUET_GOAL, RATIO_GOAL = 2_000_000, 5_000_000, 0.5
+CSV_RATIO_GOAL = 0.33  # issue 20 §5: with one read of the file
 SPARK_GOAL, SPARK_TIMES = 150_000, 3  # issue 20: rows/s after start-up; whole vs read+count
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 import polars as pl
 from ringcheck.scan import ScanOptions, scan
 from ringcheck.scan.formats import ASTERISK
@@ -75,12 +79,18 @@ else:
              "campaigns": len(result.campaigns("high")), "jobs": result.extra.get("jobs")}
 seconds = time.perf_counter() - began
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "found": found, "started": started}))
+load = os.getloadavg()[0]
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "found": found, "started": started,
+                  "load": load}))
 """
 
 
-def child(mode: str, path: Path, fmt: str) -> dict[str, Any]:
+def child(mode: str, path: Path, fmt: str, src: str | None = None) -> dict[str, Any]:
+    """One measure in a fresh process (``src``: another checkout's ``src`` to import
+    ringcheck from, for a before-and-after)."""
     env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, mode, str(path), fmt],
         capture_output=True,
@@ -108,15 +118,30 @@ def generate(folder: Path, rows: int, fmt: str) -> Path:
     return path
 
 
-def measure(path: Path, fmt: str, runs: int, rows: int) -> dict[str, Any]:
-    scans, reads = [], []
+def gzipped(path: Path) -> Path:
+    """``path`` gzipped beside it (level 1, as a switch's log rotation might)."""
+    packed = path.with_name(path.name + ".gz")
+    if not packed.exists():
+        partial = packed.with_name(packed.name + ".part")
+        with open(partial, "wb") as out:
+            subprocess.run(["gzip", "-1", "-c", str(path)], stdout=out, check=True)
+        partial.rename(packed)
+    return packed
+
+
+def measure(
+    path: Path, fmt: str, runs: int, rows: int, before: str | None = None
+) -> dict[str, Any]:
+    scans, reads, befores = [], [], []
     for _ in range(runs):
         reads.append(child("read", path, fmt))
+        if before is not None:
+            befores.append(child("scan", path, fmt, before))
         scans.append(child("scan", path, fmt))
     scan_s = statistics.median(r["seconds"] for r in scans)
     read_s = statistics.median(r["seconds"] for r in reads)
     return {
-        "format": fmt,
+        "format": fmt + (".gz" if path.name.endswith(".gz") else ""),
         "rows": rows,
         "bytes": path.stat().st_size,
         "scan_seconds": round(scan_s, 2),
@@ -128,6 +153,18 @@ def measure(path: Path, fmt: str, runs: int, rows: int) -> dict[str, Any]:
         "read_peak_mb": round(max(r["peak_mb"] for r in reads)),
         "found": scans[-1]["found"],
         "runs": [round(r["seconds"], 2) for r in scans],
+        "loads": [round(r["load"], 1) for r in scans],
+        **(_before(befores, read_s) if befores else {}),
+    }
+
+
+def _before(scans: list[dict[str, Any]], read_s: float) -> dict[str, Any]:
+    seconds = statistics.median(r["seconds"] for r in scans)
+    return {
+        "before_seconds": round(seconds, 2),
+        "before_ratio": round(read_s / seconds, 3),
+        "before_peak_mb": round(max(r["peak_mb"] for r in scans)),
+        "before_runs": [round(r["seconds"], 2) for r in scans],
     }
 
 
@@ -155,9 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--quick", action="store_true", help="1M rows, one run each")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--big-rows", type=int, default=0, help="also a Parquet file this big")
+    parser.add_argument("--big-rows", type=int, default=0, help="also a file this big")
+    parser.add_argument("--big-format", choices=("parquet", "asterisk"), default="parquet")
+    parser.add_argument("--gzip", action="store_true", help="also the Asterisk CSV gzipped")
     parser.add_argument("--spark-rows", type=int, default=0, help="also Spark on this many rows")
     parser.add_argument("--keep", type=Path, help="folder for the generated files (kept)")
+    parser.add_argument("--before", help="another checkout's src: its scan alternates too")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.quick:
@@ -169,12 +209,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs",
         "results": [],
     }
-    for fmt in ("asterisk", "parquet"):
+    for fmt in ("asterisk", "parquet") if args.rows else ():
         path = generate(folder, args.rows, fmt)
-        figures["results"].append(measure(path, fmt, args.runs, args.rows))
+        figures["results"].append(measure(path, fmt, args.runs, args.rows, args.before))
+        if args.gzip and fmt == "asterisk":
+            packed = gzipped(path)
+            figures["results"].append(measure(packed, fmt, args.runs, args.rows, args.before))
     if args.big_rows:
-        path = generate(folder, args.big_rows, "parquet")
-        figures["big"] = measure(path, "parquet", 1, args.big_rows)
+        path = generate(folder, args.big_rows, args.big_format)
+        figures["big"] = measure(path, args.big_format, 1, args.big_rows, args.before)
     if args.spark_rows:
         path = generate(folder, args.spark_rows, "asterisk")
         figures["spark"] = measure_spark(path, args.spark_rows)
@@ -189,19 +232,25 @@ def main(argv: list[str] | None = None) -> int:
 def report(figures: dict[str, Any]) -> list[str]:
     lines = [figures["machine"], ""]
     lines.append(
-        "format    rows        scan s  rows/s      read-alone rows/s  ratio  peak MB  goal"
+        "format      rows        scan s  rows/s      read-alone rows/s  ratio  peak MB  goal"
     )
     for r in figures["results"] + ([figures["big"]] if "big" in figures else []):
-        goal = CSV_GOAL if r["format"] == "asterisk" else PARQUET_GOAL
-        met = r["scan_rows_per_s"] >= goal and r["ratio"] >= RATIO_GOAL
+        goal = PARQUET_GOAL if r["format"] == "parquet" else CSV_GOAL
+        ratio = RATIO_GOAL if r["format"] == "parquet" else CSV_RATIO_GOAL
+        met = r["scan_rows_per_s"] >= goal and r["ratio"] >= ratio
         lines.append(
-            f"{r['format']:<9} {r['rows']:>11,} {r['scan_seconds']:>7.2f}  "
+            f"{r['format']:<11} {r['rows']:>11,} {r['scan_seconds']:>7.2f}  "
             f"{r['scan_rows_per_s']:>10,}  {r['read_rows_per_s']:>17,}  {r['ratio']:>5.2f}  "
-            f"{r['scan_peak_mb']:>7,}  >= {goal / 1e6:g}M rows/s and 0.5x: "
+            f"{r['scan_peak_mb']:>7,}  >= {goal / 1e6:g}M rows/s and {ratio:g}x: "
             f"{'met' if met else 'not met'}"
         )
-    for r in figures["results"]:
-        lines.append(f"  {r['format']}: {r['found']}; runs {r['runs']}")
+    for r in figures["results"] + ([figures["big"]] if "big" in figures else []):
+        lines.append(f"  {r['format']}: {r['found']}; runs {r['runs']} at load {r['loads']}")
+        if "before_seconds" in r:
+            lines.append(
+                f"  before: {r['before_seconds']:.2f} s, {r['before_ratio']:.2f}x, "
+                f"{r['before_peak_mb']:,} MB; runs {r['before_runs']}"
+            )
     if "spark" in figures:
         s = figures["spark"]
         met = s["rows_per_s"] >= SPARK_GOAL and s["times_count"] <= SPARK_TIMES

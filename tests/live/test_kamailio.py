@@ -40,8 +40,8 @@ CALLERS = (
 SUBSCRIBER = "+447400123456"
 DIALLED = ("+8816212345678", "+18768123456", "+442071838750", "+33612345678")
 EXTRA_DELAY_MS = 1100  # ringcheck down: a call may wait at most this much longer
-# ringcheck stuck: the lookups already waiting give up after 1 s (whole seconds in 5.6),
-# then calls go on without asking; scheduling on a busy machine adds a little
+# ringcheck stuck: the calls already waiting go on after LOOKUP_DEADLINE (0.6 s), then
+# calls go on without asking; scheduling on a busy machine adds a little
 HANG_DELAY_MS = 1500
 
 
@@ -170,14 +170,32 @@ def test_calls_go_through_when_ringcheck_hangs_and_sip_workers_stay_free(
         with lab(tmp_path, "SIP_WORKERS=1", ringcheck_url=hanging.url) as parts:
             # 20 calls/s: more than 4 lookup workers waiting 1 s each could take
             placed = _all_go_through(tmp_path, parts.proxy.trunk_port, "hanging", 20)
+            rang = parts.callee.offered()
     finally:
         hanging.close()
+    # those that waited went on when their deadline passed, unchecked and marked so
+    assert all(rang[call_id].startswith("unknown;") for call_id in placed.by_id), rang
     for call in placed.by_id.values():
         # after a failed lookup, calls don't ask for a while
         assert call.setup_ms is not None and call.setup_ms < HANG_DELAY_MS, call
         # 100 Trying came before SIPp's first INVITE retransmission (500 ms): the one
         # SIP worker was never held by a lookup
         assert call.trying_ms is not None and call.trying_ms - call.started_ms < 500, call
+
+
+def test_calls_are_asked_about_again_once_ringcheck_is_back(tmp_path: Path) -> None:
+    with lab(tmp_path, "BREAKER_SECONDS=1") as parts:
+        assert parts.ringcheck is not None
+        blocked = [c for c in CALLERS if parts.ringcheck.ask(c)["action"] == "block"]
+        parts.ringcheck.stop()
+        _all_go_through(tmp_path, parts.proxy.trunk_port, "down", 10)  # the breaker opens
+        parts.ringcheck.start()  # the same port and store
+        time.sleep(1.5)  # the breaker half-opens: the next call asks
+        probe = place_calls(tmp_path, parts.proxy.trunk_port, [(blocked[0], "+442071838750")])
+        again = [(caller, "+442071838751") for caller in blocked]
+        placed = place_calls(tmp_path, parts.proxy.trunk_port, again, name="back")
+    assert probe.of("blocked"), probe.errors
+    assert {call.caller for call in placed.of("blocked")} == set(blocked), placed.errors
 
 
 def test_in_push_mode_only_numbers_ringcheck_pushed_are_refused(tmp_path: Path) -> None:

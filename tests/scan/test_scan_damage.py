@@ -119,3 +119,43 @@ def test_gzip_is_read_as_a_stream_not_unpacked_into_memory(tmp_path: Path) -> No
     packed.write_bytes(__import__("gzip").compress(data.read_bytes()))
     plan = read(packed, detect(packed, OPTIONS), OPTIONS).explain()
     assert str(packed) in plan  # the file itself is scanned (a stream), not a copy in memory
+
+
+def test_an_intact_gzip_is_unpacked_once_and_a_cut_one_beside_it_still_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gzip
+
+    from ringcheck import tabular
+
+    data = (Path(__file__).resolve().parents[1] / "data" / "scan" / "Master.csv").read_bytes()
+    data *= 500
+    (tmp_path / "a.csv.gz").write_bytes(gzip.compress(data))
+    unpacked_to_the_end: list[bool] = []
+
+    def counted(raw: Any) -> Any:
+        yield from real(raw)
+        unpacked_to_the_end.append(True)
+
+    real = tabular.gunzip
+    monkeypatch.setattr(tabular, "gunzip", counted)
+    whole = scan([str(tmp_path)], OPTIONS)
+    assert not unpacked_to_the_end  # only its first bytes are looked at before Polars reads it
+    packed = gzip.compress(data)
+    (tmp_path / "b.csv.gz").write_bytes(packed[: len(packed) // 2])
+    result = scan([str(tmp_path)], OPTIONS)
+    cut = next(item for item in result.inputs if item.path.endswith("b.csv.gz"))
+    assert [p.why for p in cut.problems] == [CUT_SHORT] and cut.records > 1
+    assert result.records > whole.records
+
+
+def test_a_full_temporary_folder_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ringcheck.scan.engines import polars as engine
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("No space left on device (os error 28)")
+
+    monkeypatch.setattr(engine, "count", full)
+    data = Path(__file__).resolve().parents[1] / "data" / "scan" / "Master.csv"
+    with pytest.raises(ScanError, match=r"temporary folder .* is full"):
+        scan([str(data)], OPTIONS)

@@ -188,3 +188,15 @@ def test_every_bar_in_scan_toml_names_a_signal_and_caps_follow_the_bands() -> No
     assert set(words.bars) - set(words.points) == {"answered"}
     assert 0 < words.bars["one_ring"] <= 1 and words.bars["big_fan_out"] > 1
     assert (_TOP["caution"], _TOP["high"]) == (49, 74)
+
+
+def test_a_range_counts_the_calls_of_a_member_that_never_rang_once(tmp_path: Path) -> None:
+    from scan_support import range_with_an_answering_member
+
+    path = range_with_an_answering_member(tmp_path / "calls.csv")
+    found = scan([str(path)], ScanOptions(tz="UTC"))
+    assert not [f for f in found.findings if f.kind == "range"]
+    spared = {s.key: s for s in found.spared if s.kind == "range"}
+    assert spared["+22507123456"].reason == "answered"
+    assert spared["+22507123456"].callees == 700
+    assert len([f for f in found.findings if f.kind == "number"]) == 10

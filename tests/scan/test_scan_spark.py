@@ -225,3 +225,16 @@ def test_spark_reads_ambiguous_dates_for_the_home_as_polars_does(
     expected = dt.date(2026, 3, 4) if home == "US" else dt.date(2026, 4, 3)
     ends = (polars_result.first, polars_result.last)
     assert expected in {dt.datetime.fromtimestamp(t or 0, dt.UTC).date() for t in ends}
+
+
+def test_spark_counts_a_range_member_that_never_rang_once_as_polars_does(
+    spark: Any, tmp_path: Path
+) -> None:
+    from scan_support import range_with_an_answering_member
+
+    path = str(range_with_an_answering_member(tmp_path / "calls.csv"))
+    options = ScanOptions(tz="UTC")
+    polars_result = scan([path], options)
+    spark_result = scan([path], options, engine="spark")
+    assert canonical(spark_result) == canonical(polars_result)
+    assert spark_result.spared == polars_result.spared

@@ -11,7 +11,10 @@ once, cheaply, and says what to read (``Survey``) and what to list instead:
 - a last record without its line end (the switch was still writing it) is listed, and
   the records before it are read (``rows``); only then are the file's lines counted;
 - a gzip file cut short is read up to the cut (its complete records are unpacked to a
-  temporary file) and listed. An intact gzip file is read as a stream;
+  temporary file) and listed. An intact gzip file is read as a stream. A reader that
+  finds a cut itself (Polars stops with an error there) may skip that check, which
+  unpacks the whole file once more, and ask again only if the read fails
+  (``check_gzip``);
 - a UTF-16 file (Excel's "Unicode text", with a mark or told by its NULs; gzipped or
   not) is read in its encoding (``tabular.open_text``) and written to a temporary file in
   UTF-8, the one encoding the engines read.
@@ -85,9 +88,10 @@ def openable(path: Path) -> None:
         raise ScanError("not_call_records", EMPTY)
 
 
-def survey(path: Path, fmt: str) -> Survey:
+def survey(path: Path, fmt: str, *, check_gzip: bool = True) -> Survey:
     """What to read of ``path``, an ``openable`` file in ``fmt`` (see the module
-    docstring). Raises ``ScanError`` when nothing of it can be read."""
+    docstring; ``check_gzip``: unpack a gzip file to its end to know it is whole, else
+    only to its first bytes). Raises ``ScanError`` when nothing of it can be read."""
     if fmt == "parquet":  # binary, and Parquet's own footer says where it ends
         return Survey(path, path)
     try:
@@ -95,7 +99,7 @@ def survey(path: Path, fmt: str) -> Survey:
         if encoding.startswith("utf-16"):
             return _transcoded(path, encoding)
         if tabular.is_gzip(path):
-            return _gzip(path)
+            return _gzip(path, check_gzip)
         return _plain(path)
     except OSError as exc:
         raise ScanError("not_call_records", cant_read(path, exc)) from None
@@ -147,13 +151,16 @@ def _plain(path: Path) -> Survey:
     return Survey(path, path, complete, [Unreadable(str(path), complete + 1, INCOMPLETE)])
 
 
-def _gzip(path: Path) -> Survey:
-    """An intact gzip file is read as it is (a stream); a cut one, up to its cut."""
+def _gzip(path: Path, whole: bool = True) -> Survey:
+    """An intact gzip file is read as it is (a stream); a cut one, up to its cut.
+    Not ``whole``: unpacked only until its first bytes (is it empty?)."""
     seen = False
     try:
         with open(path, "rb") as raw:
             for block in tabular.gunzip(raw):
                 seen = seen or bool(block)
+                if seen and not whole:
+                    break
     except tabular.CutShort:
         return _cut(path)
     if not seen:
@@ -180,10 +187,12 @@ def _cut(path: Path) -> Survey:
     return Survey(path, out, None, [Unreadable(str(path), complete + 1, CUT_SHORT)])
 
 
-def surveyed(paths: Iterable[str], options: ScanOptions) -> list[tuple[Survey, InputFile]]:
+def surveyed(
+    paths: Iterable[str], options: ScanOptions, *, check_gzip: bool = True
+) -> list[tuple[Survey, InputFile]]:
     """Every file to read with its survey and format, and the files skipped (their
     ``InputFile`` says why, with no survey): both engines read the same. Raises
-    ``ScanError`` when no file can be read."""
+    ``ScanError`` when no file can be read. ``check_gzip``: see ``survey``."""
     from ringcheck.scan.formats import detect, expand
 
     files = expand(paths)
@@ -196,7 +205,7 @@ def surveyed(paths: Iterable[str], options: ScanOptions) -> list[tuple[Survey, I
         try:
             openable(path)
             fmt = detect(path, options)
-            seen = survey(path, fmt)
+            seen = survey(path, fmt, check_gzip=check_gzip)
         except ScanError as exc:
             if exc.code not in ("not_call_records", "unknown_format"):
                 raise

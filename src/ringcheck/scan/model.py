@@ -55,7 +55,7 @@ FORMATS = ("asterisk", "freeswitch", "csv", "parquet")
 class ScanError(RingcheckError, ValueError):
     """Call records that can't be scanned at all (codes: ``no_files``, ``not_found``,
     ``unknown_format``, ``not_call_records``, ``bad_template``, ``no_column``,
-    ``bad_time_zone``, ``bad_option``, ``engine_missing``)."""
+    ``bad_time_zone``, ``bad_option``, ``engine_missing``, ``no_space``)."""
 
 
 # Why a record can't be used, in the order the checks are made (the first that fails

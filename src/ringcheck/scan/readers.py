@@ -323,8 +323,12 @@ def local_zone() -> str:
     return "UTC"
 
 
-def open_all(paths: Iterable[str], options: ScanOptions) -> tuple[pl.LazyFrame, list[InputFile]]:
-    """Every readable file's calls in one lazy table, and every file (the skipped too)."""
-    chosen = surveyed(paths, options)
+def open_all(
+    paths: Iterable[str], options: ScanOptions, *, check_gzip: bool = True
+) -> tuple[pl.LazyFrame, list[InputFile]]:
+    """Every readable file's calls in one lazy table, and every file (the skipped too).
+    ``check_gzip=False``: a gzip file is not unpacked to its end first (``intake``), so
+    reading one cut short fails, and the caller asks again with the check."""
+    chosen = surveyed(paths, options, check_gzip=check_gzip)
     frames = [read(s.path, i.format, options, s) for s, i in chosen if not i.skipped]
     return pl.concat(frames, how="vertical"), [i for _, i in chosen]

@@ -1,20 +1,30 @@
-"""The scan on one machine: Polars, streaming, in two passes over the call records.
+"""The scan on one machine: Polars, streaming, reading each file once.
 
 1. One streaming pass groups the records by file and by (caller, callee) as written:
    how many calls, short rings, answers, first and last. Memory grows with the distinct
    pairs (the callers and whom they ring) and callees, not with the records. Each file's
    counts come from it; each distinct spelling of a number is then put in E.164 once
-   (``numbering``), and the pairs
-   counted again in E.164. Candidates (``features``) are picked from those pairs. (Only
-   when some records can't be used does a filtering pass list them.)
-2. A second streaming pass keeps only the records from or to a candidate's numbers, found
-   by their spellings, and the candidates' ``Aggregate`` are counted from those.
+   (``numbering``), and the pairs counted again in E.164. Candidates (``features``) are
+   picked from those pairs. The same read writes the usable records, typed and compact,
+   to a temporary file (and the unreadable ones, with why, to another), when the input
+   is text: reading a CSV or gzip file again would cost as much as the first read. A
+   Parquet file is cheap to read again, so it is.
+2. A second streaming pass over those records (or the Parquet file) keeps only the
+   records from or to a candidate's numbers, found by their spellings, and the
+   candidates' ``Aggregate`` are counted from those.
+
+The time measures of a candidate (its calls per minute and per 5 minutes, people rung
+per hour, ring times, call-backs, evidence) need its records: aggregates of every
+caller by minute or hour would grow with the records, so they are counted for the
+candidates only, from the records kept. Memory holds the groups and those records.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable
-from typing import Any
+from pathlib import Path
+from typing import Any, Final, NamedTuple
 
 import polars as pl
 
@@ -31,9 +41,10 @@ from ringcheck.scan.features import (
     assemble,
     rules,
 )
-from ringcheck.scan.model import InputFile, Scanned, ScanOptions, Unreadable
+from ringcheck.scan.model import InputFile, ScanError, Scanned, ScanOptions, Unreadable
 from ringcheck.scan.numbering import spelled
 from ringcheck.scan.readers import local_zone, open_all
+from ringcheck.tabular import is_gzip
 
 ENGINE = "polars"
 
@@ -60,9 +71,26 @@ def run(
     keep: Callable[[pl.DataFrame], pl.DataFrame],
 ) -> Scanned:
     """Read, count and pick candidates (``keep`` says which are worth counting in
-    full: ``detect.worth_a_look``): everything but the scoring."""
+    full: ``detect.worth_a_look``): everything but the scoring. A gzip file is read
+    once, as a stream; only if one turns out cut short is each checked to its end and
+    the scan run again (``intake``: a cut file is read up to the cut)."""
+    calls, inputs = open_all(paths, options, check_gzip=False)
+    spill = any(item.format != "parquet" for item in inputs if not item.skipped)
+    try:
+        return count(calls, inputs, options, limits, keep, spill=spill)
+    except (OSError, pl.exceptions.ComputeError) as exc:
+        if "No space left" in str(exc):
+            raise ScanError("no_space", _NO_SPACE.format(tempfile.gettempdir())) from None
+        if not any(is_gzip(item.path) for item in inputs):
+            raise
     calls, inputs = open_all(paths, options)
-    return count(calls, inputs, options, limits, keep)
+    return count(calls, inputs, options, limits, keep, spill=spill)
+
+
+_NO_SPACE = (
+    "The temporary folder {} is full: the scan keeps the records there while it counts "
+    "(about 30 bytes a record). Free space there, or set TMPDIR to a folder on a bigger disk."
+)
 
 
 def count(
@@ -71,38 +99,30 @@ def count(
     options: ScanOptions,
     limits: Thresholds,
     keep: Callable[[pl.DataFrame], pl.DataFrame],
+    *,
+    spill: bool = False,
 ) -> Scanned:
     """``run`` on calls already read (``model.CALLS``' columns, from ``inputs``): the
-    live detector counts its window with this, so it finds what the batch scan finds."""
+    live detector counts its window with this, so it finds what the batch scan finds.
+    ``spill``: the file is read once, its usable records kept in a temporary file for
+    the second pass (worth it when reading is dear: text, gzip)."""
     calls = _in_period(calls, options)
-    grouped = _first_pass(calls, limits)
-    files = grouped.group_by("file").agg(
-        records=pl.col("n").sum(),
-        unreadable=pl.col("n").filter(~pl.col("ok")).sum(),
-        first=pl.col("first").filter(pl.col("ok")).min(),
-        last=pl.col("last").filter(pl.col("ok")).max(),
-    )
-    inputs = _counted(inputs, files)
-    unreadable: list[Unreadable] = []
-    if files.height and files["unreadable"].sum():
-        bad = (
-            calls.filter(~pl.col("ok"))
-            .select("file", "line", "why")
-            .head(options.max_unreadable)
-            .collect(engine="streaming")
+    with tempfile.TemporaryDirectory(prefix="ringcheck-scan-") as folder:
+        first = _first_pass(calls, limits, Path(folder) if spill else None)
+        files = first.grouped.group_by("file").agg(
+            records=pl.col("n").sum(),
+            unreadable=pl.col("n").filter(~pl.col("ok")).sum(),
+            first=pl.col("first").filter(pl.col("ok")).min(),
+            last=pl.col("last").filter(pl.col("ok")).max(),
         )
-        unreadable = [Unreadable(*row) for row in bad.sort("file", "line").iter_rows()]
-    one_ring = grouped.filter(pl.col("short"))
-    spellings = _spellings(grouped.filter(pl.col("ok")), options.home)
-    pairs = _pairs(one_ring, spellings)
-    candidates = keep(pick(pairs, limits))
-    aggregates: list[Aggregate] = []
-    if candidates.height:
-        rows = _members_of(calls, _texts_of(spellings, candidates))
-        aggregates = _aggregates(rows, candidates, limits, options)
+        unreadable: list[Unreadable] = []
+        if files.height and files["unreadable"].sum():
+            bad = first.bad.head(options.max_unreadable).collect(engine="streaming")
+            unreadable = [Unreadable(*row) for row in bad.sort("file", "line").iter_rows()]
+        pairs, aggregates = _second_pass(first, options, limits, keep)
     callers = pairs.filter(pl.col("caller").str.starts_with("+"))["caller"].n_unique()
     return Scanned(
-        inputs,
+        _counted(inputs, files),
         unreadable,
         records=int(files["records"].sum()) if files.height else 0,
         callers=callers,
@@ -114,13 +134,25 @@ def count(
     )
 
 
-def _first_pass(calls: pl.LazyFrame, limits: Thresholds) -> pl.DataFrame:
+class _First(NamedTuple):
+    """What the first pass gives: the grouped counts, and where to find the usable
+    records (``model.CALLS``) and the unreadable ones (file, line, why) again."""
+
+    grouped: pl.DataFrame
+    usable: pl.LazyFrame
+    bad: pl.LazyFrame
+    callers: pl.Series  # every caller as written, in any usable record
+
+
+def _first_pass(calls: pl.LazyFrame, limits: Thresholds, folder: Path | None) -> _First:
     """One pass: every record counted by file, and the one-ring calls (short, unanswered)
     grouped by their numbers as written, so that reading a number (e164) runs once per
     spelling, not once per record. Only callers that rang many people this way can be
-    campaigns; their other calls are counted in the second pass."""
+    campaigns; their other calls are counted in the second pass. With a ``folder``, the
+    same read also writes the records there (usable ones, and unreadable ones apart),
+    compactly, for the second pass and the list to read instead of the file."""
     short = pl.col("ok") & (~pl.col("answered")) & (pl.col("ring") <= limits.short_ring)
-    return (
+    grouped = (
         calls.with_columns(short=short)
         .group_by(
             "file",
@@ -132,25 +164,84 @@ def _first_pass(calls: pl.LazyFrame, limits: Thresholds) -> pl.DataFrame:
             "short",
         )
         .agg(n=pl.len(), first=pl.col("start").min(), last=pl.col("start").max())
-        .collect(engine="streaming")
     )
+    usable = calls.filter(pl.col("ok"))
+    bad = calls.filter(~pl.col("ok")).select("file", "line", "why")
+    # every caller as written (memory: the distinct callers), so that a range's member
+    # whose calls were all answered or long is still found by its spelling
+    callers = usable.select(pl.col("caller_text").unique())
+    if folder is None:
+        grouped_now, callers_now = pl.collect_all([grouped, callers], engine="streaming")
+        return _First(grouped_now, usable, bad, callers_now["caller_text"])
+    kept, listed = folder / "usable.arrow", folder / "unreadable.arrow"
+    spilled = usable.select(pl.col("file").cast(pl.Categorical), *_SPILLED)
+    done = pl.collect_all(
+        [
+            grouped,
+            callers,
+            spilled.sink_ipc(kept, compression=SPILL_COMPRESSION, lazy=True),
+            bad.sink_ipc(listed, lazy=True),
+        ],
+        engine="streaming",
+    )
+    usable = pl.scan_ipc(kept).with_columns(pl.col("file").cast(pl.String), ok=pl.lit(True))
+    return _First(done[0], usable, pl.scan_ipc(listed), done[1]["caller_text"])
 
 
-def _members_of(calls: pl.LazyFrame, texts: list[str]) -> pl.DataFrame:
+# The records kept compress to about 30 bytes each (10M records in 300 MB).
+SPILL_COMPRESSION: Final = "lz4"
+# What the second pass reads of a usable record besides its file (numbers as written:
+# only the few records it keeps have theirs put in E.164).
+_NUMBERS = ("caller_text", "callee_text")
+_SPILLED = ("line", *_NUMBERS, "start", "ring", "billsec", "answered")
+
+
+def _second_pass(
+    first: _First,
+    options: ScanOptions,
+    limits: Thresholds,
+    keep: Callable[[pl.DataFrame], pl.DataFrame],
+) -> tuple[pl.DataFrame, list[Aggregate]]:
+    """The one-ring pairs in E.164, and the ``Aggregate`` of each candidate picked from
+    them (``keep``), counted from the candidates' records."""
+    grouped = first.grouped
+    one_ring = grouped.filter(pl.col("short"))
+    spellings = _spellings(grouped.filter(pl.col("ok")), first.callers, options.home)
+    pairs = _pairs(one_ring, spellings)
+    candidates = keep(pick(pairs, limits))
+    if not candidates.height:
+        return pairs, []
+    texts = _texts_of(spellings, candidates)
+    rows = _members_of(first.usable, texts, spellings, options.home)
+    return pairs, _aggregates(rows, candidates, limits, options)
+
+
+def _members_of(
+    calls: pl.LazyFrame, texts: list[str], spellings: pl.DataFrame, home: str
+) -> pl.DataFrame:
     """The usable records from or to one of ``texts`` (spellings): the spellings are
-    tested first, so only those records need their times and numbers read."""
-    return (
+    tested first, so only those records are read further. Their numbers are put in
+    E.164 by ``spellings`` (``text``, ``number``), the few it lacks by the same rule."""
+    found = (
         calls.filter(pl.col("caller_text").is_in(texts) | pl.col("callee_text").is_in(texts))
         .filter(pl.col("ok"))
-        .select("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
+        .select("file", "line", *_NUMBERS, "start", "ring", "billsec", "answered")
         .collect(engine="streaming")
     )
+    seen = pl.concat([found[name] for name in _NUMBERS]).unique().drop_nulls()
+    missing = seen.filter(~seen.is_in(spellings["text"].implode()))
+    if missing.len():
+        spellings = pl.concat([spellings, spelled(missing, home)])
+    for name in _NUMBERS:
+        number = spellings.rename({"text": name, "number": name.removesuffix("_text")})
+        found = found.join(number, on=name, how="left", nulls_equal=True, maintain_order="left")
+    return found.select("file", "line", "caller", "callee", "start", "ring", "billsec", "answered")
 
 
-def _spellings(valid: pl.DataFrame, home: str) -> pl.DataFrame:
-    """Each number as written in the usable records (the one-ring callers, every
-    callee), with its E.164 form (``number``): the rule runs once per spelling."""
-    texts = pl.concat([valid.get_column("caller_text"), valid.get_column("callee_text")])
+def _spellings(valid: pl.DataFrame, callers: pl.Series, home: str) -> pl.DataFrame:
+    """Each number as written in the usable records (every caller, every callee), with
+    its E.164 form (``number``): the rule runs once per spelling."""
+    texts = pl.concat([callers, valid.get_column("callee_text")])
     return spelled(texts, home)
 
 

@@ -1,11 +1,12 @@
-"""The Spark engine's first query: every record once, grouped two ways, and what comes of it.
+"""The Spark engine's first query: every record once, grouped three ways, and what comes of it.
 
 One aggregation over grouping sets counts the records of each file split (for the counts
 and to number lines), the unreadable records, the one-ring (caller, callee) pairs as
-written, and every spelling of a number. Each spelling is put in E.164 once (kept, for
-the second query); the pairs in E.164 give the candidates (``features.rules``, every rule
-in one aggregation), which come to the driver with the file splits' counts and the first
-unreadable records, in one trip (``first``).
+written, and every spelling of a number (every callee with the pairs, every caller
+apart). Each spelling is put in E.164 once (kept, for the second query); the pairs in
+E.164 give the candidates (``features.rules``, every rule in one aggregation), which
+come to the driver with the file splits' counts and the first unreadable records, in
+one trip (``first``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from ringcheck.scan.features import Thresholds, rules
 from ringcheck.scan.model import ScanOptions
 from ringcheck.scan.numbering import spark_e164
 
-_KEYS = ("_file", "_block", "bad_pos", "bad_why", "pair_caller", "pair_callee")
+_KEYS = ("_file", "_block", "bad_pos", "bad_why", "pair_caller", "pair_callee", "any_caller")
 _SETS = {
     "blocks": ("_file", "_block", "bad_pos", "bad_why"),
     # a usable record's callee as written, with its caller when it is a one-ring call:
     # the one-ring pairs, and every callee's spelling (as the Polars engine groups them)
     "pairs": ("pair_caller", "pair_callee"),
+    # every caller as written, so that a range's member whose calls were all answered or
+    # long is still found by its spelling (as the Polars engine keeps them)
+    "callers": ("any_caller",),
 }
 _CANDIDATE = {"kind": pl.String, "key": pl.String, "drop": pl.Int32}
 _COUNTS = {"callees": pl.Int64, "calls": pl.Int64}
@@ -72,9 +76,10 @@ def compact(calls: Any, limits: Thresholds) -> Any:
 
 
 def counted(calls: Any) -> Any:
-    """One pass over every record (``compact``), grouped two ways at once: by file split
-    (with the unreadable records apart), and by callee as written with the caller of a
-    one-ring call. It grows with splits, pairs and spellings, not records."""
+    """One pass over every record (``compact``), grouped three ways at once: by file
+    split (with the unreadable records apart), by callee as written with the caller of a
+    one-ring call, and by caller as written. It grows with splits, pairs and spellings,
+    not records."""
     from pyspark.sql import functions as F
 
     ok = F.col("ok")
@@ -90,6 +95,7 @@ def counted(calls: Any) -> Any:
         "bad_why",
         F.when(F.col("_short"), F.col("caller_text")).alias("pair_caller"),
         F.when(ok, F.col("callee_text")).alias("pair_callee"),
+        F.when(ok, F.col("caller_text")).alias("any_caller"),
     )
     sets = [list(keys) for keys in _SETS.values()]
     return rows.groupingSets(sets, *_KEYS).agg(
@@ -110,13 +116,12 @@ def part(found: Any, name: str) -> Any:
 
 
 def spellings(found: Any, home: str) -> Any:
-    """Every spelling of a number in the usable records (the one-ring callers, every
-    callee: ``text``), with its E.164 form (``number``): worked out once per spelling."""
+    """Every spelling of a number in the usable records (every caller, every callee:
+    ``text``), with its E.164 form (``number``): worked out once per spelling."""
     from pyspark.sql import functions as F
 
-    pairs = part(found, "pairs")
-    texts = pairs.select(F.col("pair_caller").alias("text"))
-    texts = texts.unionByName(pairs.select(F.col("pair_callee").alias("text")))
+    callers = part(found, "callers").select(F.col("any_caller").alias("text"))
+    texts = callers.unionByName(part(found, "pairs").select(F.col("pair_callee").alias("text")))
     texts = texts.filter(F.col("text").isNotNull()).distinct()
     return texts.withColumn("number", spark_e164(F.col("text"), home))
 

@@ -32,6 +32,7 @@ import datetime as dt
 import hmac
 import json
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, MutableMapping
@@ -108,9 +109,16 @@ class LiveEvents:
         self._seen: OrderedDict[tuple[str, int], float] = OrderedDict()
         self._scored = 0.0
         self._lock = asyncio.Lock()
+        # take() and rescore() run in threads (never in the event loop, where they would
+        # hold up the lookups): one at a time on the detector
+        self._detector_lock = threading.Lock()
 
     def take(self, body: bytes) -> dict[str, Any]:
         """Read a post's lines into the detector: how many taken, repeated, rejected."""
+        with self._detector_lock:
+            return self._take(body)
+
+    def _take(self, body: bytes) -> dict[str, Any]:
         from ringcheck.scan.kamailio import calls_frame
 
         events, repeated, rejected, other = [], 0, [], 0
@@ -155,11 +163,16 @@ class LiveEvents:
             return []
         async with self._lock:
             self._scored = time.monotonic()
-            events = await asyncio.to_thread(self.detector.rescore)
+            events = await asyncio.to_thread(self._rescore)
             for event in events:
                 if event.event != "campaign_ended":
                     await asyncio.to_thread(self._publish, event)
             return events
+
+    def _rescore(self) -> list[Any]:
+        with self._detector_lock:
+            found: list[Any] = self.detector.rescore()
+            return found
 
     def _publish(self, event: Any) -> None:
         from ringcheck.errors import RingcheckError
@@ -236,7 +249,8 @@ async def post_events(request: Request) -> Response:
     if len(body) > MAX_BODY:
         message = f"Send at most {MAX_BODY >> 20} MB of events at once."
         raise ApiError(413, "too_large", message)
-    answer = live.take(body)
+    # in a thread: reading a post's lines must not hold up the lookups this server answers
+    answer = await asyncio.to_thread(live.take, body)
     found = await live.rescore()
     if found:  # this worker's lookups see what it published at once, not at the next poll
         request.app.state.campaigns.expect_change()
