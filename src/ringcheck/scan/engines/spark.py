@@ -66,9 +66,6 @@ def session(master: str | None = None) -> Any:
         .config("spark.sql.ansi.enabled", "true")
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
-        # upper()/lower() by the JVM, not ICU: loading ICU's case tables took 2.5-3.5 s
-        # in each executor's first task, and the scan only compares with ASCII words.
-        .config("spark.sql.icu.caseMappings.enabled", "false")
     )
     if os.environ.get("SPARK_LOCAL_IP"):
         address = os.environ["SPARK_LOCAL_IP"]
