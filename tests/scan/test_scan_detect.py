@@ -200,3 +200,17 @@ def test_a_range_counts_the_calls_of_a_member_that_never_rang_once(tmp_path: Pat
     assert spared["+22507123456"].reason == "answered"
     assert spared["+22507123456"].callees == 700
     assert len([f for f in found.findings if f.kind == "number"]) == 10
+
+
+def test_keeping_the_records_on_disk_finds_the_same(
+    demo_dir: Path, result: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files bigger than SPILL_FROM_BYTES are read once, their records kept on disk.
+    from ringcheck.scan.engines import polars as engine
+
+    monkeypatch.setattr(engine, "SPILL_FROM_BYTES", 0)
+    spilled = scan([str(demo_dir / "demo.asterisk")], ScanOptions(tz=ZONE))
+    assert [(f.kind, f.key, f.level, f.score) for f in spilled.findings] == [
+        (f.kind, f.key, f.level, f.score) for f in result.findings
+    ]
+    assert spilled.unreadable == result.unreadable and spilled.records == result.records
