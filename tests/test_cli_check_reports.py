@@ -45,18 +45,10 @@ def test_after_a_report_check_shows_it(run):
 
 
 def test_a_number_in_a_live_campaign_shows_it_with_its_evidence(run):
-    import datetime as dt
-
+    from campaign_support import publish
     from ringcheck.settings import load_settings
-    from ringcheck.store import Sighting, Store
 
-    now = dt.datetime.now(dt.UTC)
-    seen = Sighting(
-        key="+336123456xx", level="high", score=80, reasons=(), subscribers=412, calls=412,
-        first_seen=now - dt.timedelta(minutes=5), last_seen=now, ring_low=1.0, ring_high=2.0,
-    )  # fmt: skip
-    with Store.open(load_settings()) as store:
-        store.publish_campaign(seen, quiet=dt.timedelta(minutes=30))
+    publish(load_settings())
     body = json.loads(run("check", "--json", "--reports", "+33 6 12 34 56 77").output)
     (reason,) = [r for r in body["verdict"]["reasons"] if r["code"] == "live_campaign"]
     assert "numbers starting +336123456 rang 412 people" in reason["text"]

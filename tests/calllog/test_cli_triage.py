@@ -97,10 +97,8 @@ def test_a_picture_given_as_a_log_is_one_line_exit_2(triage, tmp_path):
 
 
 def test_a_caller_in_a_live_campaign_gets_the_reason_check_gives(triage, tmp_path):
-    import datetime as dt
-
+    from campaign_support import publish
     from ringcheck.settings import load_settings
-    from ringcheck.store import Sighting, Store
 
     log = tmp_path / "calls.csv"
     log.write_text("number,time,status\n+33612345677,2026-12-07 10:00,missed\n")
@@ -114,13 +112,7 @@ def test_a_caller_in_a_live_campaign_gets_the_reason_check_gives(triage, tmp_pat
     before = triaged()  # no database: the number alone, and no database made
     assert "live_campaign" not in [r["code"] for r in before["verdict"]["reasons"]]
     assert not list(tmp_path.rglob("*.db"))
-    now = dt.datetime.now(dt.UTC)
-    seen = Sighting(
-        key="+336123456xx", level="high", score=80, reasons=(), subscribers=412, calls=412,
-        first_seen=now - dt.timedelta(minutes=5), last_seen=now, ring_low=1.0, ring_high=2.0,
-    )  # fmt: skip
-    with Store.open(load_settings()) as store:
-        store.publish_campaign(seen, quiet=dt.timedelta(minutes=30))
+    publish(load_settings())
     during = triaged()
     checked = json.loads(
         CliRunner().invoke(cli, ["check", "--json", "--reports", "+33612345677"]).stdout

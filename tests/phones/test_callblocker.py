@@ -161,25 +161,10 @@ def test_the_local_check_answers_when_the_server_does_not(script: Path) -> None:
 
 def _published_campaign(database_url: str) -> None:
     """A campaign in ``+336123456xx`` published as ``scan --follow --publish`` does."""
-    import datetime as dt
+    from campaign_support import publish, sighting
 
-    from ringcheck.store import Sighting, Store
-
-    now = dt.datetime.now(dt.UTC)
-    seen = Sighting(
-        key="+336123456xx",
-        level="high",
-        score=80,
-        reasons=(("one_ring_fanout", "one-ring calls to many subscribers"),),
-        subscribers=412,
-        calls=415,
-        first_seen=now - dt.timedelta(minutes=5),
-        last_seen=now,
-        ring_low=1.0,
-        ring_high=2.0,
-    )
-    with Store.open(Settings(database_url=database_url)) as store:
-        store.publish_campaign(seen, quiet=dt.timedelta(minutes=30))
+    reasons = (("one_ring_fanout", "one-ring calls to many subscribers"),)
+    publish(Settings(database_url=database_url), sighting(calls=415, reasons=reasons))
 
 
 def test_the_local_check_blocks_a_caller_in_a_live_campaign(
