@@ -13,20 +13,24 @@ many subscribers rang before it, and how many legitimate calls were refused; the
 time of the same calls with ringcheck up, stopped and stuck; the events detector's CPU
 at 2,000 events a second and its memory against the callers in its window.
 
-Needs ``kamailio`` (+ kamailio-utils-modules, kamailio-extra-modules) and ``sipp``
+Needs ``kamailio`` (+ kamailio-utils-modules, kamailio-extra-modules,
+kamailio-python3-modules) and ``sipp``
 (sip-tester), as .ci/run installs them. All on 127.0.0.1, with the lab the live tests use
 (tests/live/kamailio_lab.py): a real ``ringcheck serve``, Kamailio with
 contrib/kamailio/ringcheck.cfg, a SIPp callee that answers and a SIPp caller.
 
-For each run, four proxies are measured one after the other on the same calls:
+For each run, five proxies are measured one after the other on the same calls:
 
 - **without**: ``-A NO_LOOKUP``, the proxy never asks ringcheck (what a proxy costs);
-- **with**: the shipped configuration, each new call asked from an async worker;
+- **with**: ``-A HTTP_LOOKUP``, each new call asked over HTTP from an async worker;
 - **push**: ``-A PUSH``, no question per call; what ``ringcheck kamailio push`` pushes
   (the block list's numbers and ranges; no campaign runs here) is pushed first, the same
   way (``ringcheck.phones.kamailio``);
 - **hybrid**: ``-A PUSH_LOOKUP``, the same table first, and a call it doesn't hold asked
-  about as in **with**.
+  about as in **with**;
+- **embed**: the shipped configuration: the same table first, and a call it doesn't
+  hold given ringcheck's verdict inside Kamailio (app_python3, kamailio-python3-modules),
+  in the SIP worker.
 
 ``--modes`` picks some. Then ``--stuck-calls`` calls (200 at 50 a second) go through each
 proxy with ringcheck stuck (it accepts connections and never answers): the extra setup
@@ -67,15 +71,17 @@ GOAL_P99_MS = 5.0
 GOAL_STUCK_S = 1.1
 LABELS = {
     "without": "no lookup",
-    "with": "lookup (shipped)",
+    "with": "lookup over HTTP (-A HTTP_LOOKUP)",
     "push": "push (-A PUSH)",
     "hybrid": "push, then lookup (-A PUSH_LOOKUP)",
+    "embed": "push, then ringcheck in the proxy (shipped)",
 }
 MODES = (
     ("without", ("NO_LOOKUP",)),
-    ("with", ()),
+    ("with", ("HTTP_LOOKUP",)),
     ("push", ("PUSH",)),
     ("hybrid", ("PUSH_LOOKUP",)),
+    ("embed", ()),
 )
 PREFIXES = (  # weight, prefix, digits after it
     (30, "+447400", 6),
@@ -172,7 +178,7 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
     warm = [(c, "+442071838750") for c in callers(200, seed + 1)]
     calls = [(c, "+442071838750") for c in callers(count, seed)]
     pushing = None
-    if any(s.startswith("PUSH") for s in switches):
+    if not {"HTTP_LOOKUP", "NO_LOOKUP"} & set(switches):  # the modes with the table
         pushing = free_port(socket.SOCK_STREAM)
         switches = (*switches, f"PUSH_LISTEN=tcp:127.0.0.1:{pushing}")
     with lab(home, "TIMING", *switches) as parts:
@@ -254,7 +260,7 @@ def stuck_run(home: Path, switches: tuple[str, ...], calls: int, rate: int) -> d
 
     mix = [(c, "+442071838750") for c in callers(calls, 41)]
     pushing = None
-    if any(s.startswith("PUSH") for s in switches):
+    if not {"HTTP_LOOKUP", "NO_LOOKUP"} & set(switches):  # the modes with the table
         pushing = free_port(socket.SOCK_STREAM)
         switches = (*switches, f"PUSH_LISTEN=tcp:127.0.0.1:{pushing}")
     hanging = HangingServer()
@@ -284,7 +290,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--modes",
-        default="without,with,push,hybrid",
+        default="without,with,push,hybrid,embed",
         help="which proxies, of " + ",".join(name for name, _ in MODES),
     )
     parser.add_argument(

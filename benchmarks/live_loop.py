@@ -38,7 +38,7 @@ def loop_run(home: Path, delivery: str, legit_rate: int, legit_seconds: int) -> 
     }
     switches = ("NO_EVENTS",) if delivery == "follow" else ()
     follower = None
-    with lab(home, *switches, callee="ringing_callee.xml") as parts:
+    with lab(home, *switches, callee="ringing_callee.xml", pushing=True) as parts:
         assert parts.ringcheck is not None
         if delivery == "follow":
             follower = _follow(home, parts.proxy.log)

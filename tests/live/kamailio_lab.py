@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.error
 import urllib.request
@@ -25,9 +26,10 @@ from urllib.parse import quote, unquote
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "contrib" / "kamailio" / "ringcheck.cfg"
+HANDLER = CONFIG.with_name("ringcheck_handler.py")
 SCENARIOS = Path(__file__).resolve().parent / "sipp"
 MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
-NEEDED_MODULES = ("async.so", "http_client.so", "jansson.so", "acc_json.so")
+NEEDED_MODULES = ("async.so", "http_client.so", "jansson.so", "acc_json.so", "app_python3.so")
 START_SECONDS = 30.0
 CALLS_SECONDS = 120.0
 # A busy proxy may pass a late 180 on after the 200, or a BYE before its ACK: SIPp then
@@ -44,7 +46,8 @@ def missing() -> str | None:
         if not (MODULES / module).exists():
             return (
                 f"these tests need Kamailio's {module} (apt-get install -y kamailio "
-                "kamailio-utils-modules kamailio-extra-modules; .ci/run does)"
+                "kamailio-utils-modules kamailio-extra-modules kamailio-python3-modules; "
+                ".ci/run does)"
             )
     return None
 
@@ -215,11 +218,26 @@ def pushed(port: int, key: str) -> str | None:
 class Kamailio:
     """Kamailio with contrib/kamailio/ringcheck.cfg, its settings given with -A."""
 
-    def __init__(self, home: Path, ringcheck_url: str, callee_port: int, *switches: str) -> None:
+    def __init__(
+        self,
+        home: Path,
+        ringcheck_url: str,
+        callee_port: int,
+        *switches: str,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.home = home
         self.ringcheck_url = ringcheck_url
+        # -A EMBED: Kamailio's Python imports ringcheck from this environment, with the
+        # settings of the lab's ringcheck
+        self.env = {**(env or os.environ), "RINGCHECK_SITE": sysconfig.get_path("purelib")}
         self.trunk_port = free_port()
         self.subscriber_port = free_port()
+        # the table's JSON-RPC (PUSH_LISTEN: the default mode and -A PUSH*), on a free port
+        named = [s for s in switches if s.startswith("PUSH_LISTEN=")]
+        self.push_port = (
+            int(named[-1].rpartition(":")[2]) if named else free_port(socket.SOCK_STREAM)
+        )
         self.log = home / "kamailio.log"
         run = home / "run"
         run.mkdir(exist_ok=True)
@@ -231,6 +249,7 @@ class Kamailio:
             *("-A", f"SUBSCRIBER_LISTEN=udp:127.0.0.1:{self.subscriber_port}"),
             *("-A", f"CALLEE_HOP={hop}", "-A", f"OUTBOUND_HOP={hop}"),
             *(arg for switch in switches for arg in ("-A", switch)),
+            *(() if named else ("-A", f"PUSH_LISTEN=tcp:127.0.0.1:{self.push_port}")),
         ]
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -238,8 +257,9 @@ class Kamailio:
         # read by the configuration's import_file, from the directory Kamailio starts in
         (self.home / "ringcheck-local.cfg").write_text(
             f'#!substdef "!RINGCHECK_URL!{self.ringcheck_url}!g"\n'
+            f'#!substdef "!RINGCHECK_HANDLER!{HANDLER}!g"\n'
         )
-        self.process = _start(self.command, self.log, self.home)
+        self.process = _start(self.command, self.log, self.home, self.env)
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -439,17 +459,25 @@ def lab(
     ringcheck_url: str | None = None,
     callee: str = "callee.xml",
     settings: dict[str, str] | None = None,
+    pushing: bool = False,
 ) -> Iterator[LabParts]:
     """A callee (``callee``: its scenario), ringcheck with ``settings`` (unless
-    ``ringcheck_url`` names another) and Kamailio."""
+    ``ringcheck_url`` names another) and Kamailio; with ``pushing``, ``ringcheck kamailio
+    push`` too, keeping Kamailio's table (the default mode, -A PUSH*) equal to the store."""
     answering = Callee(home, callee).start()
     server = None if ringcheck_url else Ringcheck(home, settings).start()
     url = ringcheck_url or (server.proxy_url if server else "")
-    proxy = Kamailio(home, url, answering.port, *switches)
+    env = server.env() if server is not None else None
+    proxy = Kamailio(home, url, answering.port, *switches, env=env)
+    pusher = None
     try:
         proxy.start()
+        if pushing and server is not None:
+            pusher = Pusher(server, proxy.push_port)
         yield LabParts(answering, server, proxy)
     finally:
+        if pusher is not None:
+            pusher.stop()
         proxy.stop()
         if server is not None:
             server.stop()

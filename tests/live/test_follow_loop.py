@@ -55,7 +55,7 @@ def _follow_and_publish(parts: LabParts, stop: threading.Event) -> None:
 def test_a_one_ring_campaign_is_refused_within_seconds_without_any_call_back(
     tmp_path: Path,
 ) -> None:
-    with lab(tmp_path, "NO_EVENTS", callee="ringing_callee.xml") as parts:
+    with lab(tmp_path, "NO_EVENTS", callee="ringing_callee.xml", pushing=True) as parts:
         assert parts.ringcheck is not None
         assert parts.ringcheck.ask(RANGE + "00")["action"] != "block"  # not by the data
         stop = threading.Event()

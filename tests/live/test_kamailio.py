@@ -2,8 +2,11 @@
 ``kamailio`` and ``sipp`` binaries, a real ``ringcheck serve``.
 
 What each call should get is what ringcheck's lookup answers for it (asked directly),
-so the tests follow the data rather than a list of expected numbers. Without the
-binaries these tests are skipped, except when ``CI=true``: CI must run them.
+so the tests follow the data rather than a list of expected numbers. The calls go
+through both ways of deciding: the shipped default (ringcheck's verdict worked out
+inside Kamailio, app_python3) and ``-A HTTP_LOOKUP`` (each call asked over HTTP); both
+must give the lookup's answers. Without the binaries these tests are skipped, except
+when ``CI=true``: CI must run them.
 """
 
 from __future__ import annotations
@@ -50,9 +53,11 @@ def _require_binaries() -> None:
     require()  # skipped without kamailio and sipp, failed if CI=true
 
 
-@pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabParts]:
-    with lab(tmp_path_factory.mktemp("kamailio")) as parts:
+@pytest.fixture(scope="module", params=[(), ("HTTP_LOOKUP",)], ids=["embedded", "http"])
+def running(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LabParts]:
+    with lab(tmp_path_factory.mktemp("kamailio"), *request.param) as parts:
         yield parts
 
 
@@ -154,7 +159,7 @@ def _all_go_through(home: Path, port: int, name: str, rate: int) -> Calls:
 def test_calls_go_through_at_once_when_ringcheck_is_stopped(
     tmp_path: Path,
 ) -> None:
-    with lab(tmp_path) as parts:
+    with lab(tmp_path, "HTTP_LOOKUP") as parts:
         assert parts.ringcheck is not None
         parts.ringcheck.stop()
         placed = _all_go_through(tmp_path, parts.proxy.trunk_port, "stopped", 10)
@@ -167,7 +172,7 @@ def test_calls_go_through_when_ringcheck_hangs_and_sip_workers_stay_free(
 ) -> None:
     hanging = HangingServer()
     try:
-        with lab(tmp_path, "SIP_WORKERS=1", ringcheck_url=hanging.url) as parts:
+        with lab(tmp_path, "HTTP_LOOKUP", "SIP_WORKERS=1", ringcheck_url=hanging.url) as parts:
             # 20 calls/s: more than 4 lookup workers waiting 1 s each could take
             placed = _all_go_through(tmp_path, parts.proxy.trunk_port, "hanging", 20)
             rang = parts.callee.offered()
@@ -184,7 +189,7 @@ def test_calls_go_through_when_ringcheck_hangs_and_sip_workers_stay_free(
 
 
 def test_calls_are_asked_about_again_once_ringcheck_is_back(tmp_path: Path) -> None:
-    with lab(tmp_path, "BREAKER_SECONDS=1") as parts:
+    with lab(tmp_path, "HTTP_LOOKUP", "BREAKER_SECONDS=1") as parts:
         assert parts.ringcheck is not None
         blocked = [c for c in CALLERS if parts.ringcheck.ask(c)["action"] == "block"]
         parts.ringcheck.stop()
@@ -196,6 +201,25 @@ def test_calls_are_asked_about_again_once_ringcheck_is_back(tmp_path: Path) -> N
         placed = place_calls(tmp_path, parts.proxy.trunk_port, again, name="back")
     assert probe.of("blocked"), probe.errors
     assert {call.caller for call in placed.of("blocked")} == set(blocked), placed.errors
+
+
+def test_by_default_calls_keep_their_verdict_when_ringcheck_is_stopped(tmp_path: Path) -> None:
+    with lab(tmp_path) as parts:
+        assert parts.ringcheck is not None
+        said = {c: parts.ringcheck.ask(c)["action"] for c in CALLERS}
+        parts.ringcheck.stop()
+        calls = [(caller, f"+4474009002{i:02d}") for i, caller in enumerate(CALLERS)]
+        placed = place_calls(tmp_path, parts.proxy.trunk_port, calls, rate=10, name="down")
+        rang = parts.callee.offered()
+    assert len(placed.by_id) == len(CALLERS)
+    # nothing is asked per call: the verdict is worked out in Kamailio, ringcheck or not
+    for call_id, call in placed.by_id.items():
+        if said[call.caller] == "block":
+            assert call.outcome == "blocked", (call, placed.errors)
+        else:
+            assert call.outcome == "answered", (call, placed.errors)
+            assert rang[call_id].startswith(f"{said[call.caller]};"), rang[call_id]
+        assert call.setup_ms is not None and call.setup_ms < EXTRA_DELAY_MS, call
 
 
 def test_in_push_mode_only_numbers_ringcheck_pushed_are_refused(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The closed loop, end to end on 127.0.0.1: a one-ring campaign played by SIPp through
 Kamailio (contrib/kamailio/ringcheck.cfg) is seen in the proxy's accounting records,
 which Kamailio posts to ``ringcheck serve``'s events API; the server's live detector
-publishes the campaign, and the proxy's next lookups refuse its calls. Legitimate
+publishes the campaign, ``ringcheck kamailio push`` puts it in the proxy's table, and the
+proxy (its shipped default mode) refuses the campaign's next calls. Legitimate
 traffic runs beside it the whole time and is never refused; a subscriber calling a
 campaign number back gets ``callback_action``; with ringcheck stopped, calls go through.
 
@@ -48,7 +49,7 @@ class Played:
 def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Played]:
     home = tmp_path_factory.mktemp("loop")
     settings = {"callback_action": CALLBACK_ACTION}
-    with lab(home, callee="ringing_callee.xml", settings=settings) as parts:
+    with lab(home, callee="ringing_callee.xml", settings=settings, pushing=True) as parts:
         assert parts.ringcheck is not None
         port = parts.proxy.trunk_port
         plan = {

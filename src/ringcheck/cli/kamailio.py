@@ -118,4 +118,27 @@ def push_command(
             pusher.close()
 
 
+@kamailio_group.command("site")
+def site_command() -> None:
+    """Print where this ringcheck's Python packages are, for RINGCHECK_SITE.
+
+    \b
+    Kamailio's Python (app_python3, the default mode of contrib/kamailio/ringcheck.cfg)
+    finds ringcheck there:
+      RINGCHECK_SITE="$(ringcheck kamailio site)" kamailio -DD -E -f ringcheck.cfg …
+    Kamailio's Python must be the same version as this one.
+    """
+    import os
+    import sys
+    import sysconfig
+
+    folders = dict.fromkeys((sysconfig.get_path("purelib"), sysconfig.get_path("platlib")))
+    click.echo(os.pathsep.join(folders))
+    click.echo(
+        f"ringcheck: these are for Python {sys.version_info[0]}.{sys.version_info[1]}; "
+        "Kamailio's python3 must be the same version.",
+        err=True,
+    )
+
+
 COMMANDS = (kamailio_group,)
