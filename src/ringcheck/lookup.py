@@ -29,6 +29,7 @@ callblocker…) is a view of this one result and holds no rule of its own.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -448,15 +449,19 @@ def _kind(result: CheckResult) -> str:
     return f"{info.region} {word}" if info.region and info.region != "001" else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def _ascii(text: str) -> str:
+    """``text`` as label characters (the candidates are a few thousand phrases at most,
+    so each is worked out once: this was a quarter of a phone system's lookup)."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return "".join(ch for ch in plain if ch in _LABEL_CHARS).strip()
 
 
 def _fit(candidates: list[str], max_chars: int) -> str:
     """The first candidate that fits, else the last one cut to fit."""
-    cleaned = [name for name in map(_ascii, candidates) if name]
-    for name in cleaned:
-        if len(name) <= max_chars:
+    last = ""
+    for name in map(_ascii, candidates):
+        if name and len(name) <= max_chars:
             return name
-    return (cleaned[-1] if cleaned else "")[:max_chars].rstrip()
+        last = name or last
+    return last[:max_chars].rstrip()
