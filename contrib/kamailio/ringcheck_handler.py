@@ -14,9 +14,13 @@ import os
 import site
 import sys
 
+# ringcheck's folders (and what their .pth files add) go first, before Debian's
+# dist-packages, whose older copies of the same packages would otherwise win
+_debian = list(sys.path)
 for folder in os.environ.get("RINGCHECK_SITE", "").split(os.pathsep):
     if folder:
         site.addsitedir(folder)
+sys.path[:] = [p for p in sys.path if p not in _debian] + _debian
 
 try:
     import KSR  # Kamailio's own module, inside Kamailio only

@@ -84,7 +84,9 @@ def test_kamailios_file_finds_ringcheck_through_ringcheck_site(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """contrib/kamailio/ringcheck_handler.py as app_python3 runs it: KSR is Kamailio's
-    module; RINGCHECK_SITE's folders are added as site folders (their .pth files too)."""
+    module; RINGCHECK_SITE's folders are added as site folders (their .pth files too),
+    first. Tested under Debian's /usr/bin/python3 (3.11.2) too, by hand: it imported
+    nothing of ringcheck's from Debian's dist-packages."""
     calls: list[tuple[str, str]] = []
     fake_ksr = types.ModuleType("KSR")
     fake_ksr.pv = types.SimpleNamespace(sets=lambda name, value: calls.append((name, value)))  # type: ignore[attr-defined]
@@ -96,8 +98,10 @@ def test_kamailios_file_finds_ringcheck_through_ringcheck_site(
     monkeypatch.setattr(kamailio_verdict, "warm", lambda _settings: 0)
     monkeypatch.setattr("gc.freeze", lambda: None)
     monkeypatch.setattr(sys, "path", list(sys.path))
+    first_before = sys.path[0]
     loaded = runpy.run_path(str(HANDLER_FILE))
-    assert str(extra) in sys.path
+    # before what was there (Debian's dist-packages, in Kamailio)
+    assert sys.path.index(str(extra)) < sys.path.index(first_before)
     made = loaded["mod_init"]()
     assert made.verdict(None, "out +18768123456") == 1
     assert calls[0] == ("$avp(action)", "block")
