@@ -149,6 +149,20 @@ def cpu_seconds(groups: dict[str, int]) -> dict[str, float]:
     return used
 
 
+def machine_ticks() -> list[int]:
+    """The machine's CPU time so far, by kind (/proc/stat's first line: user, nice,
+    system, idle, iowait, irq, softirq, steal)."""
+    return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def share(before: list[int], after: list[int], kinds: tuple[int, ...]) -> float:
+    """Percent of all CPU time between two readings spent in ``kinds`` (indices): steal
+    (7) is time the virtual machine's CPUs were held by its host; softirq (6) the
+    kernel's packet handling. Either stops whatever was running, a call included."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return round(100 * sum(spent[k] for k in kinds) / max(1, sum(spent)), 2)
+
+
 def server_ms(log: Path, skip: int) -> list[float]:
     """ringcheck's own time per lookup (its access log), after the first ``skip``."""
     times = []
@@ -193,7 +207,7 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
         groups["sipp callee"] = _pid(parts.callee)
         idle = cpu_seconds(groups)  # what the lab uses doing nothing, taken off below
         time.sleep(1)
-        before, began = cpu_seconds(groups), time.monotonic()
+        before, began, ticks = cpu_seconds(groups), time.monotonic(), machine_ticks()
         placed = place_calls(
             home,
             parts.proxy.trunk_port,
@@ -202,7 +216,7 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
             name="run",
             extra=("-trace_rtt", "-rtt_freq", "1"),
         )
-        used, took = cpu_seconds(groups), time.monotonic() - began
+        used, took, ticked = cpu_seconds(groups), time.monotonic() - began, machine_ticks()
         inside = proxy_ms(parts.proxy, skip)
         waited, round_trip = stages_ms(parts.proxy, skip_asked)
         answering = server_ms(served, skip_served)
@@ -232,6 +246,8 @@ def measure(home: Path, switches: tuple[str, ...], rate: int, seconds: int, seed
         "sipp_p99_ms": pct(seen, 0.99),
         "cpu_ms_per_call": cpu,
         "load": round(os.getloadavg()[0], 1),
+        "steal_pct": share(ticks, ticked, (7,)),
+        "softirq_pct": share(ticks, ticked, (6,)),
     }
 
 
@@ -387,13 +403,15 @@ def show(report: dict) -> None:
         f"{report['machine']}"
     )
     print(
-        "| proxy | load | calls | answered | refused | lost | in proxy p50 | p99 | SIPp p50 | p99 |"
+        "| proxy | load | steal, softirq % | calls | answered | refused | lost "
+        "| in proxy p50 | p99 | SIPp p50 | p99 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, runs in report["results"].items():
         for r in runs:
             print(
-                f"| {LABELS[name]} | {r['load']} | {r['calls']} | {r['answered']} | "
+                f"| {LABELS[name]} | {r['load']} | {r.get('steal_pct')}, "
+                f"{r.get('softirq_pct')} | {r['calls']} | {r['answered']} | "
                 f"{r['blocked']} | {r['lost']} | {r['proxy_p50_ms']} ms | "
                 f"{r['proxy_p99_ms']} ms | {r['sipp_p50_ms']} ms | {r['sipp_p99_ms']} ms |"
             )
