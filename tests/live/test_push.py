@@ -109,7 +109,7 @@ def test_a_published_campaign_is_refused_by_the_proxy(pushing: Pushing) -> None:
         else:
             assert call.outcome == "blocked", (call, placed.errors)
             assert call_id not in rang
-            assert "cause=608" in call.reason
+            assert "cause=608" in call.reason and 'text="ringcheck: SPAM"' in call.reason
     # what the lookup answers agrees (once serve's next poll of the store, within 1 s)
     _until(
         lambda: all(ringcheck.ask(c)["action"] == "block" for c in CAMPAIGN_CALLERS),
