@@ -31,6 +31,12 @@ NUMBERS = (
     "07400123456",
     "anonymous",
     "",
+    "+",  # what a switch may send: no number, only marks
+    "++44",
+    "00",
+    "+44+44",
+    "999",  # an emergency number dialled out: never refused
+    "118118",
 )
 
 
@@ -45,6 +51,10 @@ def test_the_answer_is_the_lookups(number: str, direction: str) -> None:
     found = lookup(number, settings=settings)
     wanted = callback_action(found, settings) if direction == "out" else found.action
     assert (action, label) == (wanted, found.label())
+
+
+def test_an_emergency_call_out_is_let_through() -> None:
+    assert answer("out 999", Settings(callback_action="block"))[0] == "allow"
 
 
 def test_a_number_too_long_to_be_one_is_unknown() -> None:
