@@ -35,4 +35,5 @@ except ImportError as exc:
 
 
 def mod_init():
-    return handler(KSR.pv.sets)
+    # the answers `ringcheck kamailio push` keeps for reported numbers (Kamailio's table)
+    return handler(KSR.pv.sets, lambda number: KSR.htable.sht_get("answers", number))

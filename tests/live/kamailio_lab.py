@@ -189,16 +189,17 @@ class Pusher:
         self.log = server.home / "pusher.log"
         url = f"http://127.0.0.1:{port}/RPC"
         command = [*ringcheck_command(), "kamailio", "push", "--url", url, "--every", every]
+        command += ["--list-every", "1s"]  # reports made during a test reach Kamailio
         self.process = _start(command, self.log, server.home, server.env())
 
     def stop(self) -> None:
         _stop(self.process, signal.SIGINT)
 
 
-def pushed(port: int, key: str) -> str | None:
-    """What Kamailio's ``verdicts`` table holds for ``key``, or None."""
+def pushed(port: int, key: str, table: str = "verdicts") -> str | None:
+    """What Kamailio's ``table`` (``verdicts`` or ``answers``) holds for ``key``, or None."""
     body = json.dumps(
-        {"jsonrpc": "2.0", "method": "htable.get", "params": ["verdicts", key], "id": 1}
+        {"jsonrpc": "2.0", "method": "htable.get", "params": [table, key], "id": 1}
     ).encode()
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/RPC", body, {"Content-Type": "application/json"}

@@ -25,6 +25,7 @@ from kamailio_lab import (
     lab,
     place_calls,
     push,
+    pushed,
     require,
 )
 
@@ -220,6 +221,35 @@ def test_by_default_calls_keep_their_verdict_when_ringcheck_is_stopped(tmp_path:
             assert call.outcome == "answered", (call, placed.errors)
             assert rang[call_id].startswith(f"{said[call.caller]};"), rang[call_id]
         assert call.setup_ms is not None and call.setup_ms < EXTRA_DELAY_MS, call
+
+
+def test_by_default_a_reported_number_gets_the_lookups_answer_with_its_reports(
+    tmp_path: Path,
+) -> None:
+    """One report is too few for the block list; the answer the lookup gives with it
+    reaches Kamailio's ``answers`` table through the pusher, and the call carries it."""
+    from ringcheck.settings import Settings
+    from ringcheck.store import Store
+
+    number = "+33612345678"
+    with lab(tmp_path, pushing=True) as parts:
+        assert parts.ringcheck is not None
+        before = parts.ringcheck.ask(number)
+        with Store.open(Settings(database_url=parts.ringcheck.database_url)) as store:
+            store.add_report(number=number, category="one_ring_callback", client="t")
+        deadline = time.monotonic() + 30
+        while pushed(parts.proxy.push_port, number, "answers") is None:
+            assert time.monotonic() < deadline, "the answer was not pushed"
+            time.sleep(0.2)
+        said = parts.ringcheck.ask(number)
+        while said["label"] == before["label"]:  # serve's kept answer, until it re-reads
+            assert time.monotonic() < deadline, "the report did not change the answer"
+            time.sleep(0.2)
+            said = parts.ringcheck.ask(number)
+        placed = place_calls(tmp_path, parts.proxy.trunk_port, [(number, "+442071838750")])
+        rang = parts.callee.offered()
+    (call_id,) = placed.by_id
+    assert rang[call_id] == f'{said["action"]};label="{said["label"]}"'
 
 
 def test_in_push_mode_only_numbers_ringcheck_pushed_are_refused(tmp_path: Path) -> None:

@@ -22,10 +22,12 @@ from ringcheck.store.running import Sighting, keys_for
 
 
 class FakeKamailio:
-    """htable.sets / get / delete on one table, as Kamailio's jsonrpcs answers them."""
+    """htable.sets / get / delete on the configuration's two tables, as Kamailio's
+    jsonrpcs answers them (``table``: ``verdicts``)."""
 
     def __init__(self) -> None:
-        self.table: dict[str, str] = {}
+        self.tables: dict[str, dict[str, str]] = {"verdicts": {}, "answers": {}}
+        self.table = self.tables["verdicts"]
         self.calls: list[tuple[str, list[str]]] = []
         fake = self
 
@@ -52,21 +54,22 @@ class FakeKamailio:
     def answer(self, request: dict[str, Any]) -> dict[str, Any]:
         method, params = request["method"], request["params"]
         self.calls.append((method, params))
-        table, key = params[0], params[1]
-        if table != "verdicts":
+        name, key = params[0], params[1]
+        if name not in self.tables:
             return {"jsonrpc": "2.0", "error": {"code": 500, "message": "No such htable"}}
+        table = self.tables[name]
         if method == "htable.sets":
-            self.table[key] = params[2]
+            table[key] = params[2]
         elif method == "htable.delete":
-            self.table.pop(key, None)
+            table.pop(key, None)
         elif method == "htable.get":
-            if key not in self.table:
+            if key not in table:
                 return {
                     "jsonrpc": "2.0",
                     "error": {"code": 500, "message": "Key name doesn't exist in htable."},
                     "id": request["id"],
                 }
-            return {"jsonrpc": "2.0", "result": {"item": {"name": key, "value": self.table[key]}}}
+            return {"jsonrpc": "2.0", "result": {"item": {"name": key, "value": table[key]}}}
         return {"jsonrpc": "2.0", "result": None, "id": request["id"]}
 
     def close(self) -> None:
@@ -199,6 +202,29 @@ def test_the_command_pushes_once(kamailio: FakeKamailio, tmp_path) -> None:  # t
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "+8801712345xxx" in kamailio.table and "+1876*" in kamailio.table
+
+
+def test_reported_numbers_get_the_lookups_answer_with_their_reports(  # type: ignore[no-untyped-def]
+    kamailio: FakeKamailio, tmp_path
+) -> None:
+    """One report is too few for the block list, but the lookup weighs it: the
+    ``answers`` table carries that answer for the default mode's verdict in Kamailio."""
+    number = "+33612345678"
+    with _store(tmp_path) as store:
+        store.add_report(number=number, category="one_ring_callback", client="one", rang_seconds=1)
+        found = lookup(number, settings=store.settings, community=store.community(number))
+        assert number not in wanted(store.settings, (), store.widely_reported, store.community)
+    static = lookup(number)
+    assert found.label() != static.label()  # the report changed the answer
+
+    result = CliRunner().invoke(
+        cli,
+        ["kamailio", "push", "--url", kamailio.url, "--once", "--database",
+         f"sqlite:///{tmp_path}/r.db"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert kamailio.tables["answers"][number] == f"{found.action} {found.label()}"
+    assert "answers for 1 reported numbers" in result.output
 
 
 def test_the_command_says_plainly_when_kamailio_does_not_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -61,6 +61,18 @@ def test_a_number_too_long_to_be_one_is_unknown() -> None:
     assert answer("in +" + "4" * 40, Settings()) == ("unknown", "")
 
 
+def test_a_pushed_answer_for_the_number_is_taken_instead() -> None:
+    settings = Settings()
+    held = {"+447400123456": "warn SPAM? Reported"}
+    assert answer("in +447400123456", settings, held.get) == ("warn", "SPAM? Reported")
+    assert answer("out 07400123456", settings, held.get) == ("warn", "SPAM? Reported")
+    # anything else in the table (an odd value, Kamailio's own types) is not an answer
+    for odd in ("", "maybe later", 0):
+        assert answer("in +447400123456", settings, {"+447400123456": odd}.get) == answer(
+            "in +447400123456", settings
+        )
+
+
 def test_the_handler_sets_the_calls_answer() -> None:
     seen: dict[str, str] = {}
     done = Handler(Settings(), seen.__setitem__).verdict(None, "in +18768123456")
@@ -100,6 +112,8 @@ def test_kamailios_file_finds_ringcheck_through_ringcheck_site(
     calls: list[tuple[str, str]] = []
     fake_ksr = types.ModuleType("KSR")
     fake_ksr.pv = types.SimpleNamespace(sets=lambda name, value: calls.append((name, value)))  # type: ignore[attr-defined]
+    held = {"+447400123456": "warn SPAM? Reported"}
+    fake_ksr.htable = types.SimpleNamespace(sht_get=lambda table, key: held.get(key))  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "KSR", fake_ksr)
     extra = tmp_path / "site"
     extra.mkdir()
@@ -115,6 +129,10 @@ def test_kamailios_file_finds_ringcheck_through_ringcheck_site(
     made = loaded["mod_init"]()
     assert made.verdict(None, "out +18768123456") == 1
     assert calls[0] == ("$avp(action)", "block")
+    # a reported number: the answer `ringcheck kamailio push` keeps for it, looked up by
+    # its E.164 form whatever form the switch sent
+    assert made.verdict(None, "in 07400123456") == 1
+    assert calls[-2:] == [("$avp(action)", "warn"), ("$avp(label)", "SPAM? Reported")]
 
 
 def test_ringcheck_kamailio_site_names_where_ringcheck_is_found() -> None:

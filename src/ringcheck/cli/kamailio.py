@@ -72,16 +72,18 @@ def push_command(
     """Push the numbers and ranges ringcheck blocks into Kamailio, and keep them fresh.
 
     \b
-    Start Kamailio with -A PUSH. Live campaigns (from the reports database) reach it
-    within --every; the block list (numbers many people reported, the costly
-    call-back ranges) within --list-every; a released or ended campaign leaves it.
+    For Kamailio running contrib/kamailio/ringcheck.cfg (its default mode, or -A PUSH).
+    Live campaigns (from the reports database) reach it within --every; the block list
+    (numbers many people reported, the costly call-back ranges) and the answer for every
+    reported number within --list-every; a released or ended campaign leaves it.
     If Kamailio restarts, everything is pushed again. Stop with Ctrl+C.
     """
-    from ringcheck.phones.kamailio import Pusher, PushError, Source
+    from ringcheck.phones.kamailio import ANSWERS, Pusher, PushError, Source
 
     with opened_store(config, database) as store:
         try:
             pusher = Pusher(url)
+            answering = Pusher(url, table=ANSWERS)
         except RingcheckError as exc:
             raise BadInput(exc.message) from None
         source = Source(store.settings, store, list_seconds=list_every)
@@ -95,6 +97,7 @@ def push_command(
                 started = time.monotonic()
                 try:
                     done = pusher.sync(source.current())
+                    told = answering.sync(source.answers())
                 except PushError as exc:
                     if once:
                         raise BadInput(exc.message) from None
@@ -102,10 +105,11 @@ def push_command(
                         click.echo(f"ringcheck: {exc.message}; trying again.", err=True)
                     failing = True
                 else:
-                    if failing or done.whole or done.set or done.deleted:
+                    if failing or done.whole or done.set or done.deleted or told.set:
                         click.echo(
                             f"ringcheck: {len(pusher.pushed)} blocked in Kamailio "
-                            f"({done.set} set, {done.deleted} removed).",
+                            f"({done.set} set, {done.deleted} removed); answers for "
+                            f"{len(answering.pushed)} reported numbers.",
                             err=True,
                         )
                     failing = False
@@ -116,6 +120,7 @@ def push_command(
             pass
         finally:
             pusher.close()
+            answering.close()
 
 
 @kamailio_group.command("site")

@@ -17,10 +17,16 @@ FROM it are refused:
 of it again when Kamailio lost the table (a restart: the ``ringcheck:pushed`` mark is
 gone) or every ``refresh_seconds`` (the table forgets an entry an hour after it was set).
 
-What push cannot know: a number's own verdict (its type, its country's risk below the
-block level, reports from fewer people than the block list needs, the label a phone
-shows). The table holds only what ringcheck would block; every other call goes on
-unasked, marked ``unknown``.
+What the ``verdicts`` table cannot know: a number's own verdict (its type, its
+country's risk below the block level, the label a phone shows). With ``-A PUSH`` every
+other call goes on unasked, marked ``unknown``; the default mode works that verdict out
+in Kamailio (``kamailio_verdict``).
+
+``answers(...)`` is the second table, ``answers``, for that default mode: every number
+anyone reported (``MAX_ANSWERS`` at most, the most reported first), number => its
+lookup's answer with those reports weighed in, ``"<action> <label>"``. The verdict in
+Kamailio takes it instead of its own, so a number one or two people reported gets the
+``warn`` (or ``block``) and the label the HTTP lookup would give.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ringcheck.kamailio")
 TABLE = "verdicts"
+ANSWERS = "answers"
+MAX_ANSWERS = 20_000  # the most reported numbers first; each is one lookup per --list-every
 MARK = "ringcheck:pushed"  # set after a whole push: gone when Kamailio lost the table
 REFRESH_SECONDS = 1800.0  # well inside the table's autoexpire (3600 s)
 
@@ -74,6 +82,24 @@ def wanted(
     return out
 
 
+def answers(
+    settings: Settings,
+    reported: Callable[..., list[Any]],
+    community: Callable[[str], Any],
+    limit: int = MAX_ANSWERS,
+) -> dict[str, str]:
+    """Number => ``"<action> <label>"``, the lookup's answer with what people reported,
+    for every number anyone reported (see the module)."""
+    from ringcheck.lookup import lookup
+
+    out: dict[str, str] = {}
+    for number, *_ in reported(min_reporters=1, limit=limit):
+        found = lookup(number, settings=settings, community=community(number))
+        if found.e164:
+            out[found.e164] = f"{found.action} {found.label()}"
+    return out
+
+
 @dataclass
 class Pushed:
     """What one ``sync`` sent."""
@@ -84,8 +110,8 @@ class Pushed:
 
 
 class Pusher:
-    """Keeps Kamailio's ``verdicts`` table equal to what it is given, over JSON-RPC at
-    ``url`` (``http://127.0.0.1:5071/RPC``)."""
+    """Keeps one of Kamailio's tables (``table``: ``verdicts`` or ``answers``) equal to
+    what it is given, over JSON-RPC at ``url`` (``http://127.0.0.1:5071/RPC``)."""
 
     def __init__(
         self,
@@ -93,11 +119,13 @@ class Pusher:
         timeout: float = 2.0,
         refresh_seconds: float = REFRESH_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        table: str = TABLE,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise PushError("bad_url", f"{url!r} is not an http:// address of Kamailio's RPC.")
         self.url = url
+        self.table = table
         self._https = parts.scheme == "https"
         self._host = parts.hostname
         self._port = parts.port
@@ -120,21 +148,21 @@ class Pusher:
             self.pushed, done.whole = {}, True
         for key, value in target.items():
             if self.pushed.get(key) != value:
-                self.call("htable.sets", [TABLE, key, value])
+                self.call("htable.sets", [self.table, key, value])
                 self.pushed[key] = value
                 done.set += 1
         for key in [k for k in self.pushed if k not in target]:
-            self.call("htable.delete", [TABLE, key])
+            self.call("htable.delete", [self.table, key])
             del self.pushed[key]
             done.deleted += 1
         if done.whole:
-            self.call("htable.sets", [TABLE, MARK, "1"])
+            self.call("htable.sets", [self.table, MARK, "1"])
             self._whole_at = self._clock()
         return done
 
     def _marked(self) -> bool:
         try:
-            self.call("htable.get", [TABLE, MARK])
+            self.call("htable.get", [self.table, MARK])
         except PushError as exc:
             if exc.code == "rpc_error":
                 return False
@@ -199,6 +227,7 @@ class Source:
         self.list_seconds = list_seconds
         self._clock = clock
         self._listed: dict[str, str] = {}
+        self._answers: dict[str, str] = {}
         self._listed_at = float("-inf")
 
     def current(self) -> dict[str, str]:
@@ -209,7 +238,12 @@ class Source:
             self._listed = wanted(
                 self.settings, (), self.store.widely_reported, self.store.community
             )
+            self._answers = answers(self.settings, self.store.widely_reported, self.store.community)
             self._listed_at = now
         moment = dt.datetime.now(dt.UTC)
         running = [c for c in self.store.campaigns(ended=False) if c.blocking(moment)]
         return {**self._listed, **{c.key: self.settings.callback_action for c in running}}
+
+    def answers(self) -> dict[str, str]:
+        """The ``answers`` table as of the last read of the block list (``current``)."""
+        return self._answers

@@ -27,6 +27,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ringcheck.lookup import ACTIONS
+
 if TYPE_CHECKING:
     from ringcheck.settings import Settings
 
@@ -36,9 +38,14 @@ WARM_NUMBERS = ("+447400123456", "+18768123456", "+8801712345678", "12")  # and 
 WARM_KINDS = ("FIXED_LINE", "MOBILE", "PREMIUM_RATE", "TOLL_FREE", "SHARED_COST")
 
 
-def answer(text: str, settings: Settings) -> tuple[str, str]:
+def answer(
+    text: str, settings: Settings, pushed: Callable[[str], Any] | None = None
+) -> tuple[str, str]:
     """(action, label) for ``"<in|out> <number>"``: for ``in`` the caller's verdict,
-    for ``out`` (a subscriber dialling the number) the call-back answer.
+    for ``out`` (a subscriber dialling the number) the call-back answer. ``pushed``
+    gives the ``answers`` table's entry for a number's E.164 form, if any
+    (``"<action> <label>"``, pushed by ``ringcheck kamailio push`` for reported
+    numbers): the lookup's answer with the reports weighed in, taken instead.
 
     >>> from ringcheck.settings import Settings
     >>> answer("in +18768123456", Settings())
@@ -52,6 +59,10 @@ def answer(text: str, settings: Settings) -> tuple[str, str]:
     if not number or len(number) > MAX_NUMBER_CHARS:
         return "unknown", ""
     found = lookup(number, settings=settings)
+    held = pushed(found.e164) if pushed is not None and found.e164 else None
+    if isinstance(held, str) and held.partition(" ")[0] in ACTIONS:
+        action, _, label = held.partition(" ")
+        return action, label  # not a live campaign's (those are in ``verdicts``)
     action = callback_action(found, settings) if direction == "out" else found.action
     return action, found.label()
 
@@ -60,16 +71,22 @@ class Handler:
     """What app_python3 calls: ``verdict(msg, args)`` sets the call's answer in
     ``$avp(action)`` and ``$avp(label)``; 1 when it did, -1 when it could not."""
 
-    def __init__(self, settings: Settings, setter: Callable[[str, str], Any]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        setter: Callable[[str, str], Any],
+        pushed: Callable[[str], Any] | None = None,
+    ) -> None:
         self.settings = settings
         self._set = setter
+        self._pushed = pushed
 
     def child_init(self, _rank: int) -> int:
         return 0
 
     def verdict(self, _msg: Any, args: str | None = None) -> int:
         try:
-            action, label = answer(args or "", self.settings)
+            action, label = answer(args or "", self.settings, self._pushed)
         except Exception:  # a call must go on whatever happens here
             log.exception("ringcheck: no verdict for %r; the call goes on", args)
             return -1
@@ -78,7 +95,9 @@ class Handler:
         return 1
 
 
-def handler(setter: Callable[[str, str], Any]) -> Handler:
+def handler(
+    setter: Callable[[str, str], Any], pushed: Callable[[str], Any] | None = None
+) -> Handler:
     """The handler, its settings read now (environment and config file, as ``ringcheck
     serve`` reads them), the data tables loaded, and Python's objects frozen so the
     SIP workers Kamailio forks next share them."""
@@ -87,7 +106,7 @@ def handler(setter: Callable[[str, str], Any]) -> Handler:
     settings = load_settings()
     warm(settings)
     gc.freeze()
-    return Handler(settings, setter)
+    return Handler(settings, setter, pushed)
 
 
 def warm(settings: Settings) -> int:
