@@ -9,10 +9,11 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from ringcheck.cli import cli
 from ringcheck.lookup import lookup
@@ -192,14 +193,19 @@ def test_the_source_follows_published_and_released_campaigns(tmp_path) -> None: 
         assert "+1876*" in source.current()  # the block list stays
 
 
-def test_the_command_pushes_once(kamailio: FakeKamailio, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with _store(tmp_path) as store:
-        store.publish_campaign(_sighting("+8801712345xxx"), quiet=dt.timedelta(minutes=30))
-    result = CliRunner().invoke(
+def _push_once(kamailio: FakeKamailio, tmp_path: Path) -> Result:
+    """``ringcheck kamailio push --once`` from the store in ``tmp_path`` into ``kamailio``."""
+    return CliRunner().invoke(
         cli,
         ["kamailio", "push", "--url", kamailio.url, "--once", "--database",
          f"sqlite:///{tmp_path}/r.db"],
     )  # fmt: skip
+
+
+def test_the_command_pushes_once(kamailio: FakeKamailio, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with _store(tmp_path) as store:
+        store.publish_campaign(_sighting("+8801712345xxx"), quiet=dt.timedelta(minutes=30))
+    result = _push_once(kamailio, tmp_path)
     assert result.exit_code == 0, result.output
     assert "+8801712345xxx" in kamailio.table and "+1876*" in kamailio.table
 
@@ -216,12 +222,7 @@ def test_reported_numbers_get_the_lookups_answer_with_their_reports(  # type: ig
         assert number not in wanted(store.settings, (), store.widely_reported, store.community)
     static = lookup(number)
     assert found.label() != static.label()  # the report changed the answer
-
-    result = CliRunner().invoke(
-        cli,
-        ["kamailio", "push", "--url", kamailio.url, "--once", "--database",
-         f"sqlite:///{tmp_path}/r.db"],
-    )  # fmt: skip
+    result = _push_once(kamailio, tmp_path)
     assert result.exit_code == 0, result.output
     assert kamailio.tables["answers"][number] == f"{found.action} {found.label()}"
     assert "answers for 1 reported numbers" in result.output
